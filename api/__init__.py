@@ -1,0 +1,1 @@
+"""Entrypoints: the FastAPI app, the `tacit` CLI, settings and the composition root."""

@@ -1,0 +1,54 @@
+"""The one Settings object, read from the environment (and an optional .env file). Documented in .env.example."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TACIT_", env_file=".env", extra="ignore")
+
+    # Storage
+    data_dir: Path = Field(default=Path("./data"), description="Folder for the SQLite file and the embedded index.")
+    database_url: str | None = Field(
+        default=None,
+        validation_alias="DATABASE_URL",
+        description="SQLAlchemy URL; default sqlite:///<data_dir>/tacit.db. PostgreSQL: postgresql+psycopg://...",
+    )
+    # Vectors
+    qdrant_url: str | None = Field(default=None, validation_alias="QDRANT_URL")
+    qdrant_api_key: SecretStr | None = Field(default=None, validation_alias="QDRANT_API_KEY")
+    qdrant_collection: str = "tacit_guides"
+    embedding_model_path: Path | None = Field(
+        default=None, description="A local sentence-transformers folder; default: the bundled all-MiniLM-L6-v2."
+    )
+    # LLM (offline engines when no key and no base URL is set)
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout_s: float = 20.0
+    llm_max_retries: int = 2
+    llm_prompt_token_budget: int = 6000
+    # Detection and nudges (defaults; each community may override its threshold)
+    terse_threshold: float = 0.55
+    nudges_per_week: int = 3
+    quiet_hours: str = "20-8"  # local hours in which no nudge is delivered, "start-end"; "" for none
+    # Jobs
+    job_workers: int = 1
+    # Limits
+    max_message_chars: int = 20_000
+    max_batch_messages: int = 1000
+    # Serving
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+
+    @property
+    def llm_configured(self) -> bool:
+        return self.openai_api_key is not None or self.openai_base_url is not None
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'tacit.db'}"
