@@ -1,0 +1,96 @@
+"""Test doubles for retrieval: a deterministic embedder with no model behind it, and an in-memory index."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Sequence
+
+from retrieval.ports import Chunk, ChunkHit, EmbedKind
+
+_WORD = re.compile(r"[a-z0-9]+")
+# Words so common that sharing them says nothing about the topic.
+_STOPWORDS = frozenset(
+    {
+        "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "how", "i",
+        "if", "in", "is", "it", "its", "of", "on", "or", "so", "that", "the", "this", "to", "was",
+        "what", "when", "which", "why", "with", "you", "your",
+    }
+)
+_WORD_WEIGHT = 1.0
+_TRIGRAM_WEIGHT = 0.3
+
+
+class HashingEmbedder:
+    """Hashed bag of words plus character trigrams, unit length: texts that share words come out similar."""
+
+    def __init__(self, dimension: int = 256) -> None:
+        self.dimension = dimension
+        self.calls: list[tuple[EmbedKind, int]] = []  # (kind, number of texts) per call, for tests
+
+    def embed(self, texts: Sequence[str], kind: EmbedKind) -> list[list[float]]:
+        """One vector per text; the same text always gives the same vector, whatever the kind."""
+        self.calls.append((kind, len(texts)))
+        return [self._vector(text) for text in texts]
+
+    def _vector(self, text: str) -> list[float]:
+        vector = [0.0] * self.dimension
+        for word in _WORD.findall(text.lower()):
+            if word in _STOPWORDS:
+                continue
+            self._add(vector, "w:" + word, _WORD_WEIGHT)
+            padded = f"#{word}#"
+            for i in range(len(padded) - 2):
+                self._add(vector, "t:" + padded[i : i + 3], _TRIGRAM_WEIGHT)
+        norm = math.sqrt(sum(v * v for v in vector))
+        if norm == 0.0:
+            # An empty text still needs a valid (non-zero) direction for cosine distance.
+            vector[0] = 1.0
+            return vector
+        return [v / norm for v in vector]
+
+    def _add(self, vector: list[float], feature: str, weight: float) -> None:
+        # blake2b, not hash(): Python salts str hashes per process, and tests need the same vectors every run.
+        digest = hashlib.blake2b(feature.encode(), digest_size=8).digest()
+        value = int.from_bytes(digest, "little")
+        sign = 1.0 if value & 1 else -1.0
+        vector[(value >> 1) % self.dimension] += sign * weight
+
+
+class InMemoryIndex:
+    """A VectorIndex in a dict, exact cosine search: the contract of QdrantIndex without Qdrant."""
+
+    def __init__(self) -> None:
+        self.points: dict[str, tuple[Chunk, list[float]]] = {}
+
+    def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+        if len(chunks) != len(vectors):
+            raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
+        for chunk, vector in zip(chunks, vectors, strict=True):
+            self.points[chunk.id] = (chunk, _unit(vector))
+
+    def delete_guide(self, guide_id: str) -> None:
+        self.points = {k: v for k, v in self.points.items() if v[0].guide_id != guide_id}
+
+    def search(self, vector: Sequence[float], community_ids: Sequence[str], limit: int) -> list[ChunkHit]:
+        allowed = set(community_ids)
+        query = _unit(vector)
+        hits = [
+            ChunkHit(chunk=chunk, score=sum(a * b for a, b in zip(query, stored, strict=True)))
+            for chunk, stored in self.points.values()
+            if chunk.community_id in allowed
+        ]
+        hits.sort(key=lambda h: h.score, reverse=True)
+        return hits[: max(limit, 0)]
+
+    def count(self) -> int:
+        return len(self.points)
+
+    def reset(self) -> None:
+        self.points.clear()
+
+
+def _unit(vector: Sequence[float]) -> list[float]:
+    norm = math.sqrt(sum(float(v) * float(v) for v in vector)) or 1.0
+    return [float(v) / norm for v in vector]

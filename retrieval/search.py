@@ -1,0 +1,99 @@
+"""Guide search: the nearest sections within the reader's communities, one hit per guide."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from retrieval.chunking import chunk_guide, embedding_text
+from retrieval.ports import Chunk, Embedder, VectorIndex
+from synthesizer.model import GuideDraft, Section
+
+# A guide has at most one chunk per section, so this many chunks per wanted hit always yields
+# `limit` distinct guides when that many match.
+_OVERFETCH = len(Section)
+_REINDEX_BATCH = 256
+
+GuideRecord = tuple[str, str, int, GuideDraft]  # guide_id, community_id, version, draft
+
+
+@dataclass(frozen=True)
+class GuideHit:
+    guide_id: str
+    title: str
+    section: str
+    text: str
+    score: float
+    citations: tuple[str, ...]
+
+
+class GuideSearch:
+    """Indexes reviewed guides and finds them by meaning, within the communities a learner may read."""
+
+    def __init__(self, embedder: Embedder, index: VectorIndex) -> None:
+        self._embedder = embedder
+        self._index = index
+
+    def index_guide(self, guide_id: str, community_id: str, version: int, draft: GuideDraft) -> int:
+        """Replace the guide's chunks with those of this version; returns how many were indexed."""
+        chunks = chunk_guide(guide_id, community_id, version, draft)
+        # Embed before deleting: if embedding fails, the previous version stays searchable.
+        vectors = self._embed(chunks)
+        self._index.delete_guide(guide_id)
+        if chunks:
+            self._index.upsert(chunks, vectors)
+        return len(chunks)
+
+    def remove_guide(self, guide_id: str) -> None:
+        """Take a guide out of search."""
+        self._index.delete_guide(guide_id)
+
+    def search(self, query: str, community_ids: Sequence[str], limit: int = 10) -> list[GuideHit]:
+        """Up to `limit` guides, best first, each shown by its best-matching section."""
+        if not query.strip() or not community_ids or limit <= 0:
+            return []
+        [vector] = self._embedder.embed([query], kind="query")
+        hits = self._index.search(vector, community_ids, limit * _OVERFETCH)
+        best: dict[str, GuideHit] = {}
+        for hit in hits:  # best first, so the first chunk seen of a guide is its best section
+            chunk = hit.chunk
+            if chunk.guide_id not in best:
+                best[chunk.guide_id] = GuideHit(
+                    guide_id=chunk.guide_id,
+                    title=chunk.title,
+                    section=chunk.section,
+                    text=chunk.text,
+                    score=hit.score,
+                    citations=chunk.citations,
+                )
+        return sorted(best.values(), key=lambda h: h.score, reverse=True)[:limit]
+
+    def reindex(
+        self, guides: Iterable[GuideRecord], progress: Callable[[int], None] | None = None
+    ) -> int:
+        """Empty the index and rebuild it from `guides` (one version per guide), in batches.
+
+        `progress` receives the number of chunks indexed so far after each batch. Returns the total.
+        """
+        self._index.reset()
+        total = 0
+        pending: list[Chunk] = []
+        for guide_id, community_id, version, draft in guides:
+            pending.extend(chunk_guide(guide_id, community_id, version, draft))
+            while len(pending) >= _REINDEX_BATCH:
+                batch, pending = pending[:_REINDEX_BATCH], pending[_REINDEX_BATCH:]
+                total += self._store(batch, progress, total)
+        if pending:
+            total += self._store(pending, progress, total)
+        return total
+
+    def _store(self, chunks: list[Chunk], progress: Callable[[int], None] | None, done: int) -> int:
+        self._index.upsert(chunks, self._embed(chunks))
+        if progress is not None:
+            progress(done + len(chunks))
+        return len(chunks)
+
+    def _embed(self, chunks: Sequence[Chunk]) -> list[list[float]]:
+        if not chunks:
+            return []
+        return self._embedder.embed([embedding_text(c) for c in chunks], kind="document")
