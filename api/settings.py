@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     terse_threshold: float = 0.55
     nudges_per_week: int = 3
     quiet_hours: str = "20-8"  # local hours in which no nudge is delivered, "start-end"; "" for none
+    nudge_max_age_days: int = 30  # older answers are assessed but never nudged
     # Jobs
     job_workers: int = 1
     # Limits

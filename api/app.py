@@ -1,0 +1,43 @@
+"""The FastAPI app. `create_app(tacit)` takes an already built Tacit; `tacit serve` builds one from Settings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+
+from api import errors
+from api.bootstrap import Tacit
+from api.routes import guides, inbox, ingest
+from store.repository import Repository
+
+DESCRIPTION = """Tacit watches community threads, asks experts one good follow-up question about their terse answers,
+and turns their replies into cited guides that learners find by meaning. Authenticate with
+`Authorization: Bearer <token>` (`tacit token create HANDLE`)."""
+
+
+def create_app(tacit: Tacit, *, manage_runner: bool = True) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if manage_runner:
+            tacit.start()
+        yield
+        if manage_runner:
+            tacit.stop()
+
+    app = FastAPI(title="Tacit", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.tacit = tacit
+    errors.install(app)
+    for module in (ingest, inbox, guides):
+        app.include_router(module.router)
+
+    @app.get("/healthz", tags=["ops"])
+    def health(request: Request) -> dict:
+        """Liveness and a few counts."""
+        t: Tacit = request.app.state.tacit
+        with t.services.db.session() as session:
+            counts = Repository(session).counts()
+        return {"status": "ok", "engine": t.services.engine_name, "jobs_pending": t.runner.pending(), **counts}
+
+    return app

@@ -1,0 +1,112 @@
+"""The one composition root: chooses and builds every adapter from Settings. Nothing connects at import time."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import httpx
+
+from api.settings import Settings
+from elicitor.detect import TerseDetector
+from elicitor.followup import TemplateFollowUpWriter
+from elicitor.ports import FollowUpWriter
+from prompts.llm import LLM
+from retrieval.ports import Embedder, VectorIndex
+from retrieval.search import GuideSearch
+from store.db import Database
+from synthesizer.offline import ExtractiveGuideWriter
+from synthesizer.ports import GuideWriter
+from workflow.jobs import InProcessJobRunner
+from workflow.registry import job_handlers
+from workflow.services import NudgeDefaults, Services
+
+log = logging.getLogger("tacit.bootstrap")
+
+
+@dataclass
+class Tacit:
+    """Everything a running Tacit holds: settings, services, and the job runner to start and stop."""
+
+    settings: Settings
+    services: Services
+    runner: InProcessJobRunner
+
+    def start(self) -> None:
+        self.runner.start()
+
+    def stop(self) -> None:
+        self.runner.stop()
+        self.services.db.dispose()
+
+
+def build(
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    index: VectorIndex | None = None,
+    llm: LLM | None = None,
+    http_client: httpx.Client | None = None,
+    migrate: bool = True,
+) -> Tacit:
+    """Build Tacit from settings; tests pass small fakes for the embedder, index or LLM."""
+    db = Database(settings.resolved_database_url())
+    if migrate:
+        db.migrate()
+    llm = llm or _llm(settings, http_client)
+    followups, guides, engine = _engines(settings, llm)
+    search = GuideSearch(embedder or _embedder(settings), index or _index(settings, embedder))
+    runner = InProcessJobRunner({}, workers=settings.job_workers)
+    services = Services(
+        db=db, detector=TerseDetector(settings.terse_threshold), followups=followups, guides=guides, search=search,
+        runner=runner, nudge_defaults=NudgeDefaults(settings.nudges_per_week, settings.quiet_hours,
+                                                    settings.nudge_max_age_days),
+        terse_threshold=settings.terse_threshold, engine_name=engine, max_message_chars=settings.max_message_chars,
+        max_batch_messages=settings.max_batch_messages,
+    )  # fmt: skip
+    for name, handler in job_handlers(services).items():
+        runner.register(name, handler)
+    log.info("built database=%s vectors=%s engine=%s", db.engine.url.render_as_string(hide_password=True),
+             "qdrant-server" if settings.qdrant_url else "qdrant-embedded", engine)  # fmt: skip
+    return Tacit(settings, services, runner)
+
+
+def _llm(settings: Settings, http_client: httpx.Client | None) -> LLM | None:
+    if not settings.llm_configured:
+        return None
+    from prompts.langchain_llm import LangChainLLM
+
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    return LangChainLLM(model=settings.llm_model, api_key=key, base_url=settings.openai_base_url,
+                        timeout_s=settings.llm_timeout_s, max_retries=settings.llm_max_retries,
+                        http_client=http_client)  # fmt: skip
+
+
+def _engines(settings: Settings, llm: LLM | None) -> tuple[FollowUpWriter, GuideWriter, str]:
+    template, extractive = TemplateFollowUpWriter(), ExtractiveGuideWriter()
+    if llm is None:
+        return template, extractive, "offline"
+    from elicitor.followup_llm import LLMFollowUpWriter
+    from prompts.budget import TokenBudget
+    from synthesizer.llm_writer import LLMGuideWriter
+
+    budget = TokenBudget(settings.llm_prompt_token_budget)
+    return LLMFollowUpWriter(llm, template, budget), LLMGuideWriter(llm, budget, extractive), "llm"
+
+
+def _embedder(settings: Settings) -> Embedder:
+    from retrieval.embedder import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(settings.embedding_model_path)
+
+
+def _index(settings: Settings, embedder: Embedder | None) -> VectorIndex:
+    from retrieval.qdrant_index import QdrantIndex, open_embedded, open_server
+
+    if settings.qdrant_url:
+        key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
+        client = open_server(settings.qdrant_url, key)
+    else:
+        client = open_embedded(settings.data_dir / "qdrant")
+    dimension = embedder.dimension if embedder else 384
+    return QdrantIndex(client, settings.qdrant_collection, dimension)

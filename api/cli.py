@@ -1,0 +1,220 @@
+"""The `tacit` command line: serve, demo, ingest, reindex, search, token, community, person."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from api import logs
+from api.bootstrap import Tacit, build
+from api.settings import Settings
+from api.threads_file import ThreadsFileError, read_threads, thread_messages
+from elicitor.model import Role
+from workflow import guides
+from workflow.errors import WorkflowError
+from workflow.ingest import ingest_messages
+from workflow.people import add_person, create_community, create_token
+
+app = typer.Typer(help="Tacit: draw out experts' tacit knowledge and turn it into guides.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+community_app = typer.Typer(help="Communities.", no_args_is_help=True)
+person_app = typer.Typer(help="People and their roles.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+app.add_typer(community_app, name="community")
+app.add_typer(person_app, name="person")
+console = Console(stderr=True)
+
+
+@contextmanager
+def running(start_jobs: bool = True) -> Iterator[Tacit]:
+    settings = Settings()
+    logs.configure("WARNING")
+    tacit = build(settings)
+    if start_jobs:
+        tacit.start()
+    try:
+        yield tacit
+    except WorkflowError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    finally:
+        tacit.stop()
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="Default: TACIT_HOST (127.0.0.1)."),
+    port: int = typer.Option(None, help="Default: TACIT_PORT (8000)."),
+    demo: bool = typer.Option(False, "--demo", help="Load the demo community first if it is not loaded."),
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs).
+
+    Example: tacit serve --demo
+    """
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = Settings()
+    logs.configure(settings.log_level)
+    started = time.perf_counter()
+    tacit = build(settings)
+    if demo:
+        _load_demo_if_missing(tacit)
+    console.print(f"Tacit built in {time.perf_counter() - started:.2f}s; serving on http://{host or settings.host}:"
+                  f"{port or settings.port} (docs at /docs)")  # fmt: skip
+    uvicorn.run(create_app(tacit), host=host or settings.host, port=port or settings.port, log_config=None)
+
+
+def _load_demo_if_missing(tacit: Tacit) -> None:
+    from api.demo import demo_loaded, load_demo
+
+    tokens_file = tacit.settings.data_dir / "demo-tokens.json"
+    if demo_loaded(tacit.services):
+        console.print(f"Demo community already loaded; tokens in {tokens_file}")
+        return
+    tacit.start()
+    with Progress(console=console) as bar:
+        task = bar.add_task("Loading demo threads", total=None)
+        tokens = load_demo(tacit.services, progress=lambda n: bar.advance(task, n))
+        _wait_for_jobs(tacit, bar)
+    tacit.stop()
+    tokens_file.write_text(json.dumps(tokens, indent=2))
+    tokens_file.chmod(0o600)
+    table = Table("person", "token", title=f"Demo API tokens (also in {tokens_file})")
+    for handle, token in tokens.items():
+        table.add_row(handle, token)
+    console.print(table)
+
+
+def _wait_for_jobs(tacit: Tacit, bar: Progress) -> None:
+    task = bar.add_task("Assessing answers", total=max(tacit.runner.pending(), 1))
+    total = tacit.runner.pending()
+    while not tacit.runner.wait_idle(timeout=0.2):
+        bar.update(task, completed=total - tacit.runner.pending())
+    bar.update(task, completed=total)
+
+
+@app.command()
+def demo() -> None:
+    """Load the demo community (Platform Engineering Guild) and print its API tokens."""
+    with running(start_jobs=False) as tacit:
+        _load_demo_if_missing(tacit)
+
+
+@app.command()
+def ingest(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Threads JSONL (one thread per line)."),
+    community: str = typer.Option(..., "--community", "-c", help="Community id to ingest into."),
+    create: bool = typer.Option(False, help="Create the community if it does not exist."),
+    batch_size: int = typer.Option(500, min=1, max=1000),
+) -> None:
+    """Ingest a threads JSONL file (the format of ../shared/data/threads.jsonl) and assess every answer.
+
+    Example: tacit ingest ../shared/data/threads.jsonl --community quantum --create
+    """
+    with running() as tacit:
+        if create:
+            create_community(tacit.services, community_id=community, name=community)
+        try:
+            threads = list(read_threads(file))
+        except ThreadsFileError as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from exc
+        stored = duplicates = 0
+        with Progress(console=console) as bar:
+            task = bar.add_task("Storing threads", total=len(threads))
+            batch: list = []
+            for thread in threads:
+                batch.extend(thread_messages(thread))
+                if len(batch) >= batch_size:
+                    result = ingest_messages(tacit.services, community_id=community, batch=batch)
+                    stored, duplicates, batch = stored + result.accepted, duplicates + result.duplicates, []
+                bar.advance(task)
+            if batch:
+                result = ingest_messages(tacit.services, community_id=community, batch=batch)
+                stored, duplicates = stored + result.accepted, duplicates + result.duplicates
+            _wait_for_jobs(tacit, bar)
+        console.print(f"{len(threads)} threads: {stored} new messages, {duplicates} already stored; "
+                      f"jobs failed: {tacit.runner.stats.failed}")  # fmt: skip
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the vector index from the database (the record)."""
+    with running(start_jobs=False) as tacit, Progress(console=console) as bar:
+        task = bar.add_task("Indexing guides", total=None)
+        chunks = guides.reindex(tacit.services, progress=lambda n: bar.advance(task, n))
+    console.print(f"Indexed {chunks} chunks.")
+
+
+@app.command()
+def search(
+    query: str,
+    as_: str = typer.Option(..., "--as", help="Handle of the person searching (their communities only)."),
+    community: str = typer.Option(None, "--community", "-c"),
+    limit: int = typer.Option(5, min=1, max=50),
+) -> None:
+    """Search published guides by meaning.
+
+    Example: tacit search "listing is slow on a big soft-deleted table" --as lena
+    """
+    from store.repository import Repository
+
+    with running(start_jobs=False) as tacit:
+        with tacit.services.db.session() as session:
+            person = Repository(session).person_by_handle(as_)
+            person_id = person.id if person else None
+        if person_id is None:
+            console.print(f"[red]error:[/red] no person with handle {as_!r}")
+            raise typer.Exit(1)
+        results = guides.search(tacit.services, person_id=person_id, query=query, community_id=community, limit=limit)
+        table = Table("score", "guide", "section", "text")
+        for r in results:
+            table.add_row(f"{r.hit.score:.3f}", r.hit.title, r.hit.section, r.hit.text[:120])
+        Console().print(table)
+
+
+@token_app.command("create")
+def token_create(handle: str, name: str = typer.Option("", help="A label, e.g. 'laptop'.")) -> None:
+    """Create an API token for a person (shown once; only its hash is stored).
+
+    Example: tacit token create marta --name laptop
+    """
+    with running(start_jobs=False) as tacit:
+        typer.echo(create_token(tacit.services, handle=handle, name=name))
+
+
+@community_app.command("create")
+def community_create(community_id: str, name: str = typer.Option(..., help="Display name.")) -> None:
+    """Create (or rename) a community.  Example: tacit community create platform --name "Platform Guild" """
+    with running(start_jobs=False) as tacit:
+        create_community(tacit.services, community_id=community_id, name=name)
+        console.print(f"community {community_id} ready")
+
+
+@person_app.command("add")
+def person_add(
+    handle: str,
+    community: str = typer.Option(..., "--community", "-c"),
+    role: Role = typer.Option(Role.MEMBER),
+    name: str = typer.Option(None, help="Display name."),
+    timezone: str = typer.Option(None, help="IANA time zone, e.g. Europe/Berlin."),
+) -> None:
+    """Add a person to a community with a role.  Example: tacit person add marta -c platform --role expert"""
+    with running(start_jobs=False) as tacit:
+        person = add_person(tacit.services, handle=handle, community_id=community, role=role, display_name=name,
+                            timezone=timezone)  # fmt: skip
+        console.print(f"{person.handle} is {role.value} in {community}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,52 @@
+"""Load the demo community (demo/ in the repository) so a new user sees the whole loop on one machine."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from api.threads_file import parse_time, read_threads, thread_messages
+from elicitor.model import Role
+from store.repository import Repository
+from workflow.ingest import ingest_messages
+from workflow.people import PreferencesUpdate, add_person, create_community, create_token, update_preferences
+from workflow.services import Services
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
+
+
+def load_demo(
+    services: Services, demo_dir: Path = DEMO_DIR, progress: Callable[[int], None] | None = None
+) -> dict[str, str]:
+    """Create the community, its people and tokens, and ingest its threads replayed as recent. Returns tokens."""
+    meta = json.loads((demo_dir / "people.json").read_text())
+    community = meta["community"]
+    create_community(services, community_id=community["id"], name=community["name"],
+                     description=community.get("description", ""))  # fmt: skip
+    tokens = {}
+    for p in meta["people"]:
+        person = add_person(services, handle=p["handle"], community_id=community["id"], role=Role(p["role"]),
+                            display_name=p["display_name"], email=p.get("email"), timezone=p.get("timezone"))  # fmt: skip
+        # The demo shows nudges at any hour; real experts keep the default quiet hours.
+        update_preferences(services, person_id=person.id, update=PreferencesUpdate(quiet_hours=""))
+        tokens[p["handle"]] = create_token(services, handle=p["handle"], name="demo")
+    threads = list(read_threads(demo_dir / "community.jsonl"))
+    shift = _replay_shift(services, threads)
+    for thread in threads:
+        ingest_messages(services, community_id=community["id"], batch=thread_messages(thread, shift))
+        if progress:
+            progress(1)
+    return tokens
+
+
+def _replay_shift(services: Services, threads: list[dict]) -> timedelta:
+    """Move the demo's dates so its newest message is an hour old (old answers are never nudged)."""
+    newest = max(parse_time(m.get("created_at")) for t in threads for m in t["messages"])
+    return (services.clock() - timedelta(hours=1)) - newest
+
+
+def demo_loaded(services: Services, community_id: str = "platform-guild") -> bool:
+    with services.db.session() as session:
+        return Repository(session).get_community(community_id) is not None

@@ -1,0 +1,375 @@
+"""Repository: every query the workflow needs, returning plain records and domain objects."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from elicitor.model import AuthorStanding, Message, Reply, Role, Thread
+from store.records import GuideRecord, IncomingMessage, IngestResult, NudgeRecord, PersonRecord
+from store.tables import (
+    ApiTokenRow,
+    AssessmentRow,
+    CommunityRow,
+    GuideRow,
+    GuideVersionRow,
+    MembershipRow,
+    MessageRow,
+    NudgeRow,
+    PersonRow,
+    ReplyRow,
+    ThreadRow,
+    utcnow,
+)
+
+TOKEN_PREFIX = "tct_"
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def hash_token(token: str) -> str:
+    # Tokens are 256-bit random strings, so a fast hash is enough (no password stretching needed).
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def aware(value: datetime) -> datetime:
+    """SQLite returns naive datetimes; everything in Tacit is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class Repository:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    # -- communities and people -------------------------------------------------------------------
+    def get_community(self, community_id: str) -> CommunityRow | None:
+        return self.s.get(CommunityRow, community_id)
+
+    def list_communities(self) -> list[CommunityRow]:
+        return list(self.s.scalars(select(CommunityRow).order_by(CommunityRow.id)))
+
+    def upsert_community(self, community_id: str, name: str, description: str = "") -> CommunityRow:
+        row = self.s.get(CommunityRow, community_id)
+        if row is None:
+            row = CommunityRow(id=community_id, name=name, description=description)
+            self.s.add(row)
+        else:
+            row.name, row.description = name, description
+        self.s.flush()
+        return row
+
+    def person_by_handle(self, handle: str) -> PersonRow | None:
+        return self.s.scalars(select(PersonRow).where(PersonRow.handle == handle)).first()
+
+    def get_person(self, person_id: str) -> PersonRow | None:
+        return self.s.get(PersonRow, person_id)
+
+    def upsert_person(
+        self, handle: str, display_name: str | None = None, email: str | None = None, timezone: str | None = None
+    ) -> PersonRow:
+        row = self.person_by_handle(handle)
+        if row is None:
+            row = PersonRow(id=new_id(), handle=handle, display_name=display_name or handle, email=email)
+            row.timezone = timezone or "UTC"
+            self.s.add(row)
+        else:
+            row.display_name = display_name or row.display_name
+            row.email = email or row.email
+            row.timezone = timezone or row.timezone
+        self.s.flush()
+        return row
+
+    def set_role(self, community_id: str, person_id: str, role: Role) -> None:
+        row = self.s.get(MembershipRow, (community_id, person_id))
+        if row is None:
+            self.s.add(MembershipRow(community_id=community_id, person_id=person_id, role=role.value))
+        else:
+            row.role = role.value
+        self.s.flush()
+
+    def role_of(self, community_id: str, person_id: str) -> Role | None:
+        row = self.s.get(MembershipRow, (community_id, person_id))
+        return Role(row.role) if row else None
+
+    def person_record(self, person_id: str) -> PersonRecord | None:
+        row = self.s.get(PersonRow, person_id)
+        if row is None:
+            return None
+        return PersonRecord(
+            row.id, row.handle, row.display_name, row.timezone, row.nudges_per_week, row.quiet_hours, row.opted_out
+        )
+
+    def standing(self, community_id: str, person_id: str) -> AuthorStanding:
+        """Role plus validated track record in this community."""
+        answers = select(
+            func.count(MessageRow.id),
+            func.coalesce(func.sum(case((MessageRow.accepted, 1), else_=0)), 0),
+            func.coalesce(func.sum(MessageRow.score), 0),
+        ).where(
+            MessageRow.community_id == community_id,
+            MessageRow.author_id == person_id,
+            MessageRow.parent_external_id.is_not(None),
+        )
+        count, accepted, score = self.s.execute(answers).one()
+        role = self.role_of(community_id, person_id) or Role.MEMBER
+        return AuthorStanding(role=role, answers=int(count), accepted_answers=int(accepted), total_score=int(score))
+
+    # -- tokens -------------------------------------------------------------------------------------
+    def create_token(self, person_id: str, name: str = "") -> str:
+        """Create an API token; only its hash is stored, the plaintext is returned once."""
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        self.s.add(ApiTokenRow(id=new_id(), person_id=person_id, name=name, token_hash=hash_token(token)))
+        self.s.flush()
+        return token
+
+    def person_for_token(self, token: str) -> PersonRow | None:
+        row = self.s.scalars(
+            select(ApiTokenRow).where(ApiTokenRow.token_hash == hash_token(token), ApiTokenRow.revoked_at.is_(None))
+        ).first()
+        return self.s.get(PersonRow, row.person_id) if row else None
+
+    # -- ingest -------------------------------------------------------------------------------------
+    def ingest(self, community_id: str, batch: Sequence[IncomingMessage]) -> IngestResult:
+        """Store new messages; a message already stored (same community and external id) is skipped."""
+        ext_ids = {m.external_id for m in batch}
+        existing = set(
+            self.s.scalars(
+                select(MessageRow.external_id).where(
+                    MessageRow.community_id == community_id, MessageRow.external_id.in_(ext_ids)
+                )
+            )
+        )
+        fresh = _first_of_each([m for m in batch if m.external_id not in existing])
+        threads = self._threads_for(community_id, fresh)
+        authors = self._authors_for(community_id, fresh)
+        rows = [self._message_row(community_id, m, threads[m.thread], authors[m.author]) for m in fresh]
+        self.s.add_all(rows)
+        self.s.flush()
+        return IngestResult(len(rows), len(batch) - len(rows), tuple(r.id for r in rows))
+
+    def _message_row(self, community_id: str, m: IncomingMessage, thread: ThreadRow, author_id: str) -> MessageRow:
+        kind = m.kind or ("reply" if m.parent else "question")
+        return MessageRow(
+            id=new_id(), community_id=community_id, thread_id=thread.id, external_id=m.external_id,
+            parent_external_id=m.parent, author_id=author_id, kind=kind, text=m.text,
+            created_at=m.created_at, score=m.score, accepted=m.accepted, reactions=m.reactions, url=m.url,
+        )  # fmt: skip
+
+    def _threads_for(self, community_id: str, batch: Sequence[IncomingMessage]) -> dict[str, ThreadRow]:
+        wanted = {m.thread for m in batch}
+        found = {
+            t.external_id: t
+            for t in self.s.scalars(
+                select(ThreadRow).where(ThreadRow.community_id == community_id, ThreadRow.external_id.in_(wanted))
+            )
+        }
+        for m in batch:
+            if m.thread not in found:
+                title = m.thread_title or _title_from(m.text)
+                row = ThreadRow(
+                    id=new_id(), community_id=community_id, external_id=m.thread, title=title,
+                    url=m.url if not m.parent else None, tags=list(m.tags),
+                )  # fmt: skip
+                self.s.add(row)
+                found[m.thread] = row
+        self.s.flush()
+        return found
+
+    def _authors_for(self, community_id: str, batch: Sequence[IncomingMessage]) -> dict[str, str]:
+        handles = {m.author for m in batch}
+        people = {p.handle: p.id for p in self.s.scalars(select(PersonRow).where(PersonRow.handle.in_(handles)))}
+        members = set(
+            self.s.scalars(
+                select(MembershipRow.person_id).where(
+                    MembershipRow.community_id == community_id, MembershipRow.person_id.in_(people.values())
+                )
+            )
+        )
+        for m in batch:
+            if m.author not in people:
+                person = PersonRow(id=new_id(), handle=m.author, display_name=m.author_name or m.author)
+                self.s.add(person)
+                people[m.author] = person.id
+        self.s.flush()  # no ORM relationships, so parents are flushed before the rows that point to them
+        for m in batch:
+            if people[m.author] not in members:
+                self.s.add(MembershipRow(community_id=community_id, person_id=people[m.author], role="member"))
+                members.add(people[m.author])
+        self.s.flush()
+        return people
+
+    def message_row(self, message_id: str) -> MessageRow | None:
+        return self.s.get(MessageRow, message_id)
+
+    # -- threads as the domain sees them --------------------------------------------------------------
+    def load_thread(self, thread_id: str) -> Thread:
+        thread = self.s.get(ThreadRow, thread_id)
+        if thread is None:
+            raise KeyError(thread_id)
+        rows = self.s.execute(
+            select(MessageRow, PersonRow.display_name)
+            .join(PersonRow, PersonRow.id == MessageRow.author_id)
+            .where(MessageRow.thread_id == thread_id)
+            .order_by(MessageRow.created_at, MessageRow.ingested_at)
+        ).all()
+        by_ext = {r.external_id: r.id for r, _ in rows}
+        messages = tuple(
+            Message(
+                id=r.id, thread_id=thread_id, author_id=r.author_id, author_name=name, text=r.text,
+                created_at=aware(r.created_at), parent_id=by_ext.get(r.parent_external_id or ""), kind=r.kind,
+                score=r.score, accepted=r.accepted, reactions=r.reactions, url=r.url,
+            )  # fmt: skip
+            for r, name in rows
+        )
+        return Thread(thread.id, thread.community_id, thread.title, messages, tuple(thread.tags or ()), thread.url)
+
+    def replies_for_thread(self, thread_id: str) -> tuple[Reply, ...]:
+        rows = self.s.execute(
+            select(ReplyRow, NudgeRow.question, PersonRow.display_name)
+            .join(NudgeRow, NudgeRow.id == ReplyRow.nudge_id)
+            .join(PersonRow, PersonRow.id == ReplyRow.person_id)
+            .where(NudgeRow.thread_id == thread_id)
+            .order_by(ReplyRow.created_at)
+        ).all()
+        return tuple(
+            Reply(id=r.id, nudge_question=q, text=r.text, author_id=r.person_id, author_name=name,
+                  created_at=aware(r.created_at))  # fmt: skip
+            for r, q, name in rows
+        )
+
+    # -- assessments ----------------------------------------------------------------------------------
+    def save_assessment(self, row: AssessmentRow) -> None:
+        existing = self.s.get(AssessmentRow, row.message_id)
+        if existing is not None:
+            self.s.delete(existing)
+            self.s.flush()
+        self.s.add(row)
+        self.s.flush()
+
+    def get_assessment(self, message_id: str) -> AssessmentRow | None:
+        return self.s.get(AssessmentRow, message_id)
+
+    # -- nudges ---------------------------------------------------------------------------------------
+    def nudges_sent_since(self, person_id: str, since: datetime) -> int:
+        query = select(func.count(NudgeRow.id)).where(NudgeRow.person_id == person_id, NudgeRow.deliver_at >= since)
+        return int(self.s.scalar(query) or 0)
+
+    def nudge_for(self, message_id: str, round_: int) -> NudgeRow | None:
+        return self.s.scalars(
+            select(NudgeRow).where(NudgeRow.message_id == message_id, NudgeRow.round == round_)
+        ).first()
+
+    def add_nudge(self, row: NudgeRow) -> NudgeRow:
+        self.s.add(row)
+        self.s.flush()
+        return row
+
+    def get_nudge(self, nudge_id: str) -> NudgeRow | None:
+        return self.s.get(NudgeRow, nudge_id)
+
+    def inbox(self, person_id: str, now: datetime, include_closed: bool = False) -> list[NudgeRecord]:
+        query = select(NudgeRow).where(NudgeRow.person_id == person_id)
+        if not include_closed:
+            query = query.where(NudgeRow.status.in_(("open", "snoozed")), NudgeRow.deliver_at <= now)
+        rows = self.s.scalars(query.order_by(NudgeRow.deliver_at.desc())).all()
+        return [self.nudge_record(r) for r in rows]
+
+    def nudge_record(self, row: NudgeRow) -> NudgeRecord:
+        thread = self.s.get(ThreadRow, row.thread_id)
+        message = self.s.get(MessageRow, row.message_id)
+        reply = self.s.scalars(select(ReplyRow).where(ReplyRow.nudge_id == row.id)).first()
+        return NudgeRecord(
+            id=row.id, community_id=row.community_id, message_id=row.message_id, thread_id=row.thread_id,
+            person_id=row.person_id, round=row.round, gap=row.gap, question=row.question, status=row.status,
+            deliver_at=aware(row.deliver_at), created_at=aware(row.created_at),
+            thread_title=thread.title if thread else "", answer_text=message.text if message else "",
+            reply_text=reply.text if reply else None,
+        )  # fmt: skip
+
+    def add_reply(self, nudge: NudgeRow, text: str) -> ReplyRow:
+        row = ReplyRow(id=new_id(), nudge_id=nudge.id, person_id=nudge.person_id, text=text)
+        self.s.add(row)
+        nudge.status, nudge.closed_at = "answered", utcnow()
+        self.s.flush()
+        return row
+
+    # -- guides ---------------------------------------------------------------------------------------
+    def guide_for_thread(self, thread_id: str) -> GuideRow | None:
+        return self.s.scalars(select(GuideRow).where(GuideRow.thread_id == thread_id)).first()
+
+    def get_guide_row(self, guide_id: str) -> GuideRow | None:
+        return self.s.get(GuideRow, guide_id)
+
+    def save_guide_version(
+        self, *, community_id: str, thread_id: str, reviewer_id: str, content: dict, engine: str,
+        created_by: str | None = None, guide: GuideRow | None = None,
+    ) -> GuideRow:  # fmt: skip
+        """Add a new version to the thread's guide (creating it as a draft), and make it current."""
+        guide = guide or self.guide_for_thread(thread_id)
+        if guide is None:
+            guide = GuideRow(id=new_id(), community_id=community_id, thread_id=thread_id, reviewer_id=reviewer_id,
+                             status="draft", current_version=0)  # fmt: skip
+            self.s.add(guide)
+            self.s.flush()
+        guide.current_version += 1
+        guide.updated_at = utcnow()
+        self.s.add(GuideVersionRow(guide_id=guide.id, version=guide.current_version, content=content,
+                                   engine=engine, created_by=created_by))  # fmt: skip
+        self.s.flush()
+        return guide
+
+    def guide_record(self, guide: GuideRow) -> GuideRecord:
+        version = self.s.get(GuideVersionRow, (guide.id, guide.current_version))
+        assert version is not None, "a guide always has its current version"
+        return GuideRecord(
+            id=guide.id, community_id=guide.community_id, thread_id=guide.thread_id, reviewer_id=guide.reviewer_id,
+            status=guide.status, version=guide.current_version, content=version.content, engine=version.engine,
+            updated_at=aware(guide.updated_at),
+        )  # fmt: skip
+
+    def guides(
+        self, *, community_ids: Iterable[str] | None = None, status: str | None = None, reviewer_id: str | None = None
+    ) -> list[GuideRecord]:
+        query = select(GuideRow).order_by(GuideRow.updated_at.desc())
+        if community_ids is not None:
+            query = query.where(GuideRow.community_id.in_(list(community_ids)))
+        if status:
+            query = query.where(GuideRow.status == status)
+        if reviewer_id:
+            query = query.where(GuideRow.reviewer_id == reviewer_id)
+        return [self.guide_record(g) for g in self.s.scalars(query)]
+
+    def communities_of(self, person_id: str) -> list[str]:
+        return list(self.s.scalars(select(MembershipRow.community_id).where(MembershipRow.person_id == person_id)))
+
+    def counts(self) -> dict[str, int]:
+        tables = {"messages": MessageRow, "threads": ThreadRow, "nudges": NudgeRow, "guides": GuideRow}
+        return {name: int(self.s.scalar(select(func.count()).select_from(t)) or 0) for name, t in tables.items()}
+
+
+def _first_of_each(batch: Sequence[IncomingMessage]) -> list[IncomingMessage]:
+    """Drop repeats of one external id inside a batch, keeping the first."""
+    seen: set[str] = set()
+    out = []
+    for m in batch:
+        if m.external_id not in seen:
+            seen.add(m.external_id)
+            out.append(m)
+    return out
+
+
+def _title_from(text: str) -> str:
+    first = text.strip().splitlines()[0] if text.strip() else "Untitled thread"
+    return first[:120] + ("…" if len(first) > 120 else "")
+
+
+def week_ago(now: datetime) -> datetime:
+    return now - timedelta(days=7)

@@ -1,0 +1,67 @@
+"""A running Tacit behind FastAPI's TestClient, on SQLite in a temp folder, with fast fakes for vectors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.bootstrap import Tacit, build
+from api.settings import Settings
+from elicitor.model import Role
+from prompts.llm import LLM
+from retrieval.fakes import HashingEmbedder, InMemoryIndex
+from workflow.people import add_person, create_community, create_token
+
+COMMUNITY = "platform"
+
+
+class Loop:
+    """A Tacit under test, with tokens for a steward, an expert and a learner."""
+
+    def __init__(self, tacit: Tacit, client: TestClient) -> None:
+        self.tacit, self.client = tacit, client
+        services = tacit.services
+        create_community(services, community_id=COMMUNITY, name="Platform Guild")
+        create_community(services, community_id="secret-rnd", name="Confidential R&D")
+        self.tokens = {}
+        for handle, role, community in [
+            ("priya", Role.STEWARD, COMMUNITY), ("marta", Role.EXPERT, COMMUNITY),
+            ("lena", Role.MEMBER, COMMUNITY), ("otto", Role.STEWARD, "secret-rnd"),
+        ]:  # fmt: skip
+            add_person(services, handle=handle, community_id=community, role=role)
+            self.tokens[handle] = create_token(services, handle=handle)
+
+    def as_(self, handle: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[handle]}"}
+
+    def settle(self) -> None:
+        assert self.tacit.runner.wait_idle(timeout=30), "background jobs did not finish"
+        assert self.tacit.runner.stats.failed == 0, self.tacit.runner.stats.last_error
+
+
+def now_iso(minutes_ago: int = 0) -> str:
+    from datetime import timedelta
+
+    return (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat()
+
+
+@pytest.fixture
+def make_loop(tmp_settings: Settings) -> Iterator[Callable[..., Loop]]:
+    made: list[tuple[Tacit, TestClient]] = []
+
+    def make(llm: LLM | None = None, http_client: httpx.Client | None = None, **overrides: object) -> Loop:
+        settings = tmp_settings.model_copy(update=overrides)
+        tacit = build(settings, embedder=HashingEmbedder(), index=InMemoryIndex(), llm=llm, http_client=http_client)
+        client = TestClient(create_app(tacit))
+        client.__enter__()
+        made.append((tacit, client))
+        return Loop(tacit, client)
+
+    yield make
+    for _, client in made:
+        client.__exit__(None, None, None)

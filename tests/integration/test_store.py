@@ -1,0 +1,95 @@
+"""The repository against real SQLite and PostgreSQL: idempotent ingest, threads, tokens, guides."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import inspect
+
+from elicitor.model import Role
+from store.db import Database
+from store.records import IncomingMessage
+from store.repository import Repository
+from store.tables import Base
+
+T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+
+
+def msg(ext: str, parent: str | None, author: str, text: str, minutes: int, **kw: object) -> IncomingMessage:
+    return IncomingMessage(external_id=ext, thread="t1", thread_title="Slow listing", parent=parent, author=author,
+                           text=text, created_at=T0 + timedelta(minutes=minutes), **kw)  # type: ignore[arg-type]  # fmt: skip
+
+
+def seeded(db: Database) -> None:
+    with db.session() as s:
+        Repository(s).upsert_community("c1", "Community one")
+
+
+def test_migrations_create_every_table(database: Database) -> None:
+    tables = set(inspect(database.engine).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+
+
+def test_ingest_is_idempotent_and_builds_the_thread(database: Database) -> None:
+    seeded(database)
+    batch = [
+        msg("q", None, "lena", "How do I speed up the listing?", 0),
+        msg("a", "q", "marta", "Use a partial index.", 5, score=4, accepted=True),
+        msg("a", "q", "marta", "Use a partial index (repeat in the same batch).", 6),
+    ]
+    with database.session() as s:
+        first = Repository(s).ingest("c1", batch)
+    with database.session() as s:
+        again = Repository(s).ingest("c1", batch[:2])
+    assert (first.accepted, first.duplicates) == (2, 1)
+    assert (again.accepted, again.duplicates) == (0, 2)
+    with database.session() as s:
+        repo = Repository(s)
+        thread = repo.load_thread(repo.message_row(first.new_message_ids[0]).thread_id)
+        standing = repo.standing("c1", thread.messages[1].author_id)
+    assert [m.text for m in thread.messages] == ["How do I speed up the listing?", "Use a partial index."]
+    assert thread.messages[1].parent_id == thread.messages[0].id
+    assert thread.messages[0].created_at.tzinfo is not None
+    assert (standing.answers, standing.accepted_answers, standing.total_score) == (1, 1, 4)
+
+
+def test_tokens_are_stored_hashed_and_resolve_to_their_person(database: Database) -> None:
+    seeded(database)
+    with database.session() as s:
+        repo = Repository(s)
+        person = repo.upsert_person("marta", "Marta")
+        repo.set_role("c1", person.id, Role.EXPERT)
+        token = repo.create_token(person.id, "laptop")
+    with database.session() as s:
+        repo = Repository(s)
+        assert repo.person_for_token(token).handle == "marta"
+        assert repo.person_for_token(token + "x") is None
+        assert repo.role_of("c1", person.id) == Role.EXPERT
+        from sqlalchemy import select
+
+        from store.tables import ApiTokenRow
+
+        stored = s.scalars(select(ApiTokenRow.token_hash)).all()
+        assert token not in stored and len(stored[0]) == 64
+
+
+def test_guide_versions_accumulate(database: Database) -> None:
+    seeded(database)
+    with database.session() as s:
+        result = Repository(s).ingest("c1", [msg("q", None, "lena", "Question?", 0)])
+    with database.session() as s:
+        repo = Repository(s)
+        row = repo.message_row(result.new_message_ids[0])
+        content = {"title": "T", "sections": {}, "sources": []}
+        guide = repo.save_guide_version(community_id="c1", thread_id=row.thread_id, reviewer_id=row.author_id,
+                                        content=content, engine="offline")  # fmt: skip
+        guide = repo.save_guide_version(community_id="c1", thread_id=row.thread_id, reviewer_id=row.author_id,
+                                        content={**content, "title": "T2"}, engine="edit")  # fmt: skip
+        record = repo.guide_record(guide)
+    assert (record.version, record.content["title"], record.engine, record.status) == (2, "T2", "edit", "draft")
+
+
+def test_unknown_thread_raises_key_error(database: Database) -> None:
+    with database.session() as s, pytest.raises(KeyError):
+        Repository(s).load_thread("nope")

@@ -1,0 +1,194 @@
+"""Guides: synthesize drafts, let the expert review them, index what is published, and search it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from retrieval.search import GuideHit
+from store.records import GuideRecord
+from store.repository import Repository
+from store.tables import utcnow
+from synthesizer.errors import InvalidGuide
+from synthesizer.model import GuideDraft, Source
+from synthesizer.validate import check_citations
+from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
+from workflow.services import Services
+
+log = logging.getLogger("tacit.guides")
+
+
+def synthesize_guide(services: Services, *, thread_id: str, reviewer_id: str) -> GuideRecord | None:
+    """Job: write a new draft version of the thread's guide from the thread and the expert's replies."""
+    with services.db.session() as session:
+        repo = Repository(session)
+        thread = repo.load_thread(thread_id)
+        replies = repo.replies_for_thread(thread_id)
+    draft = services.guides.write(thread, replies)
+    check_citations(draft)
+    with services.db.session() as session:
+        repo = Repository(session)
+        existing = repo.guide_for_thread(thread_id)
+        if existing is not None and existing.status == "published":
+            existing.status = "draft"  # new knowledge arrived: the expert reviews again before it is republished
+            services.search.remove_guide(existing.id)
+        guide = repo.save_guide_version(community_id=thread.community_id, thread_id=thread_id,
+                                        reviewer_id=reviewer_id, content=draft.model_dump(mode="json"),
+                                        engine=services.engine_name, guide=existing)  # fmt: skip
+        record = repo.guide_record(guide)
+    log.info("guide drafted guide=%s thread=%s version=%d", record.id, thread_id, record.version)
+    return record
+
+
+def get_guide(services: Services, *, person_id: str, guide_id: str) -> GuideRecord:
+    """A guide the person may read: published in one of their communities, or a draft they review."""
+    with services.db.session() as session:
+        repo = Repository(session)
+        guide = repo.get_guide_row(guide_id)
+        if guide is None:
+            raise NotFound(f"guide {guide_id!r} does not exist")
+        record = repo.guide_record(guide)
+        if record.reviewer_id == person_id:
+            return record
+        if record.status == "published" and record.community_id in repo.communities_of(person_id):
+            return record
+    raise NotFound(f"guide {guide_id!r} does not exist")
+
+
+def guides_to_review(services: Services, *, person_id: str) -> list[GuideRecord]:
+    with services.db.session() as session:
+        return Repository(session).guides(reviewer_id=person_id, status="draft")
+
+
+def list_published(services: Services, *, person_id: str, community_id: str | None) -> list[GuideRecord]:
+    with services.db.session() as session:
+        repo = Repository(session)
+        communities = _readable_communities(repo, person_id, community_id)
+        return repo.guides(community_ids=communities, status="published")
+
+
+def _reviewable(repo: Repository, person_id: str, guide_id: str):  # type: ignore[no-untyped-def]
+    guide = repo.get_guide_row(guide_id)
+    if guide is None:
+        raise NotFound(f"guide {guide_id!r} does not exist")
+    if guide.reviewer_id != person_id:
+        raise Forbidden("only the expert whose knowledge this guide holds can review it")
+    return guide
+
+
+def approve(services: Services, *, person_id: str, guide_id: str) -> GuideRecord:
+    """Publish the current version and queue its indexing."""
+    with services.db.session() as session:
+        repo = Repository(session)
+        guide = _reviewable(repo, person_id, guide_id)
+        if guide.status == "rejected":
+            raise Conflict("this guide was rejected; edit it to make a new draft before approving")
+        guide.status, guide.published_at, guide.updated_at = "published", utcnow(), utcnow()
+        record = repo.guide_record(guide)
+    services.runner.enqueue("index_guide", guide_id, {"guide_id": guide_id})
+    return record
+
+
+def reject(services: Services, *, person_id: str, guide_id: str) -> GuideRecord:
+    with services.db.session() as session:
+        repo = Repository(session)
+        guide = _reviewable(repo, person_id, guide_id)
+        guide.status, guide.updated_at = "rejected", utcnow()
+        record = repo.guide_record(guide)
+    services.search.remove_guide(guide_id)
+    return record
+
+
+def edit(services: Services, *, person_id: str, guide_id: str, content: dict) -> GuideRecord:
+    """Save the expert's edit as a new draft version; its sentences may only cite the guide's sources."""
+    with services.db.session() as session:
+        repo = Repository(session)
+        guide = _reviewable(repo, person_id, guide_id)
+        current = GuideDraft.model_validate(repo.guide_record(guide).content)
+        draft = _edited_draft(current, content)
+        was_published = guide.status == "published"
+        guide.status = "draft"
+        guide = repo.save_guide_version(community_id=guide.community_id, thread_id=guide.thread_id,
+                                        reviewer_id=guide.reviewer_id, content=draft.model_dump(mode="json"),
+                                        engine="edit", created_by=person_id, guide=guide)  # fmt: skip
+        record = repo.guide_record(guide)
+    if was_published:
+        services.search.remove_guide(guide_id)
+    return record
+
+
+def _edited_draft(current: GuideDraft, content: dict) -> GuideDraft:
+    # Sources are the record of what was said: an edit may change the wording, never the sources.
+    try:
+        draft = GuideDraft.model_validate({**content, "sources": [s.model_dump() for s in current.sources]})
+        check_citations(draft)
+    except ValidationError as exc:
+        raise InvalidInput(f"the edited guide is not valid: {exc.errors()[0]['msg']} at {exc.errors()[0]['loc']}") from exc
+    except InvalidGuide as exc:
+        raise InvalidInput(str(exc)) from exc
+    if not draft.sentences():
+        raise InvalidInput("the edited guide has no sentences; reject it instead of emptying it")
+    return draft
+
+
+def index_guide(services: Services, *, guide_id: str) -> int:
+    """Job: (re)index a published guide's current version; a guide no longer published leaves the index."""
+    with services.db.session() as session:
+        repo = Repository(session)
+        guide = repo.get_guide_row(guide_id)
+        record = repo.guide_record(guide) if guide else None
+    if record is None or record.status != "published":
+        services.search.remove_guide(guide_id)
+        return 0
+    draft = GuideDraft.model_validate(record.content)
+    return services.search.index_guide(record.id, record.community_id, record.version, draft)
+
+
+def reindex(services: Services, progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the whole vector index from the database, which stays the record."""
+    with services.db.session() as session:
+        published = Repository(session).guides(status="published")
+    guides = [(g.id, g.community_id, g.version, GuideDraft.model_validate(g.content)) for g in published]
+    return services.search.reindex(guides, progress)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hit: GuideHit
+    guide: GuideRecord
+    sources: tuple[Source, ...]
+
+
+def search(services: Services, *, person_id: str, query: str, community_id: str | None, limit: int = 10) -> list[SearchResult]:
+    """Guides ranked by meaning, only within the communities the person belongs to."""
+    if not query.strip():
+        raise InvalidInput("the query is empty; say what you are looking for, e.g. ?q=slow tenant listing")
+    with services.db.session() as session:
+        communities = _readable_communities(Repository(session), person_id, community_id)
+    hits = services.search.search(query, communities, limit)
+    results = []
+    with services.db.session() as session:
+        repo = Repository(session)
+        for hit in hits:
+            guide = repo.get_guide_row(hit.guide_id)
+            if guide is None or guide.status != "published":
+                continue  # the index lags the record for a moment: the record wins
+            record = repo.guide_record(guide)
+            draft = GuideDraft.model_validate(record.content)
+            cited = tuple(s for s in draft.sources if s.id in set(hit.citations))
+            results.append(SearchResult(hit, record, cited))
+    return results
+
+
+def _readable_communities(repo: Repository, person_id: str, community_id: str | None) -> list[str]:
+    mine = repo.communities_of(person_id)
+    if community_id is None:
+        return mine
+    if repo.get_community(community_id) is None:
+        raise NotFound(f"community {community_id!r} does not exist")
+    if community_id not in mine:
+        raise Forbidden(f"you are not a member of community {community_id!r}")
+    return [community_id]

@@ -1,0 +1,158 @@
+"""Assess answers, nudge experts within their own limits, and take their replies."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from elicitor.gaps import covers
+from elicitor.model import Assessment, Gap
+from elicitor.policy import MAX_ROUNDS, NudgePreferences, decide, parse_quiet_hours
+from store.records import NudgeRecord, PersonRecord
+from store.repository import Repository, aware, new_id, week_ago
+from store.tables import AssessmentRow, NudgeRow
+from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
+from workflow.services import Services
+
+log = logging.getLogger("tacit.nudges")
+
+
+def assess_message(services: Services, *, message_id: str) -> Assessment | None:
+    """Job: judge one message and, when it is a terse expert answer, nudge its author (policy permitting)."""
+    with services.db.session() as session:
+        repo = Repository(session)
+        row = repo.message_row(message_id)
+        if row is None:
+            return None  # deleted since it was queued
+        thread = repo.load_thread(row.thread_id)
+        answer = thread.by_id(message_id)
+        community = repo.get_community(row.community_id)
+        threshold = community.terse_threshold if community and community.terse_threshold else services.terse_threshold
+        assessment = services.detector.assess(thread, answer, repo.standing(row.community_id, row.author_id),
+                                              threshold)  # fmt: skip
+        outcome = _maybe_nudge(services, repo, assessment, row.community_id, thread, answer) if (
+            assessment.is_candidate and answer is not None) else "not a candidate"  # fmt: skip
+        repo.save_assessment(AssessmentRow(
+            message_id=message_id, score=assessment.score, is_candidate=assessment.is_candidate,
+            gaps=[g.value for g in assessment.gaps], explanation=assessment.explanation,
+            features=dict(assessment.features), outcome=outcome,
+        ))  # fmt: skip
+    log.info("assessed message=%s score=%.2f candidate=%s outcome=%s", message_id, assessment.score,
+             assessment.is_candidate, outcome)  # fmt: skip
+    return assessment
+
+
+def _maybe_nudge(services: Services, repo: Repository, assessment: Assessment, community_id: str, thread, answer) -> str:  # type: ignore[no-untyped-def]
+    now = services.clock()
+    if aware(answer.created_at) < now - timedelta(days=services.nudge_defaults.max_age_days):
+        return f"not nudged: older than {services.nudge_defaults.max_age_days} days"
+    if not assessment.gaps:
+        return "not nudged: no gap to ask about"
+    person = repo.person_record(answer.author_id)
+    assert person is not None
+    decision = decide(
+        _preferences(services, person), now, repo.nudges_sent_since(person.id, week_ago(now)),
+        repo.nudge_for(answer.id, 1) is not None, round=1,
+    )  # fmt: skip
+    if not decision.allowed:
+        return f"not nudged: {decision.reason}"
+    followup = services.followups.write(thread, answer, assessment.gaps)
+    repo.add_nudge(NudgeRow(
+        id=new_id(), community_id=community_id, message_id=answer.id, thread_id=thread.id, person_id=person.id,
+        round=1, gap=followup.gap.value, question=followup.question, status="open",
+        deliver_at=decision.deliver_at or now,
+    ))  # fmt: skip
+    return "nudged" if (decision.deliver_at or now) <= now else f"nudge scheduled: {decision.reason}"
+
+
+def _preferences(services: Services, person: PersonRecord) -> NudgePreferences:
+    start, end = parse_quiet_hours(person.quiet_hours if person.quiet_hours is not None
+                                   else services.nudge_defaults.quiet_hours)  # fmt: skip
+    per_week = person.nudges_per_week if person.nudges_per_week is not None else services.nudge_defaults.per_week
+    return NudgePreferences(max_per_week=per_week, quiet_start=start, quiet_end=end, timezone=person.timezone,
+                            opted_out=person.opted_out)  # fmt: skip
+
+
+def inbox(services: Services, *, person_id: str, include_closed: bool = False) -> list[NudgeRecord]:
+    """The nudges waiting for this person (delivered, not yet answered or declined)."""
+    with services.db.session() as session:
+        return Repository(session).inbox(person_id, services.clock(), include_closed)
+
+
+def _own_open_nudge(repo: Repository, person_id: str, nudge_id: str) -> NudgeRow:
+    nudge = repo.get_nudge(nudge_id)
+    if nudge is None:
+        raise NotFound(f"nudge {nudge_id!r} does not exist")
+    if nudge.person_id != person_id:
+        raise Forbidden("this nudge was sent to someone else; only its recipient can answer it")
+    if nudge.status not in ("open", "snoozed"):
+        raise Conflict(f"this nudge is already {nudge.status}; it cannot be changed")
+    return nudge
+
+
+def reply(services: Services, *, person_id: str, nudge_id: str, text: str) -> NudgeRecord:
+    """Record the expert's reply and queue the guide draft (and, if needed, one more question)."""
+    if not text.strip():
+        raise InvalidInput("the reply is empty; write what you would tell a colleague")
+    if len(text) > services.max_message_chars:
+        raise InvalidInput(f"the reply has {len(text)} characters; the limit is {services.max_message_chars}")
+    with services.db.session() as session:
+        repo = Repository(session)
+        nudge = _own_open_nudge(repo, person_id, nudge_id)
+        repo.add_reply(nudge, text.strip())
+        record = repo.nudge_record(nudge)
+    services.runner.enqueue("handle_reply", nudge_id, {"nudge_id": nudge_id})
+    return record
+
+
+def decline(services: Services, *, person_id: str, nudge_id: str) -> NudgeRecord:
+    with services.db.session() as session:
+        repo = Repository(session)
+        nudge = _own_open_nudge(repo, person_id, nudge_id)
+        nudge.status, nudge.closed_at = "declined", services.clock()
+        return repo.nudge_record(nudge)
+
+
+def snooze(services: Services, *, person_id: str, nudge_id: str, until: datetime | None, hours: float | None) -> NudgeRecord:
+    """Hide the nudge until a later time (default: 24 hours)."""
+    now = services.clock()
+    when = aware(until) if until else now + timedelta(hours=hours if hours is not None else 24)
+    if when <= now:
+        raise InvalidInput("snooze until a time in the future")
+    if when > now + timedelta(days=30):
+        raise InvalidInput("a nudge can be snoozed for at most 30 days; decline it instead")
+    with services.db.session() as session:
+        repo = Repository(session)
+        nudge = _own_open_nudge(repo, person_id, nudge_id)
+        nudge.status, nudge.deliver_at = "snoozed", when
+        return repo.nudge_record(nudge)
+
+
+def handle_reply(services: Services, *, nudge_id: str) -> None:
+    """Job: draft the guide from the thread and every reply so far; ask once more if the key gap is still open."""
+    with services.db.session() as session:
+        repo = Repository(session)
+        nudge = repo.get_nudge(nudge_id)
+        if nudge is None or nudge.status != "answered":
+            return
+        record = repo.nudge_record(nudge)
+        if record.round < MAX_ROUNDS and record.reply_text and not covers(Gap(record.gap), record.reply_text):
+            _ask_again(services, repo, nudge)
+    services.runner.enqueue("synthesize_guide", record.thread_id,
+                            {"thread_id": record.thread_id, "reviewer_id": record.person_id})  # fmt: skip
+
+
+def _ask_again(services: Services, repo: Repository, first: NudgeRow) -> None:
+    if repo.nudge_for(first.message_id, first.round + 1) is not None:
+        return
+    thread = repo.load_thread(first.thread_id)
+    answer = thread.by_id(first.message_id)
+    if answer is None:
+        return
+    followup = services.followups.write(thread, answer, (Gap(first.gap),))
+    question = f"Thanks, that helps. One more thing, so the guide is complete: {followup.question}"
+    repo.add_nudge(NudgeRow(
+        id=new_id(), community_id=first.community_id, message_id=first.message_id, thread_id=first.thread_id,
+        person_id=first.person_id, round=first.round + 1, gap=first.gap, question=question, status="open",
+        deliver_at=services.clock(),
+    ))  # fmt: skip

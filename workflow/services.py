@@ -1,0 +1,43 @@
+"""What the workflow needs, built once by the composition root (api/bootstrap.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from elicitor.detect import TerseDetector
+from elicitor.ports import FollowUpWriter
+from retrieval.search import GuideSearch
+from store.db import Database
+from synthesizer.ports import GuideWriter
+from workflow.jobs import JobRunner
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class NudgeDefaults:
+    """Community-wide defaults; each expert may override them."""
+
+    per_week: int = 3
+    quiet_hours: str = "20-8"
+    max_age_days: int = 30  # older answers are assessed but not nudged: an archive import must not spam experts
+
+
+@dataclass
+class Services:
+    db: Database
+    detector: TerseDetector
+    followups: FollowUpWriter
+    guides: GuideWriter
+    search: GuideSearch
+    runner: JobRunner
+    nudge_defaults: NudgeDefaults = field(default_factory=NudgeDefaults)
+    terse_threshold: float = 0.55
+    engine_name: str = "offline"
+    max_message_chars: int = 20_000
+    max_batch_messages: int = 1000
+    clock: Callable[[], datetime] = utc_now
