@@ -129,7 +129,8 @@ _NOISE_WORDS = _words(
     "thanks thank thx ty tysm cheers hi hello hey yo hope helps help helped helpful great awesome nice cool"
     " lol haha np problem welcome glad worked works working work perfectly perfect exactly yes yeah yep"
     " nope sure agreed bump update edit solved fixed answer lot much man guys folks all everyone team"
-    " +1 -1 same too me ok okay got makes sense good luck appreciate appreciated"
+    " +1 -1 same too me ok okay got makes sense good luck appreciate appreciated uh uhh um umm hmm oh ah heh"
+    " hehe doh xd lmao rofl wow oops"
 )
 _ASKING = re.compile(
     r"^(?:anyone|does anyone|has anyone|can (?:someone|anyone|you)|could (?:someone|anyone|you)"
@@ -137,7 +138,7 @@ _ASKING = re.compile(
     r"|did (?:that|this|it) (?:help|work))\b",
     _FLAGS,
 )
-_MENTIONS = re.compile(r"^(?:@[\w.-]+[,:]?\s+)+")
+_MENTIONS = re.compile(r"^(?:@[\w.|-]+[,:]?\s+)+")
 _GREETING = re.compile(
     r"^(?:hi|hello|hey|yo)(?: all| everyone| folks| guys| team| there)?\s*[,!.:-]*\s*", _FLAGS
 )
@@ -162,9 +163,11 @@ class ExtractiveGuideWriter:
     def write(self, thread: Thread, replies: tuple[Reply, ...]) -> GuideDraft:
         """Place the sentences of the answers and replies into sections, each citing its message."""
         question = _question(thread)
-        key_answer = _key_answer(thread, question, replies)
+        addressee = _addressee(thread, replies)
+        key_answer = _key_answer(thread, question, replies, addressee)
         ordered = _ordered_sources(thread, question, key_answer, replies)
-        pieces = _dedupe([p for i, (src, key) in enumerate(ordered) for p in _pieces(src, i, key)])
+        pieces = [p for i, (src, key) in enumerate(ordered) for p in _pieces(src, i, key, addressee)]
+        pieces = _dedupe(pieces)
         if not pieces:
             raise SynthesisError(f"thread {thread.id} has no answer or reply with usable sentences")
         sections = _place(pieces)
@@ -202,20 +205,35 @@ def _asks(sentence: str) -> bool:
     return len(content_words(_GREETING.sub("", sentence)) - _NOISE_WORDS) >= 1
 
 
-def _key_answer(thread: Thread, question: Message | None, replies: tuple[Reply, ...]) -> Message | None:
-    """The answer the guide is about: the replying expert's, else the accepted or best-scored one."""
+def _addressee(thread: Thread, replies: tuple[Reply, ...]) -> re.Pattern[str]:
+    """Leading "@name" or chat-style "name:" / "name," addressing a participant, to trim from sentences."""
+    names = {m.author_name for m in thread.messages} | {r.author_name for r in replies}
+    known = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True) if n.strip())
+    named = rf"|(?:{known})[,:]\s*" if known else ""
+    return re.compile(rf"^(?:@[\w.|-]+[,:]?\s+{named})+")
+
+
+def _key_answer(
+    thread: Thread, question: Message | None, replies: tuple[Reply, ...], addressee: re.Pattern[str]
+) -> Message | None:
+    """The answer the guide is about: the replying expert's, else the accepted or best-scored one.
+
+    Ties (chat threads have no votes) go to the first message whose lead says something substantial.
+    """
     experts = {r.author_id for r in replies}
     reply_ids = {r.id for r in replies}
     others = [m for m in thread.messages if m is not question and m.id not in reply_ids]
     asker = question.author_id if question else None
     candidates = [m for m in others if m.kind == "answer"] or [m for m in others if m.author_id != asker]
-    ranked = sorted(
-        enumerate(candidates),
-        key=lambda im: (im[1].author_id in experts, im[1].accepted, im[1].score, im[1].reactions, -im[0]),
-        reverse=True,
-    )
-    usable = (m for _, m in ranked if any(not is_code_block(s) for s in _clean_sentences(m.text)))
-    return next(usable, None)
+    leads = {m.id: next((s for s in _clean_sentences(m.text, addressee) if not is_code_block(s)), None)
+             for m in candidates}  # fmt: skip
+
+    def rank(im: tuple[int, Message]) -> tuple:
+        i, m = im
+        lead = leads[m.id] or ""
+        return (m.author_id in experts, m.accepted, m.score, m.reactions, len(_meaningful(lead)) >= 3, -i)
+
+    return next((m for _, m in sorted(enumerate(candidates), key=rank, reverse=True) if leads[m.id]), None)
 
 
 def _ordered_sources(
@@ -256,27 +274,29 @@ def is_noise(sentence: str) -> bool:
     plain = sentence.strip().replace("’", "'")
     if plain.rstrip("\"')]").endswith("?") or _ASKING.match(plain):
         return True
-    words = content_words(plain)
-    if len(words) < 2:
-        return True
-    return bool(words & _NOISE_WORDS) and len(words - _NOISE_WORDS) < 2
+    return len(_meaningful(plain)) < 2
 
 
-def _clean_sentences(text: str) -> list[str]:
-    """The text's sentences minus noise, leading @mentions trimmed (still verbatim slices)."""
+def _meaningful(text: str) -> set[str]:
+    """Content words minus chat filler (thanks, lol, ok...) and single letters."""
+    return {w for w in content_words(text) - _NOISE_WORDS if len(w) > 1 or w.isdigit()}
+
+
+def _clean_sentences(text: str, addressee: re.Pattern[str] = _MENTIONS) -> list[str]:
+    """The text's sentences minus noise, a leading addressee trimmed (still verbatim slices)."""
     out = []
     for sentence in split_sentences(text):
-        sentence = _MENTIONS.sub("", sentence).strip()
+        sentence = addressee.sub("", sentence).strip()
         if sentence and not is_noise(sentence):
             out.append(sentence)
     return out
 
 
-def _pieces(source: Message | Reply, index: int, key: bool) -> list[_Piece]:
+def _pieces(source: Message | Reply, index: int, key: bool, addressee: re.Pattern[str]) -> list[_Piece]:
     hint = _hint(source.nudge_question) if isinstance(source, Reply) else None
     return [
         _Piece(text=s, source_id=source.id, message=index, position=i, key=key, hint=hint)
-        for i, s in enumerate(_clean_sentences(source.text))
+        for i, s in enumerate(_clean_sentences(source.text, addressee))
     ]
 
 

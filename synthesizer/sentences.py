@@ -30,7 +30,7 @@ _ABBREVIATIONS = frozenset(
     re.split(
         r"\s+",
         "e.g eg i.e ie etc vs cf approx ca al mr mrs ms dr prof st jr sr inc ltd co corp fig no nr vol ver"
-        " resp esp incl min max avg dept est",
+        " resp esp incl min max avg dept est acc approx ref refs sec ch pp",
     )
 )
 _URL_TRAIL = ".,;:!?'\""
@@ -191,6 +191,8 @@ def _ends_sentence(chunk: str, m: re.Match[str]) -> bool:
         return token == "etc" and following.isupper()
     if len(token) == 1 and token.isalpha() and chunk[m.start() - 1].isupper():
         return False  # an initial: "J. Smith"
+    if following.islower() and token.isalpha() and len(token) < 4:
+        return False  # "acc. to": chat starts sentences in lower case, but after a short word it is unlikely
     return not re.fullmatch(r"[a-z]\.[a-z]", token)  # "e.g" spelled with dots inside the token
 
 
