@@ -75,14 +75,11 @@ def central_claim(text: str) -> tuple[str, bool]:
     found = [s for s in found if s[-1] in ".!:" or len(s.split()) > 8] or found
     if not found:
         return "", False
+    clauses = [_main_clause(s) for s in found]
     # Prefer the first instruction or advice; else the first real statement: answers lead with their point.
-    sentence = next((s for s in found if cues.is_imperative(_FILLER.sub("", s))), None)
-    instruction = sentence is not None
-    sentence = sentence or next((s for s in found if len(s.split()) >= 4), found[0])
-    phrase = _FILLER.sub("", sentence).strip()
-    first = phrase.split(maxsplit=1)[0].lower() if phrase else ""
-    if first in _SUBORDINATE and "," in phrase:
-        phrase = phrase.split(",", 1)[1].strip()
+    phrase = next((c for c in clauses if cues.is_imperative(c)), None)
+    instruction = phrase is not None
+    phrase = phrase or next((c for c in clauses if len(c.split()) >= 4), clauses[0])
     head = _CLAUSE_BREAK.split(phrase, maxsplit=1)[0]
     # Too short a head ("Yes") says nothing; keep the sentence and let _clip shorten it.
     phrase = head if len(head.split()) >= 3 else phrase
@@ -90,6 +87,15 @@ def central_claim(text: str) -> tuple[str, bool]:
     if instruction and phrase:
         phrase = phrase[0].lower() + phrase[1:]
     return phrase, instruction
+
+
+def _main_clause(sentence: str) -> str:
+    """The sentence without filler openers or a leading subordinate clause ("When X, do Y" -> "do Y")."""
+    phrase = _FILLER.sub("", sentence).strip()
+    first = phrase.split(maxsplit=1)[0].lower() if phrase else ""
+    if first in _SUBORDINATE and "," in phrase:
+        phrase = phrase.split(",", 1)[1].strip()
+    return phrase or sentence
 
 
 def _compose(topic: str, claim: str, instruction: bool, gap: Gap) -> str:

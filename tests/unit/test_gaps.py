@@ -1,0 +1,102 @@
+"""Gap analysis: each kind of context is recognised; missing ones are ordered by what the question asks."""
+
+import pytest
+
+from elicitor.cues import gap_coverage, recommendation_strength
+from elicitor.gaps import QuestionType, covers, find_gaps, question_type
+from elicitor.model import Gap
+
+
+@pytest.mark.parametrize(
+    ("gap", "text"),
+    [
+        (Gap.RATIONALE, "Use a partial index because most rows are archived and never queried."),
+        (Gap.RATIONALE, "Pin the version, otherwise a minor upgrade changes the wire format."),
+        (Gap.CONDITIONS, "This only works as long as the table fits in memory."),
+        (Gap.CONDITIONS, "It depends on the driver: unless you use pooling, keep the default."),
+        (Gap.ALTERNATIVES, "Prefer a queue over cron; rather than polling, push events."),
+        (Gap.ALTERNATIVES, "Compared to rsync, this is faster than copying, but there is a trade-off."),
+        (Gap.STEPS, "First, stop the service. Then copy the data folder. Finally, start it again."),
+        (Gap.STEPS, "Do this:\n\n```\nsudo systemctl restart nginx\n```\n"),
+        (Gap.STEPS, "1. Open the settings\n2. Disable sync\n3. Restart"),
+        (Gap.PITFALLS, "Be careful: a full index won't scale, and watch out for lock contention."),
+        (Gap.PITFALLS, "Avoid running it as root; beware of the cache."),
+        (Gap.EVIDENCE, "See https://example.org/docs/indexes for the documentation."),
+        (Gap.EVIDENCE, "In my experience the benchmark went from 900 ms to 40 ms."),
+    ],
+)
+def test_each_gap_cue_is_recognised(gap: Gap, text: str) -> None:
+    assert covers(gap, text)
+    assert gap_coverage(text)[gap] >= 0.5
+
+
+def test_a_bare_instruction_covers_nothing() -> None:
+    coverage = gap_coverage("Use a partial index.")
+    assert all(value < 0.5 for value in coverage.values())
+
+
+def test_coverage_saturates_between_zero_and_one() -> None:
+    text = "because since so that due to therefore hence thus otherwise the reason " * 20
+    assert 0.9 < gap_coverage(text)[Gap.RATIONALE] <= 1.0
+    assert gap_coverage("")[Gap.RATIONALE] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Should I use Postgres or MySQL for this?", QuestionType.CHOICE),
+        ("Which cache is better for sessions?", QuestionType.CHOICE),
+        ("How do I rotate the logs every night?", QuestionType.HOW),
+        ("Why does the build fail on Fridays?", QuestionType.WHY),
+        ("Is there a list of good tutorials on Rust macros?", QuestionType.RESOURCE),
+        ("The service restarts at random", QuestionType.GENERAL),
+    ],
+)
+def test_question_type(question: str, kind: QuestionType) -> None:
+    assert question_type(question) == kind
+
+
+def test_choice_question_puts_alternatives_and_rationale_first() -> None:
+    assert find_gaps("Should I use a partial or a full index?", "Use a partial index.")[:2] == (
+        Gap.ALTERNATIVES,
+        Gap.RATIONALE,
+    )
+
+
+def test_how_question_puts_steps_first() -> None:
+    assert find_gaps("How do I add an index without downtime?", "Create it concurrently.")[0] == Gap.STEPS
+
+
+def test_why_question_puts_rationale_first() -> None:
+    assert find_gaps("Why is my query slow?", "The index is not used.")[0] == Gap.RATIONALE
+
+
+def test_default_order() -> None:
+    assert find_gaps("Slow queries on the orders table", "Add an index.") == (
+        Gap.RATIONALE,
+        Gap.CONDITIONS,
+        Gap.ALTERNATIVES,
+        Gap.PITFALLS,
+        Gap.STEPS,
+        Gap.EVIDENCE,
+    )
+
+
+def test_covered_gaps_are_not_reported() -> None:
+    gaps = find_gaps("Why is my query slow?", "Because the index is not used; see the docs at https://x.org.")
+    assert Gap.RATIONALE not in gaps
+    assert Gap.EVIDENCE not in gaps
+
+
+def test_a_reply_that_explains_why_covers_rationale_only() -> None:
+    reply = "The reason is that archived rows are never read, so indexing them wastes space."
+    assert covers(Gap.RATIONALE, reply)
+    assert not covers(Gap.STEPS, reply)
+
+
+def test_recommendation_strength() -> None:
+    assert recommendation_strength("Use a partial index, a full one won't scale.") >= 0.5
+    assert recommendation_strength("You should pin the version. It breaks otherwise.") >= 0.5
+    assert recommendation_strength("Thanks!") == 0.0
+    assert recommendation_strength("https://example.org/a") == 0.0
+    assert recommendation_strength("Which version are you on?") == 0.0
