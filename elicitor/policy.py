@@ -48,8 +48,8 @@ def decide(
         return PolicyDecision(False, None, f"round {round} is outside 1..{MAX_ROUNDS}")
     if round == 1 and already_nudged_for_message:
         return PolicyDecision(False, None, "never twice for one message: already asked about this answer")
-    # A second round answers the expert's own reply, so it does not count against the weekly limit twice.
-    if round == 1 and sent_last_7_days >= prefs.max_per_week:
+    # Every round counts: the expert set the weekly limit, and a second question is still a message to read.
+    if sent_last_7_days >= prefs.max_per_week:
         return PolicyDecision(False, None, f"weekly limit reached ({sent_last_7_days}/{prefs.max_per_week})")
     quiet_end = _quiet_until(prefs, now)
     if quiet_end is not None:

@@ -42,6 +42,7 @@ def test_weekly_limit() -> None:
     decision = decide(prefs, NOON, 3, False)
     assert not decision.allowed and "weekly limit" in decision.reason
     assert not decide(NudgePreferences(max_per_week=0), NOON, 0, False).allowed
+    assert not decide(prefs, NOON, 3, True, round=2).allowed
 
 
 def test_quiet_hours_wrapping_midnight_late_evening_waits_for_next_morning() -> None:
