@@ -210,7 +210,7 @@ def _addressee(thread: Thread, replies: tuple[Reply, ...]) -> re.Pattern[str]:
     names = {m.author_name for m in thread.messages} | {r.author_name for r in replies}
     known = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True) if n.strip())
     named = rf"|(?:{known})[,:]\s*" if known else ""
-    return re.compile(rf"^(?:@[\w.|-]+[,:]?\s+{named})+")
+    return re.compile(rf"^(?:@[\w.|-]+[,:]?\s+{named})+", _FLAGS)
 
 
 def _key_answer(
