@@ -33,18 +33,25 @@ def load_demo(
         update_preferences(services, person_id=person.id, update=PreferencesUpdate(quiet_hours=""))
         tokens[p["handle"]] = create_token(services, handle=p["handle"], name="demo")
     threads = list(read_threads(demo_dir / "community.jsonl"))
-    shift = _replay_shift(services, threads)
-    for thread in threads:
+    for thread, shift in zip(threads, _replay_shifts(services, threads), strict=True):
         ingest_messages(services, community_id=community["id"], batch=thread_messages(thread, shift))
         if progress:
             progress(1)
     return tokens
 
 
-def _replay_shift(services: Services, threads: list[dict]) -> timedelta:
-    """Move the demo's dates so its newest message is an hour old (old answers are never nudged)."""
-    newest = max(parse_time(m.get("created_at")) for t in threads for m in t["messages"])
-    return (services.clock() - timedelta(hours=1)) - newest
+def _replay_shifts(services: Services, threads: list[dict], days: float = 14) -> list[timedelta]:
+    """Replay the demo as the last two weeks (old answers are never nudged), keeping each thread's own pace."""
+    starts = [parse_time(t["messages"][0].get("created_at")) for t in threads]
+    first, last = min(starts), max(starts)
+    span = (last - first) or timedelta(seconds=1)
+    window_start = services.clock() - timedelta(days=days)
+    shifts = []
+    for thread, start in zip(threads, starts, strict=True):
+        duration = max(parse_time(m.get("created_at")) for m in thread["messages"]) - start
+        room = timedelta(days=days) - duration - timedelta(hours=1)
+        shifts.append(window_start + room * ((start - first) / span) - start)
+    return shifts
 
 
 def demo_loaded(services: Services, community_id: str = "platform-guild") -> bool:

@@ -26,6 +26,9 @@ BREVITY_WORDS = 90  # an answer of this many prose words scores brevity 0.5
 BREVITY_MIX = 0.7  # share of absolute brevity; the rest is brevity relative to the question
 MIN_SUBSTANCE = 0.3  # below this the answer makes no real claim: nothing to draw out
 MAX_GAPS = 3  # a steward reads at most three gaps; the follow-up asks about the first
+# Only recognised experts are nudged: a named expert or steward, or a track record of about three accepted
+# answers (standing 0.5). A member's terse reply is scored like any other but is not a candidate.
+MIN_STANDING = 0.5
 
 
 @dataclass(frozen=True)
@@ -53,13 +56,14 @@ class TerseDetector:
             return Assessment(answer.id, 0.0, False, (), f"Not a candidate: {eligibility.reason}.", features)
         score = _score(features)
         features["score"] = score
-        candidate = score >= limit and bool(gaps)
+        recognised = features["standing"] >= MIN_STANDING
+        candidate = score >= limit and bool(gaps) and recognised
         return Assessment(
             answer.id,
             score,
             candidate,
             gaps,
-            _explain(score, limit, candidate, gaps, features, standing, answer),
+            _explain(score, limit, candidate, gaps, features, standing, answer, recognised),
             features,
         )
 
@@ -150,6 +154,7 @@ def _explain(
     features: dict[str, float],
     standing: AuthorStanding,
     answer: Message,
+    recognised: bool = True,
 ) -> str:
     """One line a steward can read: who, how endorsed, what is missing, and the verdict."""
     size = "Terse answer" if features["brevity"] >= 0.5 else "Answer"
@@ -159,6 +164,8 @@ def _explain(
     line = f"{size} by {who}{endorsed}; missing: {missing}."
     if candidate:
         return line
+    if score >= limit and gaps and not recognised:
+        return f"{line} Not nudged: the author is not yet a recognised expert."
     return f"{line} Below threshold ({score:.2f} < {limit:.2f})." if gaps else f"{line} Complete enough."
 
 

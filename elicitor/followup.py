@@ -30,7 +30,7 @@ _FILLER = re.compile(
 # A claim ends at the first clause break: "Use a partial index, a full one won't scale." -> "Use a partial
 # index".
 _CLAUSE_BREAK = re.compile(
-    r"\s*(?:[,;:(—–]|\s-\s|\bbecause\b|\bsince\b|\bso that\b|\bwhich\b|\bbut\b)\s*", re.I
+    r"\s*(?:[,;:—–]|\s-\s|\bbecause\b|\bsince\b|\bso that\b|\bwhich\b|\bbut\b)\s*", re.I
 )
 # A sentence opening with one of these puts its point after the first comma ("When X, do Y").
 _SUBORDINATE = frozenset(

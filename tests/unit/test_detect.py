@@ -132,3 +132,13 @@ def test_accepted_answer_scores_lower_than_unaccepted() -> None:
 def test_answer_with_code_block_does_not_miss_steps() -> None:
     text = "Create it concurrently:\n\n```sql\nCREATE INDEX CONCURRENTLY ix ON orders (id) WHERE open;\n```"
     assert Gap.STEPS not in _assess(text).gaps
+
+
+def test_only_recognised_experts_are_candidates() -> None:
+    answer = _message("a1", "ana", TERSE, score=4)
+    thread = _thread(answer)
+    lenient = TerseDetector(threshold=0.0)
+    member = lenient.assess(thread, answer, NEWCOMER)
+    veteran = lenient.assess(thread, answer, AuthorStanding(role=Role.MEMBER, accepted_answers=6, total_score=40))
+    assert not member.is_candidate and "not yet a recognised expert" in member.explanation
+    assert veteran.is_candidate and lenient.assess(thread, answer, EXPERT).is_candidate
