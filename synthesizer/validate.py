@@ -9,9 +9,7 @@ from synthesizer.model import CitedSentence, GuideDraft
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9_.+#-]*", re.IGNORECASE)
 _STOP = frozenset(
-    "a an the and or but if then else of to in on at for with by from as is are was were be been it its this that"
-    " these those you your we our i my they their he she them there here not no do does did can could should would"
-    " will just so than too very also into over under about which what when where who how why".split()
+    ["a", "an", "the", "and", "or", "but", "if", "then", "else", "of", "to", "in", "on", "at", "for", "with", "by", "from", "as", "is", "are", "was", "were", "be", "been", "it", "its", "this", "that", "these", "those", "you", "your", "we", "our", "i", "my", "they", "their", "he", "she", "them", "there", "here", "not", "no", "do", "does", "did", "can", "could", "should", "would", "will", "just", "so", "than", "too", "very", "also", "into", "over", "under", "about", "which", "what", "when", "where", "who", "how", "why"]
 )
 
 

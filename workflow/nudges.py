@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, timedelta
 
 from elicitor.gaps import covers
-from elicitor.model import Assessment, Gap
+from elicitor.model import Assessment, Gap, Message, Thread
 from elicitor.policy import MAX_ROUNDS, NudgePreferences, decide, parse_quiet_hours
 from store.records import NudgeRecord, PersonRecord
 from store.repository import Repository, aware, new_id, week_ago
@@ -26,12 +26,14 @@ def assess_message(services: Services, *, message_id: str) -> Assessment | None:
             return None  # deleted since it was queued
         thread = repo.load_thread(row.thread_id)
         answer = thread.by_id(message_id)
+        if answer is None:
+            return None
         community = repo.get_community(row.community_id)
         threshold = community.terse_threshold if community and community.terse_threshold else services.terse_threshold
         assessment = services.detector.assess(thread, answer, repo.standing(row.community_id, row.author_id),
                                               threshold)  # fmt: skip
-        outcome = _maybe_nudge(services, repo, assessment, row.community_id, thread, answer) if (
-            assessment.is_candidate and answer is not None) else "not a candidate"  # fmt: skip
+        outcome = (_maybe_nudge(services, repo, assessment, row.community_id, thread, answer)
+                   if assessment.is_candidate else "not a candidate")  # fmt: skip
         repo.save_assessment(AssessmentRow(
             message_id=message_id, score=assessment.score, is_candidate=assessment.is_candidate,
             gaps=[g.value for g in assessment.gaps], explanation=assessment.explanation,
@@ -42,7 +44,9 @@ def assess_message(services: Services, *, message_id: str) -> Assessment | None:
     return assessment
 
 
-def _maybe_nudge(services: Services, repo: Repository, assessment: Assessment, community_id: str, thread, answer) -> str:  # type: ignore[no-untyped-def]
+def _maybe_nudge(
+    services: Services, repo: Repository, assessment: Assessment, community_id: str, thread: Thread, answer: Message
+) -> str:
     now = services.clock()
     if aware(answer.created_at) < now - timedelta(days=services.nudge_defaults.max_age_days):
         return f"not nudged: older than {services.nudge_defaults.max_age_days} days"

@@ -9,10 +9,16 @@ from workflow.services import Services
 
 
 def job_handlers(services: Services) -> dict[str, Handler]:
-    return {
-        "assess_message": lambda p: assess_message(services, message_id=p["message_id"]) and None,
-        "handle_reply": lambda p: handle_reply(services, nudge_id=p["nudge_id"]),
-        "synthesize_guide": lambda p: synthesize_guide(services, thread_id=p["thread_id"],
-                                                       reviewer_id=p["reviewer_id"]) and None,  # fmt: skip
-        "index_guide": lambda p: index_guide(services, guide_id=p["guide_id"]) and None,
-    }
+    def assess(p: dict[str, str]) -> None:
+        assess_message(services, message_id=p["message_id"])
+
+    def reply(p: dict[str, str]) -> None:
+        handle_reply(services, nudge_id=p["nudge_id"])
+
+    def synthesize(p: dict[str, str]) -> None:
+        synthesize_guide(services, thread_id=p["thread_id"], reviewer_id=p["reviewer_id"])
+
+    def index(p: dict[str, str]) -> None:
+        index_guide(services, guide_id=p["guide_id"])
+
+    return {"assess_message": assess, "handle_reply": reply, "synthesize_guide": synthesize, "index_guide": index}
