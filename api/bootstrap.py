@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 
 import httpx
@@ -31,9 +32,16 @@ class Tacit:
     settings: Settings
     services: Services
     runner: InProcessJobRunner
+    embedder: Embedder
 
     def start(self) -> None:
         self.runner.start()
+
+    def warm_up(self) -> threading.Thread:
+        """Load the embedding model in the background so the first search does not wait for it."""
+        thread = threading.Thread(target=self.embedder.embed, args=(["warm up"], "query"), daemon=True)
+        thread.start()
+        return thread
 
     def stop(self) -> None:
         self.runner.stop()
@@ -55,7 +63,8 @@ def build(
         db.migrate()
     llm = llm or _llm(settings, http_client)
     followups, guides, engine = _engines(settings, llm)
-    search = GuideSearch(embedder or _embedder(settings), index or _index(settings, embedder))
+    embedder = embedder or _embedder(settings)
+    search = GuideSearch(embedder, index or _index(settings, embedder))
     runner = InProcessJobRunner({}, workers=settings.job_workers)
     services = Services(
         db=db, detector=TerseDetector(settings.terse_threshold), followups=followups, guides=guides, search=search,
@@ -68,7 +77,7 @@ def build(
         runner.register(name, handler)
     log.info("built database=%s vectors=%s engine=%s", db.engine.url.render_as_string(hide_password=True),
              "qdrant-server" if settings.qdrant_url else "qdrant-embedded", engine)  # fmt: skip
-    return Tacit(settings, services, runner)
+    return Tacit(settings, services, runner, embedder)
 
 
 def _llm(settings: Settings, http_client: httpx.Client | None) -> LLM | None:

@@ -69,6 +69,7 @@ def serve(
     tacit = build(settings)
     if demo:
         _load_demo_if_missing(tacit)
+    tacit.warm_up()
     console.print(f"Tacit built in {time.perf_counter() - started:.2f}s; serving on http://{host or settings.host}:"
                   f"{port or settings.port} (docs at /docs)")  # fmt: skip
     uvicorn.run(create_app(tacit), host=host or settings.host, port=port or settings.port, log_config=None)
