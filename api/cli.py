@@ -15,6 +15,7 @@ from rich.table import Table
 
 from api import logs
 from api.bootstrap import Tacit, build
+from api.eval_cli import app as eval_app
 from api.settings import Settings
 from api.threads_file import ThreadsFileError, read_threads, thread_messages
 from elicitor.model import Role
@@ -30,6 +31,7 @@ person_app = typer.Typer(help="People and their roles.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(community_app, name="community")
 app.add_typer(person_app, name="person")
+app.add_typer(eval_app, name="eval")
 console = Console(stderr=True)
 
 

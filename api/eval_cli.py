@@ -1,0 +1,91 @@
+"""`tacit eval ...`: builds Tacit's real components through the composition root and hands them to evals/."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import typer
+
+from api.bootstrap import Tacit, build
+from api.settings import Settings
+from evals.report import Report, print_report
+
+app = typer.Typer(help="Measure Tacit on labelled data, next to baselines computed in the same run.",
+                  no_args_is_help=True)  # fmt: skip
+
+DataOpt = typer.Option(..., "--data", exists=True, dir_okay=False, help="answers.jsonl (the format of ../shared/data).")
+JsonOpt = typer.Option(False, "--json", help="Also print the figures as one JSON object on the last line.")
+
+
+def _components() -> Tacit:
+    """Tacit as configured (offline engines unless an LLM is set), on a throwaway data folder."""
+    folder = Path(tempfile.mkdtemp(prefix="tacit-eval-"))
+    return build(Settings(data_dir=folder), migrate=False)
+
+
+def _show(report: Report, as_json: bool) -> None:
+    print_report(report, as_json)
+
+
+@app.command()
+def terse(data: Path = DataOpt, as_json: bool = JsonOpt) -> None:
+    """Terse-answer detection against terse_label and elaboration_requested.
+
+    Example: tacit eval terse --data ../shared/data/answers.jsonl --json
+    """
+    from evals import terse as module
+
+    _show(module.run(data, _components().services.detector), as_json)
+
+
+@app.command()
+def followup(data: Path = DataOpt, as_json: bool = JsonOpt) -> None:
+    """Follow-up questions for labelled terse answers: form, specificity, gap, similarity to real requests.
+
+    Example: tacit eval followup --data ../shared/data/answers.jsonl
+    """
+    from evals import followup as module
+
+    tacit = _components()
+    _show(module.run(data, tacit.services.detector, tacit.services.followups, tacit.embedder), as_json)
+
+
+@app.command()
+def synthesis(data: Path = DataOpt, as_json: bool = JsonOpt) -> None:
+    """Guides from real elaborations: faithfulness, citation validity, coverage of the expert's reply.
+
+    Example: tacit eval synthesis --data ../shared/data/answers.jsonl
+    """
+    from evals import synthesis as module
+
+    tacit = _components()
+    _show(module.run(data, tacit.services.guides, tacit.embedder), as_json)
+
+
+@app.command()
+def retrieval(
+    corpus: Path = typer.Option(..., exists=True, dir_okay=False, help="BEIR corpus.jsonl ({_id, title, text})."),
+    queries: Path = typer.Option(..., exists=True, dir_okay=False, help="BEIR queries.jsonl ({_id, text})."),
+    qrels: Path = typer.Option(..., exists=True, dir_okay=False, help="qrels TSV: query-id corpus-id score."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Search quality (nDCG@10, recall@10, MRR@10) through Tacit's own retrieval path, next to BM25 and dense-only.
+
+    Example: tacit eval retrieval --corpus c.jsonl --queries q.jsonl --qrels qrels.tsv
+    """
+    from evals import retrieval as module
+
+    _show(module.run(corpus, queries, qrels, _components().embedder), as_json)
+
+
+@app.command("build-retrieval-set")
+def build_retrieval_set(
+    threads: Path = typer.Option(..., exists=True, dir_okay=False, help="threads.jsonl"),
+    out: Path = typer.Option(Path("data/retrieval-dev"), help="Folder for corpus.jsonl, queries.jsonl, qrels.tsv."),
+) -> None:
+    """Build a BEIR-format development set from community threads (see evals/retrieval.py for how)."""
+    from evals import retrieval as module
+
+    paths = module.build_dev_set(threads, out)
+    typer.echo(" ".join(str(p) for p in paths))
