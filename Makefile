@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint bench eval install clean
+SHARED ?= ../shared/data
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PY) not found); set PY=..."; exit 1; }
@@ -33,6 +34,9 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.ingest_bench
 	$(BIN)/python -m bench.search_bench
 	$(BIN)/python -m bench.startup_bench
+
+eval: $(STAMP)
+	$(BIN)/tacit eval report --shared $(SHARED) --out reports
 
 clean:
 	rm -rf data .pytest_cache

@@ -89,3 +89,35 @@ def build_retrieval_set(
 
     paths = module.build_dev_set(threads, out)
     typer.echo(" ".join(str(p) for p in paths))
+
+
+@app.command()
+def report(
+    shared: Path = typer.Option(Path("../shared/data"), help="Folder with answers.jsonl and threads.jsonl."),
+    out: Path = typer.Option(Path("reports"), help="Where eval.md and its plots are written."),
+) -> None:
+    """Run all four evaluations on the shared data and write a Markdown report with plots (skips if absent).
+
+    Example: tacit eval report --shared ../shared/data --out reports
+    """
+    from evals import followup, retrieval, synthesis, terse
+    from evals.markdown import write_report
+
+    answers, threads = shared / "answers.jsonl", shared / "threads.jsonl"
+    if not answers.exists() or not threads.exists():
+        typer.echo(f"skipped: {shared} has no answers.jsonl and threads.jsonl")
+        return
+    tacit = _components()
+    services = tacit.services
+    reports = [
+        terse.run(answers, services.detector),
+        followup.run(answers, services.detector, services.followups, tacit.embedder),
+        synthesis.run(answers, services.guides, tacit.embedder),
+    ]
+    dev = Path(tempfile.mkdtemp(prefix="tacit-retrieval-"))
+    corpus, queries, qrels = retrieval.build_dev_set(threads, dev)
+    reports.append(retrieval.run(corpus, queries, qrels, tacit.embedder))
+    for r in reports:
+        print_report(r)
+    path = write_report(reports, out, f"tacit eval report --shared {shared} --out {out}")
+    typer.echo(f"report written to {path}")

@@ -1,0 +1,91 @@
+"""The evaluation report: one Markdown page with every figure next to its baselines, and a few plots."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from evals.report import Report
+
+TARGETS: dict[str, dict[str, tuple[str, float]]] = {
+    "terse": {"f1": (">=", 0.70), "f1_high_confidence": (">=", 0.80), "roc_auc": (">=", 0.65)},
+    "followup": {"all_checks": (">=", 0.90)},
+    "synthesis": {"faithfulness": (">=", 0.95), "citation_validity": (">=", 1.0)},
+    "retrieval": {},
+}
+
+
+def write_report(reports: Sequence[Report], out: Path, command: str) -> Path:
+    """Write out/eval.md (and its PNG plots beside it); returns the Markdown path."""
+    out.mkdir(parents=True, exist_ok=True)
+    lines = [
+        "# Tacit evaluation report",
+        "",
+        f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `{command}`. Every figure is computed from the data in",
+        "this run; baselines are computed in the same run. Targets are those of the quality issue.",
+        "",
+    ]
+    for report in reports:
+        lines += _section(report, out)
+    path = out / "eval.md"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _section(report: Report, out: Path) -> list[str]:
+    lines = [f"## {report.name}", "", *_table(report), ""]
+    lines += [f"- {note}" for note in report.notes]
+    for plot in _plots(report, out):
+        lines += ["", f"![{plot.stem}]({plot.name})"]
+    return [*lines, ""]
+
+
+def _table(report: Report) -> list[str]:
+    baselines = list(report.baselines)
+    metrics = list(dict.fromkeys([*report.tacit, *(m for b in report.baselines.values() for m in b)]))
+    header = ["metric", "tacit", *baselines, "target"]
+    rows = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    targets = TARGETS.get(report.name, {})
+    for metric in metrics:
+        cells = [_fmt(report.tacit.get(metric))] + [_fmt(report.baselines[b].get(metric)) for b in baselines]
+        target = targets.get(metric)
+        verdict = ""
+        if target and metric in report.tacit:
+            met = report.tacit[metric] >= target[1]
+            verdict = f"{target[0]} {target[1]:.2f} {'met' if met else '**not met**'}"
+        rows.append("| " + " | ".join([metric, *cells, verdict]) + " |")
+    return rows
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return ""
+    return "n/a" if isinstance(value, float) and math.isnan(value) else f"{value:.3f}"
+
+
+def _plots(report: Report, out: Path) -> list[Path]:
+    curves = {k: v for k, v in report.extra.items() if k.startswith("pr_curve") and isinstance(v, dict)}
+    if not curves:
+        return []
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 4))
+    for name, curve in curves.items():
+        label = name.removeprefix("pr_curve").strip("_") or "tacit"
+        ax.plot(curve["recall"], curve["precision"], label=label)
+    ax.set_xlabel("recall")
+    ax.set_ylabel("precision")
+    ax.set_title(f"{report.name}: precision-recall")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.legend()
+    path = out / f"{report.name}-pr.png"
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return [path]
