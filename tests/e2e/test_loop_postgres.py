@@ -1,0 +1,49 @@
+"""The same loop on PostgreSQL (the scale path's database), when the local server is reachable."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.e2e.conftest import COMMUNITY
+from tests.e2e.test_loop_offline import REPLY, thread_messages
+from tests.integration.conftest import POSTGRES_URL, _postgres_reachable
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    if not _postgres_reachable():
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
+    schema = f"tacit_e2e_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def test_loop_on_postgresql(make_loop, postgres_url: str) -> None:
+    loop = make_loop(database_url=postgres_url, job_workers=2)
+    c = loop.client
+    r = c.post(f"/v1/communities/{COMMUNITY}/messages", json={"messages": thread_messages()}, headers=loop.as_("priya"))
+    assert r.status_code == 202
+    loop.settle()
+    nudge = c.get("/v1/me/nudges", headers=loop.as_("marta")).json()[0]
+    c.post(f"/v1/nudges/{nudge['id']}/reply", json={"text": REPLY}, headers=loop.as_("marta"))
+    loop.settle()
+    draft = c.get("/v1/me/guides", headers=loop.as_("marta")).json()[0]
+    c.post(f"/v1/guides/{draft['id']}/approve", headers=loop.as_("marta"))
+    loop.settle()
+    hits = c.get("/v1/search", params={"q": "listing slow when most rows are soft deleted"},
+                 headers=loop.as_("lena")).json()["results"]  # fmt: skip
+    assert hits[0]["guide_id"] == draft["id"]
+    assert loop.tacit.services.db.engine.dialect.name == "postgresql"
