@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, false, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -23,6 +23,9 @@ class CommunityRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     terse_threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
+    visibility: Mapped[str] = mapped_column(String(16), default="restricted", server_default="restricted")  # privacy by default
+    chatham_house: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    pii_policy: Mapped[str] = mapped_column(String(16), default="redact", server_default="redact")  # redact|hold
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -36,6 +39,7 @@ class PersonRow(Base):
     nudges_per_week: Mapped[int | None] = mapped_column(Integer, nullable=True)
     quiet_hours: Mapped[str | None] = mapped_column(String(16), nullable=True)
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -88,6 +92,9 @@ class MessageRow(Base):
     reactions: Mapped[int] = mapped_column(Integer, default=0)
     url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     ingested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # awaiting a steward (PII)
+    pii_kinds: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
 
 
 class AssessmentRow(Base):
@@ -137,7 +144,7 @@ class GuideRow(Base):
     community_id: Mapped[str] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
     thread_id: Mapped[str] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), unique=True)
     reviewer_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
-    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft|published|rejected
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft|published|rejected|stale
     current_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -152,3 +159,17 @@ class GuideVersionRow(Base):
     engine: Mapped[str] = mapped_column(String(32))  # offline|llm|edit
     created_by: Mapped[str | None] = mapped_column(ForeignKey("people.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEventRow(Base):
+    """Who did what, when: administrative and privacy actions. Never holds personal data, only ids."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    action: Mapped[str] = mapped_column(String(64))
+    community_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    target_type: Mapped[str] = mapped_column(String(32), default="")
+    target_id: Mapped[str] = mapped_column(String(200), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)

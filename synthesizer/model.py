@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
@@ -56,3 +57,17 @@ class GuideDraft(BaseModel):
 
     def cited_ids(self) -> set[str]:
         return {c for _, sent in self.sentences() for c in sent.citations}
+
+
+_MENTION = re.compile(r"(?<![\w.])@[A-Za-z0-9_.-]+")
+
+
+def without_identities(draft: GuideDraft, label: str = "a community member") -> GuideDraft:
+    """The guide as outsiders see it under the Chatham House rule: what was said, never who said it."""
+    sources = [s.model_copy(update={"author": label, "url": None, "text": _MENTION.sub("@someone", s.text)})
+               for s in draft.sources]  # fmt: skip
+    sections = {
+        section: [s.model_copy(update={"text": _MENTION.sub("@someone", s.text)}) for s in sentences]
+        for section, sentences in draft.sections.items()
+    }
+    return draft.model_copy(update={"sources": sources, "sections": sections})

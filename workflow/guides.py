@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pydantic import ValidationError
 
@@ -13,8 +13,9 @@ from store.records import GuideRecord
 from store.repository import Repository
 from store.tables import utcnow
 from synthesizer.errors import InvalidGuide
-from synthesizer.model import GuideDraft, Source
+from synthesizer.model import GuideDraft, Source, without_identities
 from synthesizer.validate import check_citations
+from workflow.access import Viewer, can_read, readable_communities, require_community, sees_identities, viewer_of
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workflow.services import Services
 
@@ -44,7 +45,7 @@ def synthesize_guide(services: Services, *, thread_id: str, reviewer_id: str) ->
 
 
 def get_guide(services: Services, *, person_id: str, guide_id: str) -> GuideRecord:
-    """A guide the person may read: published in one of their communities, or a draft they review."""
+    """A guide the person may read: published where they may read, or a draft they review."""
     with services.db.session() as session:
         repo = Repository(session)
         guide = repo.get_guide_row(guide_id)
@@ -53,9 +54,19 @@ def get_guide(services: Services, *, person_id: str, guide_id: str) -> GuideReco
         record = repo.guide_record(guide)
         if record.reviewer_id == person_id:
             return record
-        if record.status == "published" and record.community_id in repo.communities_of(person_id):
-            return record
-    raise NotFound(f"guide {guide_id!r} does not exist")
+        viewer = viewer_of(repo, person_id)
+        if record.status == "published" and can_read(repo, viewer, record.community_id):
+            return _as_seen_by(repo, viewer, record)
+    raise NotFound(f"guide {guide_id!r} does not exist")  # not "forbidden": its existence is not disclosed
+
+
+def _as_seen_by(repo: Repository, viewer: Viewer, record: GuideRecord) -> GuideRecord:
+    """Chatham House communities show outsiders what was said, never who said it."""
+    community = repo.get_community(record.community_id)
+    if community is None or sees_identities(viewer, community):
+        return record
+    draft = without_identities(GuideDraft.model_validate(record.content), f"a member of {community.name}")
+    return replace(record, content=draft.model_dump(mode="json"))
 
 
 def guides_to_review(services: Services, *, person_id: str) -> list[GuideRecord]:
@@ -66,8 +77,9 @@ def guides_to_review(services: Services, *, person_id: str) -> list[GuideRecord]
 def list_published(services: Services, *, person_id: str, community_id: str | None) -> list[GuideRecord]:
     with services.db.session() as session:
         repo = Repository(session)
-        communities = _readable_communities(repo, person_id, community_id)
-        return repo.guides(community_ids=communities, status="published")
+        viewer = viewer_of(repo, person_id)
+        communities = _readable_communities(repo, viewer, community_id)
+        return [_as_seen_by(repo, viewer, g) for g in repo.guides(community_ids=communities, status="published")]
 
 
 def _reviewable(repo: Repository, person_id: str, guide_id: str):  # type: ignore[no-untyped-def]
@@ -167,28 +179,30 @@ def search(services: Services, *, person_id: str, query: str, community_id: str 
     if not query.strip():
         raise InvalidInput("the query is empty; say what you are looking for, e.g. ?q=slow tenant listing")
     with services.db.session() as session:
-        communities = _readable_communities(Repository(session), person_id, community_id)
+        repo = Repository(session)
+        viewer = viewer_of(repo, person_id)
+        communities = _readable_communities(repo, viewer, community_id)
+    # The permission filter runs inside the vector search (a payload filter), never after it.
     hits = services.search.search(query, communities, limit)
     results = []
     with services.db.session() as session:
         repo = Repository(session)
         for hit in hits:
             guide = repo.get_guide_row(hit.guide_id)
-            if guide is None or guide.status != "published":
+            if guide is None or guide.status != "published" or guide.community_id not in communities:
                 continue  # the index lags the record for a moment: the record wins
-            record = repo.guide_record(guide)
+            record = _as_seen_by(repo, viewer, repo.guide_record(guide))
             draft = GuideDraft.model_validate(record.content)
             cited = tuple(s for s in draft.sources if s.id in set(hit.citations))
             results.append(SearchResult(hit, record, cited))
     return results
 
 
-def _readable_communities(repo: Repository, person_id: str, community_id: str | None) -> list[str]:
-    mine = repo.communities_of(person_id)
+def _readable_communities(repo: Repository, viewer: Viewer, community_id: str | None) -> list[str]:
+    readable = readable_communities(repo, viewer)
     if community_id is None:
-        return mine
-    if repo.get_community(community_id) is None:
-        raise NotFound(f"community {community_id!r} does not exist")
-    if community_id not in mine:
-        raise Forbidden(f"you are not a member of community {community_id!r}")
+        return readable
+    require_community(repo, community_id)
+    if community_id not in readable:
+        raise Forbidden(f"community {community_id!r} is members-only and you are not a member")
     return [community_id]
