@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 
 from api import errors
 from api.bootstrap import Tacit
-from api.routes import guides, inbox, ingest
+from api.routes import governance, guides, inbox, ingest
 from store.repository import Repository
 
 DESCRIPTION = """Tacit watches community threads, asks experts one good follow-up question about their terse answers,
@@ -29,7 +29,7 @@ def create_app(tacit: Tacit, *, manage_runner: bool = True) -> FastAPI:
     app = FastAPI(title="Tacit", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.tacit = tacit
     errors.install(app)
-    for module in (ingest, inbox, guides):
+    for module in (ingest, inbox, guides, governance):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["ops"])

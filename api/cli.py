@@ -219,5 +219,15 @@ def person_add(
         console.print(f"{person.handle} is {role.value} in {community}")
 
 
+@person_app.command("admin")
+def person_admin(handle: str, name: str = typer.Option(None, help="Display name.")) -> None:
+    """Make a person a global admin (creating them if needed).  Example: tacit person admin ada"""
+    from workflow.people import create_admin
+
+    with running(start_jobs=False) as tacit:
+        create_admin(tacit.services, handle=handle, display_name=name)
+        console.print(f"{handle} is an admin")
+
+
 if __name__ == "__main__":
     app()

@@ -16,6 +16,7 @@ from store.records import GuideRecord, IncomingMessage, IngestResult, NudgeRecor
 from store.tables import (
     ApiTokenRow,
     AssessmentRow,
+    AuditEventRow,
     CommunityRow,
     GuideRow,
     GuideVersionRow,
@@ -328,11 +329,12 @@ class Repository:
 
     def guide_record(self, guide: GuideRow) -> GuideRecord:
         version = self.s.get(GuideVersionRow, (guide.id, guide.current_version))
-        assert version is not None, "a guide always has its current version"
+        # A stale guide has no version left until it is rewritten from its remaining sources.
+        content = version.content if version else {"title": "Being rewritten", "sections": {}, "sources": []}
         return GuideRecord(
             id=guide.id, community_id=guide.community_id, thread_id=guide.thread_id, reviewer_id=guide.reviewer_id,
-            status=guide.status, version=guide.current_version, content=version.content, engine=version.engine,
-            updated_at=aware(guide.updated_at),
+            status=guide.status, version=guide.current_version, content=content,
+            engine=version.engine if version else "none", updated_at=aware(guide.updated_at),
         )  # fmt: skip
 
     def guides(
@@ -373,3 +375,65 @@ def _title_from(text: str) -> str:
 
 def week_ago(now: datetime) -> datetime:
     return now - timedelta(days=7)
+
+
+class GovernanceRepository(Repository):
+    """Queries of governance: audit, tokens, erasure and invalidation."""
+
+    def add_audit(
+        self, *, actor_id: str | None, action: str, community_id: str | None = None, target_type: str = "",
+        target_id: str = "", details: dict | None = None,
+    ) -> None:  # fmt: skip
+        self.s.add(AuditEventRow(actor_id=actor_id, action=action, community_id=community_id, target_type=target_type,
+                                 target_id=target_id, details=details or {}))  # fmt: skip
+        self.s.flush()
+
+    def audit_events(self, community_ids: list[str] | None, limit: int) -> list[AuditEventRow]:
+        query = select(AuditEventRow).order_by(AuditEventRow.id.desc()).limit(limit)
+        if community_ids is not None:
+            query = query.where(AuditEventRow.community_id.in_(community_ids))
+        return list(self.s.scalars(query))
+
+    def tokens_of(self, person_id: str) -> list[ApiTokenRow]:
+        return list(self.s.scalars(select(ApiTokenRow).where(ApiTokenRow.person_id == person_id)
+                                   .order_by(ApiTokenRow.created_at)))  # fmt: skip
+
+    def message_by_external(self, community_id: str, external_id: str) -> MessageRow | None:
+        return self.s.scalars(select(MessageRow).where(
+            MessageRow.community_id == community_id, MessageRow.external_id == external_id)).first()  # fmt: skip
+
+    def messages_by(self, person_id: str) -> list[MessageRow]:
+        return list(self.s.scalars(select(MessageRow).where(MessageRow.author_id == person_id)))
+
+    def replies_by(self, person_id: str) -> list[tuple[ReplyRow, NudgeRow]]:
+        rows = self.s.execute(select(ReplyRow, NudgeRow).join(NudgeRow, NudgeRow.id == ReplyRow.nudge_id)
+                              .where(ReplyRow.person_id == person_id)).all()  # fmt: skip
+        return [(r, n) for r, n in rows]
+
+    def purge_versions(self, guide: GuideRow) -> None:
+        """Delete every version of a guide: none may keep text whose source changed or left."""
+        for version in self.s.scalars(select(GuideVersionRow).where(GuideVersionRow.guide_id == guide.id)):
+            self.s.delete(version)
+        guide.status, guide.updated_at = "stale", utcnow()
+        self.s.flush()
+
+    def delete_guide(self, guide: GuideRow) -> None:
+        self.purge_versions(guide)
+        self.s.delete(guide)
+        self.s.flush()
+
+    def anonymize_sources(self, guide: GuideRow, source_ids: set[str], label: str) -> None:
+        """Keep only the current version, with these sources' author names and links removed."""
+        current = self.s.get(GuideVersionRow, (guide.id, guide.current_version))
+        for version in self.s.scalars(select(GuideVersionRow).where(GuideVersionRow.guide_id == guide.id)):
+            if version is not current:
+                self.s.delete(version)
+        if current is not None:
+            content = dict(current.content)
+            content["sources"] = [
+                {**src, "author": label, "url": None} if src.get("id") in source_ids else src
+                for src in content.get("sources", [])
+            ]
+            current.content = content
+        guide.updated_at = utcnow()
+        self.s.flush()

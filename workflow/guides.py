@@ -10,9 +10,9 @@ from pydantic import ValidationError
 
 from retrieval.search import GuideHit
 from store.records import GuideRecord
-from store.repository import Repository
+from store.repository import GovernanceRepository, Repository
 from store.tables import utcnow
-from synthesizer.errors import InvalidGuide
+from synthesizer.errors import InvalidGuide, SynthesisError
 from synthesizer.model import GuideDraft, Source, without_identities
 from synthesizer.validate import check_citations
 from workflow.access import Viewer, can_read, readable_communities, require_community, sees_identities, viewer_of
@@ -26,15 +26,22 @@ def synthesize_guide(services: Services, *, thread_id: str, reviewer_id: str) ->
     """Job: write a new draft version of the thread's guide from the thread and the expert's replies."""
     with services.db.session() as session:
         repo = Repository(session)
-        thread = repo.load_thread(thread_id)
+        try:
+            thread = repo.load_thread(thread_id)
+        except KeyError:
+            return None  # the thread is gone
         replies = repo.replies_for_thread(thread_id)
-    draft = services.guides.write(thread, replies)
-    check_citations(draft)
+    try:
+        draft = services.guides.write(thread, replies)
+        check_citations(draft)
+    except SynthesisError as exc:
+        _withdraw(services, thread_id, reason=str(exc))
+        return None
     with services.db.session() as session:
         repo = Repository(session)
         existing = repo.guide_for_thread(thread_id)
-        if existing is not None and existing.status == "published":
-            existing.status = "draft"  # new knowledge arrived: the expert reviews again before it is republished
+        if existing is not None and existing.status in ("published", "stale"):
+            existing.status = "draft"  # new or changed sources: the expert reviews again before it is republished
             services.search.remove_guide(existing.id)
         guide = repo.save_guide_version(community_id=thread.community_id, thread_id=thread_id,
                                         reviewer_id=reviewer_id, content=draft.model_dump(mode="json"),
@@ -42,6 +49,17 @@ def synthesize_guide(services: Services, *, thread_id: str, reviewer_id: str) ->
         record = repo.guide_record(guide)
     log.info("guide drafted guide=%s thread=%s version=%d", record.id, thread_id, record.version)
     return record
+
+
+def _withdraw(services: Services, thread_id: str, reason: str) -> None:
+    """Nothing usable is left to write a guide from: the guide (if any) is withdrawn."""
+    with services.db.session() as session:
+        repo = GovernanceRepository(session)
+        guide = repo.guide_for_thread(thread_id)
+        if guide is not None:
+            services.search.remove_guide(guide.id)
+            repo.delete_guide(guide)
+    log.info("guide withdrawn thread=%s reason=%s", thread_id, reason)
 
 
 def get_guide(services: Services, *, person_id: str, guide_id: str) -> GuideRecord:

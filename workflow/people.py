@@ -89,3 +89,14 @@ def _check_timezone(name: str) -> None:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise InvalidInput(f"unknown time zone {name!r}; use an IANA name such as Europe/Berlin") from exc
+
+
+def create_admin(services: Services, *, handle: str, display_name: str | None = None) -> PersonRecord:
+    """A global admin: manages every community and person (bootstrap: `tacit person admin HANDLE`)."""
+    with services.db.session() as session:
+        repo = Repository(session)
+        person = repo.upsert_person(handle, display_name)
+        person.is_admin = True
+        repo_record = repo.person_record(person.id)
+    assert repo_record is not None
+    return repo_record

@@ -9,11 +9,10 @@ from sqlalchemy import select
 
 from api.auth import PersonDep, ServicesDep
 from api.schemas import AssessmentOut, IngestOut, MessageBatch, MessageIn
-from elicitor.model import Role
 from store.records import IncomingMessage
 from store.repository import Repository
 from store.tables import AssessmentRow, MessageRow
-from workflow.errors import Forbidden, NotFound
+from workflow.access import require_steward, viewer_of
 from workflow.ingest import ingest_messages
 
 router = APIRouter(prefix="/v1/communities", tags=["ingest"])
@@ -22,10 +21,7 @@ router = APIRouter(prefix="/v1/communities", tags=["ingest"])
 def _require_steward(services: ServicesDep, person_id: str, community_id: str) -> None:
     with services.db.session() as session:
         repo = Repository(session)
-        if repo.get_community(community_id) is None:
-            raise NotFound(f"community {community_id!r} does not exist")
-        if repo.role_of(community_id, person_id) != Role.STEWARD:
-            raise Forbidden(f"only a steward of {community_id!r} can do this")
+        require_steward(repo, viewer_of(repo, person_id), community_id)
 
 
 def _incoming(m: MessageIn) -> IncomingMessage:

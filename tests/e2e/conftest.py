@@ -15,7 +15,7 @@ from api.settings import Settings
 from elicitor.model import Role
 from prompts.llm import LLM
 from retrieval.fakes import HashingEmbedder, InMemoryIndex
-from workflow.people import add_person, create_community, create_token
+from workflow.people import add_person, create_admin, create_community, create_token
 
 COMMUNITY = "platform"
 
@@ -28,13 +28,16 @@ class Loop:
         services = tacit.services
         create_community(services, community_id=COMMUNITY, name="Platform Guild")
         create_community(services, community_id="secret-rnd", name="Confidential R&D")
-        self.tokens = {}
+        self.tokens: dict[str, str] = {}
+        self.ids: dict[str, str] = {}
         for handle, role, community in [
             ("priya", Role.STEWARD, COMMUNITY), ("marta", Role.EXPERT, COMMUNITY),
             ("lena", Role.MEMBER, COMMUNITY), ("otto", Role.STEWARD, "secret-rnd"),
         ]:  # fmt: skip
-            add_person(services, handle=handle, community_id=community, role=role)
+            self.ids[handle] = add_person(services, handle=handle, community_id=community, role=role).id
             self.tokens[handle] = create_token(services, handle=handle)
+        self.ids["ada"] = create_admin(services, handle="ada").id
+        self.tokens["ada"] = create_token(services, handle="ada")
 
     def as_(self, handle: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[handle]}"}
