@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 
 from api import errors
 from api.bootstrap import Tacit
+from api.limits import RequestLimits
 from api.routes import governance, guides, inbox, ingest
 from store.repository import Repository
 
@@ -29,6 +30,9 @@ def create_app(tacit: Tacit, *, manage_runner: bool = True) -> FastAPI:
     app = FastAPI(title="Tacit", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.tacit = tacit
     errors.install(app)
+    settings = tacit.settings
+    app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes, writes=settings.rate_limit_writes,
+                       storage=settings.rate_limit_storage)  # fmt: skip
     for module in (ingest, inbox, guides, governance):
         app.include_router(module.router)
 

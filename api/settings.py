@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # Limits
     max_message_chars: int = 20_000
     max_batch_messages: int = 1000
+    max_body_bytes: int = 5_000_000
+    rate_limit_writes: str = "120/minute"  # per API token, on POST/PUT/PATCH/DELETE
+    rate_limit_storage: str = "memory://"  # redis://127.0.0.1:6379 when several processes serve the API
     # Serving
     host: str = "127.0.0.1"
     port: int = 8000

@@ -119,3 +119,22 @@ def test_edit_must_cite_real_sources(make_loop) -> None:
     r = loop.client.put(f"/v1/guides/{draft['id']}", json=good, headers=loop.as_("marta"))
     assert r.status_code == 200 and r.json()["version"] == 2 and r.json()["engine"] == "edit"
     assert loop.client.put(f"/v1/guides/{draft['id']}", json=good, headers=loop.as_("lena")).status_code == 403
+
+
+def test_oversized_body_is_413_before_any_work(make_loop) -> None:
+    loop = make_loop(max_body_bytes=2000)
+    body = {"messages": [{**m, "text": "y" * 900} for m in thread_messages()]}
+    r = loop.client.post(URL, json=body, headers=loop.as_("priya"))
+    assert r.status_code == 413 and "2000 bytes" in first_msg(r)
+    assert messages_stored(loop) == 0
+
+
+def test_writes_are_rate_limited_per_token(make_loop) -> None:
+    loop = make_loop(rate_limit_writes="3/minute")
+    statuses = [loop.client.post(URL, json={**thread_messages()[0], "external_id": f"x{i}"},
+                                 headers=loop.as_("priya")).status_code for i in range(4)]  # fmt: skip
+    assert statuses == [202, 202, 202, 429]
+    limited = loop.client.post(URL, json=thread_messages()[0], headers=loop.as_("priya"))
+    assert limited.headers["retry-after"].isdigit()
+    assert loop.client.get("/v1/me", headers=loop.as_("priya")).status_code == 200, "reads are not limited"
+    assert loop.client.post("/v1/me/tokens", json={}, headers=loop.as_("lena")).status_code == 201, "per token"
