@@ -1,33 +1,89 @@
 """The faithfulness check: does each sentence of a guide say only what its cited sources say?
 
-Lexical for now: content-word overlap (the same measure as `validate.support`) blended with content-bigram
-overlap, which lowers the score of sentences that reuse the sources' words in other combinations. A verbatim
-quote scores 1. Lexical overlap cannot see negation or swapped roles ("use A, not B" from "use B, not A"
-still scores about 0.6); that is what the semantic check is for.
-The seam for a semantic check is `SupportScorer`: any callable with `sentence_support`'s signature (e.g. one
-blending this score with embedding similarity, built where an Embedder is available) can be passed to
-`faithfulness` and `sentence_scores`; this module stays free of model code.
+A sentence is scored against the sentences of the texts it cites (single sentences and adjacent pairs, so a
+sentence fusing two source sentences is matched whole):
+
+- overlap: the share of its content words found in the cited texts, blended with the share of its content-word
+  bigrams (reusing the words in another order scores lower); a verbatim quote starts at 1;
+- optionally meaning: with an embedder (`SupportScorer(embedder)`), the cosine to the best-matching source
+  span lifts a paraphrase whose words differ from the source's;
+- then contradictions cut the score, whatever the overlap or cosine (both are blind to them):
+  * polarity: a negation in the sentence that the source does not have around the same words, or a source
+    negation the sentence drops ("don't set it to 0" -> "set it to 0"), or a word swapped for its opposite;
+  * swapped roles: the shared words appear in an order that interleaves the source's ("use A, not B" from
+    "use B, not A"); whole phrases moved about ("Because Y, X" from "X because Y") do not interleave;
+  * an added claim: a run of several consecutive content words the sources do not have.
+
+`sentence_support` is the lexical check (no model, no heavy dependency); `SupportScorer` adds the embedding.
+Both are `Scorer`s, which `faithfulness`, `sentence_scores` and `unsupported` accept. The check's precision
+and recall are measured on labelled pairs by `tacit eval synthesis` (evals/synthesis.py).
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from synthesizer.model import CitedSentence, GuideDraft, Section
-from synthesizer.validate import content_words, support
+from synthesizer.sentences import is_code_block, split_sentences
 
 MIN_SUPPORT = 0.5  # the same bar as validate.keep_supported's default
 UNIGRAM_WEIGHT = 0.6
+COSINE_FLOOR = 0.60  # a cosine at or below this lends no support
+COSINE_FULL = 0.95  # a cosine at or above this lends full support
+CONTRADICTION_FACTOR = 0.3
+SWAP_FACTOR = 0.4
+ADDED_CLAIM_FACTOR = 0.5
+CANDIDATES = 3  # source spans compared by embedding: the best lexical matches
+ADDED_RUN = 4  # this many consecutive content words absent from the sources make an added claim
+CLAUSE_SUPPORT = 0.5  # a clause with 3+ content words needs at least this share of them in the sources
 
-_TOKEN = re.compile(r"[a-z0-9][a-z0-9_.+#-]*", re.IGNORECASE)
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9_+#'-]*(?:\.[a-z0-9_+#'-]+)*", re.IGNORECASE)
+_CLAUSE = re.compile(
+    r"[.;:!?,()]+(?=\s|$)|\n|\s[-–—]\s|\b(?:but|while|whereas|although|though|and|or)\b", re.IGNORECASE
+)
+# Negations proper, and contrast markers that carry the same "not this one" ("A rather than B").
+_NEGATIONS = frozenset(["not", "no", "never", "cannot", "without", "none", "nothing", "nobody", "neither", "nor", "nowhere"])
+_CONTRASTS = frozenset(["rather", "instead", "unlike", "than", "avoid", "avoids", "avoiding", "versus", "vs", "except", "otherwise"])
+# Markers that put two sides in contrast: one-way ("A rather than B") and two-way ("A, while B").
+_ONE_WAY = re.compile(r"\b(?:rather than|instead of|not|unlike|than|over|vs\.?|versus)\b|n't\b", re.IGNORECASE)
+_TWO_WAY = re.compile(r"\b(?:while|whereas|but)\b|;", re.IGNORECASE)
+_PREFIXES = ("non", "un", "in", "im", "ir", "il", "dis")  # "unreliable" negates "reliable"
+_ARTICLES = frozenset({"a", "an", "the"})
+_FUNCTION = frozenset(
+    ["a", "an", "the", "and", "or", "but", "if", "then", "else", "of", "to", "in", "on", "at", "for", "with", "by", "from", "as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "you", "your", "we", "our", "i", "my", "me", "they", "their", "them", "he", "she", "his", "her", "there", "here", "do", "does", "did", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "just", "so", "than", "too", "very", "also", "into", "over", "under", "about", "which", "what", "when", "where", "who", "how", "why", "has", "have", "had", "s", "t", "really", "quite", "actually", "basically", "simply", "one", "some", "any"]
+)
+# Words and their opposites: a sentence using one where its source uses the other contradicts it.
+_OPPOSITES = dict(
+    pair
+    for a, b in (
+        ("always", "never"), ("increase", "decrease"), ("increase", "reduce"), ("more", "less"), ("more", "fewer"),
+        ("before", "after"), ("enable", "disable"), ("true", "false"), ("faster", "slower"), ("larger", "smaller"),
+        ("bigger", "smaller"), ("higher", "lower"), ("raise", "lower"), ("better", "worse"), ("easier", "harder"),
+        ("correct", "wrong"), ("allow", "forbid"), ("all", "none"), ("maximum", "minimum"), ("max", "min"),
+        ("first", "last"), ("add", "remove"), ("start", "stop"), ("open", "close"), ("include", "exclude"),
+        ("inside", "outside"), ("above", "below"), ("most", "least"), ("many", "few"), ("same", "different"),
+        ("linear", "exponential"), ("polynomial", "exponential"), ("local", "global"), ("yes", "no"),
+        ("win", "lose"), ("success", "failure"), ("cheap", "expensive"), ("strong", "weak"), ("hot", "cold"),
+        ("early", "late"), ("long", "short"), ("high", "low"), ("increases", "decreases"), ("increases", "reduces"),
+    )  # fmt: skip
+    for pair in ((a, b), (b, a))
+)
 
 
-class SupportScorer(Protocol):
+class Scorer(Protocol):
     """How well the cited texts support a sentence, from 0 (not at all) to 1 (fully)."""
 
     def __call__(self, sentence: str, cited_texts: list[str]) -> float: ...
+
+
+class TextEmbedder(Protocol):
+    """What SupportScorer needs of an embedder (retrieval.ports.Embedder fits)."""
+
+    def embed(self, texts: Sequence[str], kind: Literal["query", "document"]) -> list[list[float]]: ...
 
 
 @dataclass(frozen=True)
@@ -37,24 +93,85 @@ class SentenceSupport:
     score: float
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """What the lexical check found for one sentence; `lexical` is its score before any cosine."""
+
+    overlap: float  # unigram/bigram blend (1.0 for a verbatim quote)
+    best_span: str  # the source sentence (or pair) that matches it best
+    candidates: tuple[str, ...]  # the best-matching spans, best first (what the embedding compares with)
+    contradiction: bool
+    swapped: bool
+    added_claim: bool
+
+    def score(self, cosine: float | None = None) -> float:
+        """The support score: overlap, lifted by a high cosine when given, cut by any contradiction."""
+        base = self.overlap
+        if cosine is not None:
+            base = max(base, (cosine - COSINE_FLOOR) / (COSINE_FULL - COSINE_FLOOR))
+        base = min(max(base, 0.0), 1.0)
+        if self.contradiction:
+            base *= CONTRADICTION_FACTOR
+        if self.swapped:
+            base *= SWAP_FACTOR
+        if self.added_claim:
+            base *= ADDED_CLAIM_FACTOR
+        return base
+
+
 def sentence_support(sentence: str, cited_texts: list[str]) -> float:
     """Lexical support of a sentence by its cited texts (0..1); a verbatim quote scores 1."""
     if not cited_texts:
         return 0.0
-    flat = _squash(sentence)
-    if flat and any(flat in _squash(text) for text in cited_texts):
-        return 1.0
-    unigram = support(sentence, cited_texts)
-    pairs = _bigrams(sentence)
-    if not pairs:
-        return unigram
-    # Bigrams are taken per text so that no pair spans two sources.
-    pool: set[tuple[str, str]] = set().union(*(_bigrams(text) for text in cited_texts))
-    bigram = len(pairs & pool) / len(pairs)
-    return UNIGRAM_WEIGHT * unigram + (1 - UNIGRAM_WEIGHT) * bigram
+    return evidence(sentence, cited_texts).score()
 
 
-def sentence_scores(draft: GuideDraft, scorer: SupportScorer = sentence_support) -> list[SentenceSupport]:
+class SupportScorer:
+    """The lexical check plus embedding similarity: a Scorer for `faithfulness` that sees paraphrases.
+
+    Embeddings are cached by text, so scoring many guides over the same sources embeds each text once.
+    """
+
+    def __init__(self, embedder: TextEmbedder | None = None) -> None:
+        self._embedder = embedder
+        self._cache: dict[str, list[float]] = {}
+
+    def __call__(self, sentence: str, cited_texts: list[str]) -> float:
+        return self.score_many([(sentence, cited_texts)])[0]
+
+    def score_many(self, items: Sequence[tuple[str, list[str]]]) -> list[float]:
+        """Scores for many (sentence, cited texts), embedding everything they need in one batch."""
+        found = [evidence(sentence, texts) if texts else None for sentence, texts in items]
+        if self._embedder is None:
+            return [e.score() if e else 0.0 for e in found]
+        needed = [(sentence, e) for (sentence, _), e in zip(items, found, strict=True) if e and e.overlap < 1.0]
+        self.vectors([t for sentence, e in needed for t in (sentence, *e.candidates)])
+        scores = []
+        for (sentence, _), e in zip(items, found, strict=True):
+            if e is None or e.overlap >= 1.0:
+                scores.append(e.score() if e else 0.0)
+                continue
+            vectors = self.vectors([sentence, *e.candidates])
+            scores.append(e.score(max((_dot(vectors[0], v) for v in vectors[1:]), default=0.0)))
+        return scores
+
+    def cosine(self, sentence: str, cited_texts: list[str]) -> float:
+        """The best cosine between the sentence and the cited texts' best-matching spans."""
+        e = evidence(sentence, cited_texts)
+        vectors = self.vectors([sentence, *e.candidates])
+        return max((_dot(vectors[0], v) for v in vectors[1:]), default=0.0)
+
+    def vectors(self, texts: Sequence[str]) -> list[list[float]]:
+        """Unit vectors for texts, embedding only those not seen before."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing and self._embedder is not None:
+            for text, vector in zip(missing, self._embedder.embed(missing, "document"), strict=True):
+                norm = math.sqrt(sum(x * x for x in vector)) or 1.0
+                self._cache[text] = [x / norm for x in vector]
+        return [self._cache[t] for t in texts]
+
+
+def sentence_scores(draft: GuideDraft, scorer: Scorer = sentence_support) -> list[SentenceSupport]:
     """Each sentence's support by the sources it cites; unknown citations support nothing."""
     texts = {s.id: s.text for s in draft.sources}
     return [
@@ -65,9 +182,7 @@ def sentence_scores(draft: GuideDraft, scorer: SupportScorer = sentence_support)
     ]
 
 
-def faithfulness(
-    draft: GuideDraft, scorer: SupportScorer = sentence_support, min_support: float = MIN_SUPPORT
-) -> float:
+def faithfulness(draft: GuideDraft, scorer: Scorer = sentence_support, min_support: float = MIN_SUPPORT) -> float:
     """Share of the guide's sentences that their cited sources support (1.0 for a guide with no sentences)."""
     scored = sentence_scores(draft, scorer)
     if not scored:
@@ -76,18 +191,238 @@ def faithfulness(
 
 
 def unsupported(
-    draft: GuideDraft, scorer: SupportScorer = sentence_support, min_support: float = MIN_SUPPORT
+    draft: GuideDraft, scorer: Scorer = sentence_support, min_support: float = MIN_SUPPORT
 ) -> list[SentenceSupport]:
     """The sentences a reviewer should check: those their cited sources do not support."""
     return [s for s in sentence_scores(draft, scorer) if s.score < min_support]
+
+
+# ---- the lexical evidence ------------------------------------------------------------
+
+
+def evidence(sentence: str, cited_texts: list[str]) -> Evidence:
+    """Overlap with the cited texts and the contradictions found against the best-matching source spans."""
+    words = _tokens(sentence)
+    content = [w for w in words if _is_content(w)]
+    spans = source_spans(cited_texts)
+    ranked = sorted(spans, key=lambda s: _match(content, _tokens(s)), reverse=True)
+    flat = _squash(sentence)
+    quoted = [s for s in spans if flat and flat in _squash(s)]
+    quoted = quoted or [t for t in cited_texts if flat and flat in _squash(t)]
+    if quoted:
+        overlap = 1.0
+        ranked = sorted(quoted, key=len) + [s for s in ranked if s not in quoted]
+    else:
+        overlap = _overlap(content, [_tokens(t) for t in cited_texts])
+    best = ranked[0] if ranked else ""
+    vocabulary = {_stem(w) for t in cited_texts for w in _tokens(t)}
+    if overlap >= 1.0 and quoted:
+        # A verbatim quote can only mislead by leaving out a negation just before it ("don't" + quote).
+        return Evidence(1.0, best, tuple(ranked[:CANDIDATES]), _polarity_differs(sentence, [best]), False, False)
+    return Evidence(
+        overlap=overlap,
+        best_span=best,
+        candidates=tuple(ranked[:CANDIDATES]),
+        contradiction=_polarity_differs(sentence, ranked[:CANDIDATES])
+        or _opposite_used(words, vocabulary)
+        or _new_number(words, vocabulary),
+        swapped=_displaced(sentence, spans) >= 2 or _sides_swapped(sentence, ranked[:CANDIDATES]),
+        added_claim=_added_claim(sentence, content, vocabulary),
+    )
+
+
+def source_spans(cited_texts: list[str]) -> list[str]:
+    """The cited texts' prose sentences and adjacent pairs of them (a guide sentence may fuse two)."""
+    spans: list[str] = []
+    for text in cited_texts:
+        sentences = [s for s in split_sentences(text) if not is_code_block(s)] or [text]
+        spans += sentences
+        spans += [a + " " + b for a, b in zip(sentences, sentences[1:], strict=False)]
+    return list(dict.fromkeys(spans))
+
+
+def _overlap(content: list[str], texts: list[list[str]]) -> float:
+    """Unigram share blended with bigram share of the sentence's content words (stems) in the texts."""
+    stems = {_stem(w) for w in content}
+    if not stems:
+        return 1.0
+    pool = {_stem(w) for t in texts for w in t}
+    unigram = len(stems & pool) / len(stems)
+    pairs = _pairs(content)
+    if not pairs:
+        return unigram
+    source_pairs: set[tuple[str, str]] = set().union(*(_pairs([w for w in t if _is_content(w)]) for t in texts))
+    bigram = len(pairs & source_pairs) / len(pairs)
+    return UNIGRAM_WEIGHT * unigram + (1 - UNIGRAM_WEIGHT) * bigram
+
+
+def _match(content: list[str], span: list[str]) -> tuple[float, float]:
+    """How well a source span matches the sentence: shared content stems, then fewer extra words."""
+    stems, other = {_stem(w) for w in content}, {_stem(w) for w in span if _is_content(w)}
+    shared = len(stems & other)
+    return shared / (len(stems) or 1), shared / (len(stems | other) or 1)
+
+
+def _polarity_differs(sentence: str, spans: Sequence[str]) -> bool:
+    """A negation the best source spans lack around the same words, or a source negation the sentence drops."""
+    if not spans:
+        return False
+    mine_vocab = {_stem(w) for w in _tokens(sentence)}
+    theirs_vocab = {_stem(w) for s in spans for w in _tokens(s)}
+    mine = [(scope, hard) for scope, hard, _ in _negated(sentence, theirs_vocab)]
+    theirs = [(scope, hard) for s in spans for scope, hard, _ in _negated(s, mine_vocab)]
+    best = _negated(spans[0], mine_vocab)
+    present = {_stem(w) for w in _tokens(sentence) if _is_content(w)}
+    strong = [scope for scope, hard in mine if hard]
+    known = set().union(*(scope for scope, _ in theirs)) if theirs else set()
+    added = any(not (scope & known) for scope in strong if scope) or (any(not s for s in strong) and not theirs)
+    dropped = any(
+        hard and head in present and len(scope & present) >= min(2, len(scope)) and not any(scope & s for s, _ in mine)
+        for scope, hard, head in best
+    )
+    return added or dropped
+
+
+def _negated(text: str, other: set[str]) -> list[tuple[set[str], bool, str]]:
+    """(content stems governed, is a negation proper, head) for each negation or contrast marker, by clause.
+
+    A marker governs the next three content words of its clause (the first is its head), else the previous
+    two (an elliptical "..., B cannot": no head). A prefixed word ("unreliable") negates its stem when the
+    other text uses the stem.
+    """
+    scopes = []
+    for clause in _CLAUSE.split(text):
+        words = _tokens(clause)
+        for i, w in enumerate(words):
+            stem = _stem(w)
+            bare = next((_stem(w[len(p) :]) for p in _PREFIXES if w.startswith(p) and len(w) - len(p) >= 4), None)
+            if bare is not None and bare in other and stem not in other:
+                scopes.append(({bare}, True, bare))
+            if not (_is_negation(w) or w in _CONTRASTS):
+                continue
+            after = [_stem(x) for x in words[i + 1 :] if _is_content(x)][:3]
+            before = [_stem(x) for x in words[:i] if _is_content(x)][-2:]
+            scopes.append((set(after or before), _is_negation(w), after[0] if after else ""))
+    return scopes
+
+
+def _opposite_used(words: list[str], vocabulary: set[str]) -> bool:
+    """The sentence uses a word the cited texts lack whose opposite they use."""
+    return any(
+        _stem(w) not in vocabulary and _OPPOSITES.get(w) is not None and _stem(_OPPOSITES[w]) in vocabulary
+        for w in words
+    )
+
+
+def _new_number(words: list[str], vocabulary: set[str]) -> bool:
+    """A number the cited texts do not have (a changed figure is a different claim)."""
+    return any(any(c.isdigit() for c in w) and _stem(w) not in vocabulary for w in words)
+
+
+def _displaced(sentence: str, spans: Sequence[str]) -> int:
+    """Shared content words moved between other shared words they never stand next to in the sources.
+
+    A swap ("use A, not B" from "use B, not A") puts two words between source words with no source
+    adjacency on either side; moving a phrase ("Because Y, X" from "X because Y") changes only its edges,
+    and rewording puts words next to words the sources do not have at all.
+    """
+    source_pairs: set[tuple[str, str]] = set()
+    vocabulary: set[str] = {"<s>", "</s>"}
+    for span in spans:
+        stream = _stream(span)
+        vocabulary.update(stream)
+        source_pairs.update(zip(stream, stream[1:], strict=False))
+    stream = _stream(sentence)
+    count = 0
+    for left, word, right in zip(stream, stream[1:], stream[2:], strict=False):
+        if word in _FUNCTION or word not in vocabulary or left not in vocabulary or right not in vocabulary:
+            continue
+        if (left, word) not in source_pairs and (word, right) not in source_pairs:
+            count += 1
+    return count
+
+
+def _sides_swapped(sentence: str, spans: Sequence[str]) -> bool:
+    """Words moved across a contrast: "A rather than B" from "B rather than A"; "A does x while B does y"
+    from "A does y; B does x". Whole sides exchanged across a two-way marker ("B, while A") are fine.
+    """
+    for marker, mixed_needed in ((_ONE_WAY, False), (_TWO_WAY, True)):
+        mine = _sides(sentence, marker)
+        if mine is None:
+            continue
+        for span in spans:
+            theirs = _sides(span, marker) or (_sides(span, _TWO_WAY) if marker is _ONE_WAY else None)
+            if theirs is None:
+                continue
+            left, right = theirs[0] - theirs[1], theirs[1] - theirs[0]
+            crossed = mine[0] & right and mine[1] & left
+            mixed = mine[0] & left and mine[1] & right
+            if crossed and (mixed or not mixed_needed):
+                return True
+    return False
+
+
+def _sides(text: str, marker: re.Pattern[str]) -> tuple[set[str], set[str]] | None:
+    """Content stems before and after the first marker (None without one)."""
+    m = marker.search(text)
+    if m is None:
+        return None
+    before, after = ({_stem(w) for w in _tokens(part) if _is_content(w)} for part in (text[: m.start()], text[m.end() :]))
+    return (before, after) if before and after else None
+
+
+def _added_claim(sentence: str, content: list[str], vocabulary: set[str]) -> bool:
+    """A run of content words the sources lack, or a clause mostly made of them."""
+    longest = run = 0
+    for w in content:
+        run = 0 if _stem(w) in vocabulary else run + 1
+        longest = max(longest, run)
+    if longest >= ADDED_RUN:
+        return True
+    for clause in _CLAUSE.split(sentence):
+        stems = {_stem(w) for w in _tokens(clause) if _is_content(w)}
+        if len(stems) >= 4 and len(stems & vocabulary) / len(stems) < CLAUSE_SUPPORT:
+            return True
+    return False
+
+
+def _stream(text: str) -> list[str]:
+    """Stems in reading order, articles dropped, with sentence-boundary markers."""
+    return ["<s>", *(_stem(w) for w in _tokens(text) if w not in _ARTICLES), "</s>"]
+
+
+def _tokens(text: str) -> list[str]:
+    plain = text.lower().replace("’", "'")
+    return [t.rstrip(".'-") for t in _TOKEN.findall(plain) if t.rstrip(".'-")]
+
+
+def _is_negation(word: str) -> bool:
+    return word in _NEGATIONS or word.endswith("n't")
+
+
+def _is_content(word: str) -> bool:
+    return word not in _FUNCTION and not _is_negation(word) and (len(word) > 1 or word.isdigit())
+
+
+def _stem(word: str) -> str:
+    """A crude stem, so that 'connections' matches 'connection' and 'exponentially' matches 'exponential'."""
+    word = word.removesuffix("'s")
+    if word.endswith("ies") and len(word) > 5:
+        return word[:-3] + "y"
+    for suffix in ("ing", "ly", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _pairs(words: list[str]) -> set[tuple[str, str]]:
+    stems = [_stem(w) for w in words]
+    return set(zip(stems, stems[1:], strict=False))
 
 
 def _squash(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def _bigrams(text: str) -> set[tuple[str, str]]:
-    """Adjacent pairs of content words, in reading order."""
-    keep = content_words(text)
-    words = [w for w in (t.lower().strip(".") for t in _TOKEN.findall(text)) if w in keep]
-    return set(zip(words, words[1:], strict=False))
+def _dot(a: list[float], b: list[float]) -> float:
+    return sum(x * y for x, y in zip(a, b, strict=True))

@@ -33,6 +33,7 @@ from synthesizer.validate import content_words
 TITLE_MAX = 120
 SUMMARY_MAX = 2
 SECONDARY_PER_SECTION = 3  # sentences from other answers and comments, per section
+UNCUED_PER_GUIDE = 6  # key-answer sentences with no cue of their own placed under "Why" (replies are not capped)
 
 _FLAGS = re.IGNORECASE
 
@@ -138,10 +139,24 @@ _ASKING = re.compile(
     r"|did (?:that|this|it) (?:help|work))\b",
     _FLAGS,
 )
+# Remarks about the conversation rather than the subject: acknowledgements and edit notes.
+_REMARK = re.compile(
+    r"^(?:(?:good|fair|valid|great) (?:point|catch|question)|you'?re (?:right|correct)|i agree|agreed|indeed[,.!]"
+    r"|(?:i(?:'ve| have)? )?(?:edited|updated|fixed|added)(?: (?:it|that|the answer|my answer|this))?[,.!]"
+    r"|see (?:my|the) (?:edit|update)|(?:edit|update)d? ?:?$)|\b(?:worded (?:it )?poorly|poorly worded|my bad)\b",
+    _FLAGS,
+)
+# A lead that talks about the answer instead of answering: not a summary.
+_META_LEAD = re.compile(
+    r"^(?:at (?:the )?risk of|disclaimer|(?:edit|update|note)\s*:|i'?m not (?:an|a) expert)"
+    r"|\b(?:i'?ll|i will|i'?m going to|let me|i'?d like to|i want to) (?:try to )?(?:answer|explain|address|attempt|start)\b",
+    _FLAGS,
+)
 _MENTIONS = re.compile(r"^(?:@[\w.|-]+[,:]?\s+)+")
 _GREETING = re.compile(
     r"^(?:hi|hello|hey|yo)(?: all| everyone| folks| guys| team| there)?\s*[,!.:-]*\s*", _FLAGS
 )
+_UNCUED = Section.SUMMARY  # marker: a key sentence with no cue and no hint; _place decides where it goes
 _PRIORITY = (Section.PITFALLS, Section.ALTERNATIVES, Section.APPLIES_WHEN, Section.RATIONALE, Section.STEPS)
 
 
@@ -155,6 +170,7 @@ class _Piece:
     position: int  # position within its message
     key: bool  # from the key answer, the expert's own messages, or a reply
     hint: Section | None = None  # the section a reply's nudge asked about
+    reply: bool = False  # from an expert's reply to a nudge
 
 
 class ExtractiveGuideWriter:
@@ -272,7 +288,7 @@ def is_noise(sentence: str) -> bool:
     if is_quote(sentence) or is_heading(sentence):
         return True
     plain = sentence.strip().replace("’", "'")
-    if plain.rstrip("\"')]").endswith("?") or _ASKING.match(plain):
+    if plain.rstrip("\"')]").endswith("?") or _ASKING.match(plain) or _REMARK.search(plain):
         return True
     return len(_meaningful(plain)) < 2
 
@@ -295,7 +311,8 @@ def _clean_sentences(text: str, addressee: re.Pattern[str] = _MENTIONS) -> list[
 def _pieces(source: Message | Reply, index: int, key: bool, addressee: re.Pattern[str]) -> list[_Piece]:
     hint = _hint(source.nudge_question) if isinstance(source, Reply) else None
     return [
-        _Piece(text=s, source_id=source.id, message=index, position=i, key=key, hint=hint)
+        _Piece(text=s, source_id=source.id, message=index, position=i, key=key, hint=hint,
+               reply=isinstance(source, Reply))  # fmt: skip
         for i, s in enumerate(_clean_sentences(source.text, addressee))
     ]
 
@@ -360,7 +377,7 @@ def _classify(piece: _Piece) -> Section | None:
         return best
     if piece.hint is not None:
         return piece.hint
-    return Section.RATIONALE if piece.key else None  # the expert's explanation; others' loose remarks drop
+    return _UNCUED if piece.key else None  # the expert's explanation (placed in _place); others' remarks drop
 
 
 def _units(pieces: list[_Piece]) -> list[list[_Piece]]:
@@ -391,6 +408,7 @@ def _pick_summary(pieces: list[_Piece]) -> list[_Piece]:
     """The key answer's leading claim (and the next sentence when it only continues the claim)."""
     first = [p for p in pieces if p.message == pieces[0].message and p.key]
     prose = [p for p in first if not is_code_block(p.text) and not is_list_item(p.text)]
+    prose = [p for p in prose if not _META_LEAD.search(p.text)] or prose
     lead = next(
         (p for p in prose if not p.text.endswith(":")), prose[0] if prose else first[0] if first else None
     )
@@ -410,8 +428,25 @@ def _place(pieces: list[_Piece]) -> dict[Section, list[CitedSentence]]:
     if summary:
         sections[Section.SUMMARY] = [_cite(p) for p in summary]
     secondary: dict[Section, int] = {}
+    uncued = 0
+    previous: tuple[_Piece, Section] | None = None  # the last placed piece and its section
     for unit in _units([p for p in pieces if id(p) not in taken]):
         section = _unit_section(unit)
+        cued = section is not _UNCUED
+        if section is _UNCUED and _META_LEAD.search(unit[0].text):
+            continue  # talk about the answer, not the subject
+        if section is _UNCUED:
+            # No cue: a sentence right after a cued one of the same message continues its thought and stays
+            # with it; else it goes under "Why", a few per guide for the answer, all of them for the expert's replies.
+            lead = unit[0]
+            follows = previous is not None and previous[0].message == lead.message and previous[0].position == lead.position - 1
+            if follows and previous is not None and previous[1] is not Section.RATIONALE:
+                section = previous[1]
+            elif lead.reply or uncued < UNCUED_PER_GUIDE:
+                section = Section.RATIONALE
+                uncued += not lead.reply
+            else:
+                continue
         if section is None:
             continue
         if not unit[0].key:
@@ -419,6 +454,7 @@ def _place(pieces: list[_Piece]) -> dict[Section, list[CitedSentence]]:
                 continue
             secondary[section] = secondary.get(section, 0) + 1
         sections.setdefault(section, []).extend(_cite(p) for p in unit)
+        previous = (unit[-1], section) if cued else None  # one uncued sentence follows a cued one, not a chain
     return {s: sections[s] for s in Section if sections.get(s)}
 
 

@@ -1,10 +1,10 @@
-"""The lexical faithfulness check."""
+"""The faithfulness check: lexical overlap, contradiction checks, and the optional embedding."""
 
 from __future__ import annotations
 
 import pytest
 
-from synthesizer.faithfulness import faithfulness, sentence_support, unsupported
+from synthesizer.faithfulness import MIN_SUPPORT, SupportScorer, evidence, faithfulness, sentence_support, unsupported
 from synthesizer.model import CitedSentence, GuideDraft, Section, Source
 from synthesizer.offline import ExtractiveGuideWriter
 from tests.unit.test_offline_writer import CHAT, CHAT_REPLIES, QA, QA_REPLIES
@@ -79,3 +79,84 @@ def test_a_scorer_can_be_plugged_in() -> None:
     draft = guide(CitedSentence(text="Put PgBouncer in front of Postgres.", citations=["a1"]))
     assert faithfulness(draft, scorer=lambda sentence, texts: 0.0) == 0.0
     assert faithfulness(draft, min_support=1.0) == 1.0
+
+
+# ---- contradictions the overlap cannot see ----------------------------------------
+
+SOURCE = "Use Redis, not Memcached, for the session store. It keeps sessions across restarts."
+
+
+@pytest.mark.parametrize(
+    ("sentence", "supported"),
+    [
+        ("Use Redis, not Memcached, for the session store.", True),  # quote
+        ("Use Redis rather than Memcached for the session store.", True),  # same polarity, other words
+        ("For the session store, use Redis instead of Memcached.", True),  # phrase moved
+        ("Use Memcached, not Redis, for the session store.", False),  # roles swapped
+        ("Use Memcached rather than Redis for the session store.", False),
+        ("Do not use Redis for the session store.", False),  # negation added
+        ("It does not keep sessions across restarts.", False),
+        ("Use Redis for the session store, and shard it across twelve regional clusters.", False),  # added claim
+        ("It keeps sessions across 3 restarts.", False),  # a number the source does not have
+    ],
+)
+def test_negation_swaps_and_added_claims(sentence: str, supported: bool) -> None:
+    assert (sentence_support(sentence, [SOURCE]) >= MIN_SUPPORT) is supported
+
+
+def test_a_quote_that_drops_the_negation_before_it_is_not_supported() -> None:
+    source = "dana: don't set it to 0 though, that disables pooling entirely"
+    assert sentence_support("set it to 0 though", [source]) < MIN_SUPPORT
+    assert sentence_support("don't set it to 0 though", [source]) == 1.0
+
+
+def test_opposites_contradict() -> None:
+    source = "Lower the tyre pressure on gravel for more grip."
+    assert sentence_support("Raise the tyre pressure on gravel for more grip.", [source]) < MIN_SUPPORT
+    assert sentence_support("Lower the tyre pressure on gravel for less grip.", [source]) < MIN_SUPPORT
+
+
+def test_evidence_names_the_best_matching_source_sentence() -> None:
+    found = evidence("Memcached, not Redis.", [SOURCE])
+    assert found.best_span == "Use Redis, not Memcached, for the session store."
+    assert found.swapped and not found.added_claim
+
+
+class SameVector:
+    """Every text gets the same vector: cosine 1 between anything (shows what the embedding can and cannot do)."""
+
+    dimension = 2
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def embed(self, texts, kind):  # noqa: ANN001, ANN201
+        self.calls += 1
+        return [[1.0, 0.0] for _ in texts]
+
+
+def test_support_scorer_lifts_paraphrases_by_cosine_but_not_contradictions() -> None:
+    paraphrase = "Sessions outlive reboots in Redis."
+    embedder = SameVector()
+    scorer = SupportScorer(embedder)
+    assert sentence_support(paraphrase, [SOURCE]) < MIN_SUPPORT
+    assert scorer(paraphrase, [SOURCE]) == 1.0
+    assert scorer("Use Memcached, not Redis, for the session store.", [SOURCE]) < MIN_SUPPORT
+    assert scorer("It does not keep sessions across restarts.", [SOURCE]) < MIN_SUPPORT
+    assert scorer(paraphrase, []) == 0.0
+
+
+def test_support_scorer_without_embedder_is_the_lexical_check_and_batches() -> None:
+    sentences = ["Use Redis, not Memcached.", "Do not use Redis.", "Kubernetes restarts pods."]
+    assert SupportScorer()(sentences[1], [SOURCE]) == sentence_support(sentences[1], [SOURCE])
+    embedder = SameVector()
+    scorer = SupportScorer(embedder)
+    scores = scorer.score_many([(s, [SOURCE]) for s in sentences])
+    assert embedder.calls == 1  # one batch for everything the scores need
+    assert scores == [scorer(s, [SOURCE]) for s in sentences]
+    assert embedder.calls == 1  # cached
+
+
+def test_faithfulness_accepts_the_embedding_scorer() -> None:
+    draft = guide(CitedSentence(text="Every Postgres connection needs its own process.", citations=["r1"]))
+    assert faithfulness(draft, scorer=SupportScorer(SameVector())) == 1.0
