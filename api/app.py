@@ -10,7 +10,9 @@ from fastapi import FastAPI, Request
 from api import errors
 from api.bootstrap import Tacit
 from api.limits import RequestLimits
+from api.oidc import JWTVerifier
 from api.routes import governance, guides, inbox, ingest
+from api.settings import Settings
 from store.repository import Repository
 
 DESCRIPTION = """Tacit watches community threads, asks experts one good follow-up question about their terse answers,
@@ -29,6 +31,7 @@ def create_app(tacit: Tacit, *, manage_runner: bool = True) -> FastAPI:
 
     app = FastAPI(title="Tacit", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.tacit = tacit
+    app.state.jwt_verifier = _jwt_verifier(tacit.settings)
     errors.install(app)
     settings = tacit.settings
     app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes, writes=settings.rate_limit_writes,
@@ -45,3 +48,11 @@ def create_app(tacit: Tacit, *, manage_runner: bool = True) -> FastAPI:
         return {"status": "ok", "engine": t.services.engine_name, "jobs_pending": t.runner.pending(), **counts}
 
     return app
+
+
+def _jwt_verifier(settings: Settings) -> JWTVerifier | None:
+    if not settings.oidc_issuer:
+        return None
+    return JWTVerifier(issuer=settings.oidc_issuer, audience=settings.oidc_audience or "tacit",
+                       jwks_url=settings.oidc_jwks_url, jwks_file=settings.oidc_jwks_file,
+                       handle_claim=settings.oidc_handle_claim)  # fmt: skip

@@ -1,4 +1,4 @@
-"""Bearer API tokens (stored hashed). Roles beyond membership arrive with the governance work."""
+"""Authentication: Tacit API tokens (stored hashed), or OIDC/JWT bearer tokens when an issuer is configured."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.oidc import InvalidJWT, JWTVerifier
 from store.records import PersonRecord
-from workflow.people import person_for_token
+from store.repository import TOKEN_PREFIX
+from workflow.people import person_for_sign_in, person_for_token
 from workflow.services import Services
 
 bearer = HTTPBearer(auto_error=False, description="An API token from `tacit token create HANDLE`.")
@@ -22,12 +24,20 @@ ServicesDep = Annotated[Services, Depends(services_of)]
 
 
 def current_person(
-    services: ServicesDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    request: Request, services: ServicesDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> PersonRecord:
     if credentials is None:
         raise HTTPException(401, "Send an API token: 'Authorization: Bearer <token>' (create one with "
                                  "`tacit token create HANDLE`).", headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
-    person = person_for_token(services, credentials.credentials)
+    token = credentials.credentials
+    verifier: JWTVerifier | None = request.app.state.jwt_verifier
+    if verifier is not None and not token.startswith(TOKEN_PREFIX):
+        try:
+            handle = verifier.handle(token)
+        except InvalidJWT as exc:
+            raise HTTPException(401, str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
+        return person_for_sign_in(services, handle=handle)
+    person = person_for_token(services, token)
     if person is None:
         raise HTTPException(401, "This API token is unknown or revoked.", headers={"WWW-Authenticate": "Bearer"})
     return person

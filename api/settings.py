@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = 5_000_000
     rate_limit_writes: str = "120/minute"  # per API token, on POST/PUT/PATCH/DELETE
     rate_limit_storage: str = "memory://"  # redis://127.0.0.1:6379 when several processes serve the API
+    # Optional OIDC/JWT bearer tokens (besides Tacit's own API tokens)
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_jwks_file: Path | None = None
+    oidc_handle_claim: str = "preferred_username"
     # Serving
     host: str = "127.0.0.1"
     port: int = 8000

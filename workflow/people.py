@@ -100,3 +100,13 @@ def create_admin(services: Services, *, handle: str, display_name: str | None = 
         repo_record = repo.person_record(person.id)
     assert repo_record is not None
     return repo_record
+
+
+def person_for_sign_in(services: Services, *, handle: str) -> PersonRecord:
+    """The person an identity provider vouched for; created on first sign-in, with no memberships."""
+    with services.db.session() as session:
+        repo = Repository(session)
+        person = repo.person_by_handle(handle) or repo.upsert_person(handle)
+        record = repo.person_record(person.id)
+    assert record is not None
+    return record
