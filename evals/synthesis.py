@@ -260,11 +260,12 @@ def build_pairs(rows: Sequence[dict[str, Any]], sample: int = PAIR_ROWS, seed: i
         qid, source = row["question_id"], row["answer_text"]
         i = rng.randrange(len(sentences) - 1)
         sentence, following = sentences[i], sentences[i + 1]
-        others = [s for q, s in rng.sample(foreign, 12) if q != qid]
+        others = [s for q, s in rng.sample(foreign, min(12, len(foreign))) if q != qid]
 
-        def add(text: str | None, supported: bool, kind: str, qid: str = qid) -> None:
-            if text and text.strip() and text != sentence or kind == "quote":
-                out.append((qid, Pair(str(text), source, supported, kind, "generated")))
+        def add(text: str | None, supported: bool, kind: str, qid: str = qid, original: str = sentence,
+                source: str = source) -> None:  # fmt: skip
+            if text and text.strip() and (text != original or kind == "quote"):
+                out.append((qid, Pair(text, source, supported, kind, "generated")))
 
         add(sentence, True, "quote")
         add(_trimmed(sentence), True, "trimmed")

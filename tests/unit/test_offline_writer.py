@@ -332,3 +332,36 @@ def test_split_joins_hard_wrapped_lines_and_stays_verbatim() -> None:
 
 def test_split_an_unclosed_fence_runs_to_the_end() -> None:
     assert split_sentences("Try:\n```\npip install x\n") == ["Try:", "```\npip install x"]
+
+
+# ---- long answers: sections stay meaningful ----------------------------------------
+
+
+def test_remarks_about_the_conversation_are_noise() -> None:
+    for remark in ("Good point, that was worded poorly.", "You're right.", "Edited.", "See my edit."):
+        assert is_noise(remark)
+    assert not is_noise("Good caching needs an eviction policy.")
+
+
+def test_a_meta_lead_is_not_the_summary_and_uncued_sentences_do_not_flood_why() -> None:
+    body = " ".join(f"Fact number {i} about the pooler holds here." for i in range(12))
+    thread = Thread(id="t", community_id="c", title="Pooling?", messages=(
+        msg("q", "asker", "How should we pool connections?", "question"),
+        msg("a", "expert", "I'll try to answer the general question first. Use PgBouncer in transaction mode. "
+            + body, "answer", score=3),
+    ))  # fmt: skip
+    draft = ExtractiveGuideWriter().write(thread, (reply("r", "Why?", "Plain facts here. More plain facts here."),))
+    assert texts(draft, Section.SUMMARY)[0] == "Use PgBouncer in transaction mode."
+    assert "I'll try to answer the general question first." not in all_texts(draft)
+    why = draft.sections[Section.RATIONALE]
+    assert sum(s.citations == ["a"] for s in why) == 6  # UNCUED_PER_GUIDE
+    assert sum(s.citations == ["r"] for s in why) == 2  # the expert's reply is never capped
+
+
+def test_an_uncued_sentence_right_after_a_cued_one_stays_with_it() -> None:
+    thread = Thread(id="t", community_id="c", title="", messages=(
+        msg("q", "asker", "How should we pool connections?", "question"),
+        msg("a", "expert", "Use PgBouncer. Don't enable session mode. The pool pins a backend per client.", "answer"),
+    ))  # fmt: skip
+    draft = ExtractiveGuideWriter().write(thread, ())
+    assert texts(draft, Section.PITFALLS) == ["Don't enable session mode.", "The pool pins a backend per client."]
