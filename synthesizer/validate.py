@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from synthesizer.errors import InvalidGuide
 from synthesizer.model import CitedSentence, GuideDraft
+
+if TYPE_CHECKING:
+    from synthesizer.faithfulness import Scorer
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9_.+#-]*", re.IGNORECASE)
 _STOP = frozenset(
@@ -36,13 +40,20 @@ def check_citations(draft: GuideDraft) -> None:
             raise InvalidGuide(f"a sentence in '{section.value}' cites unknown source(s) {unknown}; known: {sorted(known)}")
 
 
-def keep_supported(draft: GuideDraft, min_support: float = 0.5) -> GuideDraft:
-    """Drop sentences whose citations are unknown or whose words their cited sources do not support."""
+def keep_supported(draft: GuideDraft, min_support: float = 0.5, scorer: Scorer | None = None) -> GuideDraft:
+    """Drop sentences whose citations are unknown or that their cited sources do not support.
+
+    The default scorer is the faithfulness check (word overlap, with negations, swapped roles and new numbers
+    counted against the sentence); pass an embedding-aware `SupportScorer` to accept more paraphrase.
+    """
+    from synthesizer.faithfulness import sentence_support
+
+    score = scorer or sentence_support
     by_id = {s.id: s.text for s in draft.sources}
     kept: dict = {}
     for section, sentence in draft.sentences():
         cited = [c for c in sentence.citations if c in by_id]
-        if not cited or support(sentence.text, [by_id[c] for c in cited]) < min_support:
+        if not cited or score(sentence.text, [by_id[c] for c in cited]) < min_support:
             continue
         kept.setdefault(section, []).append(CitedSentence(text=sentence.text, citations=cited))
     return draft.model_copy(update={"sections": kept})
