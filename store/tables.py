@@ -95,6 +95,7 @@ class MessageRow(Base):
     edited_at: Mapped[datetime | None] = mapped_column(nullable=True)
     held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # awaiting a steward (PII)
     pii_kinds: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
+    screened_at: Mapped[datetime | None] = mapped_column(nullable=True)  # scanned for personal data and secrets
 
 
 class AssessmentRow(Base):
