@@ -93,3 +93,12 @@ def test_guide_versions_accumulate(database: Database) -> None:
 def test_unknown_thread_raises_key_error(database: Database) -> None:
     with database.session() as s, pytest.raises(KeyError):
         Repository(s).load_thread("nope")
+
+
+def test_migrations_match_the_tables(database: Database) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with database.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
