@@ -1,59 +1,207 @@
-"""The offline follow-up writer: one private, specific, polite question from templates, no LLM needed."""
+"""The offline follow-up writer: one private, specific, polite question from templates, no LLM needed.
+
+The question quotes the answer's central claim (chosen among its sentences, cleaned of markup, math and chat
+noise) and asks for the most important missing context in words fitted to the claim: an instruction ("use X")
+is asked about as something to do, a statement as something that holds, and a contrast ("A, not B", "A over B")
+as a choice between the two.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from elicitor import cues
 from elicitor.model import FollowUp, Gap, Message, Thread
 
 MAX_WORDS = 40
-TOPIC_WORDS = 8  # longest topic quoted before trimming
-CLAIM_WORDS = 9  # longest claim quoted before trimming
+CLAIM_WORDS = 16  # longest claim quoted before trimming
+CLAIM_KEEP_WORDS = 10  # when too long, the claim is trimmed to this before the title is trimmed further
+MIN_CLAIM_WORDS = 3
+MIN_HEAD_WORDS = 6  # a shorter first clause ("Within five years") is a fragment, not a claim
+SIDE_WORDS = 6  # longest side of a contrast ("A over B")
+TOPIC_WORDS = 8  # longest thread title quoted before trimming
+SIMPLE_MATH_CHARS = 24  # longer formulas read as noise in a question
 
-# {verb} is "suggested" for instructions and "wrote" for statements; each tail asks exactly one question.
-_TAILS: dict[Gap, str] = {
-    Gap.RATIONALE: "what is the reasoning behind that, so someone new can see why it works?",
-    Gap.CONDITIONS: "in which situations does that hold, and when would you not rely on it?",
-    Gap.ALTERNATIVES: "why that over the alternatives, and when would another option be the better choice?",
-    Gap.STEPS: "could you walk through the exact steps you would take, for someone doing it the first time?",
-    Gap.PITFALLS: "what tends to go wrong with that in practice, and what should people watch out for?",
-    Gap.EVIDENCE: "is there a source, example or measurement you could point to that backs it up?",
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Each template has one '?'; {claim} is quoted, {a} and {b} are the two sides of a contrast.
+_INSTRUCTION: dict[Gap, str] = {
+    Gap.RATIONALE: "Could you explain why you would “{claim}” here, so someone new understands the reasoning?",
+    Gap.CONDITIONS: "In which situations would you “{claim}”, and when would you not?",
+    Gap.ALTERNATIVES: "Why “{claim}” rather than another approach, and when would an alternative be the better choice?",
+    Gap.STEPS: "Could you walk through how you would “{claim}”, step by step, for someone doing it the first time?",
+    Gap.PITFALLS: "What tends to go wrong when people “{claim}”, and what should they watch out for?",
+    Gap.EVIDENCE: "Could you point to a source, example or measurement showing that it helps to “{claim}”?",
 }
+_STATEMENT: dict[Gap, str] = {
+    Gap.RATIONALE: "You wrote “{claim}”. Could you explain why that is, so someone new understands the reasoning?",
+    Gap.CONDITIONS: "You wrote “{claim}”. Under what conditions does that hold, and when does it not?",
+    Gap.ALTERNATIVES: (
+        "You wrote “{claim}”. How does that compare with the alternatives, and when would another approach "
+        "be the better choice?"
+    ),
+    Gap.STEPS: "You wrote “{claim}”. Could you walk through how to put that into practice, step by step?",
+    Gap.PITFALLS: "You wrote “{claim}”. What tends to go wrong with that in practice, and what should people watch out for?",
+    Gap.EVIDENCE: "You wrote “{claim}”. Could you point to a source, example or measurement that backs this up?",
+}
+_CONTRAST = "Why “{a}” rather than “{b}”, and when would “{b}” be the better choice?"
+# A bare yes or no is asked about against the question it answers.
+_VERDICT: dict[Gap, str] = {
+    Gap.RATIONALE: "You answered “{claim}” to “{topic}”. Could you explain why, so someone new understands the reasoning?",
+    Gap.CONDITIONS: "You answered “{claim}” to “{topic}”. Under what conditions does that hold, and when does it not?",
+    Gap.ALTERNATIVES: "You answered “{claim}” to “{topic}”. What are the alternatives, and when would one be the better choice?",
+    Gap.STEPS: "You answered “{claim}” to “{topic}”. Could you walk through how to act on that, step by step?",
+    Gap.PITFALLS: "You answered “{claim}” to “{topic}”. What tends to go wrong there, and what should people watch out for?",
+    Gap.EVIDENCE: "You answered “{claim}” to “{topic}”. Could you point to a source or example that backs this up?",
+}
+_NO_CLAIM: dict[Gap, str] = {
+    Gap.RATIONALE: "Could you explain the reasoning behind it, so someone new understands why it works?",
+    Gap.CONDITIONS: "In which situations does it apply, and when would you not rely on it?",
+    Gap.ALTERNATIVES: "How does it compare with the alternatives, and when would another option be the better choice?",
+    Gap.STEPS: "Could you walk through the exact steps, for someone doing it the first time?",
+    Gap.PITFALLS: "What tends to go wrong with it in practice, and what should people watch out for?",
+    Gap.EVIDENCE: "Could you point to a source, example or measurement that backs it up?",
+}
+
 # Openers that carry no claim: a learner gains nothing from seeing them quoted back.
 _FILLER = re.compile(
-    r"^(?:(?:yes|no|well|so|ok(?:ay)?|actually|basically|also|hi|hello|hey)[,.!:]\s*|"
-    r"(?:i think|i believe|i guess|i'd say|in short|in general|generally|as far as i know|afaik|imho|imo)"
-    r"\b,?\s*)+",
+    r"^(?:(?:yes|no|nope|yep|yeah|well|so|ok(?:ay)?|actually|basically|also|hi|hello|hey|however|then|thus|hence|"
+    r"therefore|now|first(?: of all)?|second(?:ly)?|finally|additionally|moreover|furthermore|instead|indeed|"
+    r"alternatively|ultimately|essentially|simply put|in practice|in fact|in short|in general|generally|"
+    r"(?:the )?(?:short|simple|simpler|long|quick) answer(?: is)?|"
+    r"according to (?:this|that|the|my|these|those) (?:\w+ )?(?:paper|article|docs?|documentation|source|book|page|"
+    r"wiki\w*|answer|post)s?|"
+    r"i think(?: that)?|i believe(?: that)?|i guess|i'd say|i would say|as far as i know|afaik|imho|imo|iirc|"
+    r"(?:great|good|interesting) question)\b[,.!:;]?\s*|(?:tl;?dr|note|edit|update|ps|(?:[a-z]+\s+){0,3}(?:answer|version|summary))\s*:\s*)+",
     re.I,
 )
-# A claim ends at the first clause break: "Use a partial index, a full one won't scale." -> "Use a partial
-# index".
+# Sentences about the conversation rather than the subject: nothing to ask the expert about.
+_META = re.compile(
+    r"^(?:i(?:'m| am) answering|i(?:'m| am) (?:not (?:exactly |entirely |really )?sure|asking)|not sure|"
+    r"i (?:once|also) (?:asked|had|wondered)|i had the same|i don'?t know|i have no idea|hope (?:this|that) helps|"
+    r"you (?:say|said|ask(?:ed)?|mention(?:ed)?|wrote)|as you (?:said|say|mention\w*|note\w*)|my question|"
+    r"your question|the question|this question|here (?:is|are)|here'?s|see (?:also|here|this|the)|"
+    r"the only thing i can think|thanks|thank you|welcome|good luck|sorry|hmm)\b",
+    re.I,
+)
+# "I'm not sure if X, but Y" -> "Y": the claim follows the hedge.
+_HEDGE_BUT = re.compile(r"^(?:i'?m not (?:\w+ )?sure|i don'?t know|not sure|i may be wrong)[^,]*,\s*but\s+", re.I)
+# First-person asides ("I thought that was neat", "I heard an analogy"): about the author, not the subject.
+_ASIDE = re.compile(
+    r"^(?:i (?:thought|think|find|found it|like|love|feel|guess|hope|heard|remember|was|am|really|will)|i'll|"
+    r"let me|let's|which|maybe|perhaps)\b",
+    re.I,
+)
+# Sentences that introduce a formula, code or a list ("... is given as:", "looks like this") say little alone.
+_INTRO = re.compile(r"(?:[:]|\b(?:as follows|like this|given (?:as|by)|of the form|defined as|is|are))\s*$", re.I)
+# "A, not B", "A rather than B", "A instead of B", "A over B", "prefer A to B", "A is better than B".
+_CONTRAST_SPLIT = re.compile(
+    r"^(?P<a>.+?)(?:,\s*(?:and\s+|but\s+)?not\s+|\s+rather than\s+|\s+instead of\s+|\s+in preference to\s+)"
+    r"(?P<b>[^,;.]+)",
+    re.I,
+)
+# "over" marks a choice only after a verb of choosing ("use A over B"; not "over time", "over SSH").
+_CHOOSE_OVER = re.compile(
+    r"^(?:i(?:'d| would) )?(?:use|using|choose|pick|prefer|go with|try|opt for)\s+(?P<a>.+?)\s+over\s+(?P<b>[^,;.]+)",
+    re.I,
+)
+_CHOICE_VERBS = frozenset(["use", "using", "choose", "pick", "prefer", "try"])
+_BETTER_THAN = re.compile(
+    r"^(?P<a>.+?)\s+(?:is|are|works?|'s)\s+(?:much\s+|far\s+|a lot\s+)?(?:better|faster|safer|simpler|easier|"
+    r"cheaper|more reliable)\s+than\s+(?P<b>[^,;.]+)",
+    re.I,
+)
+_PREFER = re.compile(r"^(?:i(?:'d| would)?\s+)?prefer\s+(?P<a>.+?)\s+to\s+(?P<b>[^,;.]+)", re.I)
+# A claim ends at the first clause break: "Use a partial index, a full one won't scale." -> "Use a partial index".
 _CLAUSE_BREAK = re.compile(
-    r"\s*(?:[,;:—–]|\s-\s|\bbecause\b|\bsince\b|\bso that\b|\bwhich\b|\bbut\b)\s*", re.I
+    r"\s*(?:[,;:—–]|\s-\s|\bbecause\b|\bsince\b|\bso that\b|\bwhich\b|\bwhereas\b|\bbut\b)\s*", re.I
 )
-# A sentence opening with one of these puts its point after the first comma ("When X, do Y").
-_SUBORDINATE = frozenset(
-    [
-        "when",
-        "if",
-        "while",
-        "although",
-        "though",
-        "as",
-        "since",
-        "because",
-        "for",
-        "to",
-        "in",
-        "on",
-        "after",
-        "before",
-        "once",
-        "unless",
-    ]
+# After "you can/could", only a verb of doing makes advice ("you can see this" is not an instruction).
+_DOING = _words(
+    "use try install run set add remove check avoid put change call create switch enable disable configure update "
+    "upgrade restart apply replace write define compute measure start stop keep move drop increase decrease reduce "
+    "split combine prefer choose pick consider build deploy test cache store wrap pass open close mount edit delete "
+    "rename copy convert enter select take do make implement encode prepare"
 )
+# Advice said with a modal: its verb phrase is the instruction ("you'll need to build an initrd").
+_ADVICE = re.compile(
+    r"^(?:you(?:'ll| will)? (?:need|have|want|ought) to|you(?:'d)? (?:should|must|might want to)|"
+    r"you (?:can|could)(?= (?:just |simply |easily |also )?(?:" + "|".join(sorted(_DOING)) + r")\b)|"
+    r"you(?:'d)? better|i(?:'d| would)? (?:recommend|suggest)(?: (?:that )?you)?|i(?:'d| would)(?: just)?|"
+    r"it'?s (?:best|better) to|the (?:fix|solution|trick|way) is to|just)\s+(?P<vp>\w.+)$",
+    re.I,
+)
+_NO_INSTRUCTION = frozenset(["never", "always", "do", "don't", "make", "test", "index", "cache", "store", "return"])
+# A sentence opening with a subordinate clause puts its point after the first comma ("When X, do Y"); one
+# opening with a preposition may ("In Q#, you ..."), when that comma comes early.
+_SUBORDINATE = _words("when if while although though since because once unless whenever whether")
+_PREPOSITIONS = _words("in on for to as within with by after before depending given")
+_ADVERBS = re.compile(r"^(?:easily|simply|just|probably|also|then|first|always)\s+", re.I)
+_PAREN = re.compile(r"\s+\([^()]*\)|\s*\[[^\[\]]*\]")  # "f(x)" stays: an aside follows a space
+_IMAGE = re.compile(r"!\[[^\]]*\](?:\[[^\]]*\]|\([^)]*\))|\[([^\]]+)\]\[\d+\]")
+_EMOTICON = re.compile(r"(?:^|\s)(?:[:;=8][-']?[()dpo3/\\|]+|<3|\^\^|xd|lol|:'\()(?=\s|$)", re.I)
 _QUOTES = str.maketrans({"?": "", "“": "", "”": "", '"': "", "`": ""})
+_EMPHASIS = re.compile(r"\*{1,2}(\S[^*]*?)\*{1,2}|(?<!\w)_(\S[^_]*?)_(?!\w)")
+_VERDICTS = frozenset(["yes", "no", "nope", "yep", "yeah", "correct", "right", "exactly", "indeed", "true", "false"])
+# A capitalised word after a lower-case word or a comma is a name ("... of Gaussian processes").
+_NAME_MID_SENTENCE = re.compile(r"(?<=[a-z0-9,;(] )[A-Z][\w'’-]*")
+_TRAILING_WEAK = _words(
+    "a an the of to in on at by for with from and or but as is are was were be that which this these their its "
+    "your our my his her than into over via such"
+)
+
+# --- inline math to readable text --------------------------------------------------------------------------
+_MATH = re.compile(r"(?<!\$)\$[^$\n]+\$(?!\$)")
+_DISPLAY = re.compile(r"\$\$.+?\$\$|\\begin\{(\w+\*?)\}.+?\\end\{\1\}|\\\[.+?\\\]", re.S)
+_LATEX_WORDS = {
+    r"\langle": "⟨", r"\rangle": "⟩", r"\otimes": "⊗", r"\dagger": "†", r"\cdot": "·", r"\times": "×",
+    r"\leq": "≤", r"\geq": "≥", r"\le": "≤", r"\ge": "≥", r"\neq": "≠", r"\approx": "≈", r"\to": "→",
+    r"\infty": "∞", r"\pm": "±", r"\log": "log", r"\exp": "exp", r"\sin": "sin", r"\cos": "cos",
+    r"\alpha": "α", r"\beta": "β", r"\gamma": "γ", r"\delta": "δ", r"\epsilon": "ε", r"\theta": "θ",
+    r"\lambda": "λ", r"\mu": "μ", r"\pi": "π", r"\sigma": "σ", r"\phi": "φ", r"\psi": "ψ", r"\omega": "ω",
+    r"\Omega": "Ω", r"\Theta": "Θ", r"\Delta": "Δ", r"\Sigma": "Σ", r"\Phi": "Φ", r"\Psi": "Ψ",
+}  # fmt: skip
+_LATEX_WRAPPERS = re.compile(r"\\(?:mathrm|mathbb|mathcal|mathbf|mathit|text|textrm|operatorname|rm|bf)\s*\{([^{}]*)\}")
+_LATEX_SQRT = re.compile(r"\\sqrt\s*\{([^{}]*)\}")
+_LATEX_FRAC = re.compile(r"\\frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
+_LATEX_SPACING = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)\b|\\[,;:! ]")
+_LATEX_SCRIPT = re.compile(r"([_^])\{([^{}]*)\}")
+
+
+def readable_math(formula: str) -> str | None:
+    """Simple LaTeX as plain text ("O(\\sqrt{N})" -> "O(√N)"), or None when it would not read as words."""
+    text = _LATEX_SPACING.sub("", formula.strip("$ \n"))
+    text = _LATEX_WRAPPERS.sub(r"\1", text)
+    text = _LATEX_SQRT.sub(lambda m: "√" + (m.group(1) if len(m.group(1)) == 1 else f"({m.group(1)})"), text)
+    text = _LATEX_FRAC.sub(lambda m: f"{_grouped(m.group(1))}/{_grouped(m.group(2))}", text)
+    for command, symbol in sorted(_LATEX_WORDS.items(), key=lambda kv: -len(kv[0])):
+        spaced = f" {symbol} " if symbol.isalpha() and symbol.isascii() else symbol  # "N\\log N" -> "N log N"
+        text = re.sub(re.escape(command) + r"(?![A-Za-z])", spaced, text)
+    text = _LATEX_SCRIPT.sub(r"\1\2", text)
+    text = re.sub(r"\s+([,.;:!?)])|([(])\s+", r"\1\2", " ".join(text.split()))
+    if "\\" in text or "{" in text or len(text) > SIMPLE_MATH_CHARS or not text:
+        return None
+    return text
+
+
+def _grouped(term: str) -> str:
+    """A fraction's part in brackets when it has an operator: \\frac{z+1}{2} -> (z+1)/2."""
+    return f"({term})" if re.search(r"[+\-*/ ]", term.strip()) else term.strip()
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What the question quotes: the phrase, and how to ask about it."""
+
+    text: str
+    instruction: bool = False  # text is a verb phrase to do ("use a partial index")
+    contrast: tuple[str, str] | None = None  # ("A", "B") for "A over B"
+    verdict: bool = False  # a bare yes/no
 
 
 class TemplateFollowUpWriter:
@@ -62,79 +210,263 @@ class TemplateFollowUpWriter:
     def write(self, thread: Thread, answer: Message, gaps: tuple[Gap, ...]) -> FollowUp:
         """One question of at most 40 words with exactly one question mark, for gaps[0]."""
         gap = gaps[0] if gaps else Gap.RATIONALE
-        topic = _clip(_clean(thread.title or _opening_text(thread)), TOPIC_WORDS)
-        claim, instruction = central_claim(answer.text)
-        claim = _clip(claim, CLAIM_WORDS)
-        return FollowUp(question=_compose(topic, claim, instruction, gap), gap=gap)
+        names = {m.author_name for m in thread.messages} | {m.author_id for m in thread.messages}
+        claim = find_claim(answer.text, question=_question_text(thread), names=names)
+        topic = _clean(_topic(thread))
+        return FollowUp(question=_compose(claim, gap, topic, short=cues.word_count(answer.text) <= 40), gap=gap)
 
 
 def central_claim(text: str) -> tuple[str, bool]:
     """The answer's central claim as a short phrase, and whether it is an instruction."""
-    found = [s for s in cues.sentences(text, keep_inline=True) if not s.endswith("?") and len(s.split()) >= 2]
-    # Headings ("Measurement-based computation") carry no claim; skip them when real sentences follow.
-    found = [s for s in found if s[-1] in ".!:" or len(s.split()) > 8] or found
-    if not found:
-        return "", False
-    clauses = [_main_clause(s) for s in found]
-    # Prefer the first instruction or advice; else the first real statement: answers lead with their point.
-    phrase = next((c for c in clauses if cues.is_imperative(c)), None)
-    instruction = phrase is not None
-    phrase = phrase or next((c for c in clauses if len(c.split()) >= 4), clauses[0])
-    head = _CLAUSE_BREAK.split(phrase, maxsplit=1)[0]
-    # Too short a head ("Yes") says nothing; keep the sentence and let _clip shorten it.
-    phrase = head if len(head.split()) >= 3 else phrase
-    phrase = _clean(phrase).rstrip(".!")
-    if instruction and phrase:
-        phrase = phrase[0].lower() + phrase[1:]
-    return phrase, instruction
+    claim = find_claim(text)
+    return claim.text, claim.instruction
 
 
-def _main_clause(sentence: str) -> str:
-    """The sentence without filler openers or a leading subordinate clause ("When X, do Y" -> "do Y")."""
-    phrase = _FILLER.sub("", sentence).strip()
-    first = phrase.split(maxsplit=1)[0].lower() if phrase else ""
-    if first in _SUBORDINATE and "," in phrase:
-        phrase = phrase.split(",", 1)[1].strip()
-    return phrase or sentence
+def find_claim(text: str, question: str = "", names: set[str] | frozenset[str] = frozenset()) -> Claim:
+    """The sentence of the answer that carries its point, cleaned and shortened, with how to ask about it."""
+    raw = _sentences(text, names)
+    candidates = [_prepare(s) for s in raw]
+    asked = _content_words(question)
+    names_in_text = {m.group(0).lower() for m in _NAME_MID_SENTENCE.finditer(text)}
+    best: tuple[float, Claim] | None = None
+    for position, sentence in enumerate(candidates):
+        claim = _claim_of(sentence, names_in_text)
+        if claim is None:
+            continue
+        score = _score(sentence, claim, position, asked)
+        if best is None or score > best[0]:
+            best = (score, claim)
+    if best is not None:
+        return best[1]
+    verdict = next((s.lower().strip(" .!") for s in raw if s.lower().strip(" .!") in _VERDICTS), "")
+    return Claim(verdict, verdict=bool(verdict))
 
 
-def _compose(topic: str, claim: str, instruction: bool, gap: Gap) -> str:
+def _sentences(text: str, names: set[str] | frozenset[str]) -> list[str]:
+    """Prose sentences with math made readable (or marked as a formula) and chat noise removed."""
+    text = _IMAGE.sub(lambda m: m.group(1) or " ", text)
+    text = _DISPLAY.sub(" ⟦formula⟧. ", text)
+    text = _MATH.sub(lambda m: readable_math(m.group(0)) or " ⟦formula⟧ ", text)
+    found = []
+    for line in cues.sentences(text, keep_inline=True):
+        line = _strip_addressee(line, names)
+        line = _EMOTICON.sub(" ", line)
+        found.append(" ".join(line.split()))
+    return [s for s in found if s]
+
+
+def _strip_addressee(line: str, names: set[str] | frozenset[str]) -> str:
+    """'bob2: you need an initrd' -> 'you need an initrd' (chat messages open with whom they answer)."""
+    match = re.match(r"^@?([\w\-\[\]\\^{}|`.]+)\s*[:,]\s+(?=\S)", line)
+    if not match:
+        return line
+    nick = match.group(1).lower()
+    known = any(SequenceMatcher(None, nick, n.lower()).ratio() >= 0.8 for n in names if n)
+    if known or (line[match.end(1) :].lstrip().startswith(":") and not nick.isalpha()):
+        return line[match.end() :]
+    return line
+
+
+def _prepare(sentence: str) -> str:
+    """The sentence without filler openers, hedges and asides in parentheses."""
+    stripped = _PAREN.sub("", sentence)
+    stripped = stripped if len(stripped.split()) >= MIN_CLAIM_WORDS else sentence
+    stripped = _HEDGE_BUT.sub("", stripped)
+    return _FILLER.sub("", stripped).strip()
+
+
+def _is_heading(sentence: str) -> bool:
+    """'Ultimate Black Box': a title in Title Case, without closing punctuation."""
+    parts = sentence.split()
+    capitals = sum(1 for w in parts if w[:1].isupper())
+    return sentence[-1] not in ".!:;)" and len(parts) <= 8 and capitals >= 0.6 * len(parts)
+
+
+def _is_prose(sentence: str) -> bool:
+    """Mostly words, not code or symbols ('a=a; -> output = true' is not a claim to quote)."""
+    parts = sentence.split()
+    plain = sum(1 for w in parts if re.fullmatch(r"[A-Za-z][A-Za-z'’-]*[.,;:!]?", w))
+    return plain >= 0.6 * len(parts)
+
+
+def _claim_of(sentence: str, names_in_text: set[str]) -> Claim | None:
+    """The claim a sentence makes, or None when it makes none worth quoting."""
+    if not sentence or sentence.endswith("?") or _META.match(sentence) or len(cues.words(sentence)) < MIN_CLAIM_WORDS:
+        return None
+    head = sentence.split("⟦formula⟧", 1)[0].strip(" ,;:")  # a formula ends what a question can quote
+    if len(head.split()) < MIN_CLAIM_WORDS or _is_heading(head) or not _is_prose(head):
+        return None
+    first = head.split(maxsplit=1)[0].lower().strip(",")
+    opening = head.split(",", 1)[0]
+    leads = first in _SUBORDINATE or (first in _PREPOSITIONS and len(opening.split()) <= 8)
+    if leads and "," in head:
+        main = head.split(",", 1)[1].strip()
+        # "When X, do Y" -> "do Y": an instruction is asked about as a thing to do; a statement keeps its
+        # condition unless the whole will not fit.
+        if len(main.split()) >= MIN_CLAIM_WORDS and (_is_instruction(main) or len(head.split()) > CLAIM_WORDS):
+            head, first = main, main.split(maxsplit=1)[0].lower()
+    advice = _ADVICE.match(head)
+    instruction = _is_instruction(head)
+    if advice is not None and len(advice.group("vp").split()) >= 2:
+        head = _ADVERBS.sub("", advice.group("vp"))
+    contrast = _contrast(head, instruction)
+    text = _clean(head)
+    if instruction:  # a verb phrase inside the question: one clause ("use a partial index")
+        text = _first_clause(text)
+    text = _shorten(text)
+    if len(text.split()) < MIN_CLAIM_WORDS and contrast is None:
+        return None
+    if contrast is not None and instruction:
+        contrast = (_cased(contrast[0], names_in_text), contrast[1])
+    return Claim(_cased(text, names_in_text), instruction, contrast)
+
+
+def _is_instruction(text: str) -> bool:
+    first = text.split(maxsplit=1)[0].lower() if text else ""
+    return _ADVICE.match(text) is not None or (cues.is_imperative(text) and first not in _NO_INSTRUCTION)
+
+
+def _first_clause(text: str) -> str:
+    """The text up to its first clause break, when that leaves a phrase of a few words."""
+    match = _CLAUSE_BREAK.search(text)
+    head = text[: match.start()] if match else text
+    return head if len(head.split()) >= MIN_CLAIM_WORDS else text
+
+
+def _cased(text: str, names_in_text: set[str]) -> str:
+    """Lower-case start inside a sentence, unless the first word is a name ("Grover's") or an acronym ("CNOT")."""
+    first = text.split(maxsplit=1)[0] if text else ""
+    name = first.lower() in names_in_text or any(c.isupper() or c.isdigit() for c in first[1:]) or first == "I"
+    return text if name else text[:1].lower() + text[1:]
+
+
+def _contrast(phrase: str, instruction: bool) -> tuple[str, str] | None:
+    """The two sides of "A, not B", "use A over B", "A rather than B", "prefer A to B", "A is better than B"."""
+    patterns = (
+        (_PREFER, _CHOOSE_OVER, _BETTER_THAN, _CONTRAST_SPLIT) if instruction else (_BETTER_THAN, _CONTRAST_SPLIT)
+    )
+    for pattern in patterns:
+        match = pattern.match(_clean(phrase))
+        if match is None:
+            continue
+        a, b = _side(match.group("a"), last=True), _side(match.group("b"), last=False)
+        if a and b and a.lower() != b.lower():
+            return a, b
+    return None
+
+
+def _side(text: str, last: bool) -> str:
+    """One side of a contrast, a few words long: the end of A ("use X") or the start of B."""
+    parts = _clean(text).split()
+    if parts and parts[0].lower() in _CHOICE_VERBS:
+        parts = parts[1:]  # "use A over B": the choice is between A and B
+    parts = parts[-SIDE_WORDS:] if last else parts[:SIDE_WORDS]
+    while parts and parts[-1].lower() in _TRAILING_WEAK:
+        parts.pop()
+    return " ".join(parts)
+
+
+def _score(sentence: str, claim: Claim, position: int, asked: set[str]) -> float:
+    """How likely a sentence carries the answer's point: early, specific, advice-like, not echoing the question."""
+    words = _content_words(sentence)
+    if not words:
+        return -1.0
+    echo = len(words & asked) / len(words)
+    new = len(words - asked)
+    score = 1.0 / (1.0 + 0.35 * position)  # answers tend to lead with their point
+    score += 0.35 * min(new, 6) / 6  # specific: says things the question did not
+    score -= 0.4 if new == 0 else 0.2 if new == 1 else 0.0
+    score += 0.3 if claim.instruction else 0.0
+    score += 0.25 if claim.contrast else 0.0
+    score -= 0.8 if echo > 0.8 and len(words) >= 3 else 0.0  # a quote of the question, not a claim
+    score -= 0.3 if "⟦formula⟧" in sentence else 0.0
+    score -= 0.6 if _ASIDE.match(sentence) else 0.0
+    before_formula = sentence.split("⟦formula⟧", 1)[0].strip()
+    score -= 0.5 if _INTRO.search(before_formula) else 0.0
+    score -= 0.2 if len(sentence.split()) > 2 * CLAIM_WORDS else 0.0  # will need heavy trimming
+    return score
+
+
+def _shorten(text: str) -> str:
+    """At most CLAIM_WORDS words: the first clause if it says enough, else clipped without a dangling word."""
+    if len(text.split()) <= CLAIM_WORDS:
+        return text
+    match = _CLAUSE_BREAK.search(text)
+    head = text[: match.start()] if match else text
+    if MIN_HEAD_WORDS <= len(head.split()) <= CLAIM_WORDS:
+        return head
+    return _clip(text, CLAIM_WORDS)
+
+
+def _compose(claim: Claim, gap: Gap, topic: str, short: bool) -> str:
     """Assembles the question and shortens its quoted parts until it fits in MAX_WORDS."""
-    verb = "suggested" if instruction else "wrote"
-    tail = _TAILS[gap]
+    text = claim.text
     while True:
-        thanks = f"Thanks for your answer on “{topic}”. " if topic else "Thanks for your answer. "
-        ask = f"You {verb} “{claim}”: {tail}" if claim else f"About your answer: {tail[0].upper()}{tail[1:]}"
-        question = thanks + ask
+        question = _render(claim, text, gap, topic, short)
         if len(question.split()) <= MAX_WORDS:
             return question
-        # Trim the topic before the claim: the claim is what makes the question specific.
-        if len(topic.split()) > 3:
+        # The claim makes the question specific; the topic only reminds the author which thread it is.
+        if len(topic.split()) > TOPIC_WORDS:
             topic = _clip(topic, len(topic.split()) - 1)
-        elif len(claim.split()) > 3:
-            claim = _clip(claim, len(claim.split()) - 1)
-        elif topic:
+        elif len(text.split()) > CLAIM_KEEP_WORDS:
+            text = _clip(text, len(text.split()) - 1)
+        elif len(topic.split()) > 3:
+            topic = _clip(topic, len(topic.split()) - 1)
+        elif len(text.split()) > MIN_CLAIM_WORDS:
+            text = _clip(text, len(text.split()) - 1)
+        elif topic and not claim.verdict:
             topic = ""
         else:
             return _clip(question, MAX_WORDS - 1).rstrip("?…") + "?"
 
 
-def _opening_text(thread: Thread) -> str:
-    """The first sentence of the thread's opening message, as a topic when the thread has no title."""
+def _render(claim: Claim, text: str, gap: Gap, topic: str, short: bool) -> str:
+    thing = "the tip" if claim.instruction and short else "your answer"
+    # A private message arrives out of context: it names the thread, unless the question quotes it already.
+    thanks = f"Thanks for {thing} on “{topic}”!" if topic and not claim.verdict else f"Thanks for {thing}!"
+    if claim.contrast and gap in (Gap.ALTERNATIVES, Gap.RATIONALE):
+        a, b = claim.contrast
+        return f"{thanks} {_CONTRAST.format(a=a, b=b)}"
+    if claim.verdict and topic:
+        return f"{thanks} {_VERDICT[gap].format(claim=text, topic=topic)}"
+    if not text or claim.verdict:
+        return f"{thanks} {_NO_CLAIM[gap]}"
+    template = _INSTRUCTION[gap] if claim.instruction else _STATEMENT[gap]
+    return f"{thanks} {template.format(claim=text)}"
+
+
+def _question_text(thread: Thread) -> str:
+    opening = thread.opening
+    body = opening.text if opening and opening.kind != "answer" else ""
+    return f"{thread.title}\n{body}"
+
+
+def _topic(thread: Thread) -> str:
+    """What was asked: the title, or the first sentence of the opening message when there is none."""
+    if thread.title:
+        return _clip(thread.title, TOPIC_WORDS + 2)
     opening = thread.opening
     found = cues.sentences(opening.text) if opening else []
-    return found[0] if found else ""
+    return _clip(found[0], TOPIC_WORDS + 2) if found else ""
+
+
+def _content_words(text: str) -> set[str]:
+    return {w.lower() for w in cues.words(text) if len(w) > 3}
 
 
 def _clean(text: str) -> str:
     """One line, no question marks or quotes of its own, so the question keeps exactly one '?'."""
-    text = cues.strip_markup(text, keep_inline=True).translate(_QUOTES)
-    return " ".join(text.split()).strip(" .,:;-")
+    text = cues.strip_markup(text, keep_inline=True)
+    text = _EMPHASIS.sub(lambda m: m.group(1) or m.group(2), text).translate(_QUOTES)
+    return " ".join(text.split()).strip(" .,:;-!")
 
 
 def _clip(text: str, max_words: int) -> str:
-    """The first max_words words, with an ellipsis when something was cut."""
+    """The first max_words words, ending on a content word, with an ellipsis when something was cut."""
     parts = text.split()
     if len(parts) <= max_words:
         return text
-    return " ".join(parts[:max_words]).rstrip(",;:.") + "…"
+    parts = parts[:max_words]
+    while len(parts) > 1 and parts[-1].lower().strip(",;:.") in _TRAILING_WEAK:
+        parts.pop()
+    return " ".join(parts).rstrip(",;:.") + "…"

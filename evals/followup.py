@@ -206,12 +206,40 @@ def _shared_runs(question: list[str], answer: list[str], max_n: int = 8) -> list
 
 
 def names_answer_terms(question: str, answer: str, title: str) -> bool:
-    """A phrase of the answer with two or more content words, one not in the title, appears in the question."""
+    """The question uses the answer's own terms, not only the topic's.
+
+    Either a phrase of the answer (consecutive words in both) with two or more content words, one not in the
+    title; or a quoted span of the question whose words occur in the answer in the same order, close together
+    (a quote with an aside left out), with the same condition on its content words.
+    """
     asked, said = tokens(question), tokens(answer)
     topic = set(tokens(title))
-    for start, end in _shared_runs(asked, said):
-        content = [w for w in asked[start:end] if _content(w)]
-        if len(content) >= 2 and any(w not in topic for w in content):
+
+    def specific(words: Sequence[str]) -> bool:
+        content = [w for w in words if _content(w)]
+        return len(content) >= 2 and any(w not in topic for w in content)
+
+    if any(specific(asked[start:end]) for start, end in _shared_runs(asked, said)):
+        return True
+    quotes = (tokens(m.group(1) or m.group(2)) for m in _QUOTED.finditer(question))
+    return any(specific(q) and _in_order(q, said) for q in quotes)
+
+
+_QUOTED = re.compile(r"“([^”]+)”|\"([^\"]+)\"")
+
+
+def _in_order(words: Sequence[str], text: Sequence[str]) -> bool:
+    """All of `words` occur in `text` in order, within a window twice as long as the quote."""
+    window = 2 * len(words) + 2
+    for begin in (i for i, w in enumerate(text) if words and w == words[0]):
+        at, found = begin, 0
+        for word in words:
+            while at < min(len(text), begin + window) and text[at] != word:
+                at += 1
+            if at >= min(len(text), begin + window):
+                break
+            found, at = found + 1, at + 1
+        if found == len(words):
             return True
     return False
 

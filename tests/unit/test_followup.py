@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from elicitor.followup import TemplateFollowUpWriter, central_claim
+from elicitor.followup import TemplateFollowUpWriter, central_claim, readable_math
 from elicitor.model import Gap, Message, Thread
 from elicitor.ports import FollowUpWriter
 
@@ -26,9 +26,7 @@ ANSWERS = [
 
 
 def _thread(answer_text: str, title: str = "Slow queries on a big orders table?") -> tuple[Thread, Message]:
-    question = Message(
-        "q1", "t1", "asker", "Asker", "Queries are slow. What should we do?", T0, kind="question"
-    )
+    question = Message("q1", "t1", "asker", "Asker", "Queries are slow. What should we do?", T0, kind="question")
     answer = Message("a1", "t1", "ana", "Ana", answer_text, T0, parent_id="q1", kind="answer")
     return Thread("t1", "c1", title, (question, answer)), answer
 
@@ -68,20 +66,16 @@ def test_central_claim_of_a_recommendation() -> None:
 
 
 def test_central_claim_skips_filler_and_subordinate_clause() -> None:
-    claim, instruction = central_claim(
-        "When the queue backs up, drop the oldest messages rather than blocking."
-    )
+    claim, instruction = central_claim("When the queue backs up, drop the oldest messages rather than blocking.")
     assert claim.startswith("drop the oldest messages") and instruction
 
 
 def test_alternatives_wording_names_topic_and_claim() -> None:
-    question = (
-        TemplateFollowUpWriter().write(*_thread(ANSWERS[0]), (Gap.ALTERNATIVES, Gap.RATIONALE)).question
-    )
+    question = TemplateFollowUpWriter().write(*_thread(ANSWERS[0]), (Gap.ALTERNATIVES, Gap.RATIONALE)).question
     assert question == (
-        "Thanks for your answer on “Slow queries on a big orders table”. "
-        "You suggested “use a partial index”: "
-        "why that over the alternatives, and when would another option be the better choice?"
+        "Thanks for the tip on “Slow queries on a big orders table”! "
+        "Why “use a partial index” rather than another approach, "
+        "and when would an alternative be the better choice?"
     )
 
 
@@ -94,15 +88,97 @@ def test_each_gap_gets_different_wording() -> None:
 def test_only_the_first_gap_is_asked() -> None:
     follow_up = TemplateFollowUpWriter().write(*_thread(ANSWERS[0]), (Gap.STEPS, Gap.EVIDENCE))
     assert follow_up.gap == Gap.STEPS
-    assert "steps" in follow_up.question
+    assert "step by step" in follow_up.question and "source" not in follow_up.question
 
 
 def test_statement_is_quoted_as_written_not_suggested() -> None:
     question = TemplateFollowUpWriter().write(*_thread(ANSWERS[7]), (Gap.EVIDENCE,)).question
-    assert "You wrote “The double lines are a common convention" in question
+    assert "You wrote “the double lines are a common convention for classical bits in circuit diagrams”." in question
 
 
 def test_long_title_is_shortened() -> None:
     thread, answer = _thread(ANSWERS[0], title=" ".join(["word"] * 60))
     question = TemplateFollowUpWriter().write(thread, answer, (Gap.CONDITIONS,)).question
     assert len(question.split()) <= 40 and "use a partial index" in question
+
+
+def _ask(text: str, gap: Gap = Gap.RATIONALE, title: str = "Slow queries on a big orders table?") -> str:
+    return TemplateFollowUpWriter().write(*_thread(text, title), (gap,)).question
+
+
+@pytest.mark.parametrize(
+    ("text", "a", "b"),
+    [
+        ("Use a partial index, not a full one.", "a partial index", "a full one"),
+        ("I'd use ext4 over btrfs for the root partition.", "ext4", "btrfs for the root partition"),
+        ("Drop the oldest messages rather than blocking producers.", "drop the oldest messages", "blocking producers"),
+        ("Prefer composition to inheritance here.", "composition", "inheritance here"),
+    ],
+)
+def test_a_contrast_is_asked_as_a_choice(text: str, a: str, b: str) -> None:
+    question = _ask(text, Gap.ALTERNATIVES)
+    assert f"Why “{a}” rather than “{b}”, and when would “{b}” be the better choice?" in question
+
+
+def test_over_is_a_contrast_only_after_a_verb_of_choosing() -> None:
+    assert central_claim("Latency grows over time as the table bloats.")[1] is False
+    assert "rather than" not in _ask("Latency grows over time as the table bloats.", Gap.ALTERNATIVES)
+
+
+def test_chat_answer_loses_its_addressee_and_emoticons() -> None:
+    question_msg = Message("q", "t", "Xophe", "Xophe", "my kernel panics on boot", T0, kind="question")
+    answer = Message("a", "t", "bob2", "bob2", "Xophe: you'll need to build an initrd :)", T0, parent_id="q")
+    thread = Thread("t", "c", "I popped in earlier talking about building an older kernel", (question_msg, answer))
+    question = TemplateFollowUpWriter().write(thread, answer, (Gap.STEPS,)).question
+    assert "“build an initrd”" in question and "Xophe" not in question and ":)" not in question
+    assert question.startswith("Thanks for the tip on “I popped in earlier talking about building")
+
+
+def test_latex_is_made_readable_or_left_out() -> None:
+    claim, _ = central_claim(r"Grover search needs $O(\sqrt{N})$ queries, as shown by Bennett et al.")
+    assert "O(√N)" in claim and "\\" not in claim
+    formula = r"The state is $\frac{1}{\sqrt{2}}\left(|00\rangle + |11\rangle\right) \otimes |\psi_{out}\rangle$ here."
+    question = _ask(formula + " Measuring one qubit fixes the other one at once.")
+    assert "\\" not in question and "{" not in question
+    assert "You wrote “measuring one qubit fixes the other one at once”." in question
+
+
+def test_readable_math() -> None:
+    assert readable_math(r"$\Omega(N\log N)$") == "Ω(N log N)"
+    assert readable_math(r"$\frac{z+1}{2}$") == "(z+1)/2"
+    assert readable_math(r"$|0\rangle$") == "|0⟩"
+    assert readable_math(r"$\begin{pmatrix}1 & 0 \\ 0 & 1\end{pmatrix}$") is None
+
+
+def test_meta_sentences_and_headings_are_not_quoted() -> None:
+    text = (
+        "Great question. I once asked this too.\n\nShort Version\n\n"
+        "The planner ignores the index because the statistics are stale."
+    )
+    assert central_claim(text)[0] == "the planner ignores the index because the statistics are stale"
+
+
+def test_a_sentence_echoing_the_question_is_not_the_claim() -> None:
+    text = "Queries are slow on a big orders table. Run ANALYZE after bulk loads."
+    claim = central_claim(text)
+    found = TemplateFollowUpWriter().write(*_thread(text), (Gap.RATIONALE,)).question
+    assert claim == ("run ANALYZE after bulk loads", True) and "“run ANALYZE after bulk loads”" in found
+
+
+def test_a_bare_verdict_is_asked_about_against_the_question() -> None:
+    question = _ask("No.", Gap.RATIONALE, title="Is there a live CD for PowerPC?")
+    assert question == (
+        "Thanks for your answer! You answered “no” to “Is there a live CD for PowerPC”. "
+        "Could you explain why, so someone new understands the reasoning?"
+    )
+
+
+def test_long_statement_is_cut_at_a_clause_and_not_on_a_function_word() -> None:
+    text = (
+        "The time to solution is highly dependent on the Hamiltonian of the problem one would like to solve "
+        "and on the annealing schedule that the vendor chooses for the device."
+    )
+    question = _ask(text, Gap.CONDITIONS)
+    quoted = question.split("You wrote “", 1)[1].split("”", 1)[0]
+    assert quoted.endswith("…") and quoted.split()[-1].rstrip("…") not in {"the", "of", "to", "and"}
+    assert len(question.split()) <= 40
