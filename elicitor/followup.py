@@ -111,6 +111,7 @@ _CHOOSE_OVER = re.compile(
     re.I,
 )
 _CHOICE_VERBS = frozenset(["use", "using", "choose", "pick", "prefer", "try"])
+_LINKS = _words("on in at to for with by from into via per")
 _BETTER_THAN = re.compile(
     r"^(?P<a>.+?)\s+(?:is|are|works?|'s)\s+(?:much\s+|far\s+|a lot\s+)?(?:better|faster|safer|simpler|easier|"
     r"cheaper|more reliable)\s+than\s+(?P<b>[^,;.]+)",
@@ -136,13 +137,21 @@ _ADVICE = re.compile(
     r"it'?s (?:best|better) to|the (?:fix|solution|trick|way) is to|just)\s+(?P<vp>\w.+)$",
     re.I,
 )
+_FUNCTION_STARTS = _words(
+    "the a an this that these those it its there here then now so but and or if when while once since because "
+    "every each all some any most many much both either neither one no not only also just even still today you we "
+    "they i he she what which who how why where in on at to for of by with without about like unlike after before "
+    "during from given as under over through within across between against among per via upon"
+)
+_OBJECT_STARTS = _words("the a an every each your its it them this that these those all some any my our their")
 _NO_INSTRUCTION = frozenset(["never", "always", "do", "don't", "make", "test", "index", "cache", "store", "return"])
 # A sentence opening with a subordinate clause puts its point after the first comma ("When X, do Y"); one
 # opening with a preposition may ("In Q#, you ..."), when that comma comes early.
 _SUBORDINATE = _words("when if while although though since because once unless whenever whether")
 _PREPOSITIONS = _words("in on for to as within with by after before depending given")
 _ADVERBS = re.compile(r"^(?:easily|simply|just|probably|also|then|first|always)\s+", re.I)
-_PAREN = re.compile(r"\s+\([^()]*\)|\s*\[[^\[\]]*\]")  # "f(x)" stays: an aside follows a space
+# An aside of several words ("(as described in chaotic systems)"); "f(x)" and "on (tenant_id)" stay.
+_PAREN = re.compile(r"\s+\([^()\s]+(?:\s+[^()\s]+)+\)|\s*\[[^\[\]]*\]")
 _IMAGE = re.compile(r"!\[[^\]]*\](?:\[[^\]]*\]|\([^)]*\))|\[([^\]]+)\]\[\d+\]")
 _EMOTICON = re.compile(r"(?:^|\s)(?:[:;=8][-']?[()dpo3/\\|]+|<3|\^\^|xd|lol|:'\()(?=\s|$)", re.I)
 _QUOTES = str.maketrans({"?": "", "“": "", "”": "", '"': "", "`": ""})
@@ -211,7 +220,7 @@ class TemplateFollowUpWriter:
         """One question of at most 40 words with exactly one question mark, for gaps[0]."""
         gap = gaps[0] if gaps else Gap.RATIONALE
         names = {m.author_name for m in thread.messages} | {m.author_id for m in thread.messages}
-        claim = find_claim(answer.text, question=_question_text(thread), names=names)
+        claim = find_claim(answer.text, question=_question_text(thread), names=names, gap=gap)
         topic = _clean(_topic(thread))
         return FollowUp(question=_compose(claim, gap, topic, short=cues.word_count(answer.text) <= 40), gap=gap)
 
@@ -222,7 +231,9 @@ def central_claim(text: str) -> tuple[str, bool]:
     return claim.text, claim.instruction
 
 
-def find_claim(text: str, question: str = "", names: set[str] | frozenset[str] = frozenset()) -> Claim:
+def find_claim(
+    text: str, question: str = "", names: set[str] | frozenset[str] = frozenset(), gap: Gap | None = None
+) -> Claim:
     """The sentence of the answer that carries its point, cleaned and shortened, with how to ask about it."""
     raw = _sentences(text, names)
     candidates = [_prepare(s) for s in raw]
@@ -234,6 +245,8 @@ def find_claim(text: str, question: str = "", names: set[str] | frozenset[str] =
         if claim is None:
             continue
         score = _score(sentence, claim, position, asked)
+        # How-to and what-goes-wrong questions are about something to do: prefer the answer's instruction.
+        score += 0.3 if claim.instruction and gap in (Gap.STEPS, Gap.PITFALLS, Gap.ALTERNATIVES) else 0.0
         if best is None or score > best[0]:
             best = (score, claim)
     if best is not None:
@@ -322,8 +335,21 @@ def _claim_of(sentence: str, names_in_text: set[str]) -> Claim | None:
 
 
 def _is_instruction(text: str) -> bool:
-    first = text.split(maxsplit=1)[0].lower() if text else ""
-    return _ADVICE.match(text) is not None or (cues.is_imperative(text) and first not in _NO_INSTRUCTION)
+    """An instruction to embed as a verb phrase: "use X", "you'll need to X", "Key the cache on X"."""
+    parts = text.split()
+    first = parts[0].lower() if parts else ""
+    if _ADVICE.match(text) is not None or (cues.is_imperative(text) and first not in _NO_INSTRUCTION):
+        return True
+    # A verb the cue list lacks, followed by its object ("Give every flag...", "Key the cache..."): a plain
+    # word (not a function word, plural, adverb or participle) starting the sentence, then a determiner.
+    return (
+        len(parts) >= 3
+        and parts[0][:1].isupper()
+        and parts[0].isalpha()
+        and first not in _FUNCTION_STARTS
+        and not first.endswith(("s", "ly", "ing", "ed"))
+        and parts[1].lower() in _OBJECT_STARTS
+    )
 
 
 def _first_clause(text: str) -> str:
@@ -349,17 +375,31 @@ def _contrast(phrase: str, instruction: bool) -> tuple[str, str] | None:
         match = pattern.match(_clean(phrase))
         if match is None:
             continue
-        a, b = _side(match.group("a"), last=True), _side(match.group("b"), last=False)
+        a, b = _sides(match.group("a"), match.group("b"))
         if a and b and a.lower() != b.lower():
             return a, b
     return None
 
 
+def _sides(a: str, b: str) -> tuple[str, str]:
+    """The two sides in the same shape: "Key the cache on the lockfile hash, not the branch" compares the
+    lockfile hash with the branch; "Page on SLO burn rate, not on CPU" compares SLO burn rate with CPU."""
+    a_parts, b_parts = _clean(a).split(), _clean(b).split()
+    if a_parts and a_parts[0].lower() in _CHOICE_VERBS:
+        a_parts = a_parts[1:]  # "use A over B": the choice is between A and B
+    if b_parts and b_parts[0].lower() in _LINKS:
+        link = b_parts.pop(0).lower()
+        found = [i for i, w in enumerate(a_parts) if w.lower() == link]
+        a_parts = a_parts[found[-1] + 1 :] if found else a_parts
+    elif len(a_parts) > 1 and a_parts[0].lower() not in _OBJECT_STARTS:
+        found = [i for i, w in enumerate(a_parts) if w.lower() in _LINKS]
+        a_parts = a_parts[found[-1] + 1 :] if found and found[-1] + 1 < len(a_parts) else a_parts
+    return _side(" ".join(a_parts), last=True), _side(" ".join(b_parts), last=False)
+
+
 def _side(text: str, last: bool) -> str:
-    """One side of a contrast, a few words long: the end of A ("use X") or the start of B."""
-    parts = _clean(text).split()
-    if parts and parts[0].lower() in _CHOICE_VERBS:
-        parts = parts[1:]  # "use A over B": the choice is between A and B
+    """One side of a contrast, a few words long: the end of A or the start of B."""
+    parts = text.split()
     parts = parts[-SIDE_WORDS:] if last else parts[:SIDE_WORDS]
     while parts and parts[-1].lower() in _TRAILING_WEAK:
         parts.pop()
@@ -376,7 +416,7 @@ def _score(sentence: str, claim: Claim, position: int, asked: set[str]) -> float
     score = 1.0 / (1.0 + 0.35 * position)  # answers tend to lead with their point
     score += 0.35 * min(new, 6) / 6  # specific: says things the question did not
     score -= 0.4 if new == 0 else 0.2 if new == 1 else 0.0
-    score += 0.3 if claim.instruction else 0.0
+    score += 0.3 if claim.instruction or cues.is_imperative(sentence) else 0.0  # advice, also "never X"
     score += 0.25 if claim.contrast else 0.0
     score -= 0.8 if echo > 0.8 and len(words) >= 3 else 0.0  # a quote of the question, not a claim
     score -= 0.3 if "⟦formula⟧" in sentence else 0.0

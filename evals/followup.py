@@ -210,7 +210,8 @@ def names_answer_terms(question: str, answer: str, title: str) -> bool:
 
     Either a phrase of the answer (consecutive words in both) with two or more content words, one not in the
     title; or a quoted span of the question whose words occur in the answer in the same order, close together
-    (a quote with an aside left out), with the same condition on its content words.
+    (a quote with an aside left out), with the same condition on its content words; or a technical term of the
+    answer not in the title ("allkeys-lru", "requirements.txt", "k8s", "CNOT"): one such word is specific.
     """
     asked, said = tokens(question), tokens(answer)
     topic = set(tokens(title))
@@ -221,8 +222,22 @@ def names_answer_terms(question: str, answer: str, title: str) -> bool:
 
     if any(specific(asked[start:end]) for start, end in _shared_runs(asked, said)):
         return True
+    if (_terms(answer) - topic) & set(asked):
+        return True
     quotes = (tokens(m.group(1) or m.group(2)) for m in _QUOTED.finditer(question))
     return any(specific(q) and _in_order(q, said) for q in quotes)
+
+
+def _terms(text: str) -> set[str]:
+    """Technical terms: words with a digit or inner '-', '_', '.', '+', '#', and acronyms, lower-cased."""
+    prose = cues.strip_markup(text, keep_inline=True)
+    acronyms = {w.lower() for w in re.findall(r"\b[A-Z][A-Z0-9]{1,}\b", prose)}
+    marked = {
+        w
+        for w in tokens(text)
+        if len(w) >= 3 and re.search(r"[a-z]", w) and (re.search(r"\w[-_.+#]\w|[+#]$", w) or re.search(r"\d", w))
+    }
+    return acronyms | marked
 
 
 _QUOTED = re.compile(r"“([^”]+)”|\"([^\"]+)\"")
