@@ -90,6 +90,11 @@ _META = re.compile(
     re.I,
 )
 # "I'm not sure if X, but Y" -> "Y": the claim follows the hedge.
+_GREETING = re.compile(
+    r"^(?:(?:hi|hello|hey|hiya|yo|morning|evening|greetings)(?: (?:all|guys|folks|everyone|everybody|there|people))?"
+    r"|ok|okay|so|um+|uh+)\b[\s,.!:;-]*",
+    re.I,
+)
 _HEDGE_BUT = re.compile(r"^(?:i'?m not (?:\w+ )?sure|i don'?t know|not sure|i may be wrong)[^,]*,\s*but\s+", re.I)
 # First-person asides ("I thought that was neat", "I heard an analogy"): about the author, not the subject.
 _ASIDE = re.compile(
@@ -221,7 +226,7 @@ class TemplateFollowUpWriter:
         gap = gaps[0] if gaps else Gap.RATIONALE
         names = {m.author_name for m in thread.messages} | {m.author_id for m in thread.messages}
         claim = find_claim(answer.text, question=_question_text(thread), names=names, gap=gap)
-        topic = _clean(_topic(thread))
+        topic = _clean(_topic(thread, names))
         return FollowUp(question=_compose(claim, gap, topic, short=cues.word_count(answer.text) <= 40), gap=gap)
 
 
@@ -251,6 +256,10 @@ def find_claim(
             best = (score, claim)
     if best is not None:
         return best[1]
+    # No prose claim: a short command or term-only reply ("cp -r src dest") is still the answer's own words.
+    short = next((_clean(s) for s in candidates if _is_short_reply(s)), "")
+    if short:
+        return Claim(short)
     verdict = next((s.lower().strip(" .!") for s in raw if s.lower().strip(" .!") in _VERDICTS), "")
     return Claim(verdict, verdict=bool(verdict))
 
@@ -288,6 +297,15 @@ def _prepare(sentence: str) -> str:
     return _FILLER.sub("", stripped).strip()
 
 
+def _is_short_reply(sentence: str) -> bool:
+    return 2 <= len(sentence.split()) <= 10 and not _asks(sentence) and not _META.match(sentence)
+
+
+def _asks(sentence: str) -> bool:
+    """Ends with a question mark, also inside closing brackets or quotes ("(were you using the LiveCD?)")."""
+    return sentence.rstrip(" )]\"'”’").endswith("?")
+
+
 def _is_heading(sentence: str) -> bool:
     """'Ultimate Black Box': a title in Title Case, without closing punctuation."""
     parts = sentence.split()
@@ -304,7 +322,7 @@ def _is_prose(sentence: str) -> bool:
 
 def _claim_of(sentence: str, names_in_text: set[str]) -> Claim | None:
     """The claim a sentence makes, or None when it makes none worth quoting."""
-    if not sentence or sentence.endswith("?") or _META.match(sentence) or len(cues.words(sentence)) < MIN_CLAIM_WORDS:
+    if not sentence or _asks(sentence) or _META.match(sentence) or len(cues.words(sentence)) < MIN_CLAIM_WORDS:
         return None
     head = sentence.split("⟦formula⟧", 1)[0].strip(" ,;:")  # a formula ends what a question can quote
     if len(head.split()) < MIN_CLAIM_WORDS or _is_heading(head) or not _is_prose(head):
@@ -481,13 +499,14 @@ def _question_text(thread: Thread) -> str:
     return f"{thread.title}\n{body}"
 
 
-def _topic(thread: Thread) -> str:
-    """What was asked: the title, or the first sentence of the opening message when there is none."""
-    if thread.title:
-        return _clip(thread.title, TOPIC_WORDS + 2)
+def _topic(thread: Thread, names: set[str]) -> str:
+    """What was asked: the title, or the opening message; in chat, its question without greeting or addressee."""
     opening = thread.opening
-    found = cues.sentences(opening.text) if opening else []
-    return _clip(found[0], TOPIC_WORDS + 2) if found else ""
+    found = cues.sentences(thread.title or (opening.text if opening else ""))
+    found = [_GREETING.sub("", _strip_addressee(s, names)).strip() for s in found]
+    found = [s for s in found if len(s.split()) >= 2]
+    asked = next((s for s in found if _asks(s)), found[0] if found else "")
+    return _clip(asked, TOPIC_WORDS + 2)
 
 
 def _content_words(text: str) -> set[str]:
