@@ -354,7 +354,8 @@ def run(data: Path, detector: TerseDetector, writer: FollowUpWriter, embedder: E
         f"{len(cases)} answers labelled terse ({sum(c.high_confidence for c in cases)} high-confidence); "
         f"{with_requests} with real reader requests to elaborate.",
         "asks_main_gap uses the detector's gaps (end to end); *_gold_gaps hands the writer the labelled gaps.",
-        "names_answer_terms: a phrase of 2+ content words copied from the answer, not only title words.",
+        "names_answer_terms: a phrase of 2+ content words (or a faithful quote, or a technical term) of the "
+        "answer, not only title words.",
     ]
     return Report(NAME, tacit, baselines, notes, {"examples": rows[:EXAMPLES]})
 
