@@ -12,6 +12,7 @@ from api.settings import Settings
 from elicitor.detect import TerseDetector
 from elicitor.followup import TemplateFollowUpWriter
 from elicitor.ports import FollowUpWriter
+from privacy.model import Scanner
 from prompts.llm import LLM
 from retrieval.ports import Embedder, VectorIndex
 from retrieval.search import GuideSearch
@@ -55,6 +56,7 @@ def build(
     index: VectorIndex | None = None,
     llm: LLM | None = None,
     http_client: httpx.Client | None = None,
+    scanner: Scanner | None = None,
     migrate: bool = True,
 ) -> Tacit:
     """Build Tacit from settings; tests pass small fakes for the embedder, index or LLM."""
@@ -72,6 +74,7 @@ def build(
                                                     settings.nudge_max_age_days),
         terse_threshold=settings.terse_threshold, engine_name=engine, max_message_chars=settings.max_message_chars,
         max_batch_messages=settings.max_batch_messages,
+        scanner=scanner or _scanner(settings),
     )  # fmt: skip
     for name, handler in job_handlers(services).items():
         runner.register(name, handler)
@@ -101,6 +104,14 @@ def _engines(settings: Settings, llm: LLM | None) -> tuple[FollowUpWriter, Guide
 
     budget = TokenBudget(settings.llm_prompt_token_budget)
     return LLMFollowUpWriter(llm, template, budget), LLMGuideWriter(llm, budget, extractive), "llm"
+
+
+def _scanner(settings: Settings) -> Scanner | None:
+    if not settings.pii_scan:
+        return None
+    from privacy.scanner import build_scanner
+
+    return build_scanner(person_names=settings.pii_person_names)
 
 
 def _embedder(settings: Settings) -> Embedder:

@@ -79,6 +79,20 @@ def retrieval(
     _show(module.run(corpus, queries, qrels, _components().embedder), as_json)
 
 
+@app.command()
+def pii(
+    data: Path = typer.Option(None, exists=True, dir_okay=False, help="Labelled JSONL; default: the shipped set."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Personal data and secrets: precision, recall and F1 per kind, next to naive regular expressions.
+
+    Example: tacit eval pii --json
+    """
+    from evals import pii as module
+
+    _show(module.run(data, _components().services.scanner), as_json)
+
+
 @app.command("build-retrieval-set")
 def build_retrieval_set(
     threads: Path = typer.Option(..., exists=True, dir_okay=False, help="threads.jsonl"),
@@ -100,7 +114,7 @@ def report(
 
     Example: tacit eval report --shared ../shared/data --out reports
     """
-    from evals import followup, retrieval, synthesis, terse
+    from evals import followup, pii, retrieval, synthesis, terse
     from evals.markdown import write_report
 
     answers, threads = shared / "answers.jsonl", shared / "threads.jsonl"
@@ -117,6 +131,7 @@ def report(
     dev = Path(tempfile.mkdtemp(prefix="tacit-retrieval-"))
     corpus, queries, qrels = retrieval.build_dev_set(threads, dev)
     reports.append(retrieval.run(corpus, queries, qrels, tacit.embedder))
+    reports.append(pii.run(None, services.scanner))
     for r in reports:
         print_report(r)
     path = write_report(reports, out, f"tacit eval report --shared {shared} --out {out}")

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     nudges_per_week: int = 3
     quiet_hours: str = "20-8"  # local hours in which no nudge is delivered, "start-end"; "" for none
     nudge_max_age_days: int = 30  # older answers are assessed but never nudged
+    # Personal data and secrets (each community chooses redact or hold)
+    pii_scan: bool = True
+    # Off by default: the small NER model tags tool names ("Kafka", "Ping") as people (precision 0.66 measured).
+    pii_person_names: bool = False
     # Jobs
     job_workers: int = 1
     # Limits

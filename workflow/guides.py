@@ -17,6 +17,7 @@ from synthesizer.model import GuideDraft, Source, without_identities
 from synthesizer.validate import check_citations
 from workflow.access import Viewer, can_read, readable_communities, require_community, sees_identities, viewer_of
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
+from workflow.privacy import screen_guide
 from workflow.services import Services
 
 log = logging.getLogger("tacit.guides")
@@ -32,7 +33,7 @@ def synthesize_guide(services: Services, *, thread_id: str, reviewer_id: str) ->
             return None  # the thread is gone
         replies = repo.replies_for_thread(thread_id)
     try:
-        draft = services.guides.write(thread, replies)
+        draft = screen_guide(services, services.guides.write(thread, replies))
         check_citations(draft)
     except SynthesisError as exc:
         _withdraw(services, thread_id, reason=str(exc))

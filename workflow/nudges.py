@@ -12,6 +12,7 @@ from store.records import NudgeRecord, PersonRecord
 from store.repository import Repository, aware, new_id, week_ago
 from store.tables import AssessmentRow, NudgeRow
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
+from workflow.privacy import screen_text, screen_thread
 from workflow.services import Services
 
 log = logging.getLogger("tacit.nudges")
@@ -24,11 +25,15 @@ def assess_message(services: Services, *, message_id: str) -> Assessment | None:
         row = repo.message_row(message_id)
         if row is None:
             return None  # deleted since it was queued
+        community = repo.get_community(row.community_id)
+        screen_thread(services, repo, row.thread_id, community.pii_policy if community else "redact")
+        if row.held:
+            log.info("held message=%s kinds=%s: waiting for a steward", message_id, ",".join(row.pii_kinds))
+            return None
         thread = repo.load_thread(row.thread_id)
         answer = thread.by_id(message_id)
         if answer is None:
             return None
-        community = repo.get_community(row.community_id)
         threshold = community.terse_threshold if community and community.terse_threshold else services.terse_threshold
         assessment = services.detector.assess(thread, answer, repo.standing(row.community_id, row.author_id),
                                               threshold)  # fmt: skip
@@ -103,7 +108,7 @@ def reply(services: Services, *, person_id: str, nudge_id: str, text: str) -> Nu
     with services.db.session() as session:
         repo = Repository(session)
         nudge = _own_open_nudge(repo, person_id, nudge_id)
-        repo.add_reply(nudge, text.strip())
+        repo.add_reply(nudge, screen_text(services, text.strip()).text)
         record = repo.nudge_record(nudge)
     services.runner.enqueue("handle_reply", nudge_id, {"nudge_id": nudge_id})
     return record

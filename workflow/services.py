@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from elicitor.detect import TerseDetector
 from elicitor.ports import FollowUpWriter
+from privacy.model import Scanner
 from retrieval.search import GuideSearch
 from store.db import Database
 from synthesizer.ports import GuideWriter
@@ -40,4 +41,5 @@ class Services:
     engine_name: str = "offline"
     max_message_chars: int = 20_000
     max_batch_messages: int = 1000
+    scanner: Scanner | None = None  # personal data and secrets; None turns screening off
     clock: Callable[[], datetime] = utc_now

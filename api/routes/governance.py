@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import PersonDep, ServicesDep
 from elicitor.model import Role
-from workflow import governance
+from workflow import governance, privacy
 from workflow.governance import CommunitySettings
 
 router = APIRouter(prefix="/v1", tags=["governance"])
@@ -123,6 +123,37 @@ def edit_message(
 def delete_message(community_id: str, external_id: str, services: ServicesDep, person: PersonDep) -> Response:
     """The source deleted a message; the guide that quoted it is withdrawn from search and rewritten."""
     governance.delete_message(services, actor_id=person.id, community_id=community_id, external_id=external_id)
+    return Response(status_code=204)
+
+
+class HeldOut(BaseModel):
+    message_id: str
+    external_id: str
+    thread_id: str
+    text: str
+    kinds: list[str]
+
+
+class ReleaseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    redacted: bool = Field(default=True, description="Release with personal data and secrets redacted (default).")
+
+
+@router.get("/communities/{community_id}/held", response_model=list[HeldOut])
+def held(community_id: str, services: ServicesDep, person: PersonDep) -> list[HeldOut]:
+    """Messages held because they carry personal data or secrets (stewards; policy `hold`)."""
+    return [HeldOut(message_id=h.message_id, external_id=h.external_id, thread_id=h.thread_id, text=h.text,
+                    kinds=list(h.kinds)) for h in privacy.held_messages(services, actor_id=person.id,
+                                                                         community_id=community_id)]  # fmt: skip
+
+
+@router.post("/communities/{community_id}/held/{message_id}/release", status_code=204)
+def release(
+    community_id: str, message_id: str, services: ServicesDep, person: PersonDep, body: ReleaseIn | None = None
+) -> Response:
+    """Release a held message so it is assessed like any other; delete it instead with DELETE .../messages/{id}."""
+    privacy.release(services, actor_id=person.id, community_id=community_id, message_id=message_id,
+                    redacted=(body or ReleaseIn()).redacted)  # fmt: skip
     return Response(status_code=204)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import httpx
 import pytest
@@ -13,6 +14,8 @@ from api.app import create_app
 from api.bootstrap import Tacit, build
 from api.settings import Settings
 from elicitor.model import Role
+from privacy.model import Scanner
+from privacy.scanner import build_scanner
 from prompts.llm import LLM
 from retrieval.fakes import HashingEmbedder, InMemoryIndex
 from workflow.people import add_person, create_admin, create_community, create_token
@@ -43,8 +46,14 @@ class Loop:
         return {"Authorization": f"Bearer {self.tokens[handle]}"}
 
     def settle(self) -> None:
-        assert self.tacit.runner.wait_idle(timeout=30), "background jobs did not finish"
+        assert self.tacit.runner.wait_idle(timeout=120), "background jobs did not finish"
         assert self.tacit.runner.stats.failed == 0, self.tacit.runner.stats.last_error
+
+
+@lru_cache(maxsize=1)
+def shared_scanner() -> Scanner:
+    """The real scanner, loaded once for the whole run (its models take a moment to load)."""
+    return build_scanner(person_names=False)
 
 
 def now_iso(minutes_ago: int = 0) -> str:
@@ -59,7 +68,8 @@ def make_loop(tmp_settings: Settings) -> Iterator[Callable[..., Loop]]:
 
     def make(llm: LLM | None = None, http_client: httpx.Client | None = None, **overrides: object) -> Loop:
         settings = tmp_settings.model_copy(update=overrides)
-        tacit = build(settings, embedder=HashingEmbedder(), index=InMemoryIndex(), llm=llm, http_client=http_client)
+        tacit = build(settings, embedder=HashingEmbedder(), index=InMemoryIndex(), llm=llm, http_client=http_client,
+                      scanner=shared_scanner())
         client = TestClient(create_app(tacit))
         client.__enter__()
         made.append((tacit, client))

@@ -1,0 +1,354 @@
+"""Tandems: a junior and a senior on real work, with tasks ranked by fit, an AI partner and a progress log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from elicitor.model import Role
+from retrieval.search import GuideHit
+from store.repository import aware, new_id
+from store.tables import TandemEventRow, TandemRow, TaskRow, utcnow
+from store.tandem_repository import TandemRepository, ThreadSummary
+from tandem.experts import skill_strength
+from tandem.partner import MIN_RELEVANCE, Answer, Passage
+from tandem.skills import readable
+from tandem.tasks import Pair, Task, TaskFit, rank_tasks
+from workflow.access import Viewer, require_community, viewer_of
+from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
+from workflow.experts import ExpertHit, Expertise, evidence_communities, experts_in, resolve_skill
+from workflow.services import Services
+
+STALE_AFTER = timedelta(days=365)  # a published guide untouched this long is worth a second look
+HELPERS = 3  # guides and past threads shown per suggested task
+GOAL_GROWTH, LEARNING_GROWTH = 1.0, 0.6  # how much the junior wants a tandem goal vs. a skill they are learning
+
+
+@dataclass(frozen=True)
+class Progress:
+    tasks_taken: int
+    tasks_done: int
+    questions_asked: int
+    guides_produced: int
+
+
+@dataclass(frozen=True)
+class TandemView:
+    row: TandemRow
+    junior: str  # handles
+    senior: str
+    progress: Progress
+
+
+# -- creating and reading ------------------------------------------------------------------------------------
+
+
+def create_tandem(
+    services: Services, kit: Expertise, *, person_id: str, community_id: str, junior: str, senior: str,
+    goals: Sequence[str],
+) -> TandemView:  # fmt: skip
+    """A steward of the community, or one of the pair, pairs a junior with a senior on some goals."""
+    with services.db.session() as session:
+        repo = TandemRepository(session)
+        viewer = viewer_of(repo, person_id)
+        require_community(repo, community_id)
+        junior_id, senior_id = _member(repo, community_id, junior), _member(repo, community_id, senior)
+        if person_id not in (junior_id, senior_id) and not _governs(viewer, community_id):
+            raise Forbidden("only a steward of the community, or one of the pair, can create a tandem")
+        if junior_id == senior_id:
+            raise InvalidInput("a tandem needs two different people")
+        if repo.active_pair(community_id, junior_id, senior_id):
+            raise Conflict(f"{junior} and {senior} already have an active tandem in {community_id}")
+        names = list(dict.fromkeys(resolve_skill(repo, kit, g)[0].name for g in goals))
+        row = repo.add_tandem(TandemRow(id=new_id(), community_id=community_id, junior_id=junior_id,
+                                        senior_id=senior_id, goals=names, status="active", created_by=person_id))  # fmt: skip
+        repo.log(row.id, "created", person_id, {"goals": names})
+        return _view(repo, row)
+
+
+def _member(repo: TandemRepository, community_id: str, handle: str) -> str:
+    person = repo.person_by_handle(handle)
+    if person is None or repo.role_of(community_id, person.id) is None:
+        raise InvalidInput(f"{handle!r} is not a member of {community_id!r}")
+    return person.id
+
+
+def _governs(viewer: Viewer, community_id: str) -> bool:
+    return viewer.is_admin or viewer.role_in(community_id) == Role.STEWARD
+
+
+def _tandem(repo: TandemRepository, person_id: str, tandem_id: str, *, partners_only: bool = False) -> TandemRow:
+    """The tandem, if the person is one of the pair (or, unless partners_only, governs its community); else 404."""
+    row = repo.get_tandem(tandem_id)
+    if row is None:
+        raise NotFound(f"tandem {tandem_id!r} does not exist")
+    if person_id in (row.junior_id, row.senior_id):
+        return row
+    governs = _governs(viewer_of(repo, person_id), row.community_id)
+    if governs and not partners_only:
+        return row
+    if governs:
+        raise Forbidden("only the junior and the senior of a tandem can do this")
+    raise NotFound(f"tandem {tandem_id!r} does not exist")
+
+
+def _active(row: TandemRow) -> TandemRow:
+    if row.status != "active":
+        raise Conflict("this tandem has ended")
+    return row
+
+
+def _view(repo: TandemRepository, row: TandemRow) -> TandemView:
+    handles = {pid: (repo.get_person(pid).handle if repo.get_person(pid) else "former member")  # type: ignore[union-attr]
+               for pid in (row.junior_id, row.senior_id)}  # fmt: skip
+    counts = repo.event_counts(row.id)
+    guides = repo.guides_since(row.community_id, [row.junior_id, row.senior_id], aware(row.created_at))
+    progress = Progress(counts.get("task_taken", 0), counts.get("task_done", 0), counts.get("question_asked", 0),
+                        len(guides))  # fmt: skip
+    return TandemView(row, handles[row.junior_id], handles[row.senior_id], progress)
+
+
+def get_tandem(services: Services, *, person_id: str, tandem_id: str) -> TandemView:
+    with services.db.session() as session:
+        repo = TandemRepository(session)
+        return _view(repo, _tandem(repo, person_id, tandem_id))
+
+
+def my_tandems(services: Services, *, person_id: str) -> list[TandemView]:
+    with services.db.session() as session:
+        repo = TandemRepository(session)
+        return [_view(repo, t) for t in repo.tandems(person_id=person_id)]
+
+
+def community_tandems(services: Services, *, person_id: str, community_id: str) -> list[TandemView]:
+    """The steward's summary: every tandem of the community with its progress."""
+    with services.db.session() as session:
+        repo = TandemRepository(session)
+        require_community(repo, community_id)
+        if not _governs(viewer_of(repo, person_id), community_id):
+            raise Forbidden(f"only a steward of {community_id!r} (or an admin) can do this")
+        return [_view(repo, t) for t in repo.tandems(community_id=community_id)]
+
+
+def end_tandem(services: Services, *, person_id: str, tandem_id: str) -> TandemView:
+    with services.db.session() as session:
+        repo = TandemRepository(session)
+        row = _active(_tandem(repo, person_id, tandem_id))
+        row.status, row.ended_at = "ended", utcnow()
+        repo.log(row.id, "ended", person_id)
+        return _view(repo, row)
+
+
+def log_of(services: Services, *, person_id: str, tandem_id: str) -> list[TandemEventRow]:
+    with services.db.session() as session:
+        repo = TandemRepository(session)
+        return repo.events(_tandem(repo, person_id, tandem_id).id)
+
+
+# -- tasks ----------------------------------------------------------------------------------------------------
+
+
+def add_task(
+    services: Services, kit: Expertise, *, person_id: str, community_id: str, title: str, description: str,
+    skills: Sequence[str],
+) -> TaskRow:  # fmt: skip
+    """Add a task to the community's backlog (any member may)."""
+    with services.db.session() as session:
+        repo = TandemRepository(session)
+        require_community(repo, community_id)
+        if not viewer_of(repo, person_id).is_member(community_id) and not _governs(viewer_of(repo, person_id), community_id):
+            raise Forbidden(f"only members of {community_id!r} can add tasks to its backlog")
+        names = list(dict.fromkeys(resolve_skill(repo, kit, s)[0].name for s in skills))
+        return repo.add_task(TaskRow(id=new_id(), community_id=community_id, title=title, description=description,
+                                     skills=names, source="backlog", status="open", created_by=person_id))  # fmt: skip
+
+
+def list_tasks(services: Services, *, person_id: str, community_id: str, status: str | None) -> list[TaskRow]:
+    with services.db.session() as session:
+        repo = TandemRepository(session)
+        require_community(repo, community_id)
+        viewer = viewer_of(repo, person_id)
+        if not viewer.is_member(community_id) and not _governs(viewer, community_id):
+            raise Forbidden(f"only members of {community_id!r} can see its backlog")
+        return repo.tasks(community_id, status=status)
+
+
+def take_task(services: Services, *, person_id: str, tandem_id: str, suggestion_id: str) -> TaskRow:
+    """The pair takes a suggested task: a backlog task, an open question or a stale guide."""
+    with services.db.session() as session:
+        repo = TandemRepository(session)
+        row = _active(_tandem(repo, person_id, tandem_id, partners_only=True))
+        task = _task_for(repo, row, suggestion_id, person_id)
+        task.tandem_id, task.status = row.id, "taken"
+        session.flush()
+        repo.log(row.id, "task_taken", person_id, {"task_id": task.id, "title": task.title, "source": task.source})
+        return task
+
+
+def _task_for(repo: TandemRepository, tandem: TandemRow, suggestion_id: str, person_id: str) -> TaskRow:
+    kind, _, ref = suggestion_id.partition(":")
+    if kind == "task":
+        task = repo.get_task(ref)
+        if task is None or task.community_id != tandem.community_id:
+            raise NotFound(f"task {ref!r} does not exist")
+        if task.status != "open":
+            raise Conflict("this task is already taken")
+        return task
+    if ref in repo.taken_refs(tandem.community_id):
+        raise Conflict("another tandem already took this")
+    title = _derived_title(repo, tandem.community_id, kind, ref)
+    return repo.add_task(TaskRow(id=new_id(), community_id=tandem.community_id, title=title, description="",
+                                 skills=[], source="question" if kind == "question" else "stale_guide", ref=ref,
+                                 status="open", created_by=person_id))  # fmt: skip
+
+
+def _derived_title(repo: TandemRepository, community_id: str, kind: str, ref: str) -> str:
+    if kind == "question":
+        thread = next((t for t in repo.open_questions([community_id], limit=10_000) if t.id == ref), None)
+        if thread is None:
+            raise NotFound(f"no open question {ref!r} in {community_id!r}")
+        return f"Answer: {thread.title}"[:300]
+    if kind == "guide":
+        stale = next((t for g, t in repo.stale_guides([community_id], utcnow() - STALE_AFTER) if g.id == ref), None)
+        if stale is None:
+            raise NotFound(f"no stale guide {ref!r} in {community_id!r}")
+        return f"Refresh the guide: {stale.title}"[:300]
+    raise InvalidInput("a suggestion id looks like task:<id>, question:<thread id> or guide:<guide id>")
+
+
+def finish_task(services: Services, *, person_id: str, tandem_id: str, task_id: str) -> TaskRow:
+    with services.db.session() as session:
+        repo = TandemRepository(session)
+        row = _tandem(repo, person_id, tandem_id, partners_only=True)
+        task = repo.get_task(task_id)
+        if task is None or task.tandem_id != row.id:
+            raise NotFound(f"this tandem has no task {task_id!r}")
+        if task.status == "done":
+            raise Conflict("this task is already done")
+        task.status, task.done_at = "done", utcnow()
+        repo.log(row.id, "task_done", person_id, {"task_id": task.id, "title": task.title})
+        return task
+
+
+# -- suggestions -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    fit: TaskFit
+    guides: list[GuideHit]
+    threads: list[ThreadSummary]
+
+
+def suggestions(services: Services, kit: Expertise, *, person_id: str, tandem_id: str, limit: int = 5) -> list[Suggestion]:
+    """Tasks ranked by fit for the pair, each with the guides and past threads that help with it."""
+    with services.db.session() as session:
+        repo = TandemRepository(session)
+        row = _active(_tandem(repo, person_id, tandem_id))
+        shared = _shared(repo, row)
+        tasks = _candidate_tasks(repo, row, services.clock())
+        pair = _pair(repo, kit, row, shared, tasks, services.clock())
+        answered = repo.answered_threads(shared)
+    ranked = rank_tasks(tasks, pair, kit.relatedness)[:limit]
+    return [Suggestion(f, services.search.search(f.task.text, shared, HELPERS), _threads(kit, f.task.text, answered))
+            for f in ranked]  # fmt: skip
+
+
+def _shared(repo: TandemRepository, row: TandemRow) -> list[str]:
+    """What the tandem may draw on: communities both partners may read (and see contributors of)."""
+    return evidence_communities(repo, [viewer_of(repo, row.junior_id), viewer_of(repo, row.senior_id)])
+
+
+def _candidate_tasks(repo: TandemRepository, row: TandemRow, now: datetime) -> list[Task]:
+    backlog = [Task(f"task:{t.id}", t.title, " ".join([t.title, t.description, *map(readable, t.skills)]),
+                    tuple(t.skills), "backlog") for t in repo.tasks(row.community_id, status="open")]  # fmt: skip
+    taken = repo.taken_refs(row.community_id)
+    questions = [Task(f"question:{t.id}", f"Answer: {t.title}", " ".join([t.title, *map(readable, t.tags)]),
+                      source="question") for t in repo.open_questions([row.community_id]) if t.id not in taken]  # fmt: skip
+    stale = [Task(f"guide:{g.id}", f"Refresh the guide: {t.title}", " ".join([t.title, *map(readable, t.tags or [])]),
+                  source="stale_guide") for g, t in repo.stale_guides([row.community_id], now - STALE_AFTER)
+             if g.id not in taken]  # fmt: skip
+    return backlog + questions + stale
+
+
+def _pair(
+    repo: TandemRepository, kit: Expertise, row: TandemRow, shared: list[str], tasks: list[Task], now: datetime
+) -> Pair:
+    evidence = repo.evidence(shared, people=[row.junior_id, row.senior_id])
+    learning = [n for n, kind, _ in repo.skills_of(row.junior_id) if kind == "learning"]
+    mine = [n for n, kind, _ in repo.skills_of(row.senior_id) if kind == "has"] + list(repo.endorsed_skills(row.senior_id))
+    skills = sorted({*row.goals, *learning, *mine, *(s for t in tasks for s in t.skills)})
+    senior = {s: skill_strength(row.senior_id, readable(s), evidence, kit.relatedness, now) for s in skills}
+    wants = {**{s: LEARNING_GROWTH for s in learning}, **{g: GOAL_GROWTH for g in row.goals}}
+    growth = {s: w * (1 - 0.5 * skill_strength(row.junior_id, readable(s), evidence, kit.relatedness, now))
+              for s, w in wants.items()}  # fmt: skip
+    names = {pid: repo.get_person(pid) for pid in (row.junior_id, row.senior_id)}
+    return Pair(_handle(names[row.senior_id]), _handle(names[row.junior_id]), senior, growth)
+
+
+def _handle(person: object) -> str:
+    return str(getattr(person, "handle", "former member"))
+
+
+def _threads(kit: Expertise, text: str, answered: list[ThreadSummary]) -> list[ThreadSummary]:
+    topics = [" ".join([t.title, *map(readable, t.tags)]) for t in answered]
+    scores = kit.relatedness.related(text, topics)
+    ranked = sorted(zip(scores, answered, strict=True), key=lambda x: -x[0])
+    return [t for s, t in ranked[:HELPERS] if s >= MIN_RELEVANCE]
+
+
+# -- the AI partner --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartnerAnswer:
+    answer: Answer
+    ask: list[ExpertHit]  # who to ask when nothing relevant is known
+
+
+def ask(services: Services, kit: Expertise, *, person_id: str, tandem_id: str, question: str) -> PartnerAnswer:
+    """An answer grounded in what both partners may read, with citations; or plainly nothing, and who to ask."""
+    if not question.strip():
+        raise InvalidInput("the question is empty")
+    with services.db.session() as session:
+        repo = TandemRepository(session)
+        row = _active(_tandem(repo, person_id, tandem_id, partners_only=True))
+        shared = _shared(repo, row)
+        answered = repo.answered_threads(shared)
+    passages = _guide_passages(services, kit, question, shared) + _thread_passages(kit, question, answered)
+    answer = kit.partner.answer(question, passages)
+    with services.db.session() as session:
+        repo = TandemRepository(session)
+        who = [] if not answer.nothing_known else experts_in(
+            repo, kit, question, shared, exclude={row.junior_id, row.senior_id}, limit=3, now=services.clock())  # fmt: skip
+        repo.log(row.id, "question_asked", person_id, {"question": question[:1000], "nothing_known": answer.nothing_known,
+                                                       "citations": [p.id for p in answer.citations]})  # fmt: skip
+    return PartnerAnswer(answer, who)
+
+
+def _guide_passages(services: Services, kit: Expertise, question: str, shared: list[str]) -> list[Passage]:
+    hits = services.search.search(question, shared, 5)
+    # The index's score scale is its own (dense or hybrid): relatedness is judged here, on one scale for all passages.
+    scores = kit.relatedness.related(question, [f"{h.title}. {h.text}" for h in hits])
+    community = _guide_communities(services, [h.guide_id for h in hits])
+    return [Passage(f"guide:{h.guide_id}", "guide", h.title, h.text, community.get(h.guide_id, ""), s)
+            for h, s in zip(hits, scores, strict=True) if h.guide_id in community]  # fmt: skip
+
+
+def _guide_communities(services: Services, guide_ids: list[str]) -> dict[str, str]:
+    """Community of each guide that is still published (the index may lag the record)."""
+    with services.db.session() as session:
+        repo = TandemRepository(session)
+        rows = [repo.get_guide_row(g) for g in guide_ids]
+        return {r.id: r.community_id for r in rows if r is not None and r.status == "published"}
+
+
+def _thread_passages(kit: Expertise, question: str, answered: list[ThreadSummary]) -> list[Passage]:
+    if not answered:
+        return []
+    by_topic = kit.relatedness.related(question, [" ".join([t.title, *map(readable, t.tags)]) for t in answered])
+    top = [t for _, t in sorted(zip(by_topic, answered, strict=True), key=lambda x: -x[0])[:5]]
+    by_text = kit.relatedness.related(question, [f"{t.title}. {t.answer_text}" for t in top])
+    return [Passage(f"thread:{t.id}", "thread", t.title, t.answer_text, t.community_id, s, t.answer_author, t.url)
+            for t, s in zip(top, by_text, strict=True)]  # fmt: skip
