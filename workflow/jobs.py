@@ -44,18 +44,37 @@ class InProcessJobRunner:
         self._workers = workers
         self._attempts = attempts
         self._threads: list[threading.Thread] = []
+        self._periodic: list[threading.Thread] = []
+        self._stopping = threading.Event()
         self.stats = JobStats()
 
     def register(self, job: str, handler: Handler) -> None:
         self._handlers[job] = handler
 
     def start(self) -> None:
+        self._stopping.clear()
         for n in range(self._workers):
             thread = threading.Thread(target=self._work, name=f"tacit-worker-{n}", daemon=True)
             thread.start()
             self._threads.append(thread)
+        for thread in self._periodic:
+            if not thread.is_alive():
+                thread.start()
+
+    def every(self, seconds: float, job: str) -> None:
+        """Queue `job` every `seconds` while running (e.g. delivering nudges whose quiet hours ended)."""
+
+        def tick() -> None:
+            while not self._stopping.wait(seconds):
+                self.enqueue(job, "periodic", {})
+
+        thread = threading.Thread(target=tick, name=f"tacit-every-{job}", daemon=True)
+        self._periodic.append(thread)
+        if self._threads:
+            thread.start()
 
     def stop(self) -> None:
+        self._stopping.set()
         for _ in self._threads:
             self._queue.put(None)
         for thread in self._threads:

@@ -1,0 +1,50 @@
+"""The in-process job runner: dedupes pending keys, retries, survives failures, runs periodic jobs."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from workflow.jobs import InProcessJobRunner
+
+
+def test_runs_jobs_and_dedupes_pending_keys() -> None:
+    gate, seen = threading.Event(), []
+    runner = InProcessJobRunner({"j": lambda p: (gate.wait(5), seen.append(p["n"]))}, workers=1)
+    runner.start()
+    for n in ("1", "1", "2"):
+        runner.enqueue("j", n, {"n": n})
+    gate.set()
+    assert runner.wait_idle(5)
+    runner.stop()
+    assert sorted(seen) == ["1", "2"]
+
+
+def test_failing_job_is_retried_then_counted_and_the_worker_lives_on() -> None:
+    calls = []
+
+    def flaky(p: dict[str, str]) -> None:
+        calls.append(p["k"])
+        if p["k"] == "bad":
+            raise RuntimeError("boom")
+
+    runner = InProcessJobRunner({"j": flaky}, workers=1, attempts=2)
+    runner.start()
+    runner.enqueue("j", "bad", {"k": "bad"})
+    runner.enqueue("j", "good", {"k": "good"})
+    assert runner.wait_idle(10)
+    runner.stop()
+    assert calls.count("bad") == 2 and "good" in calls
+    assert (runner.stats.failed, runner.stats.retried, runner.stats.done) == (1, 1, 1)
+
+
+def test_periodic_job_runs_until_stopped() -> None:
+    ticks = []
+    runner = InProcessJobRunner({"tick": lambda p: ticks.append(time.monotonic())}, workers=1)
+    runner.every(0.05, "tick")
+    runner.start()
+    time.sleep(0.4)
+    runner.stop()
+    count = len(ticks)
+    time.sleep(0.2)
+    assert count >= 3 and len(ticks) == count
