@@ -103,9 +103,7 @@ _INLINE_CODE = re.compile(r"`[^`\n]+`")
 _DISPLAY_MATH = re.compile(r"\$\$.+?\$\$|\\begin\{(\w+\*?)\}.+?\\end\{\1\}", re.S)
 _INLINE_MATH = re.compile(r"\$[^$\n]+\$")
 _LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+\S", re.M)
-_COMMAND_LINE = re.compile(
-    r"^\s*(?:\$ |> |>>> |sudo |pip |apt(?:-get)? |git |npm |docker |kubectl |curl )", re.M
-)
+_COMMAND_LINE = re.compile(r"^\s*(?:\$ |> |>>> |sudo |pip |apt(?:-get)? |git |npm |docker |kubectl |curl )", re.M)
 _WORD = re.compile(r"[A-Za-z0-9][\w'’-]*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])|\n{2,}|\n(?=\s*(?:\d+[.)]|[-*•])\s)")
 
@@ -187,9 +185,7 @@ _ADVICE = re.compile(
     r"the solution is|the fix is|is (?:not )?possible|it is|it's|this is|there (?:is|are)|yes\b|no\b)",
     re.I,
 )
-_THANKS = re.compile(
-    r"^\W*(?:thanks?(?: you)?|thx|ty|cheers|great,? thanks|much appreciated|\+1)\b[^?]{0,60}$", re.I
-)
+_THANKS = re.compile(r"^\W*(?:thanks?(?: you)?|thx|ty|cheers|great,? thanks|much appreciated|\+1)\b[^?]{0,60}$", re.I)
 _CLARIFY = re.compile(
     r"\b(?:what do you mean|could you (?:clarify|explain|elaborate|post|share|show|give)|can you (?:clarify|"
     r"explain|elaborate|post|share|show|give)|please (?:clarify|post|share|provide)|"
@@ -209,9 +205,7 @@ def strip_markup(text: str, keep_inline: bool = False) -> str:
     text = _MD_LINK.sub(lambda m: m.group(0)[1 : m.group(0).index("]")], text)
     text = _URL.sub(" ", text)
     if keep_inline:
-        return _INLINE_MATH.sub(
-            lambda m: m.group(0)[1:-1], _INLINE_CODE.sub(lambda m: m.group(0)[1:-1], text)
-        )
+        return _INLINE_MATH.sub(lambda m: m.group(0)[1:-1], _INLINE_CODE.sub(lambda m: m.group(0)[1:-1], text))
     text = _INLINE_CODE.sub(" code ", text)
     return _INLINE_MATH.sub(" expr ", text)
 
@@ -312,3 +306,40 @@ def recommendation_strength(text: str) -> float:
     claims = sum(1 for s in found if len(_WORD.findall(s)) >= 5)
     strength = 0.45 * min(1.0, claims / 2) + 0.35 * min(1.0, instructions + advice / 2) + 0.2 * (claims > 0)
     return round(min(1.0, strength), 3)
+
+
+# Social moves that are not answers: praise of the question, thanks, welcomes, promises to do something later,
+# small requests ("one vegan please"), and hand-offs to someone else ("Tagging @marta", "cc @sam").
+_SOCIAL_CLAUSE = re.compile(
+    r"^\W*(?:(?:this|that|it)(?:'s| is| was) an? (?:great|good|interesting|excellent|fair) (?:question|point|idea)|"
+    r"(?:great|good|excellent|interesting|fair) (?:question|point|summary|idea|catch|call)|"
+    r"thanks?\b|thank you|thx\b|cheers\b|welcome\b|congrat\w*|\+1\b|"
+    r"(?:i'?ll|i will|will do|on it|i'?m on it|let me)\b|"
+    r"(?:tagging|cc:?|ping(?:ing)?|looping in|adding)\s+@\w+|@\w+\b)"
+    r"|\bplease\W*$|\bthanks?(?: (?:for|all|everyone|again)\b.*)?\W*$",
+    re.I,
+)
+_CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|,\s+(?:and|but)\s+|\s+-\s+|\n+")
+_MENTION = re.compile(r"(?<![\w.])@\w+")
+
+
+def is_social(text: str) -> bool:
+    """Whether every clause of a text is a social move (thanks, praise, promise, hand-off), not a claim."""
+    prose = " ".join(strip_markup(text).split())
+    clauses = [c for c in _CLAUSE_SPLIT.split(prose) if _WORD.search(c)]
+    return bool(clauses) and len(clauses) <= 4 and all(_SOCIAL_CLAUSE.search(c) for c in clauses)
+
+
+def is_referral(text: str) -> bool:
+    """Whether a short text hands the question to someone else ("Tagging @marta since she ...")."""
+    prose = " ".join(strip_markup(text).split())
+    opener = re.match(r"^\W*(?:tagging|cc:?|ping(?:ing)?|looping in|adding|paging|maybe|ask)\s+@\w+", prose, re.I)
+    return bool(opener or (_MENTION.match(prose) and len(_WORD.findall(prose)) <= 12 and "?" in prose))
+
+
+def is_instruction(text: str) -> bool:
+    """Whether a text tells the reader what to do (an imperative or explicit advice), not only what is so."""
+    found = sentences(text)
+    advice = re.compile(r"\b(?:you (?:should|must|need to|have to|can|could)|should|must|recommend\w*|"
+                        r"suggest\w*|i'?d (?:use|go|do|add|recommend)|better to|best to)\b", re.I)  # fmt: skip
+    return any(is_imperative(s) or advice.search(s) for s in found)

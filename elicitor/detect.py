@@ -6,26 +6,15 @@ import math
 from dataclasses import dataclass
 
 from elicitor import cues
-from elicitor.gaps import find_gaps, importance
+from elicitor.gaps import COVERED, find_gaps, is_factual
 from elicitor.model import Assessment, AuthorStanding, Gap, Message, Role, Thread
+from elicitor.terse_model import OPERATING_POINT, TerseModel
+from elicitor.terse_model import features as model_features
 
-# The one place to calibrate: every weight of the score lives here. Weights of the linear part sum to 1.
-# Weights of the positive part sum to 1; "resolved" subtracts.
-WEIGHTS: dict[str, float] = {
-    "missing": 0.50,  # how much of the context this question needs is absent
-    "brevity": 0.35,  # short, absolutely and relative to the question
-    "standing": 0.10,  # the author's role and track record: their know-how is worth asking for
-    "validation": 0.05,  # peers upvoted or reacted to this very answer: it is worth drawing out
-    # The asker accepted it: it was enough for them to act on. On the labelled sample accepted answers were
-    # far more often complete (16% of terse ones vs 46% of the rest), so acceptance lowers the need to ask.
-    "resolved": -0.20,
-}
-# Importance of a missing gap by its rank for this question type (most important first); sums to 1.
-RANK_WEIGHTS = (0.30, 0.22, 0.17, 0.13, 0.10, 0.08)
-BREVITY_WORDS = 90  # an answer of this many prose words scores brevity 0.5
-BREVITY_MIX = 0.7  # share of absolute brevity; the rest is brevity relative to the question
+MAX_GAPS = 2  # labelled terse answers name one or two gaps; the follow-up asks about the first
 MIN_SUBSTANCE = 0.3  # below this the answer makes no real claim: nothing to draw out
-MAX_GAPS = 3  # a steward reads at most three gaps; the follow-up asks about the first
+FACT_ANSWER_WORDS = 35
+BARE_INSTRUCTION_WORDS = 60  # a direct answer to a factual question up to this long is complete, not terse
 # Only recognised experts are nudged: a named expert or steward, or a track record of about three accepted
 # answers (standing 0.5). A member's terse reply is scored like any other but is not a candidate.
 MIN_STANDING = 0.5
@@ -38,23 +27,40 @@ class _Eligibility:
 
 
 class TerseDetector:
-    """Scores answers 0..1 for how worth a follow-up question they are, and says which context they miss."""
+    """Scores answers 0..1 for how likely they leave out context a learner needs, and says which context.
 
-    def __init__(self, threshold: float = 0.55) -> None:
+    The score comes from a small learned model (elicitor/models/terse.json, see elicitor/terse_model.py) over
+    topic-free features; rules first rule out what is not an answer worth a question. Standing does not change
+    the score (the labels judge content): it decides who may be nudged.
+    """
+
+    def __init__(self, threshold: float = 0.55, model: TerseModel | None = None) -> None:
         self.threshold = threshold
+        self._model = model
+
+    @property
+    def model(self) -> TerseModel:
+        """The shipped model, read on first use (a small JSON file)."""
+        if self._model is None:
+            self._model = TerseModel.load()
+        return self._model
 
     def assess(
         self, thread: Thread, answer: Message, standing: AuthorStanding, threshold: float | None = None
     ) -> Assessment:
         """Assesses one answer of a thread, given what the community knows of its author."""
         limit = self.threshold if threshold is None else threshold
-        question = _question_text(thread)
-        eligibility = _eligibility(thread, answer)
-        features = _features(question, answer, standing)
+        question = _question_text(thread, answer)
+        eligibility = _eligibility(thread, answer, question)
+        features = _features(answer, standing)
         gaps = find_gaps(question, answer.text)[:MAX_GAPS]
         if not eligibility.ok:
             return Assessment(answer.id, 0.0, False, (), f"Not a candidate: {eligibility.reason}.", features)
-        score = _score(features)
+        score = round(self.model.score(features), 3)
+        if _bare_instruction(answer.text, features):
+            # The rubric's plainest case, rare in the labelled Q&A data and so weak in the model: a short
+            # instruction with no reason given. Endorsement must not hide it: accepted means the asker could act.
+            score = max(score, OPERATING_POINT)
         features["score"] = score
         recognised = features["standing"] >= MIN_STANDING
         candidate = score >= limit and bool(gaps) and recognised
@@ -68,14 +74,34 @@ class TerseDetector:
         )
 
 
-def _question_text(thread: Thread) -> str:
-    """The question as asked: title first (it carries the ask), then the opening message."""
+def _question_text(thread: Thread, answer: Message) -> str:
+    """The question as asked: title first (it carries the ask), then the opening message.
+
+    In a chat thread a reply to a later message (not the opener) is judged against that message too.
+    """
     opening = thread.opening
     body = opening.text if opening and opening.kind != "answer" else ""
+    parent = thread.by_id(answer.parent_id) if answer.parent_id else None
+    if parent is not None and opening is not None and parent.id != opening.id and parent.author_id != answer.author_id:
+        body = f"{body}\n{parent.text}"
     return f"{thread.title}\n{body}".strip()
 
 
-def _eligibility(thread: Thread, answer: Message) -> _Eligibility:
+def _bare_instruction(text: str, features: dict[str, float]) -> bool:
+    """A short instruction or recommendation that gives no reason for it."""
+    return (
+        features["words"] <= BARE_INSTRUCTION_WORDS
+        and features["covers_rationale"] < COVERED
+        and cues.is_instruction(text)
+    )
+
+
+def ineligible_reason(thread: Thread, answer: Message) -> str:
+    """Why this message is not an answer worth a question ("" when it is one): for training and evaluation."""
+    return _eligibility(thread, answer, _question_text(thread, answer)).reason
+
+
+def _eligibility(thread: Thread, answer: Message, question: str) -> _Eligibility:
     """Rules out what is not an answer worth a question: openers, the asker's own posts, non-answers."""
     opening = thread.opening
     text = answer.text.strip()
@@ -89,35 +115,34 @@ def _eligibility(thread: Thread, answer: Message) -> _Eligibility:
         return _Eligibility(False, "a thank-you")
     if cues.is_link_only(text):
         return _Eligibility(False, "only a link")
+    if cues.is_referral(text):
+        return _Eligibility(False, "a hand-off to someone else")
+    if cues.is_social(text):
+        return _Eligibility(False, "a social reply (thanks, praise or a promise), not an answer")
     if cues.is_clarification_request(text):
         return _Eligibility(False, "a request for clarification")
     if cues.is_question(text):
         return _Eligibility(False, "a question, not an answer")
     if cues.recommendation_strength(text) < MIN_SUBSTANCE:
         return _Eligibility(False, "no substantive claim or instruction")
+    if (
+        is_factual(thread.title or question)
+        and cues.word_count(text) <= FACT_ANSWER_WORDS
+        and not cues.is_instruction(text)
+    ):
+        return _Eligibility(False, "a direct answer to a factual question")
     return _Eligibility(True, "")
 
 
-def _features(question: str, answer: Message, standing: AuthorStanding) -> dict[str, float]:
-    """Every input of the score, 0..1 each, kept for explanations and calibration."""
+def _features(answer: Message, standing: AuthorStanding) -> dict[str, float]:
+    """The model's inputs and the facts behind the verdict, kept for explanations and calibration."""
+    features = model_features(answer.text, answer.score + max(answer.reactions, 0), answer.accepted)
     coverage = cues.gap_coverage(answer.text)
-    order = importance(question)
-    missing = sum(w * (1.0 - coverage[gap]) for w, gap in zip(RANK_WEIGHTS, order, strict=True))
-    n_words = cues.word_count(answer.text)
-    q_words = max(cues.word_count(question), 1)
-    absolute = 1.0 / (1.0 + (n_words / BREVITY_WORDS) ** 2)
-    # An answer shorter than its question usually skips something; a long question deserves a long answer.
-    relative = 1.0 / (1.0 + n_words / (2.0 * q_words))
-    features = {
-        "missing": round(missing, 3),
-        "brevity": round(BREVITY_MIX * absolute + (1 - BREVITY_MIX) * relative, 3),
-        "substance": cues.recommendation_strength(answer.text),
+    features.update({
         "standing": _standing(standing),
         "validation": _validation(answer),
-        "resolved": 1.0 if answer.accepted else 0.0,
-        "words": float(n_words),
-        "question_words": float(q_words),
-    }
+        "words": float(cues.word_count(answer.text)),
+    })  # fmt: skip
     features.update({f"covers_{gap.value}": round(coverage[gap], 3) for gap in Gap})
     return features
 
@@ -140,12 +165,6 @@ def _saturate(count: float, half: float) -> float:
     return 1.0 - math.exp(-math.log(2) * count / half)
 
 
-def _score(features: dict[str, float]) -> float:
-    """The weighted sum of the features, 0..1."""
-    total = sum(w * features[name] for name, w in WEIGHTS.items())
-    return round(min(1.0, max(0.0, total)), 3)
-
-
 def _explain(
     score: float,
     limit: float,
@@ -157,7 +176,7 @@ def _explain(
     recognised: bool = True,
 ) -> str:
     """One line a steward can read: who, how endorsed, what is missing, and the verdict."""
-    size = "Terse answer" if features["brevity"] >= 0.5 else "Answer"
+    size = "Terse answer" if features["words"] <= 90 else "Answer"
     who = _who(standing)
     endorsed = _endorsement(answer)
     missing = ", ".join(g.value for g in gaps) if gaps else "nothing obvious"

@@ -3,7 +3,7 @@
 import pytest
 
 from elicitor.cues import gap_coverage, recommendation_strength
-from elicitor.gaps import QuestionType, covers, find_gaps, question_type
+from elicitor.gaps import QuestionType, covers, find_gaps, is_factual, question_type
 from elicitor.model import Gap
 
 
@@ -56,10 +56,10 @@ def test_question_type(question: str, kind: QuestionType) -> None:
     assert question_type(question) == kind
 
 
-def test_choice_question_puts_alternatives_and_rationale_first() -> None:
+def test_choice_question_puts_rationale_and_alternatives_first() -> None:
     assert find_gaps("Should I use a partial or a full index?", "Use a partial index.")[:2] == (
-        Gap.ALTERNATIVES,
         Gap.RATIONALE,
+        Gap.ALTERNATIVES,
     )
 
 
@@ -74,18 +74,41 @@ def test_why_question_puts_rationale_first() -> None:
 def test_default_order() -> None:
     assert find_gaps("Slow queries on the orders table", "Add an index.") == (
         Gap.RATIONALE,
-        Gap.CONDITIONS,
-        Gap.ALTERNATIVES,
-        Gap.PITFALLS,
         Gap.STEPS,
         Gap.EVIDENCE,
+        Gap.CONDITIONS,
+        Gap.PITFALLS,
+        Gap.ALTERNATIVES,
     )
 
 
 def test_covered_gaps_are_not_reported() -> None:
-    gaps = find_gaps("Why is my query slow?", "Because the index is not used; see the docs at https://x.org.")
+    answer = "Because the index is not used, which means a full scan; see the docs at https://x.org."
+    gaps = find_gaps("Why is my query slow?", answer)
     assert Gap.RATIONALE not in gaps
     assert Gap.EVIDENCE not in gaps
+
+
+def test_one_because_is_not_yet_the_why() -> None:
+    # A single reason cue fills a gap in a reply (covers) but does not make an answer explain itself.
+    assert Gap.RATIONALE in find_gaps("Why is my query slow?", "Because the index is not used.")
+    assert covers(Gap.RATIONALE, "Because the index is not used.")
+
+
+@pytest.mark.parametrize(
+    ("question", "factual"),
+    [
+        ("What Kubernetes version is prod on?", True),
+        ("Where is the runbook for the payments gateway?", True),
+        ("Is the VPN down for anyone else?", True),
+        ("How many nodes does the cluster have?", True),
+        ("What is the difference between a process and a thread?", False),
+        ("How do I rotate the logs?", False),
+        ("Which version should we upgrade to?", False),
+    ],
+)
+def test_factual_questions(question: str, factual: bool) -> None:
+    assert is_factual(question) is factual
 
 
 def test_a_reply_that_explains_why_covers_rationale_only() -> None:
