@@ -174,3 +174,92 @@ class AuditEventRow(Base):
     target_type: Mapped[str] = mapped_column(String(32), default="")
     target_id: Mapped[str] = mapped_column(String(200), default="")
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# -- tandems and expertise location (tandem/) ------------------------------------------------------------------
+
+
+class SkillRow(Base):
+    """One entry of the organisation's skill vocabulary; synonyms people typed are kept as aliases."""
+
+    __tablename__ = "skills"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)  # canonical, normalized
+    label: Mapped[str] = mapped_column(String(100))
+    aliases: Mapped[list[str]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PersonSkillRow(Base):
+    """A skill a person says they have, or wants to grow in."""
+
+    __tablename__ = "person_skills"
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    skill_id: Mapped[str] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="has")  # has|learning
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EndorsementRow(Base):
+    __tablename__ = "endorsements"
+    __table_args__ = (UniqueConstraint("endorser_id", "person_id", "skill_id", name="uq_endorsement_once"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    endorser_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    skill_id: Mapped[str] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ExpertiseProfileRow(Base):
+    """A person's own choices about expertise location: hidden from "who knows X?", mentoring capacity."""
+
+    __tablename__ = "expertise_profiles"
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    mentoring_capacity: Mapped[int] = mapped_column(Integer, default=2, server_default="2")  # tandems as senior
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TandemRow(Base):
+    __tablename__ = "tandems"
+    __table_args__ = (Index("ix_tandems_community_status", "community_id", "status"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    community_id: Mapped[str] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    junior_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    senior_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    goals: Mapped[list[str]] = mapped_column(default=list)  # skill names
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active|ended
+    created_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class TaskRow(Base):
+    """Work a tandem can take: the community's backlog, or an open question or stale guide once taken."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_community_status", "community_id", "status"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    community_id: Mapped[str] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    skills: Mapped[list[str]] = mapped_column(default=list)  # skill names
+    source: Mapped[str] = mapped_column(String(16), default="backlog")  # backlog|question|stale_guide
+    ref: Mapped[str | None] = mapped_column(String(36), nullable=True)  # thread or guide id
+    tandem_id: Mapped[str | None] = mapped_column(ForeignKey("tandems.id", ondelete="SET NULL"), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open|taken|done
+    created_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class TandemEventRow(Base):
+    """A tandem's progress log: created, task taken or done, question asked, ended."""
+
+    __tablename__ = "tandem_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tandem_id: Mapped[str] = mapped_column(ForeignKey("tandems.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -1,0 +1,163 @@
+"""Expertise location and tandems through the API: who knows X, endorsements, a tandem's tasks, questions, log."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import COMMUNITY, Loop, now_iso
+from tests.e2e.test_governance import published_guide
+from workflow.people import add_person, create_token
+
+EXPERTS = "/v1/experts"
+SECRET = "secret-rnd"
+
+
+def post(loop: Loop, who: str, path: str, body: dict | None = None, status: int = 201) -> dict:
+    r = loop.client.post(path, json=body, headers=loop.as_(who))
+    assert r.status_code == status, r.text
+    return r.json()
+
+
+def get(loop: Loop, who: str, path: str, status: int = 200, **params: object) -> dict | list:
+    r = loop.client.get(path, params=params, headers=loop.as_(who))
+    assert r.status_code == status, r.text
+    return r.json()
+
+
+def person(loop: Loop, handle: str, community: str = COMMUNITY) -> None:
+    add_person(loop.tacit.services, handle=handle, community_id=community)
+    loop.tokens[handle] = create_token(loop.tacit.services, handle=handle)
+
+
+def answered_thread(loop: Loop, community: str, steward: str, ext: str, title: str, answer_by: str) -> None:
+    messages = [
+        {"external_id": f"{ext}-q", "thread": ext, "thread_title": title, "author": "asker", "text": title + "?",
+         "created_at": now_iso(60)},
+        {"external_id": f"{ext}-a", "thread": ext, "parent": f"{ext}-q", "author": answer_by, "created_at": now_iso(50),
+         "text": f"For {title.lower()} I would start with the docs and measure first.", "score": 1},
+    ]  # fmt: skip
+    post(loop, steward, f"/v1/communities/{community}/messages", {"messages": messages}, status=202)
+    loop.settle()
+
+
+def expert_handles(loop: Loop, who: str, q: str) -> list[str]:
+    return [e["handle"] for e in get(loop, who, EXPERTS, q=q)["experts"]]  # type: ignore[index]
+
+
+def test_who_knows_ranks_endorsed_guide_authors_first_and_honours_permissions_and_opt_out(make_loop) -> None:
+    loop = make_loop()
+    published_guide(loop)  # marta's guide on a slow tenant listing (a partial index)
+    person(loop, "kai")
+    answered_thread(loop, COMMUNITY, "priya", "t-kai", "Postgres partial index on tenant listing", "kai")
+    for who in ("lena", "priya"):
+        assert post(loop, who, "/v1/people/marta/endorsements", {"skill": "Postgres"})["skill"] == "postgresql"
+
+    experts = get(loop, "lena", EXPERTS, q="postgresql partial index for slow tenant listing")["experts"]  # type: ignore[index]
+    assert [e["handle"] for e in experts][:2] == ["marta", "kai"]
+    kinds = {r["kind"] for r in experts[0]["reasons"]}
+    assert {"endorsement", "guide"} <= kinds and "2 endorsements" in experts[0]["explanation"]
+
+    # Evidence only from communities the asker may read: secret-rnd's expert is invisible to lena, visible to otto.
+    person(loop, "sam", SECRET)
+    answered_thread(loop, SECRET, "otto", "t-sam", "Postgres partial index rollout", "sam")
+    assert "sam" not in expert_handles(loop, "lena", "postgres partial index")
+    assert expert_handles(loop, "otto", "postgres partial index") == ["sam"]  # platform is members-only
+
+    # Opting out removes a person from every list, and they can come back.
+    r = loop.client.patch("/v1/me/expertise", json={"hidden": True}, headers=loop.as_("marta"))
+    assert r.status_code == 200 and r.json()["hidden"] is True
+    assert "marta" not in expert_handles(loop, "lena", "postgresql partial index")
+    loop.client.patch("/v1/me/expertise", json={"hidden": False}, headers=loop.as_("marta"))
+    assert expert_handles(loop, "lena", "postgresql partial index")[0] == "marta"
+
+
+def test_endorsements_are_once_each_never_self_and_only_for_colleagues(make_loop) -> None:
+    loop = make_loop()
+    post(loop, "lena", "/v1/people/marta/endorsements", {"skill": "k8s"})
+    post(loop, "lena", "/v1/people/marta/endorsements", {"skill": "Kubernetes"}, status=409)  # same skill, synonym
+    post(loop, "marta", "/v1/people/marta/endorsements", {"skill": "python"}, status=403)
+    post(loop, "lena", "/v1/people/otto/endorsements", {"skill": "python"}, status=404)  # shares no community
+    post(loop, "lena", "/v1/people/nobody/endorsements", {"skill": "python"}, status=404)
+    post(loop, "lena", "/v1/people/marta/endorsements", {"skill": "  "}, status=422)
+    me = get(loop, "marta", "/v1/me/expertise")
+    assert me["endorsed"] == {"kubernetes": 1}  # type: ignore[index]
+    skill = post(loop, "marta", "/v1/me/skills", {"name": "Python3", "kind": "has"})
+    assert skill == {"name": "python", "new": True, "merged_from": None}
+    names = {s["name"] for s in get(loop, "lena", "/v1/skills")}  # type: ignore[union-attr]
+    assert names == {"kubernetes", "python"}
+
+
+def tandem(loop: Loop, who: str = "priya") -> dict:
+    return post(loop, who, "/v1/tandems", {"community": COMMUNITY, "junior": "lena", "senior": "marta",
+                                           "goals": ["Postgres"]})  # fmt: skip
+
+
+def test_a_tandem_session_suggests_fitting_tasks_answers_with_citations_and_keeps_a_log(make_loop) -> None:
+    loop = make_loop()
+    guide = published_guide(loop)
+    post(loop, "lena", "/v1/people/marta/endorsements", {"skill": "postgresql"})
+    post(loop, "marta", "/v1/me/skills", {"name": "css", "kind": "learning"})
+    t = tandem(loop)
+    assert t["goals"] == ["postgresql"] and t["junior"] == "lena" and t["senior"] == "marta"
+    tasks = f"/v1/communities/{COMMUNITY}/tasks"
+    post(loop, "lena", tasks, {"title": "Restyle the login page", "skills": ["css"]})
+    index_task = post(loop, "priya", tasks, {"title": "Add a partial index to the audit log table",
+                                             "description": "Most audit rows are archived.", "skills": ["postgres"]})  # fmt: skip
+
+    found = get(loop, "lena", f"/v1/tandems/{t['id']}/suggestions")
+    assert found[0]["suggestion_id"] == f"task:{index_task['id']}"  # type: ignore[index]
+    assert "postgresql" in found[0]["explanation"] and found[0]["fit"] > found[1]["fit"]  # type: ignore[index]
+
+    taken = post(loop, "lena", f"/v1/tandems/{t['id']}/tasks", {"suggestion_id": found[0]["suggestion_id"]})  # type: ignore[index]
+    assert taken["status"] == "taken" and taken["tandem_id"] == t["id"]
+    post(loop, "marta", f"/v1/tandems/{t['id']}/tasks", {"suggestion_id": found[0]["suggestion_id"]}, status=409)  # type: ignore[index]
+    post(loop, "marta", f"/v1/tandems/{t['id']}/tasks/{taken['id']}/done", status=200)
+
+    answer = post(loop, "lena", f"/v1/tandems/{t['id']}/ask",
+                  {"question": "Tenant listing is slow and most rows are soft deleted: which index?"}, status=200)  # fmt: skip
+    assert not answer["nothing_known"] and answer["engine"] == "offline"
+    assert f"guide:{guide['id']}" in [c["id"] for c in answer["citations"]] and "[1]" in answer["answer"]
+    nothing = post(loop, "marta", f"/v1/tandems/{t['id']}/ask", {"question": "How do we renew the TLS certificate "
+                                                                 "for the VPN gateway?"}, status=200)  # fmt: skip
+    assert nothing["nothing_known"] and nothing["citations"] == []
+
+    view = get(loop, "priya", f"/v1/tandems/{t['id']}")
+    assert view["progress"] == {"tasks_taken": 1, "tasks_done": 1, "questions_asked": 2, "guides_produced": 0}  # type: ignore[index]
+    kinds = [e["kind"] for e in get(loop, "lena", f"/v1/tandems/{t['id']}/log")]  # type: ignore[union-attr]
+    assert kinds == ["question_asked", "question_asked", "task_done", "task_taken", "created"]
+    summary = get(loop, "priya", f"/v1/communities/{COMMUNITY}/tandems")
+    assert [s["id"] for s in summary] == [t["id"]]  # type: ignore[union-attr]
+
+
+def test_tandem_permissions(make_loop) -> None:
+    loop = make_loop()
+    post(loop, "lena", "/v1/tandems", {"community": COMMUNITY, "junior": "lena", "senior": "marta"})  # one of the pair
+    person(loop, "kai")
+    post(loop, "kai", "/v1/tandems", {"community": COMMUNITY, "junior": "lena", "senior": "priya"}, status=403)
+    post(loop, "priya", "/v1/tandems", {"community": COMMUNITY, "junior": "lena", "senior": "marta"}, status=409)
+    post(loop, "priya", "/v1/tandems", {"community": COMMUNITY, "junior": "lena", "senior": "lena"}, status=422)
+    post(loop, "priya", "/v1/tandems", {"community": COMMUNITY, "junior": "lena", "senior": "otto"}, status=422)
+    t = loop.client.get("/v1/me/tandems", headers=loop.as_("marta")).json()[0]
+    get(loop, "otto", f"/v1/tandems/{t['id']}", status=404)  # existence not disclosed
+    get(loop, "kai", f"/v1/tandems/{t['id']}", status=404)
+    get(loop, "priya", f"/v1/tandems/{t['id']}")  # the steward sees it
+    post(loop, "priya", f"/v1/tandems/{t['id']}/ask", {"question": "x"}, status=403)  # but does not act for the pair
+    get(loop, "lena", f"/v1/communities/{COMMUNITY}/tandems", status=403)
+    get(loop, "otto", f"/v1/communities/{COMMUNITY}/tasks", status=403)
+    post(loop, "otto", f"/v1/communities/{COMMUNITY}/tasks", {"title": "x"}, status=403)
+    post(loop, "lena", f"/v1/tandems/{t['id']}/end", status=200)
+    post(loop, "lena", f"/v1/tandems/{t['id']}/ask", {"question": "x"}, status=409)
+
+
+def test_pair_suggestions_prefer_the_strong_and_free_and_never_repeat_a_senior(make_loop) -> None:
+    loop = make_loop()
+    person(loop, "kai")
+    post(loop, "lena", "/v1/me/skills", {"name": "postgres", "kind": "learning"})
+    for who, endorsed in (("lena", "marta"), ("priya", "marta"), ("lena", "kai")):
+        post(loop, who, f"/v1/people/{endorsed}/endorsements", {"skill": "postgresql"})
+    path = f"/v1/communities/{COMMUNITY}/pair-suggestions"
+    pairs = get(loop, "priya", path, junior="lena")
+    assert pairs["goals"] == ["postgresql"]  # type: ignore[index]
+    assert [s["handle"] for s in pairs["seniors"]] == ["marta", "kai"]  # type: ignore[index]
+    post(loop, "priya", "/v1/tandems", {"community": COMMUNITY, "junior": "lena", "senior": "marta"})
+    again = get(loop, "lena", path, junior="lena")
+    assert [s["handle"] for s in again["seniors"]] == ["kai"]  # type: ignore[index]
+    get(loop, "kai", path, junior="lena", status=403)
