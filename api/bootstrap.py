@@ -19,7 +19,7 @@ from retrieval.search import GuideSearch
 from store.db import Database
 from synthesizer.offline import ExtractiveGuideWriter
 from synthesizer.ports import GuideWriter
-from workflow.jobs import InProcessJobRunner
+from workflow.jobs import InProcessJobRunner, ManagedJobRunner
 from workflow.registry import job_handlers
 from workflow.services import NudgeDefaults, Services
 
@@ -32,7 +32,7 @@ class Tacit:
 
     settings: Settings
     services: Services
-    runner: InProcessJobRunner
+    runner: ManagedJobRunner
     embedder: Embedder
 
     def start(self) -> None:
@@ -67,7 +67,7 @@ def build(
     followups, guides, engine = _engines(settings, llm)
     embedder = embedder or _embedder(settings)
     search = GuideSearch(embedder, index or _index(settings, embedder))
-    runner = InProcessJobRunner({}, workers=settings.job_workers)
+    runner = _runner(settings)
     services = Services(
         db=db, detector=TerseDetector(settings.terse_threshold), followups=followups, guides=guides, search=search,
         runner=runner, nudge_defaults=NudgeDefaults(settings.nudges_per_week, settings.quiet_hours,
@@ -104,6 +104,17 @@ def _engines(settings: Settings, llm: LLM | None) -> tuple[FollowUpWriter, Guide
 
     budget = TokenBudget(settings.llm_prompt_token_budget)
     return LLMFollowUpWriter(llm, template, budget), LLMGuideWriter(llm, budget, extractive), "llm"
+
+
+def _runner(settings: Settings) -> ManagedJobRunner:
+    if settings.job_runner == "inprocess":
+        return InProcessJobRunner({}, workers=settings.job_workers)
+    from workflow.procrastinate_runner import ProcrastinateJobRunner, conninfo_from_sqlalchemy
+
+    url = settings.job_queue_url or settings.resolved_database_url()
+    if not url.startswith("postgresql"):
+        raise ValueError("TACIT_JOB_RUNNER=procrastinate needs PostgreSQL: set DATABASE_URL or TACIT_JOB_QUEUE_URL")
+    return ProcrastinateJobRunner(conninfo_from_sqlalchemy(url), concurrency=settings.job_workers)
 
 
 def _scanner(settings: Settings) -> Scanner | None:

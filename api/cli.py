@@ -107,6 +107,26 @@ def _wait_for_jobs(tacit: Tacit, bar: Progress) -> None:
 
 
 @app.command()
+def worker() -> None:
+    """Run background jobs from the PostgreSQL queue (TACIT_JOB_RUNNER=procrastinate); start as many as you need.
+
+    Example: TACIT_JOB_RUNNER=procrastinate DATABASE_URL=postgresql+psycopg://tacit@db/tacit tacit worker
+    """
+    from workflow.procrastinate_runner import ProcrastinateJobRunner
+
+    settings = Settings()
+    logs.configure(settings.log_level)
+    tacit = build(settings)
+    if not isinstance(tacit.runner, ProcrastinateJobRunner):
+        console.print("[red]error:[/red] jobs run inside `tacit serve` with the in-process runner; "
+                      "set TACIT_JOB_RUNNER=procrastinate to run separate workers")  # fmt: skip
+        raise typer.Exit(2)
+    tacit.runner.start()
+    console.print(f"worker running ({settings.job_workers} at a time); Ctrl+C to stop")
+    tacit.runner.run_worker(wait=True)
+
+
+@app.command()
 def demo() -> None:
     """Load the demo community (Platform Engineering Guild) and print its API tokens."""
     with running(start_jobs=False) as tacit:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +44,8 @@ class Settings(BaseSettings):
     pii_person_names: bool = False
     # Jobs
     job_workers: int = 1
+    job_runner: Literal["inprocess", "procrastinate"] = "inprocess"  # procrastinate: `tacit worker` processes run jobs
+    job_queue_url: str | None = None  # procrastinate's PostgreSQL; default: DATABASE_URL
     # Limits
     max_message_chars: int = 20_000
     max_batch_messages: int = 1000

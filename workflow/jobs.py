@@ -23,6 +23,24 @@ class JobRunner(Protocol):
     def enqueue(self, job: str, key: str, payload: dict[str, str]) -> None: ...
 
 
+class ManagedJobRunner(JobRunner, Protocol):
+    """What the composition root and the entrypoints need of a runner: the in-process one or a queue engine's."""
+
+    stats: JobStats
+
+    def register(self, job: str, handler: Handler) -> None: ...
+
+    def every(self, seconds: float, job: str) -> None: ...
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def pending(self) -> int: ...
+
+    def wait_idle(self, timeout: float = 60.0) -> bool: ...
+
+
 @dataclass
 class JobStats:
     done: int = 0

@@ -19,6 +19,7 @@ from privacy.scanner import build_scanner
 from prompts.llm import LLM
 from retrieval.fakes import HashingEmbedder, InMemoryIndex
 from workflow.people import add_person, create_admin, create_community, create_token
+from workflow.procrastinate_runner import ProcrastinateJobRunner
 
 COMMUNITY = "platform"
 
@@ -46,8 +47,14 @@ class Loop:
         return {"Authorization": f"Bearer {self.tokens[handle]}"}
 
     def settle(self) -> None:
-        assert self.tacit.runner.wait_idle(timeout=120), "background jobs did not finish"
-        assert self.tacit.runner.stats.failed == 0, self.tacit.runner.stats.last_error
+        runner = self.tacit.runner
+        if isinstance(runner, ProcrastinateJobRunner):
+            while runner.pending():  # a job can queue the next one (reply -> synthesize)
+                runner.run_worker(wait=False)
+            assert runner.failed() == 0
+            return
+        assert runner.wait_idle(timeout=120), "background jobs did not finish"
+        assert runner.stats.failed == 0, runner.stats.last_error
 
 
 @lru_cache(maxsize=1)

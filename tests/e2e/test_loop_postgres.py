@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 from tests.e2e.conftest import COMMUNITY
 from tests.e2e.test_loop_offline import REPLY, thread_messages
 from tests.integration.conftest import POSTGRES_URL, _postgres_reachable
+from workflow.procrastinate_runner import ProcrastinateJobRunner
 
 pytestmark = pytest.mark.postgres
 
@@ -24,7 +25,7 @@ def postgres_url() -> Iterator[str]:
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"  # procrastinate's tables land there too
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
@@ -47,3 +48,25 @@ def test_loop_on_postgresql(make_loop, postgres_url: str) -> None:
                  headers=loop.as_("lena")).json()["results"]  # fmt: skip
     assert hits[0]["guide_id"] == draft["id"]
     assert loop.tacit.services.db.engine.dialect.name == "postgresql"
+
+
+def test_loop_on_postgresql_with_the_procrastinate_queue(make_loop, postgres_url: str) -> None:
+    """The scale path: jobs wait in PostgreSQL (procrastinate) and a worker runs them."""
+    loop = make_loop(database_url=postgres_url, job_runner="procrastinate")
+    runner = loop.tacit.runner
+    assert isinstance(runner, ProcrastinateJobRunner)
+    c = loop.client
+    c.post(f"/v1/communities/{COMMUNITY}/messages", json={"messages": thread_messages()}, headers=loop.as_("priya"))
+    assert runner.pending() == 3, "the API only queues; workers do the work"
+    c.post(f"/v1/communities/{COMMUNITY}/messages", json={"messages": thread_messages()}, headers=loop.as_("priya"))
+    assert runner.pending() == 3, "duplicates queue nothing"
+    loop.settle()
+    nudge = c.get("/v1/me/nudges", headers=loop.as_("marta")).json()[0]
+    c.post(f"/v1/nudges/{nudge['id']}/reply", json={"text": REPLY}, headers=loop.as_("marta"))
+    loop.settle()
+    draft = c.get("/v1/me/guides", headers=loop.as_("marta")).json()[0]
+    c.post(f"/v1/guides/{draft['id']}/approve", headers=loop.as_("marta"))
+    loop.settle()
+    hits = c.get("/v1/search", params={"q": "listing slow when most rows are soft deleted"},
+                 headers=loop.as_("lena")).json()["results"]  # fmt: skip
+    assert hits[0]["guide_id"] == draft["id"]
