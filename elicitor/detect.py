@@ -14,6 +14,10 @@ from elicitor.terse_model import features as model_features
 MAX_GAPS = 2  # labelled terse answers name one or two gaps; the follow-up asks about the first
 MIN_SUBSTANCE = 0.3  # below this the answer makes no real claim: nothing to draw out
 FACT_ANSWER_WORDS = 35
+# Chat lines of a few words ("check the router LED", "see my private message") are pointers, not know-how worth
+# a private question; in IRC-style threads they are most messages. Below this many prose words, only an
+# instruction ("Use allkeys-lru, not volatile-lru.") is eligible.
+MIN_ANSWER_WORDS = 8
 BARE_INSTRUCTION_WORDS = 60  # a direct answer to a factual question up to this long is complete, not terse
 # Only recognised experts are nudged: a named expert or steward, or a track record of about three accepted
 # answers (standing 0.5). A member's terse reply is scored like any other but is not a candidate.
@@ -113,6 +117,8 @@ def _eligibility(thread: Thread, answer: Message, question: str) -> _Eligibility
         return _Eligibility(False, "empty text")
     if cues.is_thanks(text):
         return _Eligibility(False, "a thank-you")
+    if text.startswith("!") or (cues.word_count(text) < MIN_ANSWER_WORDS and not cues.is_instruction(text)):
+        return _Eligibility(False, "too short to carry know-how worth a question")
     if cues.is_link_only(text):
         return _Eligibility(False, "only a link")
     if cues.is_referral(text):
