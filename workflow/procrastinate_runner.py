@@ -11,6 +11,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping
+from typing import Any
 
 from procrastinate import App, PsycopgConnector, RetryStrategy, SyncPsycopgConnector
 from procrastinate.exceptions import AlreadyEnqueued
@@ -66,7 +67,7 @@ class ProcrastinateJobRunner:
         if job not in self._handlers:
             raise KeyError(f"unknown job {job!r}")
         with contextlib.suppress(AlreadyEnqueued):  # the same work is already waiting
-            self._task.configure(queueing_lock=f"{job}:{key}"[:200]).defer(job=job, payload=payload)
+            self._task.configure(queueing_lock=f"{job}:{key}"[:200]).defer(job=job, payload=dict[str, Any](payload))
 
     def every(self, seconds: float, job: str) -> None:
         """A periodic job; procrastinate's schedule has minute resolution."""
