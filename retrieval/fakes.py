@@ -7,7 +7,8 @@ import math
 import re
 from collections.abc import Sequence
 
-from retrieval.ports import Chunk, ChunkHit, EmbedKind
+from retrieval.fusion import RRF_K, rrf, sparse_scores
+from retrieval.ports import Chunk, ChunkHit, EmbedKind, SparseVector
 
 _WORD = re.compile(r"[a-z0-9]+")
 # Words so common that sharing them says nothing about the topic.
@@ -59,30 +60,45 @@ class HashingEmbedder:
 
 
 class InMemoryIndex:
-    """A VectorIndex in a dict, exact cosine search: the contract of QdrantIndex without Qdrant."""
+    """A VectorIndex in a dict, exact search: the contract of EdgeIndex and QdrantIndex without Qdrant.
 
-    def __init__(self) -> None:
-        self.points: dict[str, tuple[Chunk, list[float]]] = {}
+    Hybrid search does what the engines do: both legs filtered, sparse IDF over the allowed chunks, RRF fusion.
+    """
 
-    def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
-        if len(chunks) != len(vectors):
-            raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
-        for chunk, vector in zip(chunks, vectors, strict=True):
-            self.points[chunk.id] = (chunk, _unit(vector))
+    def __init__(self, rrf_k: int = RRF_K) -> None:
+        self.points: dict[str, tuple[Chunk, list[float], SparseVector]] = {}
+        self._rrf_k = rrf_k
+
+    def upsert(
+        self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]
+    ) -> None:
+        if not len(chunks) == len(dense) == len(sparse):
+            raise ValueError(f"{len(chunks)} chunks but {len(dense)} dense and {len(sparse)} sparse vectors")
+        for chunk, vector, terms in zip(chunks, dense, sparse, strict=True):
+            self.points[chunk.id] = (chunk, _unit(vector), terms)
 
     def delete_guide(self, guide_id: str) -> None:
         self.points = {k: v for k, v in self.points.items() if v[0].guide_id != guide_id}
 
-    def search(self, vector: Sequence[float], community_ids: Sequence[str], limit: int) -> list[ChunkHit]:
+    def search(
+        self, dense: Sequence[float], sparse: SparseVector | None, community_ids: Sequence[str], limit: int
+    ) -> list[ChunkHit]:
+        if limit <= 0:
+            return []
         allowed = set(community_ids)
-        query = _unit(vector)
-        hits = [
-            ChunkHit(chunk=chunk, score=sum(a * b for a, b in zip(query, stored, strict=True)))
-            for chunk, stored in self.points.values()
-            if chunk.community_id in allowed
-        ]
-        hits.sort(key=lambda h: h.score, reverse=True)
-        return hits[: max(limit, 0)]
+        visible = {k: v for k, v in self.points.items() if v[0].community_id in allowed}
+        query = _unit(dense)
+        cosine = {k: sum(a * b for a, b in zip(query, v[1], strict=True)) for k, v in visible.items()}
+        by_cosine = sorted(cosine, key=lambda k: cosine[k], reverse=True)[:limit]
+        if sparse is None or not sparse.indices:
+            return [ChunkHit(chunk=visible[k][0], score=cosine[k]) for k in by_cosine]
+        lexical = sparse_scores(
+            dict(zip(sparse.indices, sparse.values, strict=True)),
+            {k: dict(zip(v[2].indices, v[2].values, strict=True)) for k, v in visible.items()},
+        )
+        by_terms = sorted(lexical, key=lambda k: lexical[k], reverse=True)[:limit]
+        fused = rrf([by_cosine, by_terms], k=self._rrf_k)[:limit]
+        return [ChunkHit(chunk=visible[k][0], score=score) for k, score in fused]
 
     def count(self) -> int:
         return len(self.points)

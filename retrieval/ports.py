@@ -1,4 +1,4 @@
-"""Interfaces of retrieval: an embedder and a vector index."""
+"""Interfaces of retrieval: an embedder and a vector index that searches dense, sparse or both (hybrid)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,21 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 EmbedKind = Literal["query", "document"]
+SearchMode = Literal["hybrid", "dense"]
 
 
 class Embedder(Protocol):
     dimension: int
 
     def embed(self, texts: Sequence[str], kind: EmbedKind) -> list[list[float]]: ...
+
+
+@dataclass(frozen=True)
+class SparseVector:
+    """Term weights by hashed term id: the lexical side of a chunk or a query (ids ascending, unique)."""
+
+    indices: tuple[int, ...] = ()
+    values: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -32,15 +41,23 @@ class Chunk:
 @dataclass(frozen=True)
 class ChunkHit:
     chunk: Chunk
-    score: float
+    score: float  # cosine similarity for dense-only search, the fused RRF score for hybrid search
 
 
 class VectorIndex(Protocol):
-    def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None: ...
+    """Chunks with a dense and a sparse vector each; every search is filtered by community inside the engine."""
+
+    def upsert(
+        self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]
+    ) -> None: ...
 
     def delete_guide(self, guide_id: str) -> None: ...
 
-    def search(self, vector: Sequence[float], community_ids: Sequence[str], limit: int) -> list[ChunkHit]: ...
+    def search(
+        self, dense: Sequence[float], sparse: SparseVector | None, community_ids: Sequence[str], limit: int
+    ) -> list[ChunkHit]:
+        """Dense-only when `sparse` is None; otherwise both legs, each filtered, fused by reciprocal rank."""
+        ...
 
     def count(self) -> int: ...
 

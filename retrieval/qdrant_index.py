@@ -1,28 +1,23 @@
-"""VectorIndex adapter over qdrant-client: Qdrant server, or its local mode (embedded, exact search)."""
+"""VectorIndex adapter over qdrant-client: Qdrant server or cluster, or its local mode (embedded, exact search)."""
 
 from __future__ import annotations
 
 import contextlib
 import threading
-import uuid
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 from qdrant_client import QdrantClient, models
 
-from retrieval.ports import Chunk, ChunkHit
+from retrieval.errors import IndexConfigError
+from retrieval.fusion import RRF_K
+from retrieval.points import DENSE, KEYWORD_FIELDS, SPARSE, chunk_from_payload, chunk_payload, floats, point_id
+from retrieval.ports import Chunk, ChunkHit, SparseVector
 
-DENSE = "dense"  # the named dense vector; a sparse one can join it later for hybrid search
-# Point ids are UUIDv5 of chunk ids in this namespace: the same chunk always lands on the same point.
-_POINT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://tacit.invalid/retrieval/chunk")
+__all__ = ["IndexConfigError", "QdrantIndex", "open_embedded", "open_server", "point_id"]
+
 _UPSERT_BATCH = 256
-_KEYWORD_FIELDS = ("community_id", "guide_id")
-
-
-class IndexConfigError(Exception):
-    """The existing collection does not fit this index (wrong vector name or dimension)."""
 
 
 def open_embedded(path: Path | None) -> QdrantClient:
@@ -39,18 +34,22 @@ def open_server(url: str, api_key: str | None) -> QdrantClient:
     return QdrantClient(url=url, api_key=api_key, timeout=10)
 
 
-def point_id(chunk_id: str) -> str:
-    """The Qdrant point id of a chunk id (UUIDv5), stable across runs and processes."""
-    return str(uuid.uuid5(_POINT_NAMESPACE, chunk_id))
-
-
 class QdrantIndex:
-    """Chunks as points with a cosine "dense" vector; community filters run inside the vector search."""
+    """Chunks as points with a cosine "dense" and an IDF-weighted "sparse" vector; filters run inside the search.
 
-    def __init__(self, client: QdrantClient, collection: str, dimension: int) -> None:
+    Hybrid search is one query: two filtered prefetches (dense, sparse) fused by RRF in the engine. With
+    `scoped_idf` the sparse leg's IDF is computed over the searched communities only (needs a server as recent
+    as the client); otherwise over the whole collection.
+    """
+
+    def __init__(
+        self, client: QdrantClient, collection: str, dimension: int, rrf_k: int = RRF_K, scoped_idf: bool = True
+    ) -> None:
         self._client = client
         self._collection = collection
         self._dimension = dimension
+        self._rrf_k = rrf_k
+        self._scoped_idf = scoped_idf
         self._ready = False
         self._ready_lock = threading.Lock()
         options = client.init_options
@@ -58,20 +57,25 @@ class QdrantIndex:
         # Local mode is plain Python over numpy arrays and a sqlite file: not safe for concurrent callers.
         self._local_lock: threading.Lock | None = threading.Lock() if is_local else None
 
-    def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+    def upsert(
+        self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]
+    ) -> None:
         """Insert or replace chunks by id (the same chunk twice is one point)."""
-        if len(chunks) != len(vectors):
-            raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
+        if not len(chunks) == len(dense) == len(sparse):
+            raise ValueError(f"{len(chunks)} chunks but {len(dense)} dense and {len(sparse)} sparse vectors")
         self._ensure()
         for start in range(0, len(chunks), _UPSERT_BATCH):
-            part = chunks[start : start + _UPSERT_BATCH]
-            batch = models.Batch(
-                ids=[point_id(c.id) for c in part],
-                vectors={DENSE: [_floats(v) for v in vectors[start : start + _UPSERT_BATCH]]},
-                payloads=[_payload(c) for c in part],
-            )
+            end = start + _UPSERT_BATCH
+            points = [
+                models.PointStruct(
+                    id=point_id(chunk.id),
+                    vector={DENSE: floats(d), SPARSE: _sparse(s)},
+                    payload=chunk_payload(chunk),
+                )
+                for chunk, d, s in zip(chunks[start:end], dense[start:end], sparse[start:end], strict=True)
+            ]
             with self._serial():
-                self._client.upsert(self._collection, points=batch, wait=True)
+                self._client.upsert(self._collection, points=points, wait=True)
 
     def delete_guide(self, guide_id: str) -> None:
         """Delete every chunk of a guide, all versions."""
@@ -80,21 +84,37 @@ class QdrantIndex:
         with self._serial():
             self._client.delete(self._collection, points_selector=selector, wait=True)
 
-    def search(self, vector: Sequence[float], community_ids: Sequence[str], limit: int) -> list[ChunkHit]:
-        """The nearest chunks among those of the given communities, best first; none when no community."""
+    def search(
+        self, dense: Sequence[float], sparse: SparseVector | None, community_ids: Sequence[str], limit: int
+    ) -> list[ChunkHit]:
+        """The best chunks among those of the given communities; hybrid (RRF) when `sparse` is given."""
         if not community_ids or limit <= 0:
             return []
         self._ensure()
+        allowed = _match("community_id", community_ids)  # inside the search, never after it
         with self._serial():
-            response = self._client.query_points(
-                self._collection,
-                query=_floats(vector),
-                using=DENSE,
-                query_filter=_match("community_id", community_ids),  # inside the search, never after it
-                limit=limit,
-                with_payload=True,
-            )
-        return [ChunkHit(chunk=_chunk(p.payload or {}), score=p.score) for p in response.points]
+            if sparse is None or not sparse.indices:
+                response = self._client.query_points(
+                    self._collection, query=floats(dense), using=DENSE, query_filter=allowed, limit=limit,
+                    with_payload=True,
+                )  # fmt: skip
+            else:
+                idf = models.IdfCorpusParams(corpus=allowed) if self._scoped_idf else None
+                response = self._client.query_points(
+                    self._collection,
+                    prefetch=[
+                        models.Prefetch(query=floats(dense), using=DENSE, filter=allowed, limit=limit),
+                        models.Prefetch(
+                            query=_sparse(sparse), using=SPARSE, filter=allowed, limit=limit,
+                            params=models.SearchParams(idf=idf) if idf is not None else None,
+                        ),
+                    ],
+                    query=models.RrfQuery(rrf=models.Rrf(k=self._rrf_k)),
+                    query_filter=allowed,
+                    limit=limit,
+                    with_payload=True,
+                )  # fmt: skip
+        return [ChunkHit(chunk=chunk_from_payload(p.payload or {}), score=p.score) for p in response.points]
 
     def count(self) -> int:
         """Number of chunks in the index."""
@@ -127,23 +147,30 @@ class QdrantIndex:
             vectors_config={
                 DENSE: models.VectorParams(size=self._dimension, distance=models.Distance.COSINE),
             },
+            sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
         )
         with warnings.catch_warnings():
             # Local mode ignores payload indexes and says so; a server needs them for fast filtered search.
             warnings.filterwarnings("ignore", message="Payload indexes have no effect", category=UserWarning)
-            for field in _KEYWORD_FIELDS:
+            for field in KEYWORD_FIELDS:
                 self._client.create_payload_index(
                     self._collection, field, field_schema=models.PayloadSchemaType.KEYWORD, wait=True
                 )
 
     def _check_existing(self) -> None:
-        vectors = self._client.get_collection(self._collection).config.params.vectors
-        params = vectors.get(DENSE) if isinstance(vectors, dict) else None
-        if params is None or params.size != self._dimension:
-            found = params.size if params is not None else "none"
+        params = self._client.get_collection(self._collection).config.params
+        vectors, sparse = params.vectors, params.sparse_vectors or {}
+        dense = vectors.get(DENSE) if isinstance(vectors, dict) else None
+        if dense is None or dense.size != self._dimension:
+            found = dense.size if dense is not None else "none"
             raise IndexConfigError(
                 f"collection {self._collection!r} has dense vector size {found}, expected {self._dimension}; "
                 "reindex into a new collection"
+            )
+        if SPARSE not in sparse or sparse[SPARSE].modifier != models.Modifier.IDF:
+            raise IndexConfigError(
+                f"collection {self._collection!r} has no IDF sparse vector {SPARSE!r} for hybrid search; "
+                "run `tacit reindex`"
             )
 
     @contextlib.contextmanager
@@ -159,32 +186,5 @@ def _match(field: str, values: Sequence[str]) -> models.Filter:
     return models.Filter(must=[models.FieldCondition(key=field, match=models.MatchAny(any=list(values)))])
 
 
-def _floats(vector: Sequence[float]) -> list[float]:
-    tolist = getattr(vector, "tolist", None)  # numpy arrays convert in C
-    return tolist() if tolist is not None else [float(x) for x in vector]
-
-
-def _payload(chunk: Chunk) -> dict[str, Any]:
-    return {
-        "id": chunk.id,
-        "guide_id": chunk.guide_id,
-        "community_id": chunk.community_id,
-        "section": chunk.section,
-        "title": chunk.title,
-        "text": chunk.text,
-        "citations": list(chunk.citations),
-        "extra": dict(chunk.extra),
-    }
-
-
-def _chunk(payload: dict[str, Any]) -> Chunk:
-    return Chunk(
-        id=payload["id"],
-        guide_id=payload["guide_id"],
-        community_id=payload["community_id"],
-        section=payload["section"],
-        title=payload["title"],
-        text=payload["text"],
-        citations=tuple(payload.get("citations", ())),
-        extra=dict(payload.get("extra", {})),
-    )
+def _sparse(vector: SparseVector) -> models.SparseVector:
+    return models.SparseVector(indices=list(vector.indices), values=list(vector.values))

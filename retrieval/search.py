@@ -1,4 +1,4 @@
-"""Guide search: the nearest sections within the reader's communities, one hit per guide."""
+"""Guide search: hybrid (meaning + words) within the reader's communities, one hit per guide."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from retrieval.chunking import chunk_guide, embedding_text
-from retrieval.ports import Chunk, Embedder, VectorIndex
+from retrieval.ports import Chunk, Embedder, SearchMode, SparseVector, VectorIndex
+from retrieval.sparse import SparseEncoder
 from synthesizer.model import GuideDraft, Section
 
 # A guide has at most one chunk per section, so this many chunks per wanted hit always yields
@@ -28,11 +29,25 @@ class GuideHit:
 
 
 class GuideSearch:
-    """Indexes reviewed guides and finds them by meaning, within the communities a learner may read."""
+    """Indexes reviewed guides and finds them by meaning and by words, within the communities a learner may read.
 
-    def __init__(self, embedder: Embedder, index: VectorIndex) -> None:
+    `mode="hybrid"` (default) fuses a dense (embedding) and a sparse (BM25) search by reciprocal rank, both
+    filtered inside the index; `mode="dense"` is the embedding search alone. Chunks always get both vectors, so
+    one index serves either mode.
+    """
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        index: VectorIndex,
+        *,
+        mode: SearchMode = "hybrid",
+        sparse: SparseEncoder | None = None,
+    ) -> None:
         self._embedder = embedder
         self._index = index
+        self._mode = mode
+        self._sparse = sparse or SparseEncoder()
 
     def index_guide(self, guide_id: str, community_id: str, version: int, draft: GuideDraft) -> int:
         """Replace the guide's chunks with those of this version; returns how many were indexed."""
@@ -41,7 +56,7 @@ class GuideSearch:
         vectors = self._embed(chunks)
         self._index.delete_guide(guide_id)
         if chunks:
-            self._index.upsert(chunks, vectors)
+            self._index.upsert(chunks, vectors, self._terms(chunks))
         return len(chunks)
 
     def remove_guide(self, guide_id: str) -> None:
@@ -53,7 +68,8 @@ class GuideSearch:
         if not query.strip() or not community_ids or limit <= 0:
             return []
         [vector] = self._embedder.embed([query], kind="query")
-        hits = self._index.search(vector, community_ids, limit * _OVERFETCH)
+        terms = self._sparse.query(query) if self._mode == "hybrid" else None
+        hits = self._index.search(vector, terms, community_ids, limit * _OVERFETCH)
         best: dict[str, GuideHit] = {}
         for hit in hits:  # best first, so the first chunk seen of a guide is its best section
             chunk = hit.chunk
@@ -88,10 +104,13 @@ class GuideSearch:
         return total
 
     def _store(self, chunks: list[Chunk], progress: Callable[[int], None] | None, done: int) -> int:
-        self._index.upsert(chunks, self._embed(chunks))
+        self._index.upsert(chunks, self._embed(chunks), self._terms(chunks))
         if progress is not None:
             progress(done + len(chunks))
         return len(chunks)
+
+    def _terms(self, chunks: Sequence[Chunk]) -> list[SparseVector]:
+        return [self._sparse.document(embedding_text(c)) for c in chunks]
 
     def _embed(self, chunks: Sequence[Chunk]) -> list[list[float]]:
         if not chunks:

@@ -3,10 +3,12 @@ from collections.abc import Iterator
 import pytest
 
 from retrieval.fakes import HashingEmbedder, InMemoryIndex
-from retrieval.ports import Chunk, VectorIndex
+from retrieval.ports import Chunk, SparseVector, VectorIndex
 from retrieval.qdrant_index import IndexConfigError, QdrantIndex, open_embedded, point_id
+from retrieval.sparse import SparseEncoder
 
 EMBEDDER = HashingEmbedder(dimension=128)
+SPARSE = SparseEncoder()
 
 
 def _chunk(cid: str, guide: str, community: str, text: str) -> Chunk:
@@ -34,6 +36,18 @@ def _vectors(chunks: list[Chunk]) -> list[list[float]]:
     return EMBEDDER.embed([c.text for c in chunks], kind="document")
 
 
+def _terms(chunks: list[Chunk]) -> list[SparseVector]:
+    return [SPARSE.document(c.text) for c in chunks]
+
+
+def _fill(index: VectorIndex, chunks: list[Chunk] = CHUNKS) -> None:
+    index.upsert(chunks, _vectors(chunks), _terms(chunks))
+
+
+def _query(text: str) -> tuple[list[float], SparseVector]:
+    return EMBEDDER.embed([text], kind="query")[0], SPARSE.query(text)
+
+
 @pytest.fixture(params=["qdrant-memory", "in-memory-fake"])
 def index(request: pytest.FixtureRequest) -> Iterator[VectorIndex]:
     # The fake runs the same contract, so unit tests that rely on it see Qdrant's behaviour.
@@ -46,81 +60,98 @@ def index(request: pytest.FixtureRequest) -> Iterator[VectorIndex]:
 
 
 def test_upsert_is_idempotent(index: VectorIndex):
-    index.upsert(CHUNKS, _vectors(CHUNKS))
-    index.upsert(CHUNKS, _vectors(CHUNKS))
+    _fill(index)
+    _fill(index)
 
     assert index.count() == len(CHUNKS)
 
 
 def test_search_returns_the_whole_chunk(index: VectorIndex):
-    index.upsert(CHUNKS, _vectors(CHUNKS))
-    [vector] = EMBEDDER.embed(["jvm garbage collector"], kind="query")
+    _fill(index)
+    dense, _ = _query("jvm garbage collector")
 
-    [hit, *_] = index.search(vector, ["A"], 5)
+    [hit, *_] = index.search(dense, None, ["A"], 5)
 
     assert hit.chunk == CHUNKS[1]
     assert 0.0 < hit.score <= 1.0 + 1e-6
 
 
-def test_another_communitys_chunk_is_never_returned_even_when_closest(index: VectorIndex):
-    index.upsert(CHUNKS, _vectors(CHUNKS))
-    [vector] = EMBEDDER.embed([CHUNKS[2].text], kind="query")  # exactly community B's chunk
+@pytest.mark.parametrize("hybrid", [False, True])
+def test_another_communitys_chunk_is_never_returned_even_when_closest(index: VectorIndex, hybrid: bool):
+    _fill(index)
+    dense, terms = _query(CHUNKS[2].text)  # exactly community B's chunk, in meaning and in words
 
-    hits = index.search(vector, ["A"], 10)
+    hits = index.search(dense, terms if hybrid else None, ["A"], 10)
 
     assert {h.chunk.community_id for h in hits} == {"A"}
     assert len(hits) == 2  # filtered inside the search: the limit is filled from A, not cut after
 
 
-def test_a_limit_below_the_matches_is_filled_from_the_allowed_communities(index: VectorIndex):
-    index.upsert(CHUNKS, _vectors(CHUNKS))
-    [vector] = EMBEDDER.embed([CHUNKS[2].text], kind="query")
+@pytest.mark.parametrize("hybrid", [False, True])
+def test_a_limit_below_the_matches_is_filled_from_the_allowed_communities(index: VectorIndex, hybrid: bool):
+    _fill(index)
+    dense, terms = _query(CHUNKS[2].text)
 
     # B and C are the two nearest; a post-filter over the top 2 would return nothing for A.
-    hits = index.search(vector, ["A"], 1)
+    hits = index.search(dense, terms if hybrid else None, ["A"], 1)
 
     assert [h.chunk.id for h in hits] == ["a1:1:summary"]
 
 
-def test_several_communities(index: VectorIndex):
-    index.upsert(CHUNKS, _vectors(CHUNKS))
-    [vector] = EMBEDDER.embed(["kafka consumer"], kind="query")
+def test_hybrid_scores_are_reciprocal_rank_fusion_of_both_legs(index: VectorIndex):
+    _fill(index)
+    dense, terms = _query("kafka consumer offsets")
 
-    hits = index.search(vector, ["B", "C"], 10)
+    hits = index.search(dense, terms, ["A", "C"], 10)
+
+    # dense: a1, c1, a2; words: a1 (kafka, consumer, offsets), c1 (kafka, consumer); a2 shares no word.
+    assert [h.chunk.id for h in hits] == ["a1:1:summary", "c1:1:summary", "a2:1:summary"]
+    assert [round(h.score, 5) for h in hits] == [round(2 / 60, 5), round(2 / 61, 5), round(1 / 62, 5)]
+
+
+def test_several_communities(index: VectorIndex):
+    _fill(index)
+    dense, terms = _query("kafka consumer")
+
+    hits = index.search(dense, terms, ["B", "C"], 10)
 
     assert {h.chunk.community_id for h in hits} == {"B", "C"}
 
 
 def test_no_community_finds_nothing(index: VectorIndex):
-    index.upsert(CHUNKS, _vectors(CHUNKS))
+    _fill(index)
+    dense, terms = _query("kafka")
 
-    assert index.search(_vectors(CHUNKS[:1])[0], [], 10) == []
+    assert index.search(dense, None, [], 10) == []
+    assert index.search(dense, terms, [], 10) == []
 
 
 def test_delete_guide_removes_only_that_guide(index: VectorIndex):
     extra = _chunk("a1:1:steps", "a1", "A", "commit offsets manually")
-    index.upsert([*CHUNKS, extra], _vectors([*CHUNKS, extra]))
+    _fill(index, [*CHUNKS, extra])
 
     index.delete_guide("a1")
 
     assert index.count() == len(CHUNKS) - 1
-    [vector] = EMBEDDER.embed(["kafka offsets"], kind="query")
-    assert "a1" not in {h.chunk.guide_id for h in index.search(vector, ["A", "B", "C"], 10)}
+    dense, terms = _query("kafka offsets")
+    assert "a1" not in {h.chunk.guide_id for h in index.search(dense, terms, ["A", "B", "C"], 10)}
 
 
 def test_reset_empties_the_index_and_it_stays_usable(index: VectorIndex):
-    index.upsert(CHUNKS, _vectors(CHUNKS))
+    _fill(index)
 
     index.reset()
 
     assert index.count() == 0
-    index.upsert(CHUNKS[:1], _vectors(CHUNKS[:1]))
+    _fill(index, CHUNKS[:1])
     assert index.count() == 1
 
 
 def test_mismatched_lengths_are_refused(index: VectorIndex):
     with pytest.raises(ValueError):
-        index.upsert(CHUNKS, _vectors(CHUNKS[:1]))
+        index.upsert(CHUNKS, _vectors(CHUNKS[:1]), _terms(CHUNKS))
+    with pytest.raises(ValueError):
+        index.upsert(CHUNKS, _vectors(CHUNKS), _terms(CHUNKS[:1]))
 
 
 def test_point_ids_are_uuid5_of_chunk_ids():
@@ -137,13 +168,14 @@ def test_nothing_is_created_until_first_use():
     client.close()
 
 
-def test_the_collection_has_a_named_dense_cosine_vector():
+def test_the_collection_has_a_dense_cosine_and_an_idf_sparse_vector():
     client = open_embedded(None)
     QdrantIndex(client, "named", 8).count()
 
-    vectors = client.get_collection("named").config.params.vectors
-    assert isinstance(vectors, dict) and vectors["dense"].size == 8
-    assert vectors["dense"].distance.value == "Cosine"
+    params = client.get_collection("named").config.params
+    assert isinstance(params.vectors, dict) and params.vectors["dense"].size == 8
+    assert params.vectors["dense"].distance.value == "Cosine"
+    assert params.sparse_vectors is not None and params.sparse_vectors["sparse"].modifier.value == "idf"
     client.close()
 
 
@@ -156,14 +188,28 @@ def test_an_existing_collection_of_another_dimension_is_refused():
     client.close()
 
 
+def test_a_dense_only_collection_of_an_older_version_asks_for_a_reindex():
+    from qdrant_client import models
+
+    client = open_embedded(None)
+    client.create_collection("old", vectors_config={"dense": models.VectorParams(size=8, distance=models.Distance.COSINE)})
+    index = QdrantIndex(client, "old", 8)
+
+    with pytest.raises(IndexConfigError, match="reindex"):
+        index.count()
+    index.reset()  # what `tacit reindex` does first
+    assert index.count() == 0
+    client.close()
+
+
 def test_the_embedded_index_persists_on_disk(tmp_path):
     client = open_embedded(tmp_path / "qdrant")
-    QdrantIndex(client, "chunks", EMBEDDER.dimension).upsert(CHUNKS, _vectors(CHUNKS))
+    _fill(QdrantIndex(client, "chunks", EMBEDDER.dimension))
     client.close()
 
     reopened = open_embedded(tmp_path / "qdrant")
     index = QdrantIndex(reopened, "chunks", EMBEDDER.dimension)
     assert index.count() == len(CHUNKS)
-    [vector] = EMBEDDER.embed(["jvm garbage collector"], kind="query")
-    assert index.search(vector, ["A"], 1)[0].chunk == CHUNKS[1]
+    dense, terms = _query("jvm garbage collector")
+    assert index.search(dense, terms, ["A"], 1)[0].chunk == CHUNKS[1]
     reopened.close()

@@ -3,7 +3,9 @@ import math
 import pytest
 
 from retrieval.fakes import HashingEmbedder, InMemoryIndex
+from retrieval.fusion import bm25_idf, rrf, sparse_scores
 from retrieval.search import GuideSearch
+from retrieval.sparse import SparseEncoder, stem, term_id, tokens
 from synthesizer.model import CitedSentence, GuideDraft, Section
 
 
@@ -126,6 +128,98 @@ def test_reindex_rebuilds_from_scratch_in_batches(index: InMemoryIndex):
     total = s.reindex(guides, progress=seen.append)
 
     assert total == 300 == index.count()
-    assert "stale" not in {c.guide_id for c, _ in index.points.values()}
+    assert "stale" not in {c.guide_id for c, _, _ in index.points.values()}
     assert seen[-1] == 300 and seen == sorted(seen) and len(seen) > 1
     assert all(n <= 256 for kind, n in embedder.calls if kind == "document")
+
+
+def test_hybrid_is_the_default_and_dense_mode_scores_by_cosine(index: InMemoryIndex):
+    embedder = HashingEmbedder()
+    hybrid = GuideSearch(embedder, index)
+    dense = GuideSearch(embedder, index, mode="dense")
+    hybrid.index_guide("pg", "eng", 1, POSTGRES)
+    hybrid.index_guide("docker", "eng", 1, DOCKER)
+
+    fused = hybrid.search("slow queries need an index", ["eng"])
+    cosine = dense.search("slow queries need an index", ["eng"])
+
+    assert fused[0].guide_id == cosine[0].guide_id == "pg"
+    # RRF: first in both legs is 2 / 60; cosine is a similarity in [-1, 1].
+    assert fused[0].score == pytest.approx(2 / 60)
+    assert 0.0 < cosine[0].score <= 1.0 and cosine[0].score != pytest.approx(2 / 60)
+
+
+def test_a_rare_exact_term_lifts_its_guide_in_hybrid_search(index: InMemoryIndex):
+    # Dense search over hashed features is fooled by many shared common words; BM25 weighs the rare term.
+    embedder = HashingEmbedder()
+    s = GuideSearch(embedder, index)
+    s.index_guide("noise", "eng", 1, _guide("Restart the service after changing the service configuration",
+                                            summary=["Restart the service after changing the configuration."]))
+    s.index_guide("exact", "eng", 1, _guide("EADDRINUSE", summary=["Another process holds the port."]))
+
+    query = "restart service configuration EADDRINUSE"
+    assert GuideSearch(embedder, index, mode="dense").search(query, ["eng"])[0].guide_id == "noise"
+    hits = s.search(query, ["eng"])
+    assert {h.guide_id for h in hits} == {"noise", "exact"}
+    assert hits[0].score == pytest.approx(hits[1].score, abs=1e-3)  # one first in each leg: near tie, both shown
+
+
+# Fusion and the sparse encoder: figures by hand.
+
+
+def test_rrf_adds_reciprocal_ranks_from_zero():
+    fused = rrf([["a", "b", "c"], ["b", "d"]], k=60)
+
+    assert [item for item, _ in fused] == ["b", "a", "d", "c"]
+    assert dict(fused) == pytest.approx({"b": 1 / 61 + 1 / 60, "a": 1 / 60, "d": 1 / 61, "c": 1 / 62})
+
+
+def test_rrf_of_one_ranking_keeps_its_order_and_ties_keep_first_seen():
+    assert [i for i, _ in rrf([["x", "y", "z"]])] == ["x", "y", "z"]
+    assert [i for i, _ in rrf([["p"], ["q"]])] == ["p", "q"]
+
+
+def test_bm25_idf_matches_qdrant():
+    # ln(1 + (N - n + 0.5) / (n + 0.5)): Qdrant's IDF modifier, hand-computed.
+    assert bm25_idf(1, 3) == pytest.approx(math.log(1 + 2.5 / 1.5))
+    assert bm25_idf(2, 3) == pytest.approx(math.log(1.6))
+
+
+def test_sparse_scores_weight_terms_by_idf_over_the_documents_given():
+    scores = sparse_scores({1: 1.0, 2: 1.0}, {"x": {1: 1.0}, "y": {2: 1.0}, "z": {2: 0.5, 3: 1.0}})
+
+    assert scores == pytest.approx({"x": math.log(1 + 2.5 / 1.5), "y": math.log(1.6), "z": 0.5 * math.log(1.6)})
+
+
+def test_stems_meet_across_inflections():
+    assert {stem(w) for w in ("configure", "configured", "configures", "configuring")} == {"configur"}
+    assert stem("queries") == stem("queried") == "query"
+    assert stem("running") == "run" and stem("install") == "install" and stem("bus") == "bus"
+
+
+def test_tokens_drop_stopwords_and_short_tokens():
+    assert tokens("How do I fix a 404 in nginx's config?") == ["fix", "404", "nginx", "config"]
+
+
+def test_bm25_document_weights_by_hand():
+    encoder = SparseEncoder(k1=1.2, b=0.75, avg_len=4.0)
+
+    vector = encoder.document("kafka kafka offsets")  # 3 tokens, avg_len 4: norm = 1.2 * (0.25 + 0.75 * 3 / 4)
+
+    norm = 1.2 * (0.25 + 0.75 * 3 / 4)
+    weights = dict(zip(vector.indices, vector.values, strict=True))
+    assert weights[term_id("kafka")] == pytest.approx(2 * 2.2 / (2 + norm))
+    assert weights[term_id("offset")] == pytest.approx(1 * 2.2 / (1 + norm))
+    assert list(vector.indices) == sorted(vector.indices)
+
+
+def test_query_terms_weigh_one_each_and_repeat_once():
+    vector = SparseEncoder().query("kafka Kafka offsets the")
+
+    assert sorted(vector.indices) == sorted([term_id("kafka"), term_id("offset")])
+    assert vector.values == (1.0, 1.0)
+
+
+def test_bad_bm25_parameters_are_refused():
+    with pytest.raises(ValueError):
+        SparseEncoder(b=1.5)

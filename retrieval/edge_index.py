@@ -1,0 +1,153 @@
+"""VectorIndex over qdrant-edge: Qdrant's engine in process (HNSW, payload indexes), persisted in one folder.
+
+The embedded default: no server, one process per folder. Dense and sparse vectors per chunk; the community filter
+runs inside the engine on both legs of a hybrid search, and IDF is computed over the communities searched only.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import qdrant_edge as qe
+
+from retrieval.errors import IndexConfigError
+from retrieval.fusion import RRF_K
+from retrieval.points import DENSE, KEYWORD_FIELDS, SPARSE, chunk_from_payload, chunk_payload, floats, point_id
+from retrieval.ports import Chunk, ChunkHit, SparseVector
+from retrieval.sparse import SPARSE_VERSION
+
+_UPSERT_BATCH = 256
+_MARKER = "tacit-index.json"  # what Tacit stored here: checked on open, so a stale layout asks for a reindex
+_EDGE_CONFIG = "edge_config.json"
+
+
+class EdgeIndex:
+    """Chunks as points of a qdrant-edge shard in `path` (the folder belongs to the index); thread-safe."""
+
+    def __init__(self, path: Path, dimension: int, rrf_k: int = RRF_K) -> None:
+        self._path = Path(path)
+        self._dimension = dimension
+        self._rrf_k = rrf_k
+        self._shard: Any = None  # opened on first use: constructing the index touches nothing
+        # The shard is one mutable object; calls are short (ms), so one lock keeps it simple and safe.
+        self._lock = threading.RLock()
+
+    def upsert(
+        self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]
+    ) -> None:
+        """Insert or replace chunks by id (the same chunk twice is one point)."""
+        if not len(chunks) == len(dense) == len(sparse):
+            raise ValueError(f"{len(chunks)} chunks but {len(dense)} dense and {len(sparse)} sparse vectors")
+        with self._lock:
+            shard = self._opened()
+            for start in range(0, len(chunks), _UPSERT_BATCH):
+                end = start + _UPSERT_BATCH
+                points = [
+                    qe.Point(
+                        id=point_id(chunk.id),
+                        vector={DENSE: floats(d), SPARSE: qe.SparseVector(list(s.indices), list(s.values))},
+                        payload=chunk_payload(chunk),
+                    )
+                    for chunk, d, s in zip(chunks[start:end], dense[start:end], sparse[start:end], strict=True)
+                ]
+                shard.update(qe.UpdateOperation.upsert_points(points))
+            # The engine has no background optimizer: build HNSW / merge segments when its planner asks for it
+            # (a no-op taking microseconds otherwise).
+            shard.optimize()
+
+    def delete_guide(self, guide_id: str) -> None:
+        """Delete every chunk of a guide, all versions."""
+        with self._lock:
+            shard = self._opened()
+            shard.update(qe.UpdateOperation.delete_points_by_filter(_match("guide_id", [guide_id])))
+            shard.optimize()  # vacuums segments once enough points are deleted
+
+    def search(
+        self, dense: Sequence[float], sparse: SparseVector | None, community_ids: Sequence[str], limit: int
+    ) -> list[ChunkHit]:
+        """The best chunks among those of the given communities; hybrid (RRF) when `sparse` is given."""
+        if not community_ids or limit <= 0:
+            return []
+        allowed = _match("community_id", community_ids)  # inside the search, never after it
+        nearest = qe.Query.Nearest(floats(dense), using=DENSE)
+        if sparse is None or not sparse.indices:
+            request = qe.QueryRequest(limit=limit, query=nearest, filter=allowed, with_payload=True)
+        else:
+            lexical = qe.Query.Nearest(qe.SparseVector(list(sparse.indices), list(sparse.values)), using=SPARSE)
+            request = qe.QueryRequest(
+                limit=limit,
+                prefetches=[
+                    qe.Prefetch(limit=limit, query=nearest, filter=allowed),
+                    # IDF over the readable communities: BM25 as if they were the whole collection.
+                    qe.Prefetch(
+                        limit=limit, query=lexical, filter=allowed,
+                        params=qe.SearchParams(idf=qe.IdfParams(corpus=allowed)),
+                    ),
+                ],
+                query=qe.Fusion.Rrf(k=self._rrf_k),  # type: ignore[arg-type]  # the stub misses that Rrf is a Fusion
+                filter=allowed,
+                with_payload=True,
+            )  # fmt: skip
+        with self._lock:
+            points = self._opened().query(request)
+        return [ChunkHit(chunk=chunk_from_payload(p.payload or {}), score=p.score) for p in points]
+
+    def count(self) -> int:
+        """Number of chunks in the index."""
+        with self._lock:
+            return int(self._opened().count(qe.CountRequest(exact=True)))
+
+    def reset(self) -> None:
+        """Drop every chunk and the folder's contents (a new shard is created on next use)."""
+        with self._lock:
+            self.close()
+            if self._path.exists():
+                shutil.rmtree(self._path)
+
+    def close(self) -> None:
+        """Flush and release the shard (reopened on next use)."""
+        with self._lock:
+            if self._shard is not None:
+                self._shard.close()
+                self._shard = None
+
+    def _opened(self) -> Any:
+        if self._shard is None:
+            self._shard = self._load() if (self._path / _EDGE_CONFIG).exists() else self._create()
+        return self._shard
+
+    def _config(self) -> qe.EdgeConfig:
+        return qe.EdgeConfig(
+            vectors={DENSE: qe.EdgeVectorParams(size=self._dimension, distance=qe.Distance.Cosine)},
+            sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+        )
+
+    def _create(self) -> Any:
+        self._path.mkdir(parents=True, exist_ok=True)
+        shard = qe.EdgeShard.create(str(self._path), self._config())
+        for field in KEYWORD_FIELDS:
+            shard.update(qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword))
+        (self._path / _MARKER).write_text(json.dumps({"sparse": SPARSE_VERSION, "dimension": self._dimension}))
+        return shard
+
+    def _load(self) -> Any:
+        marker = self._path / _MARKER
+        stored = json.loads(marker.read_text()) if marker.exists() else {}
+        if stored.get("sparse") != SPARSE_VERSION:
+            raise IndexConfigError(
+                f"the index in {self._path} holds sparse vectors of {stored.get('sparse')!r}, "
+                f"this version writes {SPARSE_VERSION!r}; run `tacit reindex`"
+            )
+        try:
+            return qe.EdgeShard.load(str(self._path), self._config())
+        except Exception as error:  # the engine raises plain Exception; incompatibility is the likely cause
+            raise IndexConfigError(f"the index in {self._path} does not fit: {error}; run `tacit reindex`") from error
+
+
+def _match(field: str, values: Sequence[str]) -> qe.Filter:
+    return qe.Filter(must=[qe.FieldCondition(key=field, match=qe.MatchAny(any=list(values)))])

@@ -1,0 +1,5 @@
+"""Errors of retrieval."""
+
+
+class IndexConfigError(Exception):
+    """The stored index does not fit this one (vector names, dimension or sparse encoding): rebuild it."""

@@ -1,0 +1,199 @@
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from retrieval.edge_index import EdgeIndex
+from retrieval.errors import IndexConfigError
+from retrieval.fakes import InMemoryIndex
+from retrieval.ports import VectorIndex
+from retrieval.sparse import SparseEncoder
+from tests.integration.test_qdrant_index import CHUNKS, EMBEDDER, _chunk, _fill, _query
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> Iterator[EdgeIndex]:
+    edge = EdgeIndex(tmp_path / "vectors", EMBEDDER.dimension)
+    yield edge
+    edge.close()
+
+
+def test_construction_touches_nothing(tmp_path: Path):
+    EdgeIndex(tmp_path / "vectors", 8)
+
+    assert not (tmp_path / "vectors").exists()
+
+
+def test_upsert_is_idempotent(index: EdgeIndex):
+    _fill(index)
+    _fill(index)
+
+    assert index.count() == len(CHUNKS)
+
+
+def test_search_returns_the_whole_chunk(index: EdgeIndex):
+    _fill(index)
+    dense, _ = _query("jvm garbage collector")
+
+    [hit, *_] = index.search(dense, None, ["A"], 5)
+
+    assert hit.chunk == CHUNKS[1]
+    assert 0.0 < hit.score <= 1.0 + 1e-6
+
+
+@pytest.mark.parametrize("hybrid", [False, True])
+def test_another_communitys_chunk_is_never_returned_even_when_closest(index: EdgeIndex, hybrid: bool):
+    _fill(index)
+    dense, terms = _query(CHUNKS[2].text)  # exactly community B's chunk, in meaning and in words
+
+    hits = index.search(dense, terms if hybrid else None, ["A"], 10)
+
+    assert {h.chunk.community_id for h in hits} == {"A"}
+    assert len(hits) == 2  # filtered inside the search: the limit is filled from A, not cut after
+
+
+@pytest.mark.parametrize("hybrid", [False, True])
+def test_a_limit_below_the_matches_is_filled_from_the_allowed_communities(index: EdgeIndex, hybrid: bool):
+    _fill(index)
+    dense, terms = _query(CHUNKS[2].text)
+
+    hits = index.search(dense, terms if hybrid else None, ["A"], 1)
+
+    assert [h.chunk.id for h in hits] == ["a1:1:summary"]
+
+
+def test_no_community_finds_nothing(index: EdgeIndex):
+    _fill(index)
+    dense, terms = _query("kafka")
+
+    assert index.search(dense, terms, [], 10) == []
+
+
+def test_hybrid_ranks_and_scores_match_the_reference_fake(index: EdgeIndex):
+    fake = InMemoryIndex()
+    _fill(index)
+    _fill(fake)
+
+    for text, communities in [("kafka consumer offsets", ["A", "C"]), ("rebalance storms", ["A", "B", "C"]),
+                              ("jvm heap", ["A"])]:  # fmt: skip
+        dense, terms = _query(text)
+        got = [(h.chunk.id, round(h.score, 5)) for h in index.search(dense, terms, communities, 10)]
+        want = [(h.chunk.id, round(h.score, 5)) for h in fake.search(dense, terms, communities, 10)]
+        assert got == want, text
+
+
+def _axis(i: int, dimension: int = EMBEDDER.dimension, **more: float) -> list[float]:
+    vector = [0.0] * dimension
+    vector[i] = 1.0
+    for j, v in more.items():
+        vector[int(j[1:])] = v
+    return vector
+
+
+@pytest.mark.parametrize("kind", ["edge", "qdrant-local", "fake"])
+def test_sparse_idf_is_computed_over_the_searched_communities_only(tmp_path: Path, kind: str):
+    from retrieval.qdrant_index import QdrantIndex, open_embedded
+
+    index: VectorIndex = {
+        "edge": lambda: EdgeIndex(tmp_path / "vectors", EMBEDDER.dimension),
+        "qdrant-local": lambda: QdrantIndex(open_embedded(None), "idf", EMBEDDER.dimension),
+        "fake": InMemoryIndex,
+    }[kind]()
+    x, y, z = (_chunk(f"{n}:1:summary", n, "A", t) for n, t in [("x", "kafka"), ("y", "grafana"),
+                                                                  ("z", "grafana dashboards")])  # fmt: skip
+    others = [_chunk(f"b{i}:1:summary", f"b{i}", "B", "kafka") for i in range(5)]
+    dense = [_axis(1), _axis(2), _axis(3, d2=0.6 / 0.8) , *[_axis(4)] * 5]
+    chunks = [x, y, z, *others]
+    index.upsert(chunks, dense, [SparseEncoder().document(c.text) for c in chunks])
+
+    hits = index.search(_axis(2), SparseEncoder().query("kafka grafana"), ["A"], 10)
+
+    # dense ranks y, z, x. Words, with IDF over A: "kafka" (1 of 3) is rarer than "grafana" (2 of 3), so x, y, z;
+    # with IDF over everything "kafka" is common (6 of 8) and the order would be y, z, x, fusing to y, z, x.
+    assert [h.chunk.guide_id for h in hits] == ["y", "x", "z"]
+
+
+def test_delete_guide_removes_only_that_guide(index: EdgeIndex):
+    extra = _chunk("a1:1:steps", "a1", "A", "commit offsets manually")
+    _fill(index, [*CHUNKS, extra])
+
+    index.delete_guide("a1")
+
+    assert index.count() == len(CHUNKS) - 1
+    dense, terms = _query("kafka offsets")
+    assert "a1" not in {h.chunk.guide_id for h in index.search(dense, terms, ["A", "B", "C"], 10)}
+
+
+def test_reset_empties_the_index_and_it_stays_usable(index: EdgeIndex):
+    _fill(index)
+
+    index.reset()
+
+    assert index.count() == 0
+    _fill(index, CHUNKS[:1])
+    assert index.count() == 1
+
+
+def test_mismatched_lengths_are_refused(index: EdgeIndex):
+    with pytest.raises(ValueError):
+        index.upsert(CHUNKS, EMBEDDER.embed(["x"], kind="document"), [])
+
+
+def test_it_persists_across_reopen(tmp_path: Path):
+    first = EdgeIndex(tmp_path / "vectors", EMBEDDER.dimension)
+    _fill(first)
+    first.close()
+
+    reopened = EdgeIndex(tmp_path / "vectors", EMBEDDER.dimension)
+    assert reopened.count() == len(CHUNKS)
+    dense, terms = _query("jvm garbage collector")
+    assert reopened.search(dense, terms, ["A"], 1)[0].chunk == CHUNKS[1]
+    reopened.close()
+
+
+def test_another_dimension_is_refused(tmp_path: Path):
+    first = EdgeIndex(tmp_path / "vectors", EMBEDDER.dimension)
+    _fill(first)
+    first.close()
+
+    with pytest.raises(IndexConfigError, match="reindex"):
+        EdgeIndex(tmp_path / "vectors", EMBEDDER.dimension * 2).count()
+
+
+def test_sparse_vectors_of_another_encoding_ask_for_a_reindex(tmp_path: Path):
+    first = EdgeIndex(tmp_path / "vectors", EMBEDDER.dimension)
+    _fill(first)
+    first.close()
+    (tmp_path / "vectors" / "tacit-index.json").write_text(json.dumps({"sparse": "tacit-bm25-v0"}))
+
+    stale = EdgeIndex(tmp_path / "vectors", EMBEDDER.dimension)
+    with pytest.raises(IndexConfigError, match="reindex"):
+        stale.count()
+    stale.reset()  # what `tacit reindex` does first
+    assert stale.count() == 0
+    stale.close()
+
+
+def test_concurrent_writers_and_readers(index: EdgeIndex):
+    errors: list[BaseException] = []
+    dense, terms = _query("kafka consumer")
+
+    def write(n: int) -> None:
+        try:
+            chunks = [_chunk(f"g{n}-{i}:1:summary", f"g{n}-{i}", "A", f"kafka consumer note {n} {i}") for i in range(20)]
+            _fill(index, chunks)
+            for _ in range(20):
+                index.search(dense, terms, ["A"], 5)
+        except BaseException as error:  # noqa: BLE001 - surfaced by the assert below
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert errors == []
+    assert index.count() == 80
