@@ -117,8 +117,6 @@ def _eligibility(thread: Thread, answer: Message, question: str) -> _Eligibility
         return _Eligibility(False, "empty text")
     if cues.is_thanks(text):
         return _Eligibility(False, "a thank-you")
-    if text.startswith("!") or (cues.word_count(text) < MIN_ANSWER_WORDS and not cues.is_instruction(text)):
-        return _Eligibility(False, "too short to carry know-how worth a question")
     if cues.is_link_only(text):
         return _Eligibility(False, "only a link")
     if cues.is_referral(text):
@@ -129,6 +127,8 @@ def _eligibility(thread: Thread, answer: Message, question: str) -> _Eligibility
         return _Eligibility(False, "a request for clarification")
     if cues.is_question(text):
         return _Eligibility(False, "a question, not an answer")
+    if text.startswith("!") or (cues.word_count(text) < MIN_ANSWER_WORDS and not cues.is_instruction(text)):
+        return _Eligibility(False, "too short to carry know-how worth a question")
     if cues.recommendation_strength(text) < MIN_SUBSTANCE:
         return _Eligibility(False, "no substantive claim or instruction")
     if (
