@@ -5,7 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    true,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -263,3 +276,61 @@ class TandemEventRow(Base):
     kind: Mapped[str] = mapped_column(String(32))
     actor_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# -- connectors: Slack, Discourse, Teams (connectors/, workflow/connectors.py) ------------------------------------
+
+
+class CommunitySourceRow(Base):
+    """Where a community talks: a Slack channel, a Discourse category (or site), a Teams channel."""
+
+    __tablename__ = "community_sources"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel", name="uq_source_channel"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    community_id: Mapped[str] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))  # slack|discourse|teams
+    workspace: Mapped[str] = mapped_column(String(200))  # Slack team id, Discourse site URL, Teams tenant id
+    channel: Mapped[str] = mapped_column(String(200), default="")  # channel or category id; "" = all of them
+    announce: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())  # published guides
+    nudges: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())  # deliver nudges there
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PersonIdentityRow(Base):
+    """A person's account on a platform; the display name is cached from the platform (users.info)."""
+
+    __tablename__ = "person_identities"
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(200), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    fetched_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class ExternalDeliveryRow(Base):
+    """A nudge delivered on a platform (Slack DM, Discourse PM, Teams card), so the reply there finds it."""
+
+    __tablename__ = "external_deliveries"
+    __table_args__ = (Index("ix_external_deliveries_conversation", "platform", "conversation"),)
+    nudge_id: Mapped[str] = mapped_column(ForeignKey("nudges.id", ondelete="CASCADE"), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace: Mapped[str] = mapped_column(String(200), default="")
+    conversation: Mapped[str] = mapped_column(String(200))  # DM channel, PM topic id, or a Teams reply code
+    message_ref: Mapped[str] = mapped_column(String(200), default="")  # Slack ts, Discourse post id
+    delivered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProcessedEventRow(Base):
+    """A platform event accepted once (deduplicated on its key); its payload is cleared once handled."""
+
+    __tablename__ = "processed_events"
+    __table_args__ = (UniqueConstraint("source", "dedupe_key", name="uq_processed_event"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    dedupe_key: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued|done|ignored
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(nullable=True)
