@@ -11,7 +11,7 @@ from api import errors
 from api.bootstrap import Tacit
 from api.limits import RequestLimits
 from api.oidc import JWTVerifier
-from api.routes import governance, guides, inbox, ingest, tandems
+from api.routes import governance, guides, inbox, ingest, tandems, webhooks
 from api.settings import Settings
 from store.repository import Repository
 
@@ -36,7 +36,7 @@ def create_app(tacit: Tacit, *, manage_runner: bool = True) -> FastAPI:
     settings = tacit.settings
     app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes, writes=settings.rate_limit_writes,
                        storage=settings.rate_limit_storage)  # fmt: skip
-    for module in (ingest, inbox, guides, governance, tandems):
+    for module in (ingest, inbox, guides, governance, tandems, webhooks):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["ops"])

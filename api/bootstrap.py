@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import httpx
 
 from api.settings import Settings
+from connectors.model import Channel
 from elicitor.detect import TerseDetector
 from elicitor.followup import TemplateFollowUpWriter
 from elicitor.ports import FollowUpWriter
@@ -74,10 +75,13 @@ def build(
                                                     settings.nudge_max_age_days),
         terse_threshold=settings.terse_threshold, engine_name=engine, max_message_chars=settings.max_message_chars,
         max_batch_messages=settings.max_batch_messages,
-        scanner=scanner or _scanner(settings),
+        scanner=scanner or _scanner(settings), channels=_channels(settings),
+        guide_reaction=settings.slack_guide_reaction,
     )  # fmt: skip
     for name, handler in job_handlers(services).items():
         runner.register(name, handler)
+    if services.channels:
+        runner.every(60, "deliver_due_nudges")  # nudges whose quiet hours ended, deliveries to retry
     log.info("built database=%s vectors=%s engine=%s", db.engine.url.render_as_string(hide_password=True),
              "qdrant-server" if settings.qdrant_url else "qdrant-embedded", engine)  # fmt: skip
     return Tacit(settings, services, runner, embedder)
@@ -115,6 +119,25 @@ def _runner(settings: Settings) -> ManagedJobRunner:
     if not url.startswith("postgresql"):
         raise ValueError("TACIT_JOB_RUNNER=procrastinate needs PostgreSQL: set DATABASE_URL or TACIT_JOB_QUEUE_URL")
     return ProcrastinateJobRunner(conninfo_from_sqlalchemy(url), concurrency=settings.job_workers)
+
+
+def _channels(settings: Settings) -> tuple[Channel, ...]:
+    """The platforms Tacit talks back to, each only when its secrets are set."""
+    from connectors.discourse.client import DiscourseClient
+    from connectors.slack.client import SlackClient
+    from connectors.teams.client import TeamsClient
+
+    http = httpx.Client(timeout=settings.connector_timeout_s)
+    wait = settings.connector_max_wait_s
+    channels: list[Channel] = []
+    if settings.slack_bot_token:
+        channels.append(SlackClient(http, settings.slack_bot_token.get_secret_value(), settings.slack_api_url, wait))
+    if settings.discourse_url and settings.discourse_api_key:
+        channels.append(DiscourseClient(http, settings.discourse_url, settings.discourse_api_key.get_secret_value(),
+                                        settings.discourse_api_username, wait))  # fmt: skip
+    if settings.teams_incoming_webhook_url:
+        channels.append(TeamsClient(http, settings.teams_incoming_webhook_url.get_secret_value(), wait))
+    return tuple(channels)
 
 
 def _scanner(settings: Settings) -> Scanner | None:

@@ -58,6 +58,19 @@ class Settings(BaseSettings):
     oidc_jwks_url: str | None = None
     oidc_jwks_file: Path | None = None
     oidc_handle_claim: str = "preferred_username"
+    # Connectors (README "Connectors"): secrets come from the environment only and are never logged
+    slack_signing_secret: SecretStr | None = None  # verifies Events API requests (v0 HMAC-SHA256)
+    slack_bot_token: SecretStr | None = None  # xoxb-...: users.info, conversations.open, chat.postMessage
+    slack_api_url: str = "https://slack.com/api"
+    slack_guide_reaction: str = "bookmark"  # a reaction on a thread that asks Tacit for a guide from it
+    discourse_url: str | None = None  # https://forum.example.com
+    discourse_api_key: SecretStr | None = None
+    discourse_api_username: str = "system"  # the user nudge PMs come from
+    discourse_webhook_secret: SecretStr | None = None
+    teams_security_token: SecretStr | None = None  # the outgoing webhook's base64 HMAC key
+    teams_incoming_webhook_url: SecretStr | None = None  # the URL carries its own secret
+    connector_timeout_s: float = 10.0
+    connector_max_wait_s: float = 30.0  # the longest Retry-After a job waits out; longer ones retry later
     # Serving
     host: str = "127.0.0.1"
     port: int = 8000

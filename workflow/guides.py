@@ -120,6 +120,7 @@ def approve(services: Services, *, person_id: str, guide_id: str) -> GuideRecord
         guide.status, guide.published_at, guide.updated_at = "published", utcnow(), utcnow()
         record = repo.guide_record(guide)
     services.runner.enqueue("index_guide", guide_id, {"guide_id": guide_id})
+    services.runner.enqueue("announce_guide", guide_id, {"guide_id": guide_id})  # in linked channels
     return record
 
 

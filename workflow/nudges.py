@@ -66,11 +66,12 @@ def _maybe_nudge(
     if not decision.allowed:
         return f"not nudged: {decision.reason}"
     followup = services.followups.write(thread, answer, assessment.gaps)
-    repo.add_nudge(NudgeRow(
+    nudge = repo.add_nudge(NudgeRow(
         id=new_id(), community_id=community_id, message_id=answer.id, thread_id=thread.id, person_id=person.id,
         round=1, gap=followup.gap.value, question=followup.question, status="open",
         deliver_at=decision.deliver_at or now,
     ))  # fmt: skip
+    services.runner.enqueue("deliver_nudge", nudge.id, {"nudge_id": nudge.id})  # Slack DM, Discourse PM, ...
     return "nudged" if (decision.deliver_at or now) <= now else f"nudge scheduled: {decision.reason}"
 
 
@@ -160,8 +161,9 @@ def _ask_again(services: Services, repo: Repository, first: NudgeRow) -> None:
         return
     followup = services.followups.write(thread, answer, (Gap(first.gap),))
     question = f"Thanks, that helps. One more thing, so the guide is complete: {followup.question}"
-    repo.add_nudge(NudgeRow(
+    nudge = repo.add_nudge(NudgeRow(
         id=new_id(), community_id=first.community_id, message_id=first.message_id, thread_id=first.thread_id,
         person_id=first.person_id, round=first.round + 1, gap=first.gap, question=question, status="open",
         deliver_at=services.clock(),
     ))  # fmt: skip
+    services.runner.enqueue("deliver_nudge", nudge.id, {"nudge_id": nudge.id})

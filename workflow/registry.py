@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from workflow.connectors import connector_jobs
 from workflow.guides import index_guide, synthesize_guide
 from workflow.jobs import Handler
 from workflow.nudges import assess_message, handle_reply
@@ -21,4 +22,5 @@ def job_handlers(services: Services) -> dict[str, Handler]:
     def index(p: dict[str, str]) -> None:
         index_guide(services, guide_id=p["guide_id"])
 
-    return {"assess_message": assess, "handle_reply": reply, "synthesize_guide": synthesize, "index_guide": index}
+    return {"assess_message": assess, "handle_reply": reply, "synthesize_guide": synthesize, "index_guide": index,
+            **connector_jobs(services)}

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from connectors.model import Channel
 from elicitor.detect import TerseDetector
 from elicitor.ports import FollowUpWriter
 from privacy.model import Scanner
@@ -43,3 +44,5 @@ class Services:
     max_batch_messages: int = 1000
     scanner: Scanner | None = None  # personal data and secrets; None turns screening off
     clock: Callable[[], datetime] = utc_now
+    channels: tuple[Channel, ...] = ()  # Slack, Discourse, Teams: where nudges and announcements also go
+    guide_reaction: str = "bookmark"  # the Slack reaction on a thread that asks for a guide from it

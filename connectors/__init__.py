@@ -1,0 +1,1 @@
+"""Connectors: Slack, Discourse and Microsoft Teams. Signature checks, payload mapping, outgoing API clients."""

@@ -1,0 +1,1 @@
+"""Discourse: webhooks in, the REST API out (private messages, announcement topics)."""

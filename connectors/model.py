@@ -1,0 +1,147 @@
+"""What a platform event means to Tacit, and what Tacit sends back: plain records, no web framework, no SDK."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+PLATFORMS = ("slack", "discourse", "teams")
+
+
+@dataclass(frozen=True)
+class Where:
+    """A place on a platform: a Slack team and channel, a Discourse site and category, a Teams tenant and channel."""
+
+    platform: str
+    workspace: str
+    channel: str
+
+
+@dataclass(frozen=True)
+class Author:
+    user_id: str
+    name: str | None = None  # the platform's display name when the payload carries it
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A new message in a community channel or forum category."""
+
+    where: Where
+    external_id: str
+    thread: str
+    author: Author
+    text: str
+    created_at: datetime
+    parent: str | None = None
+    thread_title: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Edited:
+    where: Where
+    external_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Deleted:
+    where: Where
+    external_id: str
+
+
+@dataclass(frozen=True)
+class ThreadRetitled:
+    where: Where
+    thread: str
+    title: str
+
+
+@dataclass(frozen=True)
+class ThreadDeleted:
+    where: Where
+    thread: str
+
+
+@dataclass(frozen=True)
+class Reacted:
+    """Someone put a reaction on a message (Slack); the community's chosen one asks for a guide."""
+
+    where: Where
+    external_id: str
+    user_id: str
+    reaction: str
+
+
+@dataclass(frozen=True)
+class PrivateReply:
+    """A message in a private conversation with Tacit: a DM (Slack), a PM (Discourse), an answer code (Teams)."""
+
+    platform: str
+    workspace: str
+    conversation: str
+    in_reply_to: str | None  # the message it answers in that conversation (Slack thread_ts), when known
+    author: Author
+    text: str
+
+
+Event = Posted | Edited | Deleted | ThreadRetitled | ThreadDeleted | Reacted | PrivateReply
+
+
+@dataclass(frozen=True)
+class Profile:
+    display_name: str
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class NudgeNote:
+    """A nudge as it goes out: the question, what it is about, and a short code to answer it by (Teams)."""
+
+    question: str
+    thread_title: str
+    answer_excerpt: str
+    reply_code: str
+    user_name: str
+
+
+@dataclass(frozen=True)
+class GuideNote:
+    title: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class Sent:
+    """Where a nudge landed, so the reply there can be matched to it."""
+
+    conversation: str
+    message_ref: str = ""
+
+
+class Channel(Protocol):
+    """A platform Tacit talks back to: delivers nudges privately, announces guides, names users."""
+
+    platform: str
+
+    def profile(self, workspace: str, user_id: str) -> Profile | None: ...
+
+    def send_nudge(self, workspace: str, user_id: str, note: NudgeNote) -> Sent: ...
+
+    def acknowledge(self, workspace: str, sent: Sent, text: str) -> None: ...
+
+    def announce(self, where: Where, note: GuideNote) -> None: ...
+
+
+def nudge_text(note: NudgeNote) -> str:
+    """The plain text of a nudge, shared by the platforms (each wraps it in its own markup)."""
+    excerpt = note.answer_excerpt if len(note.answer_excerpt) <= 200 else note.answer_excerpt[:199] + "…"
+    return (f"Hi {note.user_name}, about your answer in “{note.thread_title}”:\n> {excerpt}\n\n{note.question}\n\n"
+            "Reply here and Tacit drafts a guide from the thread and your answer, for you to review. "
+            "(Nudges are private; change your limits or opt out in Tacit.)")  # fmt: skip
+
+
+def guide_text(note: GuideNote) -> str:
+    return f"New guide: {note.title}\n{note.summary}".strip()

@@ -1,0 +1,1 @@
+"""Slack: Events API in, Web API out (DMs, announcements, users.info)."""

@@ -1,0 +1,1 @@
+"""Microsoft Teams: an outgoing webhook in, an incoming webhook out."""

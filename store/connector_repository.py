@@ -1,0 +1,134 @@
+"""Queries of the connectors: linked sources, platform identities, deliveries, and events accepted once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+
+from store.repository import GovernanceRepository, new_id
+from store.tables import (
+    CommunitySourceRow,
+    ExternalDeliveryRow,
+    NudgeRow,
+    PersonIdentityRow,
+    ProcessedEventRow,
+    ThreadRow,
+    utcnow,
+)
+
+
+class ConnectorRepository(GovernanceRepository):
+    # -- events accepted once ---------------------------------------------------------------------------
+    def accept_event(self, source: str, key: str, kind: str, payload: dict[str, Any], status: str = "queued") -> str | None:
+        """Store an event under its dedupe key; None when that key was seen before (a retry)."""
+        query = select(ProcessedEventRow.id).where(ProcessedEventRow.source == source,
+                                                   ProcessedEventRow.dedupe_key == key)  # fmt: skip
+        if self.s.scalar(query) is not None:
+            return None
+        row = ProcessedEventRow(id=new_id(), source=source, dedupe_key=key[:300], kind=kind[:64], payload=payload,
+                                status=status)  # fmt: skip
+        try:
+            with self.s.begin_nested():
+                self.s.add(row)
+        except IntegrityError:
+            return None  # the same event arrived twice at the same moment
+        return row.id
+
+    def forget_event(self, source: str, key: str) -> None:
+        row = self.s.scalars(select(ProcessedEventRow).where(ProcessedEventRow.source == source,
+                                                             ProcessedEventRow.dedupe_key == key)).first()  # fmt: skip
+        if row is not None:
+            self.s.delete(row)
+            self.s.flush()
+
+    def event(self, event_id: str) -> ProcessedEventRow | None:
+        return self.s.get(ProcessedEventRow, event_id)
+
+    def finish_event(self, row: ProcessedEventRow, status: str) -> None:
+        """Mark an event handled; its payload (message text) is not kept once handled."""
+        row.status, row.payload, row.processed_at = status, {}, utcnow()
+        self.s.flush()
+
+    # -- sources ------------------------------------------------------------------------------------------
+    def source_for(self, platform: str, workspace: str, channel: str) -> CommunitySourceRow | None:
+        """The link for this channel, or the link for the whole workspace (channel "")."""
+        rows = self.s.scalars(select(CommunitySourceRow).where(
+            CommunitySourceRow.platform == platform, CommunitySourceRow.workspace == workspace,
+            CommunitySourceRow.channel.in_((channel, "")))).all()  # fmt: skip
+        return next((r for r in rows if r.channel == channel), rows[0] if rows else None)
+
+    def sources_of(self, community_id: str | None = None) -> list[CommunitySourceRow]:
+        query = select(CommunitySourceRow).order_by(CommunitySourceRow.community_id, CommunitySourceRow.platform)
+        if community_id is not None:
+            query = query.where(CommunitySourceRow.community_id == community_id)
+        return list(self.s.scalars(query))
+
+    def link_source(self, *, community_id: str, platform: str, workspace: str, channel: str, announce: bool,
+                    nudges: bool) -> CommunitySourceRow:  # fmt: skip
+        row = self.s.scalars(select(CommunitySourceRow).where(
+            CommunitySourceRow.platform == platform, CommunitySourceRow.workspace == workspace,
+            CommunitySourceRow.channel == channel)).first()  # fmt: skip
+        if row is None:
+            row = CommunitySourceRow(id=new_id(), platform=platform, workspace=workspace, channel=channel)
+            self.s.add(row)
+        row.community_id, row.announce, row.nudges = community_id, announce, nudges
+        self.s.flush()
+        return row
+
+    # -- identities ---------------------------------------------------------------------------------------
+    def identity(self, platform: str, workspace: str, user_id: str) -> PersonIdentityRow | None:
+        return self.s.get(PersonIdentityRow, (platform, workspace, user_id))
+
+    def identities_of(self, person_id: str) -> list[PersonIdentityRow]:
+        return list(self.s.scalars(select(PersonIdentityRow).where(PersonIdentityRow.person_id == person_id)))
+
+    def link_identity(self, *, platform: str, workspace: str, user_id: str, person_id: str, display_name: str,
+                      fetched_at: datetime | None) -> PersonIdentityRow:  # fmt: skip
+        row = self.identity(platform, workspace, user_id)
+        if row is None:
+            row = PersonIdentityRow(platform=platform, workspace=workspace, user_id=user_id, person_id=person_id)
+            self.s.add(row)
+        row.person_id, row.display_name, row.fetched_at = person_id, display_name[:200], fetched_at
+        self.s.flush()
+        return row
+
+    # -- deliveries ---------------------------------------------------------------------------------------
+    def delivery_for(self, nudge_id: str) -> ExternalDeliveryRow | None:
+        return self.s.get(ExternalDeliveryRow, nudge_id)
+
+    def add_delivery(self, *, nudge_id: str, platform: str, workspace: str, conversation: str, message_ref: str) -> None:
+        if self.delivery_for(nudge_id) is None and self.s.get(NudgeRow, nudge_id) is not None:
+            self.s.add(ExternalDeliveryRow(nudge_id=nudge_id, platform=platform, workspace=workspace,
+                                           conversation=conversation, message_ref=message_ref))  # fmt: skip
+            self.s.flush()
+
+    def delivery_by_ref(self, platform: str, conversation: str, message_ref: str) -> ExternalDeliveryRow | None:
+        return self.s.scalars(select(ExternalDeliveryRow).where(
+            ExternalDeliveryRow.platform == platform, ExternalDeliveryRow.conversation == conversation,
+            ExternalDeliveryRow.message_ref == message_ref)).first()  # fmt: skip
+
+    def latest_open_delivery(self, platform: str, conversation: str, person_id: str) -> ExternalDeliveryRow | None:
+        """The newest nudge still open that was delivered in this conversation to this person."""
+        return self.s.scalars(
+            select(ExternalDeliveryRow).join(NudgeRow, NudgeRow.id == ExternalDeliveryRow.nudge_id)
+            .where(ExternalDeliveryRow.platform == platform, ExternalDeliveryRow.conversation == conversation,
+                   NudgeRow.person_id == person_id, NudgeRow.status.in_(("open", "snoozed")))
+            .order_by(ExternalDeliveryRow.delivered_at.desc())
+        ).first()  # fmt: skip
+
+    def undelivered_due_nudges(self, now: datetime, max_age: timedelta, limit: int = 200) -> list[str]:
+        """Open nudges whose time has come, not delivered on any platform, for people with a platform account."""
+        delivered = exists().where(ExternalDeliveryRow.nudge_id == NudgeRow.id)
+        linked = exists().where(PersonIdentityRow.person_id == NudgeRow.person_id)
+        query = (select(NudgeRow.id).where(NudgeRow.status == "open", NudgeRow.deliver_at <= now,
+                                           NudgeRow.created_at >= now - max_age, ~delivered, linked)
+                 .order_by(NudgeRow.deliver_at).limit(limit))  # fmt: skip
+        return list(self.s.scalars(query))
+
+    # -- threads ------------------------------------------------------------------------------------------
+    def thread_by_external(self, community_id: str, external_id: str) -> ThreadRow | None:
+        return self.s.scalars(select(ThreadRow).where(ThreadRow.community_id == community_id,
+                                                      ThreadRow.external_id == external_id)).first()  # fmt: skip

@@ -1,0 +1,483 @@
+"""Connectors in the loop: platform events become messages, edits and deletions; nudges go out as DMs and PMs,
+and the replies there come back as nudge replies; a reaction asks for a guide; published guides are announced.
+
+Every function here is a job or called by one, keyed by what it works on and safe to run twice. Edits and
+deletions from a platform are the system's own actions (no steward), with the same invariant as governance:
+no derived text outlives its source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, select
+
+from connectors.discourse import events as discourse_events
+from connectors.errors import PlatformError
+from connectors.model import (
+    PLATFORMS,
+    Author,
+    Channel,
+    Deleted,
+    Edited,
+    Event,
+    GuideNote,
+    NudgeNote,
+    Posted,
+    PrivateReply,
+    Reacted,
+    Sent,
+    ThreadRetitled,
+    Where,
+)
+from connectors.slack import events as slack_events
+from connectors.teams import events as teams_events
+from elicitor.model import Role
+from store.connector_repository import ConnectorRepository
+from store.records import IncomingMessage
+from store.repository import aware
+from store.tables import MembershipRow, MessageRow, PersonRow
+from synthesizer.model import GuideDraft
+from workflow.errors import Conflict, InvalidInput, NotFound
+from workflow.governance import _invalidate_thread_guide, _rewrite  # the one invalidation logic, reused
+from workflow.ingest import ingest_messages
+from workflow.nudges import reply
+from workflow.privacy import screen_thread
+from workflow.services import Services
+
+log = logging.getLogger("tacit.connectors")
+PROFILE_TTL = timedelta(days=1)  # users.info answers are cached this long
+NUDGE_BACKLOG = timedelta(days=7)  # a newly linked platform delivers open nudges at most this old
+
+
+# -- accepting events (the webhook's only work) --------------------------------------------------------------
+
+
+def accept_event(services: Services, *, source: str, key: str, kind: str, payload: dict[str, Any]) -> bool:
+    """Store an event once and queue its handling; False for a retry or a duplicate (no work is done twice)."""
+    with services.db.session() as session:
+        event_id = ConnectorRepository(session).accept_event(source, key, kind, payload)
+    if event_id is None:
+        log.info("duplicate event source=%s kind=%s", source, kind)
+        return False
+    services.runner.enqueue("handle_platform_event", event_id, {"event_id": event_id})
+    return True
+
+
+def _map(source: str, payload: dict[str, Any]) -> list[Event]:
+    body = payload.get("body") or {}
+    if source == "slack":
+        return slack_events.events(body)
+    if source == "discourse":
+        return discourse_events.events(str(payload.get("event", "")), str(payload.get("site", "")), body)
+    return teams_events.events(body)
+
+
+def handle_platform_event(services: Services, *, event_id: str) -> str:
+    """Job: apply one accepted event (messages, edits, deletions, reactions, private replies)."""
+    with services.db.session() as session:
+        row = ConnectorRepository(session).event(event_id)
+        if row is None or row.status != "queued":
+            return "already handled"
+        source, payload = row.source, dict(row.payload)
+    outcomes = [_apply(services, event) for event in _map(source, payload)]
+    status = "done" if any(o == "done" for o in outcomes) else "ignored"
+    with services.db.session() as session:
+        repo = ConnectorRepository(session)
+        row = repo.event(event_id)
+        if row is not None:
+            repo.finish_event(row, status)
+    log.info("platform event=%s source=%s outcomes=%s", event_id, source, ",".join(outcomes) or "none")
+    return status
+
+
+def _apply(services: Services, event: Event) -> str:
+    if isinstance(event, PrivateReply):
+        return record_private_reply(services, event)
+    with services.db.session() as session:
+        link = ConnectorRepository(session).source_for(event.where.platform, event.where.workspace, event.where.channel)
+        community_id = link.community_id if link else None
+    if community_id is None:
+        return "not linked"
+    if isinstance(event, Posted):
+        return _posted(services, community_id, event)
+    if isinstance(event, Edited):
+        return edit_source_message(services, community_id=community_id, external_id=event.external_id,
+                                   text=event.text, platform=event.where.platform)  # fmt: skip
+    if isinstance(event, Deleted):
+        return delete_source_message(services, community_id=community_id, external_id=event.external_id,
+                                     platform=event.where.platform)  # fmt: skip
+    if isinstance(event, Reacted):
+        return _reacted(services, community_id, event)
+    if isinstance(event, ThreadRetitled):
+        return _retitle(services, community_id, event)
+    return delete_source_thread(services, community_id=community_id, external_id=event.thread,
+                                platform=event.where.platform)  # fmt: skip
+
+
+# -- people --------------------------------------------------------------------------------------------------
+
+
+def _channel(services: Services, platform: str) -> Channel | None:
+    return next((c for c in services.channels if c.platform == platform), None)
+
+
+def person_for(services: Services, *, platform: str, workspace: str, author: Author) -> PersonRow:
+    """The Tacit person behind a platform account: linked before, matched by email, or created."""
+    with services.db.session() as session:
+        identity = ConnectorRepository(session).identity(platform, workspace, author.user_id)
+        fresh = identity is not None and identity.fetched_at is not None and \
+            aware(identity.fetched_at) > services.clock() - PROFILE_TTL
+        if identity is not None and (fresh or author.name):
+            person = session.get(PersonRow, identity.person_id)
+            if person is not None:
+                return person
+    name, email = author.name, None
+    channel = _channel(services, platform)
+    if not author.name and channel is not None:
+        try:
+            profile = channel.profile(workspace, author.user_id)
+        except PlatformError as exc:
+            log.warning("profile lookup failed platform=%s error=%s", platform, exc)
+            profile = None
+        name, email = (profile.display_name, profile.email) if profile else (None, None)
+    return _link_person(services, platform, workspace, author.user_id, name, email)
+
+
+def _link_person(services: Services, platform: str, workspace: str, user_id: str, name: str | None,
+                 email: str | None) -> PersonRow:  # fmt: skip
+    with services.db.session() as session:
+        repo = ConnectorRepository(session)
+        identity = repo.identity(platform, workspace, user_id)
+        person = session.get(PersonRow, identity.person_id) if identity else None
+        if person is None and email:
+            person = session.scalars(select(PersonRow).where(PersonRow.email == email)).first()
+        if person is None:
+            person = repo.upsert_person(f"{platform}-{user_id}".lower()[:100], name or user_id)
+        repo.link_identity(platform=platform, workspace=workspace, user_id=user_id, person_id=person.id,
+                           display_name=name or person.display_name, fetched_at=services.clock())  # fmt: skip
+        return person
+
+
+def link_identity(services: Services, *, handle: str, platform: str, workspace: str, user_id: str) -> None:
+    """Say which platform account is this Tacit person (e.g. an expert's Slack user), so nudges reach them."""
+    _check_platform(platform)
+    with services.db.session() as session:
+        repo = ConnectorRepository(session)
+        person = repo.person_by_handle(handle)
+        if person is None:
+            raise NotFound(f"no person with handle {handle!r}")
+        repo.link_identity(platform=platform, workspace=workspace, user_id=user_id, person_id=person.id,
+                           display_name=person.display_name, fetched_at=None)  # fmt: skip
+
+
+def _check_platform(platform: str) -> None:
+    if platform not in PLATFORMS:
+        raise InvalidInput(f"platform must be one of {', '.join(PLATFORMS)}")
+
+
+@dataclass(frozen=True)
+class SourceLink:
+    community_id: str
+    platform: str
+    workspace: str
+    channel: str
+    announce: bool
+    nudges: bool
+
+
+def link_source(services: Services, *, link: SourceLink) -> None:
+    """Link a community to a Slack channel, a Discourse category (or site) or a Teams channel."""
+    _check_platform(link.platform)
+    with services.db.session() as session:
+        repo = ConnectorRepository(session)
+        if repo.get_community(link.community_id) is None:
+            raise NotFound(f"community {link.community_id!r} does not exist; create it first")
+        repo.link_source(community_id=link.community_id, platform=link.platform, workspace=link.workspace,
+                         channel=link.channel, announce=link.announce, nudges=link.nudges)  # fmt: skip
+
+
+def list_sources(services: Services) -> list[SourceLink]:
+    with services.db.session() as session:
+        return [SourceLink(r.community_id, r.platform, r.workspace, r.channel, r.announce, r.nudges)
+                for r in ConnectorRepository(session).sources_of()]  # fmt: skip
+
+
+# -- messages, edits, deletions ----------------------------------------------------------------------------------
+
+
+def _posted(services: Services, community_id: str, event: Posted) -> str:
+    person = person_for(services, platform=event.where.platform, workspace=event.where.workspace, author=event.author)
+    message = IncomingMessage(
+        external_id=event.external_id, thread=event.thread, author=person.handle, text=event.text[: services.max_message_chars],
+        created_at=event.created_at, thread_title=event.thread_title, parent=event.parent,
+        author_name=person.display_name, url=event.url,
+    )  # fmt: skip
+    if not message.text.strip():
+        return "empty"
+    result = ingest_messages(services, community_id=community_id, batch=[message])
+    return "done" if result.accepted else "duplicate"
+
+
+def edit_source_message(services: Services, *, community_id: str, external_id: str, text: str, platform: str) -> str:
+    """The platform edited a message: keep the new text (screened again), rewrite the guide that quoted it."""
+    if not text.strip():
+        return "empty"
+    with services.db.session() as session:
+        repo = ConnectorRepository(session)
+        message = repo.message_by_external(community_id, external_id)
+        if message is None or message.text == text:
+            return "unchanged"
+        message.text, message.edited_at, message.screened_at = text[: services.max_message_chars], services.clock(), None
+        community = repo.get_community(community_id)
+        screen_thread(services, repo, message.thread_id, community.pii_policy if community else "redact")
+        rewrite = _invalidate_thread_guide(services, repo, message.thread_id)
+        repo.add_audit(actor_id=None, action="message.edited", community_id=community_id, target_type="message",
+                       target_id=message.id, details={"source": platform})  # fmt: skip
+    _rewrite(services, rewrite)
+    return "done"
+
+
+def delete_source_message(services: Services, *, community_id: str, external_id: str, platform: str) -> str:
+    """The platform deleted a message: delete it, and rewrite or withdraw the guide that quoted it."""
+    with services.db.session() as session:
+        repo = ConnectorRepository(session)
+        message = repo.message_by_external(community_id, external_id)
+        if message is None:
+            return "unknown message"
+        thread_id, message_id = message.thread_id, message.id
+        session.delete(message)
+        session.flush()
+        rewrite = _invalidate_thread_guide(services, repo, thread_id)
+        repo.add_audit(actor_id=None, action="message.deleted", community_id=community_id, target_type="message",
+                       target_id=message_id, details={"source": platform})  # fmt: skip
+    _rewrite(services, rewrite)
+    return "done"
+
+
+def delete_source_thread(services: Services, *, community_id: str, external_id: str, platform: str) -> str:
+    """The platform deleted a whole thread (a Discourse topic): it goes, with its guide, nudges and replies."""
+    with services.db.session() as session:
+        repo = ConnectorRepository(session)
+        thread = repo.thread_by_external(community_id, external_id)
+        if thread is None:
+            return "unknown thread"
+        guide = repo.guide_for_thread(thread.id)
+        if guide is not None:
+            services.search.remove_guide(guide.id)
+            repo.delete_guide(guide)
+        for message in session.scalars(select(MessageRow).where(MessageRow.thread_id == thread.id)).all():
+            session.delete(message)
+        session.flush()
+        session.delete(thread)
+        repo.add_audit(actor_id=None, action="thread.deleted", community_id=community_id, target_type="thread",
+                       target_id=thread.id, details={"source": platform})  # fmt: skip
+    return "done"
+
+
+def _retitle(services: Services, community_id: str, event: ThreadRetitled) -> str:
+    with services.db.session() as session:
+        thread = ConnectorRepository(session).thread_by_external(community_id, event.thread)
+        if thread is None:
+            return "unknown thread"
+        thread.title = event.title[:500]
+    return "done"
+
+
+# -- a reaction asks for a guide -----------------------------------------------------------------------------
+
+
+def _reacted(services: Services, community_id: str, event: Reacted) -> str:
+    if event.reaction != services.guide_reaction:
+        return "other reaction"
+    with services.db.session() as session:
+        repo = ConnectorRepository(session)
+        message = repo.message_by_external(community_id, event.external_id)
+        if message is None:
+            return "unknown message"
+        if repo.guide_for_thread(message.thread_id) is not None:
+            return "guide exists"
+        reviewer = _reviewer(repo, community_id, message.thread_id)
+        if reviewer is None:
+            log.info("bookmarked thread=%s has no expert answer to review it; no guide", message.thread_id)
+            return "no expert"
+        community = repo.get_community(community_id)
+        screen_thread(services, repo, message.thread_id, community.pii_policy if community else "redact")
+        thread_id = message.thread_id
+    services.runner.enqueue("synthesize_guide", thread_id, {"thread_id": thread_id, "reviewer_id": reviewer})
+    return "done"
+
+
+def _reviewer(repo: ConnectorRepository, community_id: str, thread_id: str) -> str | None:
+    """Whoever answered in the thread as an expert (or steward) of the community reviews the guide."""
+    experts = {Role.EXPERT.value, Role.STEWARD.value}
+    query = (
+        select(MessageRow.author_id)
+        .join(MembershipRow, and_(MembershipRow.person_id == MessageRow.author_id,
+                                  MembershipRow.community_id == community_id))
+        .where(MessageRow.thread_id == thread_id, MessageRow.parent_external_id.is_not(None),
+               MembershipRow.role.in_(experts))
+        .order_by(MessageRow.created_at)
+    )  # fmt: skip
+    return repo.s.scalars(query).first()
+
+
+# -- nudges out, replies in ----------------------------------------------------------------------------------
+
+
+def reply_code(nudge_id: str) -> str:
+    """A short code that names a nudge where a platform cannot thread replies (Teams)."""
+    return hashlib.sha256(nudge_id.encode()).hexdigest()[:6].upper()
+
+
+@dataclass(frozen=True)
+class _Target:
+    channel: Channel
+    workspace: str
+    user_id: str
+    note: NudgeNote
+
+
+def deliver_nudge(services: Services, *, nudge_id: str) -> str:
+    """Job: send a due nudge to the expert on their platform (Slack DM, Discourse PM, Teams card), once."""
+    with services.db.session() as session:
+        target = _target(services, ConnectorRepository(session), nudge_id)
+    if isinstance(target, str):
+        return target
+    try:
+        sent = target.channel.send_nudge(target.workspace, target.user_id, target.note)
+    except PlatformError as exc:  # the periodic sweep tries again later
+        log.warning("nudge delivery failed nudge=%s platform=%s error=%s", nudge_id, target.channel.platform, exc)
+        return "failed"
+    with services.db.session() as session:
+        ConnectorRepository(session).add_delivery(nudge_id=nudge_id, platform=target.channel.platform,
+                                                  workspace=target.workspace, conversation=sent.conversation,
+                                                  message_ref=sent.message_ref)  # fmt: skip
+    log.info("nudge delivered nudge=%s platform=%s", nudge_id, target.channel.platform)
+    return "done"
+
+
+def _target(services: Services, repo: ConnectorRepository, nudge_id: str) -> _Target | str:
+    nudge = repo.get_nudge(nudge_id)
+    if nudge is None or nudge.status != "open" or aware(nudge.deliver_at) > services.clock():
+        return "not due"
+    if repo.delivery_for(nudge_id) is not None:
+        return "already delivered"
+    identities = {(i.platform, i.workspace): i for i in repo.identities_of(nudge.person_id)}
+    for source in (s for s in repo.sources_of(nudge.community_id) if s.nudges):
+        identity = identities.get((source.platform, source.workspace))
+        channel = _channel(services, source.platform)
+        if identity is not None and channel is not None:
+            record = repo.nudge_record(nudge)
+            note = NudgeNote(question=record.question, thread_title=record.thread_title,
+                             answer_excerpt=record.answer_text, reply_code=reply_code(nudge_id),
+                             user_name=identity.display_name or "there")  # fmt: skip
+            return _Target(channel, identity.workspace, identity.user_id, note)
+    return "no platform"
+
+
+def deliver_due_nudges(services: Services) -> int:
+    """Periodic job: queue the delivery of every due nudge not yet delivered (quiet hours ended, retries)."""
+    with services.db.session() as session:
+        due = ConnectorRepository(session).undelivered_due_nudges(services.clock(), NUDGE_BACKLOG)
+    if not services.channels:
+        return 0
+    for nudge_id in due:
+        services.runner.enqueue("deliver_nudge", nudge_id, {"nudge_id": nudge_id})
+    return len(due)
+
+
+def record_private_reply(services: Services, event: PrivateReply) -> str:
+    """The expert answered a nudge in the DM, PM or Teams thread: record it as the reply (→ guide draft)."""
+    with services.db.session() as session:
+        repo = ConnectorRepository(session)
+        identity = repo.identity(event.platform, event.workspace, event.author.user_id)
+        if identity is None:
+            return "unknown person"
+        delivery = repo.delivery_by_ref(event.platform, event.conversation, event.in_reply_to or "-")
+        delivery = delivery or repo.latest_open_delivery(event.platform, event.conversation, identity.person_id)
+        if delivery is None:
+            return "no nudge here"
+        nudge = repo.get_nudge(delivery.nudge_id)
+        if nudge is None or nudge.person_id != identity.person_id:
+            return "not theirs"
+        sent, workspace, person_id = Sent(delivery.conversation, delivery.message_ref), delivery.workspace, nudge.person_id
+    try:
+        reply(services, person_id=person_id, nudge_id=nudge.id, text=event.text)
+    except (Conflict, InvalidInput) as exc:
+        log.info("private reply not recorded nudge=%s reason=%s", nudge.id, type(exc).__name__)
+        return "not recorded"
+    _acknowledge(services, event.platform, workspace, sent)
+    return "done"
+
+
+def _acknowledge(services: Services, platform: str, workspace: str, sent: Sent) -> None:
+    channel = _channel(services, platform)
+    if channel is None:
+        return
+    try:
+        channel.acknowledge(workspace, sent, "Thank you! Tacit is drafting a guide from the thread and your answer; "
+                                             "you review it before anyone else sees it.")  # fmt: skip
+    except PlatformError as exc:
+        log.warning("acknowledgement failed platform=%s error=%s", platform, exc)
+
+
+# -- announcements -----------------------------------------------------------------------------------------------
+
+
+def announce_guide(services: Services, *, guide_id: str) -> int:
+    """Job: announce a newly published guide in the community's linked channels, once per version."""
+    with services.db.session() as session:
+        repo = ConnectorRepository(session)
+        guide = repo.get_guide_row(guide_id)
+        if guide is None or guide.status != "published":
+            return 0
+        record = repo.guide_record(guide)
+        sources = [s for s in repo.sources_of(guide.community_id) if s.announce]
+        wheres = [(s.id, Where(s.platform, s.workspace, s.channel)) for s in sources]
+    note = _guide_note(record.content)
+    return sum(_announce_once(services, f"announce:{guide_id}:v{record.version}:{sid}", where, note)
+               for sid, where in wheres)  # fmt: skip
+
+
+def _guide_note(content: dict) -> GuideNote:
+    draft = GuideDraft.model_validate(content)
+    first = next((sentence.text for _, sentence in draft.sentences()), "")
+    return GuideNote(title=draft.title, summary=first)
+
+
+def _announce_once(services: Services, key: str, where: Where, note: GuideNote) -> int:
+    channel = _channel(services, where.platform)
+    if channel is None:
+        return 0
+    with services.db.session() as session:
+        if ConnectorRepository(session).accept_event("tacit", key, "announce", {}, status="done") is None:
+            return 0
+    try:
+        channel.announce(where, note)
+    except PlatformError as exc:
+        log.warning("announcement failed platform=%s error=%s", where.platform, exc)
+        with services.db.session() as session:
+            ConnectorRepository(session).forget_event("tacit", key)  # so a later approval announces it again
+        return 0
+    return 1
+
+
+
+def connector_jobs(services: Services) -> dict[str, Callable[[dict[str, str]], None]]:
+    """The connectors' jobs by name, for the registry."""
+    return {
+        "handle_platform_event": lambda p: _ignore(handle_platform_event(services, event_id=p["event_id"])),
+        "deliver_nudge": lambda p: _ignore(deliver_nudge(services, nudge_id=p["nudge_id"])),
+        "deliver_due_nudges": lambda p: _ignore(deliver_due_nudges(services)),
+        "announce_guide": lambda p: _ignore(announce_guide(services, guide_id=p["guide_id"])),
+    }
+
+
+def _ignore(_: object) -> None:
+    return None
