@@ -93,6 +93,21 @@ def pii(
     _show(module.run(data, _components().services.scanner), as_json)
 
 
+@app.command()
+def experts(
+    threads: Path = typer.Option(..., exists=True, dir_okay=False, help="threads.jsonl (tagged Q&A threads are used)."),
+    offline: bool = typer.Option(False, "--offline", help="Relatedness by shared words only (no embedding model)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Expert finding ("who knows X?") held out by time: precision@5 and MRR next to answer-count baselines.
+
+    Example: tacit eval experts --threads ../shared/data/threads.jsonl --json
+    """
+    from evals import experts as module  # tandems and expertise location
+
+    _show(module.run(threads, None if offline else _components().embedder), as_json)
+
+
 @app.command("build-retrieval-set")
 def build_retrieval_set(
     threads: Path = typer.Option(..., exists=True, dir_okay=False, help="threads.jsonl"),

@@ -37,7 +37,8 @@ def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
 
 
 class Relatedness:
-    """Relatedness in [0, 1]. With an embedder, cosines below `floor` count as unrelated; without, shared words."""
+    """Relatedness in [0, 1]: shared words, or (with an embedder) the higher of that and meaning, where cosines below
+    `floor` count as unrelated."""
 
     def __init__(self, embedder: Embedder | None = None, floor: float = 0.25) -> None:
         self.embedder = embedder
@@ -52,12 +53,15 @@ class Relatedness:
         """Topic relatedness of each text to the query, 0 when unrelated."""
         if not texts:
             return []
+        q = words(query)
+        lexical = [_set_cosine(q, words(t)) for t in texts]
         if self.embedder is None:
-            q = words(query)
-            return [_set_cosine(q, words(t)) for t in texts]
+            return lexical
         [qv] = self._embed([query], "query")
         scale = 1.0 - self.floor
-        return [max(0.0, (_cosine(qv, v) - self.floor) / scale) for v in self._embed(texts, "document")]
+        dense = [max(0.0, (_cosine(qv, v) - self.floor) / scale) for v in self._embed(texts, "document")]
+        # Hybrid: shared words catch jargon and names a small model blurs; meaning catches synonyms and paraphrase.
+        return [max(d, w) for d, w in zip(dense, lexical, strict=True)]
 
     def similarity(self, label: str, others: Sequence[str]) -> list[float]:
         """Raw similarity of short labels (for merging synonyms): cosine, or character-trigram Dice."""
