@@ -35,6 +35,7 @@ class Tacit:
     services: Services
     runner: ManagedJobRunner
     embedder: Embedder
+    llm: LLM | None = None  # the LLM gateway when configured (the tandem partner answers with it)
 
     def start(self) -> None:
         self.runner.start()
@@ -84,7 +85,7 @@ def build(
         runner.every(60, "deliver_due_nudges")  # nudges whose quiet hours ended, deliveries to retry
     log.info("built database=%s vectors=%s engine=%s", db.engine.url.render_as_string(hide_password=True),
              "qdrant-server" if settings.qdrant_url else "qdrant-embedded", engine)  # fmt: skip
-    return Tacit(settings, services, runner, embedder)
+    return Tacit(settings, services, runner, embedder, llm)
 
 
 def _llm(settings: Settings, http_client: httpx.Client | None) -> LLM | None:

@@ -22,6 +22,7 @@ from workflow.services import Services
 
 STALE_AFTER = timedelta(days=365)  # a published guide untouched this long is worth a second look
 HELPERS = 3  # guides and past threads shown per suggested task
+GUIDE_CHARS = 2000  # of a guide's sentences given to the AI partner
 GOAL_GROWTH, LEARNING_GROWTH = 1.0, 0.6  # how much the junior wants a tandem goal vs. a skill they are learning
 
 
@@ -329,19 +330,26 @@ def ask(services: Services, kit: Expertise, *, person_id: str, tandem_id: str, q
 
 def _guide_passages(services: Services, kit: Expertise, question: str, shared: list[str]) -> list[Passage]:
     hits = services.search.search(question, shared, 5)
+    guides = _published_guides(services, [h.guide_id for h in hits])
+    found = [(h, guides[h.guide_id]) for h in hits if h.guide_id in guides]
     # The index's score scale is its own (dense or hybrid): relatedness is judged here, on one scale for all passages.
-    scores = kit.relatedness.related(question, [f"{h.title}. {h.text}" for h in hits])
-    community = _guide_communities(services, [h.guide_id for h in hits])
-    return [Passage(f"guide:{h.guide_id}", "guide", h.title, h.text, community.get(h.guide_id, ""), s)
-            for h, s in zip(hits, scores, strict=True) if h.guide_id in community]  # fmt: skip
+    scores = kit.relatedness.related(question, [f"{h.title}. {text}" for h, (_, text) in found])
+    return [Passage(f"guide:{h.guide_id}", "guide", h.title, text, community, s)
+            for (h, (community, text)), s in zip(found, scores, strict=True)]  # fmt: skip
 
 
-def _guide_communities(services: Services, guide_ids: list[str]) -> dict[str, str]:
-    """Community of each guide that is still published (the index may lag the record)."""
+def _published_guides(services: Services, guide_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """Community and full text of each guide still published (the index may lag the record)."""
     with services.db.session() as session:
         repo = TandemRepository(session)
         rows = [repo.get_guide_row(g) for g in guide_ids]
-        return {r.id: r.community_id for r in rows if r is not None and r.status == "published"}
+        records = [repo.guide_record(r) for r in rows if r is not None and r.status == "published"]
+    return {r.id: (r.community_id, _guide_text(r.content)) for r in records}
+
+
+def _guide_text(content: dict) -> str:
+    sentences = [s.get("text", "") for section in (content.get("sections") or {}).values() for s in section]
+    return " ".join(sentences)[:GUIDE_CHARS]
 
 
 def _thread_passages(kit: Expertise, question: str, answered: list[ThreadSummary]) -> list[Passage]:

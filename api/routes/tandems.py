@@ -24,7 +24,7 @@ def expertise_of(request: Request) -> Expertise:
     state = request.app.state
     if getattr(state, "expertise", None) is None:
         tacit = state.tacit
-        state.expertise = expertise_for(tacit.embedder, getattr(tacit, "llm", None))
+        state.expertise = expertise_for(tacit.embedder, tacit.llm)
     return state.expertise
 
 

@@ -161,3 +161,34 @@ def test_pair_suggestions_prefer_the_strong_and_free_and_never_repeat_a_senior(m
     again = get(loop, "lena", path, junior="lena")
     assert [s["handle"] for s in again["seniors"]] == ["kai"]  # type: ignore[index]
     get(loop, "kai", path, junior="lena", status=403)
+
+
+def test_the_partner_answers_with_the_llm_when_configured_citing_only_what_both_may_read(make_loop) -> None:
+    from prompts.fake import FakeLLM
+
+    llm = FakeLLM()  # no scripted reply while the loop runs: follow-ups and guides fall back to the offline engines
+    loop = make_loop(llm=llm)
+    guide = published_guide(loop)
+    person(loop, "sam", SECRET)
+    answered_thread(loop, SECRET, "otto", "t-sam", "Soft deleted rows make the tenant listing slow", "sam")
+    t = tandem(loop)
+    llm.enqueue({"sentences": [{"text": "Use a partial index where deleted_at is null.",
+                                "citations": [f"guide:{guide['id']}"]}]})  # fmt: skip
+    asked = len(llm.history)
+    answer = post(loop, "marta", f"/v1/tandems/{t['id']}/ask",
+                  {"question": "Tenant listing is slow, most rows are soft deleted: which index?"}, status=200)  # fmt: skip
+    assert answer["engine"] == "llm" and not answer["nothing_known"]
+    assert answer["answer"] == "Use a partial index where deleted_at is null. [1]"
+    assert [c["id"] for c in answer["citations"]] == [f"guide:{guide['id']}"]
+    prompt = llm.prompts[asked]
+    assert "<source id=\"guide:" in prompt and "CONCURRENTLY" in prompt
+    assert "Soft deleted rows make" not in prompt  # secret-rnd is readable by neither partner
+
+
+def test_chatham_house_communities_name_no_experts_to_outsiders(make_loop) -> None:
+    loop = make_loop()
+    published_guide(loop)
+    loop.client.patch(f"/v1/communities/{COMMUNITY}", json={"visibility": "open", "chatham_house": True},
+                      headers=loop.as_("priya"))  # fmt: skip
+    assert expert_handles(loop, "lena", "partial index tenant listing")[0] == "marta"  # inside: named
+    assert expert_handles(loop, "otto", "partial index tenant listing") == []  # outside: who said it stays hidden
