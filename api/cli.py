@@ -15,6 +15,7 @@ from rich.table import Table
 
 from api import logs
 from api.bootstrap import Tacit, build
+from api.connect_cli import app as connect_app
 from api.eval_cli import app as eval_app
 from api.settings import Settings
 from api.threads_file import ThreadsFileError, read_threads, thread_messages
@@ -32,6 +33,9 @@ app.add_typer(token_app, name="token")
 app.add_typer(community_app, name="community")
 app.add_typer(person_app, name="person")
 app.add_typer(eval_app, name="eval")
+app.add_typer(connect_app, name="connect")
+tandem_app = typer.Typer(help="Tandems: pair juniors with seniors.", no_args_is_help=True)  # tandems
+app.add_typer(tandem_app, name="tandem")
 console = Console(stderr=True)
 
 
@@ -247,6 +251,36 @@ def person_admin(handle: str, name: str = typer.Option(None, help="Display name.
     with running(start_jobs=False) as tacit:
         create_admin(tacit.services, handle=handle, display_name=name)
         console.print(f"{handle} is an admin")
+
+
+@tandem_app.command("suggest-pairs")
+def tandem_suggest_pairs(
+    junior: str = typer.Argument(..., help="Handle of the junior."),
+    community: str = typer.Option(..., "--community", "-c"),
+    goal: list[str] = typer.Option([], "--goal", "-g", help="A skill to grow in (repeat); default: their learning skills."),
+    limit: int = typer.Option(5, min=1, max=20),
+) -> None:
+    """Seniors for a junior: strong in their goals, with room for a tandem, never a senior they already had.
+
+    Example: tacit tandem suggest-pairs lena -c platform --goal postgres
+    """
+    from store.repository import Repository
+    from workflow.experts import expertise_for, suggest_pairs
+
+    with running(start_jobs=False) as tacit:
+        with tacit.services.db.session() as session:
+            person = Repository(session).person_by_handle(junior)
+            person_id = person.id if person else None
+        if person_id is None:
+            console.print(f"[red]error:[/red] no person with handle {junior!r}")
+            raise typer.Exit(1)
+        kit = expertise_for(tacit.embedder, tacit.llm)
+        goals, hits = suggest_pairs(tacit.services, kit, person_id=person_id, community_id=community, junior=junior,
+                                    goals=goal, limit=limit)  # fmt: skip
+        table = Table("senior", "score", "why", title=f"Seniors for {junior} in {community} ({', '.join(goals)})")
+        for h in hits:
+            table.add_row(h.handle, f"{h.suggestion.score:.3f}", h.suggestion.explanation)
+        Console().print(table)
 
 
 if __name__ == "__main__":
