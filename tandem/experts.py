@@ -10,8 +10,9 @@ from datetime import datetime
 
 from tandem.evidence import WEIGHTS, Evidence, Kind, strength
 from tandem.relatedness import Relatedness
+from tandem.skills import expand
 
-MIN_RELATED = 0.05  # below this an item is about something else
+MIN_RELATED = 0.2  # below this an item is about something else (one shared generic word is not a topic)
 MAX_EXAMPLES = 3
 # A person's whole validated track record (all topics) as a prior: in `tacit eval experts` on held-out Stack Exchange
 # threads, people who answer much and well answer the next question on most topics; topic evidence alone ranked worse.
@@ -89,6 +90,7 @@ def tally(
     query: str, evidence: Sequence[Evidence], relatedness: Relatedness, now: datetime, exclude: Collection[str] = ()
 ) -> dict[str, dict[Kind, _Tally]]:
     """Per person and kind: the sum of strength times relatedness of every item related to the query."""
+    query = expand(query)
     items = [e for e in evidence if e.person_id not in exclude]
     topics = list(dict.fromkeys(e.topic for e in items))
     related = dict(zip(topics, relatedness.related(query, topics), strict=True))

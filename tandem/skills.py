@@ -17,6 +17,7 @@ ALIASES = {
 MAX_LABEL = 60
 MERGE_SIMILARITY = 0.85  # cosine (or trigram Dice) at which two labels name the same skill
 _JUNK = re.compile(r"[^a-z0-9+#.]+")
+_WORDS = re.compile(r"[a-z0-9+#-]+")
 
 
 class InvalidSkill(ValueError):
@@ -48,6 +49,12 @@ def canonical(label: str) -> str:
     if len(name) > MAX_LABEL:
         raise InvalidSkill(f"a skill name has at most {MAX_LABEL} characters")
     return ALIASES.get(name, name)
+
+
+def expand(text: str) -> str:
+    """The text with the long form of every abbreviation in it added: "pg index" -> "pg index postgresql"."""
+    extra = [readable(ALIASES[w]) for w in _WORDS.findall(text.lower()) if w in ALIASES]
+    return " ".join([text, *dict.fromkeys(extra)])
 
 
 def readable(name: str) -> str:

@@ -52,3 +52,11 @@ def test_without_an_embedder_only_near_identical_spellings_merge() -> None:
     vocabulary = Vocabulary([Skill("javascript", "JavaScript")], Relatedness())
     assert vocabulary.resolve("java").new
     assert vocabulary.resolve("javascripts").skill.name == "javascript"
+
+
+def test_abbreviations_in_free_text_gain_their_long_form() -> None:
+    from tandem.skills import expand
+
+    assert expand("pg index on a big table") == "pg index on a big table postgresql"
+    assert expand("Postgres and k8s") == "Postgres and k8s postgresql kubernetes"
+    assert expand("plain words") == "plain words"
