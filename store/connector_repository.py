@@ -25,7 +25,7 @@ class ConnectorRepository(GovernanceRepository):
     def accept_event(self, source: str, key: str, kind: str, payload: dict[str, Any], status: str = "queued") -> str | None:
         """Store an event under its dedupe key; None when that key was seen before (a retry)."""
         query = select(ProcessedEventRow.id).where(ProcessedEventRow.source == source,
-                                                   ProcessedEventRow.dedupe_key == key)  # fmt: skip
+                                                   ProcessedEventRow.dedupe_key == key[:300])  # fmt: skip
         if self.s.scalar(query) is not None:
             return None
         row = ProcessedEventRow(id=new_id(), source=source, dedupe_key=key[:300], kind=kind[:64], payload=payload,
@@ -36,6 +36,21 @@ class ConnectorRepository(GovernanceRepository):
         except IntegrityError:
             return None  # the same event arrived twice at the same moment
         return row.id
+
+    def event_seen(self, source: str, key: str) -> bool:
+        """Whether an event with this key was handled already (a claim still `queued` is being handled, or failed)."""
+        query = select(ProcessedEventRow.status).where(ProcessedEventRow.source == source,
+                                                       ProcessedEventRow.dedupe_key == key[:300])  # fmt: skip
+        return self.s.scalar(query) in ("done", "ignored")
+
+    def claim_event(self, source: str, key: str, kind: str) -> str | None:
+        """Record that this event is being handled; None when it was handled before. A claim left `queued` by a
+        failed attempt is taken again, so the runner's retry finishes the work."""
+        row = self.s.scalars(select(ProcessedEventRow).where(ProcessedEventRow.source == source,
+                                                             ProcessedEventRow.dedupe_key == key[:300])).first()  # fmt: skip
+        if row is not None:
+            return row.id if row.status == "queued" else None
+        return self.accept_event(source, key, kind, {})
 
     def forget_event(self, source: str, key: str) -> None:
         row = self.s.scalars(select(ProcessedEventRow).where(ProcessedEventRow.source == source,

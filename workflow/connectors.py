@@ -9,6 +9,7 @@ no derived text outlives its source.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,13 +60,19 @@ NUDGE_BACKLOG = timedelta(days=7)  # a newly linked platform delivers open nudge
 
 
 def accept_event(services: Services, *, source: str, key: str, kind: str, payload: dict[str, Any]) -> bool:
-    """Store an event once and queue its handling; False for a retry or a duplicate (no work is done twice)."""
+    """Queue an event's handling unless it was handled before; False for a retry or a duplicate.
+
+    The acknowledgement only reads (WAL readers never wait for a writer); the job records the event's key, so a
+    retry that arrives while the first delivery is queued is dropped by the runner (same job key), and one that
+    arrives later finds the key.
+    """
     with services.db.session() as session:
-        event_id = ConnectorRepository(session).accept_event(source, key, kind, payload)
-    if event_id is None:
+        seen = ConnectorRepository(session).event_seen(source, key)
+    if seen:
         log.info("duplicate event source=%s kind=%s", source, kind)
         return False
-    services.runner.enqueue("handle_platform_event", event_id, {"event_id": event_id})
+    services.runner.enqueue("handle_platform_event", f"{source}:{key}",
+                            {"source": source, "key": key, "kind": kind, "payload": json.dumps(payload)})  # fmt: skip
     return True
 
 
@@ -78,21 +85,20 @@ def _map(source: str, payload: dict[str, Any]) -> list[Event]:
     return teams_events.events(body)
 
 
-def handle_platform_event(services: Services, *, event_id: str) -> str:
-    """Job: apply one accepted event (messages, edits, deletions, reactions, private replies)."""
+def handle_platform_event(services: Services, *, source: str, key: str, kind: str, payload: str) -> str:
+    """Job: record the event's key once, then apply it (messages, edits, deletions, reactions, private replies)."""
     with services.db.session() as session:
-        row = ConnectorRepository(session).event(event_id)
-        if row is None or row.status != "queued":
-            return "already handled"
-        source, payload = row.source, dict(row.payload)
-    outcomes = [_apply(services, event) for event in _map(source, payload)]
+        event_id = ConnectorRepository(session).claim_event(source, key, kind)
+    if event_id is None:
+        return "already handled"
+    outcomes = [_apply(services, event) for event in _map(source, json.loads(payload))]
     status = "done" if any(o == "done" for o in outcomes) else "ignored"
     with services.db.session() as session:
         repo = ConnectorRepository(session)
         row = repo.event(event_id)
         if row is not None:
             repo.finish_event(row, status)
-    log.info("platform event=%s source=%s outcomes=%s", event_id, source, ",".join(outcomes) or "none")
+    log.info("platform event source=%s kind=%s outcomes=%s", source, kind, ",".join(outcomes) or "none")
     return status
 
 
@@ -472,7 +478,8 @@ def _announce_once(services: Services, key: str, where: Where, note: GuideNote) 
 def connector_jobs(services: Services) -> dict[str, Callable[[dict[str, str]], None]]:
     """The connectors' jobs by name, for the registry."""
     return {
-        "handle_platform_event": lambda p: _ignore(handle_platform_event(services, event_id=p["event_id"])),
+        "handle_platform_event": lambda p: _ignore(handle_platform_event(services, source=p["source"], key=p["key"],
+                                                                         kind=p["kind"], payload=p["payload"])),
         "deliver_nudge": lambda p: _ignore(deliver_nudge(services, nudge_id=p["nudge_id"])),
         "deliver_due_nudges": lambda p: _ignore(deliver_due_nudges(services)),
         "announce_guide": lambda p: _ignore(announce_guide(services, guide_id=p["guide_id"])),

@@ -81,8 +81,10 @@ def test_pm_reply_closes_the_loop_and_retries_do_no_double_work(make_loop, forum
     loop = discourse_loop(make_loop)
     send(loop, "post_created", post_payload(1, 1, "lena", QUESTION), event_id=1)
     send(loop, "post_created", post_payload(2, 2, "marta", TERSE, reply_to=1), event_id=2)
-    # Discourse retries with a new event id: deduplicated on post id and version.
-    again = send(loop, "post_created", post_payload(2, 2, "marta", TERSE, reply_to=1), event_id=3)
+    # Discourse retries with a new event id: deduplicated on post id and version, while queued or later.
+    send(loop, "post_created", post_payload(2, 2, "marta", TERSE, reply_to=1), event_id=3)
+    loop.settle()
+    again = send(loop, "post_created", post_payload(2, 2, "marta", TERSE, reply_to=1), event_id=4)
     loop.settle()
     assert again.json() == {"ok": True, "accepted": False} and count(loop, MessageRow) == 2
 
@@ -99,9 +101,9 @@ def test_pm_reply_closes_the_loop_and_retries_do_no_double_work(make_loop, forum
 
     # Marta answers in the PM; the bot's own post there is not taken for her answer.
     send(loop, "post_created", post_payload(PM_POST, 1, "tacit", "the nudge", topic=PM_TOPIC, archetype="private_message",
-                                            category=None), event_id=4)  # fmt: skip
-    send(loop, "post_created", post_payload(9001, 2, "marta", REPLY, topic=PM_TOPIC, archetype="private_message",
                                             category=None), event_id=5)  # fmt: skip
+    send(loop, "post_created", post_payload(9001, 2, "marta", REPLY, topic=PM_TOPIC, archetype="private_message",
+                                            category=None), event_id=6)  # fmt: skip
     loop.settle()
     drafts = loop.client.get("/v1/me/guides", headers=loop.as_("marta")).json()
     assert len(drafts) == 1 and "CONCURRENTLY" in drafts[0]["markdown"]
