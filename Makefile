@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.ingest_bench
 	$(BIN)/python -m bench.search_bench
 	$(BIN)/python -m bench.startup_bench
+	$(BIN)/python -m bench.webhook_bench
 
 eval: $(STAMP)
 	$(BIN)/tacit eval report --shared $(SHARED) --out reports
