@@ -28,7 +28,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy elicitor synthesizer retrieval prompts store workflow api privacy evals
+	$(BIN)/mypy elicitor synthesizer retrieval prompts store workflow api privacy evals connectors
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.ingest_bench
