@@ -35,6 +35,7 @@ class Tacit:
     services: Services
     runner: ManagedJobRunner
     embedder: Embedder
+    index: VectorIndex
     llm: LLM | None = None  # the LLM gateway when configured (the tandem partner answers with it)
 
     def start(self) -> None:
@@ -49,6 +50,9 @@ class Tacit:
     def stop(self) -> None:
         self.runner.stop()
         self.services.db.dispose()
+        close = getattr(self.index, "close", None)
+        if callable(close):
+            close()
 
 
 def build(
@@ -68,7 +72,8 @@ def build(
     llm = llm or _llm(settings, http_client)
     followups, guides, engine = _engines(settings, llm)
     embedder = embedder or _embedder(settings)
-    search = GuideSearch(embedder, index or _index(settings, embedder))
+    index = index or _index(settings, embedder)
+    search = GuideSearch(embedder, index)
     runner = _runner(settings)
     services = Services(
         db=db, detector=TerseDetector(settings.terse_threshold), followups=followups, guides=guides, search=search,
@@ -84,8 +89,8 @@ def build(
     if services.channels:
         runner.every(60, "deliver_due_nudges")  # nudges whose quiet hours ended, deliveries to retry
     log.info("built database=%s vectors=%s engine=%s", db.engine.url.render_as_string(hide_password=True),
-             "qdrant-server" if settings.qdrant_url else "qdrant-embedded", engine)  # fmt: skip
-    return Tacit(settings, services, runner, embedder, llm)
+             "qdrant-server" if settings.qdrant_url else "qdrant-edge", engine)  # fmt: skip
+    return Tacit(settings, services, runner, embedder, index, llm)
 
 
 def _llm(settings: Settings, http_client: httpx.Client | None) -> LLM | None:
@@ -156,12 +161,13 @@ def _embedder(settings: Settings) -> Embedder:
 
 
 def _index(settings: Settings, embedder: Embedder | None) -> VectorIndex:
-    from retrieval.qdrant_index import QdrantIndex, open_embedded, open_server
-
-    if settings.qdrant_url:
-        key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
-        client = open_server(settings.qdrant_url, key)
-    else:
-        client = open_embedded(settings.data_dir / "qdrant")
+    """A Qdrant server when QDRANT_URL is set; otherwise Qdrant's embedded engine (qdrant-edge) in the data folder."""
     dimension = embedder.dimension if embedder else 384
-    return QdrantIndex(client, settings.qdrant_collection, dimension)
+    if settings.qdrant_url:
+        from retrieval.qdrant_index import QdrantIndex, open_server
+
+        key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
+        return QdrantIndex(open_server(settings.qdrant_url, key), settings.qdrant_collection, dimension)
+    from retrieval.edge_index import EdgeIndex
+
+    return EdgeIndex(settings.data_dir / "vectors", dimension)
