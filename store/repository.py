@@ -210,15 +210,25 @@ class Repository:
     def message_row(self, message_id: str) -> MessageRow | None:
         return self.s.get(MessageRow, message_id)
 
+    def unscreened_messages(self, thread_id: str) -> list[MessageRow]:
+        return list(self.s.scalars(select(MessageRow).where(MessageRow.thread_id == thread_id,
+                                                            MessageRow.screened_at.is_(None))))  # fmt: skip
+
+    def held_messages(self, community_id: str) -> list[MessageRow]:
+        return list(self.s.scalars(select(MessageRow).where(MessageRow.community_id == community_id,
+                                                            MessageRow.held.is_(True))
+                                   .order_by(MessageRow.created_at)))  # fmt: skip
+
     # -- threads as the domain sees them --------------------------------------------------------------
     def load_thread(self, thread_id: str) -> Thread:
+        """The thread as the domain sees it; messages held for a steward's review are left out."""
         thread = self.s.get(ThreadRow, thread_id)
         if thread is None:
             raise KeyError(thread_id)
         rows = self.s.execute(
             select(MessageRow, PersonRow.display_name)
             .join(PersonRow, PersonRow.id == MessageRow.author_id)
-            .where(MessageRow.thread_id == thread_id)
+            .where(MessageRow.thread_id == thread_id, MessageRow.held.is_(False))
             .order_by(MessageRow.created_at, MessageRow.ingested_at)
         ).all()
         by_ext = {r.external_id: r.id for r, _ in rows}
