@@ -30,6 +30,7 @@ from store.tables import (
 from tandem.evidence import Evidence, Kind
 from tandem.skills import Skill, readable
 
+DEFAULT_CAPACITY = 2  # tandems a person mentors at once unless they say otherwise
 MAX_THREADS = 2000  # the most recent answered or open threads considered per request
 
 
@@ -114,14 +115,20 @@ class TandemRepository(Repository):
         return row
 
     # -- expertise profile --------------------------------------------------------------------------------
-    def profile(self, person_id: str) -> ExpertiseProfileRow:
-        """The person's expertise settings (created with the defaults on first use)."""
+    def profile(self, person_id: str, *, create: bool = False) -> ExpertiseProfileRow:
+        """The person's expertise settings; the defaults (stored only when `create`) if they never set any."""
         row = self.s.get(ExpertiseProfileRow, person_id)
         if row is None:
-            row = ExpertiseProfileRow(person_id=person_id, hidden=False, mentoring_capacity=2)
-            self.s.add(row)
-            self.s.flush()
+            row = ExpertiseProfileRow(person_id=person_id, hidden=False, mentoring_capacity=DEFAULT_CAPACITY)
+            if create:
+                self.s.add(row)
+                self.s.flush()
         return row
+
+    def capacities(self) -> dict[str, int]:
+        """Mentoring capacity of everyone who set one (others have DEFAULT_CAPACITY)."""
+        rows = self.s.execute(select(ExpertiseProfileRow.person_id, ExpertiseProfileRow.mentoring_capacity)).all()
+        return {p: int(c) for p, c in rows}
 
     def hidden_people(self) -> set[str]:
         return set(self.s.scalars(select(ExpertiseProfileRow.person_id).where(ExpertiseProfileRow.hidden)))

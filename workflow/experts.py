@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,7 +11,8 @@ from elicitor.model import Role
 from prompts.llm import LLM
 from retrieval.ports import Embedder
 from store.tables import PersonRow, SkillRow
-from store.tandem_repository import TandemRepository
+from store.tandem_repository import DEFAULT_CAPACITY, TandemRepository
+from tandem.evidence import Evidence
 from tandem.experts import ExpertScore, rank_experts, skill_strength
 from tandem.pairs import Candidate, PairSuggestion, suggest_seniors
 from tandem.partner import LLMPartner, OfflinePartner, Partner
@@ -101,7 +103,7 @@ def update_profile(
 ) -> Profile:
     """Your own choices: hidden from "who knows X?" and from pair suggestions; how many tandems you mentor."""
     with services.db.session() as session:
-        row = TandemRepository(session).profile(person_id)
+        row = TandemRepository(session).profile(person_id, create=True)
         if hidden is not None:
             row.hidden = hidden
         if mentoring_capacity is not None:
@@ -223,14 +225,18 @@ def _pairs(
     now: datetime,
 ) -> list[PairHit]:  # fmt: skip
     members = repo.members_of([community_id])
-    evidence = repo.evidence([community_id], people=list(members))
-    hidden, load = repo.hidden_people(), repo.active_as_senior()
-    lack = {g: 1.0 - 0.8 * skill_strength(junior_id, readable(g), evidence, kit.relatedness, now) for g in goals}
-    candidates = [
-        Candidate(pid, {g: skill_strength(pid, readable(g), evidence, kit.relatedness, now) for g in goals},
-                  load.get(pid, 0), repo.profile(pid).mentoring_capacity)
-        for pid in members if pid not in hidden and pid != junior_id
-    ]  # fmt: skip
+    by_person: dict[str, list[Evidence]] = defaultdict(list)
+    for item in repo.evidence([community_id], people=list(members)):
+        by_person[item.person_id].append(item)
+    hidden, load, capacity = repo.hidden_people(), repo.active_as_senior(), repo.capacities()
+
+    def strength(pid: str, goal: str) -> float:
+        return skill_strength(pid, readable(goal), by_person[pid], kit.relatedness, now)
+
+    lack = {g: 1.0 - 0.8 * strength(junior_id, g) for g in goals}
+    candidates = [Candidate(pid, {g: strength(pid, g) for g in goals}, load.get(pid, 0),
+                            capacity.get(pid, DEFAULT_CAPACITY))
+                  for pid in members if pid not in hidden and pid != junior_id]  # fmt: skip
     ranked = suggest_seniors(lack, candidates, junior_id=junior_id, past_seniors=repo.seniors_of(junior_id),
                              limit=limit)  # fmt: skip
     return [PairHit(members[s.person_id].handle, members[s.person_id].display_name, s) for s in ranked]

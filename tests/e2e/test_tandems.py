@@ -192,3 +192,18 @@ def test_chatham_house_communities_name_no_experts_to_outsiders(make_loop) -> No
                       headers=loop.as_("priya"))  # fmt: skip
     assert expert_handles(loop, "lena", "partial index tenant listing")[0] == "marta"  # inside: named
     assert expert_handles(loop, "otto", "partial index tenant listing") == []  # outside: who said it stays hidden
+
+
+def test_erasing_a_person_takes_their_skills_endorsements_and_tandems_with_them(make_loop) -> None:
+    loop = make_loop()
+    post(loop, "marta", "/v1/me/skills", {"name": "postgres"})
+    post(loop, "marta", "/v1/people/lena/endorsements", {"skill": "css"})
+    post(loop, "lena", "/v1/people/marta/endorsements", {"skill": "postgres"})
+    t = tandem(loop)
+    post(loop, "lena", f"/v1/tandems/{t['id']}/ask", {"question": "Who owns the audit table?"}, status=200)
+    r = loop.client.delete(f"/v1/people/{loop.ids['marta']}?mode=erase", headers=loop.as_("ada"))
+    assert r.status_code == 200, r.text
+    assert get(loop, "lena", "/v1/me/expertise")["endorsed"] == {}  # type: ignore[index]
+    assert get(loop, "lena", "/v1/me/tandems") == []
+    get(loop, "priya", f"/v1/tandems/{t['id']}", status=404)
+    assert expert_handles(loop, "lena", "postgresql") == []
