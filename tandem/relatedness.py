@@ -74,14 +74,16 @@ class Relatedness:
         return [_cosine(lv, v) for v in self._embed(others, "document")]
 
     def _embed(self, texts: Sequence[str], kind: EmbedKind) -> list[list[float]]:
+        # The cache is shared by request threads: read it into a local dict so a concurrent clear() cannot bite.
         assert self.embedder is not None
-        missing = list(dict.fromkeys(t for t in texts if (kind, t) not in self._vectors))
+        found = {t: self._vectors.get((kind, t)) for t in texts}
+        missing = [t for t, v in found.items() if v is None]
         if missing:
             if len(self._vectors) + len(missing) > _CACHE_LIMIT:
                 self._vectors.clear()  # a crude bound: recomputing is cheap next to unbounded memory
             for text, vector in zip(missing, self.embedder.embed(missing, kind), strict=True):
-                self._vectors[(kind, text)] = vector
-        return [self._vectors[(kind, t)] for t in texts]
+                found[text] = self._vectors[(kind, text)] = vector
+        return [v for v in (found[t] for t in texts) if v is not None]
 
 
 def _set_cosine(a: set[str], b: set[str]) -> float:
