@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from elicitor.model import Role
 from retrieval.search import GuideHit
 from store.repository import aware, new_id
-from store.tables import TandemEventRow, TandemRow, TaskRow, utcnow
+from store.tables import PersonRow, TandemEventRow, TandemRow, TaskRow, utcnow
 from store.tandem_repository import TandemRepository, ThreadSummary
 from tandem.experts import skill_strength
 from tandem.partner import MIN_RELEVANCE, Answer, Passage
@@ -101,8 +101,7 @@ def _active(row: TandemRow) -> TandemRow:
 
 
 def _view(repo: TandemRepository, row: TandemRow) -> TandemView:
-    handles = {pid: (repo.get_person(pid).handle if repo.get_person(pid) else "former member")  # type: ignore[union-attr]
-               for pid in (row.junior_id, row.senior_id)}  # fmt: skip
+    handles = {pid: _handle(repo.get_person(pid)) for pid in (row.junior_id, row.senior_id)}
     counts = repo.event_counts(row.id)
     guides = repo.guides_since(row.community_id, [row.junior_id, row.senior_id], aware(row.created_at))
     progress = Progress(counts.get("task_taken", 0), counts.get("task_done", 0), counts.get("question_asked", 0),
@@ -158,7 +157,8 @@ def add_task(
     with services.db.session() as session:
         repo = TandemRepository(session)
         require_community(repo, community_id)
-        if not viewer_of(repo, person_id).is_member(community_id) and not _governs(viewer_of(repo, person_id), community_id):
+        viewer = viewer_of(repo, person_id)
+        if not viewer.is_member(community_id) and not _governs(viewer, community_id):
             raise Forbidden(f"only members of {community_id!r} can add tasks to its backlog")
         names = list(dict.fromkeys(resolve_skill(repo, kit, s)[0].name for s in skills))
         return repo.add_task(TaskRow(id=new_id(), community_id=community_id, title=title, description=description,
@@ -288,8 +288,8 @@ def _pair(
     return Pair(_handle(names[row.senior_id]), _handle(names[row.junior_id]), senior, growth)
 
 
-def _handle(person: object) -> str:
-    return str(getattr(person, "handle", "former member"))
+def _handle(person: PersonRow | None) -> str:
+    return person.handle if person is not None else "former member"
 
 
 def _threads(kit: Expertise, text: str, answered: list[ThreadSummary]) -> list[ThreadSummary]:
