@@ -28,7 +28,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy elicitor synthesizer retrieval prompts store workflow api privacy evals connectors
+	$(BIN)/mypy elicitor synthesizer retrieval prompts store workflow api privacy evals tandem connectors
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.ingest_bench

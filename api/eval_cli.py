@@ -129,7 +129,7 @@ def report(
 
     Example: tacit eval report --shared ../shared/data --out reports
     """
-    from evals import followup, pii, retrieval, synthesis, terse
+    from evals import experts, followup, pii, retrieval, synthesis, terse
     from evals.markdown import write_report
 
     answers, threads = shared / "answers.jsonl", shared / "threads.jsonl"
@@ -147,6 +147,7 @@ def report(
     corpus, queries, qrels = retrieval.build_dev_set(threads, dev)
     reports.append(retrieval.run(corpus, queries, qrels, tacit.embedder))
     reports.append(pii.run(None, services.scanner))
+    reports.append(experts.run(threads, tacit.embedder))
     for r in reports:
         print_report(r)
     path = write_report(reports, out, f"tacit eval report --shared {shared} --out {out}")

@@ -14,6 +14,8 @@ TARGETS: dict[str, dict[str, tuple[str, float]]] = {
     "followup": {"all_checks": (">=", 0.90)},
     "synthesis": {"faithfulness": (">=", 0.95), "citation_validity": (">=", 1.0)},
     "retrieval": {},
+    "experts": {},
+    "pii": {},
 }
 
 
