@@ -7,12 +7,17 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import select
+
 from api.threads_file import parse_time, read_threads, thread_messages
 from elicitor.model import Role
 from store.repository import Repository
+from store.tables import PersonRow
+from workflow.experts import add_skill, endorse, expertise_for
 from workflow.ingest import ingest_messages
 from workflow.people import PreferencesUpdate, add_person, create_community, create_token, update_preferences
 from workflow.services import Services
+from workflow.tandems import add_task, create_tandem
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 
@@ -32,12 +37,39 @@ def load_demo(
         # The demo shows nudges at any hour; real experts keep the default quiet hours.
         update_preferences(services, person_id=person.id, update=PreferencesUpdate(quiet_hours=""))
         tokens[p["handle"]] = create_token(services, handle=p["handle"], name="demo")
+    _load_expertise(services, community["id"], demo_dir / "expertise.json")
     threads = list(read_threads(demo_dir / "community.jsonl"))
     for thread, shift in zip(threads, _replay_shifts(services, threads), strict=True):
         ingest_messages(services, community_id=community["id"], batch=thread_messages(thread, shift))
         if progress:
             progress(1)
     return tokens
+
+
+def _load_expertise(services: Services, community_id: str, path: Path) -> None:
+    """Skills people declared, endorsements between them, a task backlog and one tandem (lena with marta)."""
+    if not path.exists():
+        return
+    data = json.loads(path.read_text())
+    kit = expertise_for(None, None)  # word-based relatedness is enough for the demo's vocabulary
+    ids = _ids(services)
+    for handle, skills in data["skills"].items():
+        for kind in ("has", "learning"):
+            for label in skills[kind]:
+                add_skill(services, kit, person_id=ids[handle], label=label, kind=kind)
+    for endorser, handle, label in data["endorsements"]:
+        endorse(services, kit, endorser_id=ids[endorser], handle=handle, label=label)
+    for task in data["tasks"]:
+        add_task(services, kit, person_id=ids[task["by"]], community_id=community_id, title=task["title"],
+                 description=task["description"], skills=task["skills"])  # fmt: skip
+    for tandem in data["tandems"]:
+        create_tandem(services, kit, person_id=ids["priya"], community_id=tandem["community"],
+                      junior=tandem["junior"], senior=tandem["senior"], goals=tandem["goals"])  # fmt: skip
+
+
+def _ids(services: Services) -> dict[str, str]:
+    with services.db.session() as session:
+        return {p.handle: p.id for p in session.scalars(select(PersonRow))}
 
 
 def _replay_shifts(services: Services, threads: list[dict], days: float = 14) -> list[timedelta]:
