@@ -10,7 +10,8 @@ from pathlib import Path
 from evals.report import Report
 
 TARGETS: dict[str, dict[str, tuple[str, float]]] = {
-    "terse": {"f1": (">=", 0.70), "f1_high_confidence": (">=", 0.80), "roc_auc": (">=", 0.65)},
+    # Cross-validated figures carry the claims: the plain ones are a training fit of the shipped model.
+    "terse": {"cv_f1": (">=", 0.70), "cv_f1_high_confidence": (">=", 0.80), "roc_auc": (">=", 0.65)},
     "followup": {"all_checks": (">=", 0.90)},
     "synthesis": {"faithfulness": (">=", 0.95), "citation_validity": (">=", 1.0)},
     "retrieval": {},

@@ -9,11 +9,11 @@ from evals.report import Report
 
 
 def test_report_has_figures_targets_and_a_plot(tmp_path: Path) -> None:
-    report = Report("terse", {"f1": 0.75, "roc_auc": 0.6}, {"length": {"f1": 0.6}}, notes=["200 labelled answers"],
+    report = Report("terse", {"cv_f1": 0.75, "roc_auc": 0.6}, {"length": {"cv_f1": 0.6}}, notes=["200 labelled answers"],
                     extra={"pr_curve": {"precision": [1.0, 0.5], "recall": [0.2, 1.0]}})  # fmt: skip
     path = write_report([report], tmp_path, "make eval")
     text = path.read_text()
-    assert "| f1 | 0.750 | 0.600 | >= 0.70 met |" in text
+    assert "| cv_f1 | 0.750 | 0.600 | >= 0.70 met |" in text
     assert "| roc_auc | 0.600 |  | >= 0.65 **not met** |" in text
     assert "- 200 labelled answers" in text
     assert (tmp_path / "terse-pr.png").stat().st_size > 1000 and "](terse-pr.png)" in text
