@@ -16,7 +16,17 @@ from sqlalchemy import select
 
 from elicitor.model import Role
 from store.repository import GovernanceRepository
-from store.tables import ApiTokenRow, MembershipRow, NudgeRow, PersonRow, ReplyRow, utcnow
+from store.tables import (
+    ApiTokenRow,
+    EndorsementRow,
+    ExpertiseProfileRow,
+    MembershipRow,
+    NudgeRow,
+    PersonIdentityRow,
+    PersonRow,
+    PersonSkillRow,
+    utcnow,
+)
 from workflow.access import VISIBILITIES, require_admin, require_steward, viewer_of
 from workflow.errors import Forbidden, InvalidInput, NotFound
 from workflow.services import Services
@@ -262,6 +272,8 @@ def _anonymize(services: Services, repo: GovernanceRepository, person: PersonRow
     person.display_name, person.email, person.opted_out = "Former member", None, True
     _forget(repo, person)
     s.flush()
+    s.add(ExpertiseProfileRow(person_id=person.id, hidden=True))  # never listed as an expert or partner again
+    s.flush()
     # What they said stays, under no name: the current version of each guide drops their name from its sources,
     # and older versions (which still name them) are purged.
     rewritten = 0
@@ -281,12 +293,22 @@ def _guides_reviewed_by(repo: GovernanceRepository, person_id: str) -> list:
 
 
 def _forget(repo: GovernanceRepository, person: PersonRow) -> None:
-    """Tokens and memberships go; nothing can act as this person again."""
-    for token in repo.tokens_of(person.id):
-        repo.s.delete(token)
-    for membership in repo.s.scalars(select(MembershipRow).where(MembershipRow.person_id == person.id)):
-        repo.s.delete(membership)
-    _ = ReplyRow  # replies are deleted (erase) or kept under the anonymous person (anonymize)
+    """Tokens, memberships, platform accounts and what is said about them go; nothing can act as them again.
+
+    Endorsements they gave stay (as evidence about others, from an anonymous colleague); the ones they
+    received, their skills and their expertise profile go with them.
+    """
+    about_them = (
+        select(ApiTokenRow).where(ApiTokenRow.person_id == person.id),
+        select(MembershipRow).where(MembershipRow.person_id == person.id),
+        select(PersonIdentityRow).where(PersonIdentityRow.person_id == person.id),
+        select(PersonSkillRow).where(PersonSkillRow.person_id == person.id),
+        select(EndorsementRow).where(EndorsementRow.person_id == person.id),
+        select(ExpertiseProfileRow).where(ExpertiseProfileRow.person_id == person.id),
+    )
+    for query in about_them:
+        for row in repo.s.scalars(query):
+            repo.s.delete(row)
 
 
 def audit_log(services: Services, *, actor_id: str, community_id: str | None, limit: int = 200) -> list:

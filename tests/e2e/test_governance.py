@@ -185,6 +185,10 @@ def test_anonymization_keeps_the_knowledge_under_no_name(make_loop) -> None:
     loop = make_loop()
     guide = published_guide(loop)
     marta = loop.ids["marta"]
+    skill = {"name": "PostgreSQL", "kind": "has"}
+    assert loop.client.post("/v1/me/skills", json=skill, headers=loop.as_("marta")).status_code == 201
+    experts = loop.client.get("/v1/experts", params={"q": "postgresql"}, headers=loop.as_("lena")).text
+    assert "marta" in experts.lower()
     r = loop.client.delete(f"/v1/people/{marta}?mode=anonymize", headers=loop.as_("marta"))
     assert r.status_code == 200, r.text
     loop.settle()
@@ -193,6 +197,8 @@ def test_anonymization_keeps_the_knowledge_under_no_name(make_loop) -> None:
     assert "CONCURRENTLY" in seen, "the knowledge stays published"
     assert search(loop, "lena")[0]["guide_id"] == guide["id"]
     assert loop.client.get("/v1/me", headers=loop.as_("marta")).status_code == 401
+    experts = loop.client.get("/v1/experts", params={"q": "postgresql"}, headers=loop.as_("lena")).text
+    assert "marta" not in experts.lower() and "Former member" not in experts, "never listed as an expert again"
 
 
 def test_tokens_can_be_listed_created_and_revoked(make_loop) -> None:
