@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from sqlalchemy import event
+
 from elicitor.gaps import covers
 from elicitor.model import Assessment, Gap, Message, Thread
 from elicitor.policy import MAX_ROUNDS, NudgePreferences, decide, parse_quiet_hours
@@ -71,7 +73,7 @@ def _maybe_nudge(
         round=1, gap=followup.gap.value, question=followup.question, status="open",
         deliver_at=decision.deliver_at or now,
     ))  # fmt: skip
-    services.runner.enqueue("deliver_nudge", nudge.id, {"nudge_id": nudge.id})  # Slack DM, Discourse PM, ...
+    _deliver_after_commit(services, repo, nudge.id)  # Slack DM, Discourse PM, ...
     return "nudged" if (decision.deliver_at or now) <= now else f"nudge scheduled: {decision.reason}"
 
 
@@ -166,4 +168,10 @@ def _ask_again(services: Services, repo: Repository, first: NudgeRow) -> None:
         person_id=first.person_id, round=first.round + 1, gap=first.gap, question=question, status="open",
         deliver_at=services.clock(),
     ))  # fmt: skip
-    services.runner.enqueue("deliver_nudge", nudge.id, {"nudge_id": nudge.id})
+    _deliver_after_commit(services, repo, nudge.id)
+
+
+def _deliver_after_commit(services: Services, repo: Repository, nudge_id: str) -> None:
+    """Queue the external delivery once the nudge is committed, so no worker can look for it too early."""
+    event.listen(repo.s, "after_commit",
+                 lambda _: services.runner.enqueue("deliver_nudge", nudge_id, {"nudge_id": nudge_id}), once=True)  # fmt: skip
