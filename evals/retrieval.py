@@ -3,8 +3,8 @@
 `run()` indexes the corpus through Tacit's own retrieval path: each document becomes a one-section guide in one
 community, chunked, embedded and stored by `GuideSearch.reindex` in a qdrant-edge index in a temporary folder.
 It then ranks every query three ways in the same run:
-- `tacit`: Tacit's search as shipped, hybrid (dense MiniLM + BM25-weighted sparse terms, fused by RRF, both legs
-  filtered by community inside the engine);
+- `tacit`: Tacit's search as shipped, hybrid (dense MiniLM + BM25-weighted sparse terms, fused by weighted
+  distribution-based score fusion, sparse leg at half weight, both legs filtered by community inside the engine);
 - `dense_only`: the same index and embedder, dense leg alone;
 - `bm25`: Okapi BM25 implemented here (Lucene's IDF, k1 = 1.2, b = 0.75, the corpus's real average length),
   over the same analyzer as Tacit's sparse leg (lower case, English stopwords, light stemming), in memory.
@@ -41,6 +41,7 @@ from typing import Any
 from evals.metrics import mrr_at_k, ndcg_at_k, recall_at_k
 from evals.report import Report
 from retrieval.edge_index import EdgeIndex
+from retrieval.fusion import DENSE_WEIGHT, SPARSE_WEIGHT
 from retrieval.ports import Embedder, EmbedKind
 from retrieval.search import GuideRecord, GuideSearch
 from retrieval.sparse import tokens
@@ -214,7 +215,8 @@ def run(corpus: Path, queries: Path, qrels: Path, embedder: Embedder) -> Report:
         f"{build_s - timed.document_seconds:.1f} s); BM25 build {bm25_build_s:.2f} s",
         "query time, mean / p95 ms (query embedding included): "
         + ", ".join(f"{name} {statistics.fmean(ms):.1f} / {_p95(ms):.1f}" for name, ms in millis.items() if ms),
-        "tacit = hybrid (dense MiniLM + BM25 terms, RRF k=60, community filter on both legs inside qdrant-edge); "
+        f"tacit = hybrid (dense MiniLM + BM25 terms, weighted DBSF {DENSE_WEIGHT:g}:{SPARSE_WEIGHT:g}, community "
+        "filter on both legs inside qdrant-edge); "
         "bm25 = Okapi BM25 written in evals/retrieval.py (k1 1.2, b 0.75, same analyzer); dense_only = same index, "
         "dense leg alone",
     ]

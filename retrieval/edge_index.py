@@ -16,7 +16,7 @@ from typing import Any
 import qdrant_edge as qe
 
 from retrieval.errors import IndexConfigError
-from retrieval.fusion import RRF_K
+from retrieval.fusion import DENSE_WEIGHT, SPARSE_WEIGHT, fuse_legs
 from retrieval.points import DENSE, KEYWORD_FIELDS, SPARSE, chunk_from_payload, chunk_payload, floats, point_id
 from retrieval.ports import Chunk, ChunkHit, SparseVector
 from retrieval.sparse import SPARSE_VERSION
@@ -29,10 +29,10 @@ _EDGE_CONFIG = "edge_config.json"
 class EdgeIndex:
     """Chunks as points of a qdrant-edge shard in `path` (the folder belongs to the index); thread-safe."""
 
-    def __init__(self, path: Path, dimension: int, rrf_k: int = RRF_K) -> None:
+    def __init__(self, path: Path, dimension: int, sparse_weight: float = SPARSE_WEIGHT) -> None:
         self._path = Path(path)
         self._dimension = dimension
-        self._rrf_k = rrf_k
+        self._weights = (DENSE_WEIGHT, sparse_weight)
         self._shard: Any = None  # opened on first use: constructing the index touches nothing
         # The shard is one mutable object; calls are short (ms), so one lock keeps it simple and safe.
         self._lock = threading.RLock()
@@ -70,32 +70,32 @@ class EdgeIndex:
     def search(
         self, dense: Sequence[float], sparse: SparseVector | None, community_ids: Sequence[str], limit: int
     ) -> list[ChunkHit]:
-        """The best chunks among those of the given communities; hybrid (RRF) when `sparse` is given."""
+        """The best chunks among those of the given communities; hybrid (weighted DBSF) when `sparse` is given.
+
+        Hybrid: both legs run filtered in one batch (IDF over the readable communities only), and are fused by
+        `retrieval.fusion.fuse_legs`, the same code every adapter uses.
+        """
         if not community_ids or limit <= 0:
             return []
         allowed = _match("community_id", community_ids)  # inside the search, never after it
-        nearest = qe.Query.Nearest(floats(dense), using=DENSE)
+        nearest = qe.QueryRequest(
+            limit=limit, query=qe.Query.Nearest(floats(dense), using=DENSE), filter=allowed, with_payload=True
+        )
         if sparse is None or not sparse.indices:
-            request = qe.QueryRequest(limit=limit, query=nearest, filter=allowed, with_payload=True)
-        else:
-            lexical = qe.Query.Nearest(qe.SparseVector(list(sparse.indices), list(sparse.values)), using=SPARSE)
-            request = qe.QueryRequest(
-                limit=limit,
-                prefetches=[
-                    qe.Prefetch(limit=limit, query=nearest, filter=allowed),
-                    # IDF over the readable communities: BM25 as if they were the whole collection.
-                    qe.Prefetch(
-                        limit=limit, query=lexical, filter=allowed,
-                        params=qe.SearchParams(idf=qe.IdfParams(corpus=allowed)),
-                    ),
-                ],
-                query=qe.Fusion.Rrf(k=self._rrf_k),  # type: ignore[arg-type]  # the stub misses that Rrf is a Fusion
-                filter=allowed,
-                with_payload=True,
-            )  # fmt: skip
+            with self._lock:
+                points = self._opened().query(nearest)
+            return _hits(points)
+        lexical = qe.QueryRequest(
+            limit=limit,
+            query=qe.Query.Nearest(qe.SparseVector(list(sparse.indices), list(sparse.values)), using=SPARSE),
+            filter=allowed,
+            # IDF over the readable communities: BM25 as if they were the whole collection.
+            params=qe.SearchParams(idf=qe.IdfParams(corpus=allowed)),
+            with_payload=True,
+        )
         with self._lock:
-            points = self._opened().query(request)
-        return [ChunkHit(chunk=chunk_from_payload(p.payload or {}), score=p.score) for p in points]
+            by_meaning, by_words = self._opened().query_batch(qe.QueryBatchRequest([nearest, lexical]))
+        return fuse_legs(_hits(by_meaning), _hits(by_words), limit, self._weights)
 
     def count(self) -> int:
         """Number of chunks in the index."""
@@ -147,6 +147,10 @@ class EdgeIndex:
             return qe.EdgeShard.load(str(self._path), self._config())
         except Exception as error:  # the engine raises plain Exception; incompatibility is the likely cause
             raise IndexConfigError(f"the index in {self._path} does not fit: {error}; run `tacit reindex`") from error
+
+
+def _hits(points: Sequence[Any]) -> list[ChunkHit]:
+    return [ChunkHit(chunk=chunk_from_payload(p.payload or {}), score=p.score) for p in points]
 
 
 def _match(field: str, values: Sequence[str]) -> qe.Filter:

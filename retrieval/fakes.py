@@ -7,7 +7,7 @@ import math
 import re
 from collections.abc import Sequence
 
-from retrieval.fusion import RRF_K, rrf, sparse_scores
+from retrieval.fusion import DENSE_WEIGHT, SPARSE_WEIGHT, fuse_legs, sparse_scores
 from retrieval.ports import Chunk, ChunkHit, EmbedKind, SparseVector
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -62,12 +62,12 @@ class HashingEmbedder:
 class InMemoryIndex:
     """A VectorIndex in a dict, exact search: the contract of EdgeIndex and QdrantIndex without Qdrant.
 
-    Hybrid search does what the engines do: both legs filtered, sparse IDF over the allowed chunks, RRF fusion.
+    Hybrid search does what the adapters do: both legs filtered, sparse IDF over the allowed chunks, weighted DBSF.
     """
 
-    def __init__(self, rrf_k: int = RRF_K) -> None:
+    def __init__(self, sparse_weight: float = SPARSE_WEIGHT) -> None:
         self.points: dict[str, tuple[Chunk, list[float], SparseVector]] = {}
-        self._rrf_k = rrf_k
+        self._weights = (DENSE_WEIGHT, sparse_weight)
 
     def upsert(
         self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]
@@ -97,8 +97,12 @@ class InMemoryIndex:
             {k: dict(zip(v[2].indices, v[2].values, strict=True)) for k, v in visible.items()},
         )
         by_terms = sorted(lexical, key=lambda k: lexical[k], reverse=True)[:limit]
-        fused = rrf([by_cosine, by_terms], k=self._rrf_k)[:limit]
-        return [ChunkHit(chunk=visible[k][0], score=score) for k, score in fused]
+        return fuse_legs(
+            [ChunkHit(chunk=visible[k][0], score=cosine[k]) for k in by_cosine],
+            [ChunkHit(chunk=visible[k][0], score=lexical[k]) for k in by_terms],
+            limit,
+            self._weights,
+        )
 
     def count(self) -> int:
         return len(self.points)

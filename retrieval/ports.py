@@ -41,7 +41,7 @@ class Chunk:
 @dataclass(frozen=True)
 class ChunkHit:
     chunk: Chunk
-    score: float  # cosine similarity for dense-only search, the fused RRF score for hybrid search
+    score: float  # cosine similarity for dense-only search, the fused (weighted DBSF) score for hybrid search
 
 
 class VectorIndex(Protocol):
@@ -56,7 +56,7 @@ class VectorIndex(Protocol):
     def search(
         self, dense: Sequence[float], sparse: SparseVector | None, community_ids: Sequence[str], limit: int
     ) -> list[ChunkHit]:
-        """Dense-only when `sparse` is None; otherwise both legs, each filtered, fused by reciprocal rank."""
+        """Dense-only when `sparse` is None; otherwise both legs, each filtered, fused by `fusion.fuse_legs`."""
         ...
 
     def count(self) -> int: ...

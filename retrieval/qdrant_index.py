@@ -11,7 +11,7 @@ from pathlib import Path
 from qdrant_client import QdrantClient, models
 
 from retrieval.errors import IndexConfigError
-from retrieval.fusion import RRF_K
+from retrieval.fusion import DENSE_WEIGHT, SPARSE_WEIGHT, fuse_legs
 from retrieval.points import DENSE, KEYWORD_FIELDS, SPARSE, chunk_from_payload, chunk_payload, floats, point_id
 from retrieval.ports import Chunk, ChunkHit, SparseVector
 
@@ -37,18 +37,24 @@ def open_server(url: str, api_key: str | None) -> QdrantClient:
 class QdrantIndex:
     """Chunks as points with a cosine "dense" and an IDF-weighted "sparse" vector; filters run inside the search.
 
-    Hybrid search is one query: two filtered prefetches (dense, sparse) fused by RRF in the engine. With
+    Hybrid search is one batch of two filtered queries (dense, sparse), fused by weighted DBSF in
+    `retrieval.fusion.fuse_legs` (the engine's own DBSF takes no weights; every adapter fuses alike). With
     `scoped_idf` the sparse leg's IDF is computed over the searched communities only (needs a server as recent
     as the client); otherwise over the whole collection.
     """
 
     def __init__(
-        self, client: QdrantClient, collection: str, dimension: int, rrf_k: int = RRF_K, scoped_idf: bool = True
+        self,
+        client: QdrantClient,
+        collection: str,
+        dimension: int,
+        sparse_weight: float = SPARSE_WEIGHT,
+        scoped_idf: bool = True,
     ) -> None:
         self._client = client
         self._collection = collection
         self._dimension = dimension
-        self._rrf_k = rrf_k
+        self._weights = (DENSE_WEIGHT, sparse_weight)
         self._scoped_idf = scoped_idf
         self._ready = False
         self._ready_lock = threading.Lock()
@@ -87,34 +93,26 @@ class QdrantIndex:
     def search(
         self, dense: Sequence[float], sparse: SparseVector | None, community_ids: Sequence[str], limit: int
     ) -> list[ChunkHit]:
-        """The best chunks among those of the given communities; hybrid (RRF) when `sparse` is given."""
+        """The best chunks among those of the given communities; hybrid (weighted DBSF) when `sparse` is given."""
         if not community_ids or limit <= 0:
             return []
         self._ensure()
         allowed = _match("community_id", community_ids)  # inside the search, never after it
+        nearest = models.QueryRequest(
+            query=floats(dense), using=DENSE, filter=allowed, limit=limit, with_payload=True
+        )
+        if sparse is None or not sparse.indices:
+            with self._serial():
+                response = self._client.query_batch_points(self._collection, requests=[nearest])
+            return _hits(response[0].points)
+        idf = models.IdfCorpusParams(corpus=allowed) if self._scoped_idf else None
+        lexical = models.QueryRequest(
+            query=_sparse(sparse), using=SPARSE, filter=allowed, limit=limit, with_payload=True,
+            params=models.SearchParams(idf=idf) if idf is not None else None,
+        )  # fmt: skip
         with self._serial():
-            if sparse is None or not sparse.indices:
-                response = self._client.query_points(
-                    self._collection, query=floats(dense), using=DENSE, query_filter=allowed, limit=limit,
-                    with_payload=True,
-                )  # fmt: skip
-            else:
-                idf = models.IdfCorpusParams(corpus=allowed) if self._scoped_idf else None
-                response = self._client.query_points(
-                    self._collection,
-                    prefetch=[
-                        models.Prefetch(query=floats(dense), using=DENSE, filter=allowed, limit=limit),
-                        models.Prefetch(
-                            query=_sparse(sparse), using=SPARSE, filter=allowed, limit=limit,
-                            params=models.SearchParams(idf=idf) if idf is not None else None,
-                        ),
-                    ],
-                    query=models.RrfQuery(rrf=models.Rrf(k=self._rrf_k)),
-                    query_filter=allowed,
-                    limit=limit,
-                    with_payload=True,
-                )  # fmt: skip
-        return [ChunkHit(chunk=chunk_from_payload(p.payload or {}), score=p.score) for p in response.points]
+            by_meaning, by_words = self._client.query_batch_points(self._collection, requests=[nearest, lexical])
+        return fuse_legs(_hits(by_meaning.points), _hits(by_words.points), limit, self._weights)
 
     def count(self) -> int:
         """Number of chunks in the index."""
@@ -180,6 +178,10 @@ class QdrantIndex:
             return
         with self._local_lock:
             yield
+
+
+def _hits(points: Sequence[models.ScoredPoint]) -> list[ChunkHit]:
+    return [ChunkHit(chunk=chunk_from_payload(p.payload or {}), score=p.score) for p in points]
 
 
 def _match(field: str, values: Sequence[str]) -> models.Filter:

@@ -31,8 +31,8 @@ class GuideHit:
 class GuideSearch:
     """Indexes reviewed guides and finds them by meaning and by words, within the communities a learner may read.
 
-    `mode="hybrid"` (default) fuses a dense (embedding) and a sparse (BM25) search by reciprocal rank, both
-    filtered inside the index; `mode="dense"` is the embedding search alone. Chunks always get both vectors, so
+    `mode="hybrid"` (default) fuses a dense (embedding) and a sparse (BM25) search by weighted distribution-based
+    score fusion (`retrieval.fusion`), both filtered inside the index; `mode="dense"` is the embedding search alone. Chunks always get both vectors, so
     one index serves either mode.
     """
 

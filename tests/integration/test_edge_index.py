@@ -96,10 +96,11 @@ def _axis(i: int, dimension: int = EMBEDDER.dimension, **more: float) -> list[fl
 def test_sparse_idf_is_computed_over_the_searched_communities_only(tmp_path: Path, kind: str):
     from retrieval.qdrant_index import QdrantIndex, open_embedded
 
+    # Legs weighted equally here, so the lexical leg's order (which IDF scoping changes) shows in the result.
     index: VectorIndex = {
-        "edge": lambda: EdgeIndex(tmp_path / "vectors", EMBEDDER.dimension),
-        "qdrant-local": lambda: QdrantIndex(open_embedded(None), "idf", EMBEDDER.dimension),
-        "fake": InMemoryIndex,
+        "edge": lambda: EdgeIndex(tmp_path / "vectors", EMBEDDER.dimension, sparse_weight=1.0),
+        "qdrant-local": lambda: QdrantIndex(open_embedded(None), "idf", EMBEDDER.dimension, sparse_weight=1.0),
+        "fake": lambda: InMemoryIndex(sparse_weight=1.0),
     }[kind]()
     x, y, z = (_chunk(f"{n}:1:summary", n, "A", t) for n, t in [("x", "kafka"), ("y", "grafana"),
                                                                   ("z", "grafana dashboards")])  # fmt: skip

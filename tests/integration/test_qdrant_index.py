@@ -3,9 +3,10 @@ from collections.abc import Iterator
 import pytest
 
 from retrieval.fakes import HashingEmbedder, InMemoryIndex
+from retrieval.fusion import DENSE_WEIGHT, SPARSE_WEIGHT, bm25_idf, dbsf
 from retrieval.ports import Chunk, SparseVector, VectorIndex
 from retrieval.qdrant_index import IndexConfigError, QdrantIndex, open_embedded, point_id
-from retrieval.sparse import SparseEncoder
+from retrieval.sparse import SparseEncoder, term_id
 
 EMBEDDER = HashingEmbedder(dimension=128)
 SPARSE = SparseEncoder()
@@ -98,7 +99,7 @@ def test_a_limit_below_the_matches_is_filled_from_the_allowed_communities(index:
     assert [h.chunk.id for h in hits] == ["a1:1:summary"]
 
 
-def test_hybrid_scores_are_reciprocal_rank_fusion_of_both_legs(index: VectorIndex):
+def test_hybrid_scores_are_weighted_dbsf_of_both_legs(index: VectorIndex):
     _fill(index)
     dense, terms = _query("kafka consumer offsets")
 
@@ -106,7 +107,18 @@ def test_hybrid_scores_are_reciprocal_rank_fusion_of_both_legs(index: VectorInde
 
     # dense: a1, c1, a2; words: a1 (kafka, consumer, offsets), c1 (kafka, consumer); a2 shares no word.
     assert [h.chunk.id for h in hits] == ["a1:1:summary", "c1:1:summary", "a2:1:summary"]
-    assert [round(h.score, 5) for h in hits] == [round(2 / 60, 5), round(2 / 61, 5), round(1 / 62, 5)]
+    by_meaning = [(h.chunk.id, h.score) for h in index.search(dense, None, ["A", "C"], 10)]
+    # BM25 by hand over A and C (3 chunks): "kafka" and "consumer" in 2, "offsets" in 1.
+    common, rare = bm25_idf(2, 3), bm25_idf(1, 3)
+    a1, c1 = (dict(zip(SPARSE.document(c.text).indices, SPARSE.document(c.text).values, strict=True))
+              for c in (CHUNKS[0], CHUNKS[3]))  # fmt: skip
+    kafka, consumer, offsets = (term_id(t) for t in ("kafka", "consumer", "offset"))
+    by_words = [
+        ("a1:1:summary", (a1[kafka] + a1[consumer]) * common + a1[offsets] * rare),
+        ("c1:1:summary", (c1[kafka] + c1[consumer]) * common),
+    ]
+    want = dbsf([by_meaning, by_words], (DENSE_WEIGHT, SPARSE_WEIGHT))
+    assert [(h.chunk.id, round(h.score, 4)) for h in hits] == [(k, round(v, 4)) for k, v in want]
 
 
 def test_several_communities(index: VectorIndex):

@@ -3,7 +3,7 @@ import math
 import pytest
 
 from retrieval.fakes import HashingEmbedder, InMemoryIndex
-from retrieval.fusion import bm25_idf, rrf, sparse_scores
+from retrieval.fusion import DENSE_WEIGHT, SPARSE_WEIGHT, bm25_idf, dbsf, rrf, sparse_scores
 from retrieval.search import GuideSearch
 from retrieval.sparse import SparseEncoder, stem, term_id, tokens
 from synthesizer.model import CitedSentence, GuideDraft, Section
@@ -144,13 +144,15 @@ def test_hybrid_is_the_default_and_dense_mode_scores_by_cosine(index: InMemoryIn
     cosine = dense.search("slow queries need an index", ["eng"])
 
     assert fused[0].guide_id == cosine[0].guide_id == "pg"
-    # RRF: first in both legs is 2 / 60; cosine is a similarity in [-1, 1].
-    assert fused[0].score == pytest.approx(2 / 60)
-    assert 0.0 < cosine[0].score <= 1.0 and cosine[0].score != pytest.approx(2 / 60)
+    # DBSF: each leg's scores mapped so that mean +- 3 sd spans [0, 1], the legs weighted and added; a chunk first
+    # in both legs of five scores lands between 0.5 and 1 in each. Cosine is a similarity in [-1, 1].
+    assert 0.5 * (DENSE_WEIGHT + SPARSE_WEIGHT) < fused[0].score <= DENSE_WEIGHT + SPARSE_WEIGHT
+    assert 0.0 < cosine[0].score <= 1.0 and cosine[0].score != pytest.approx(fused[0].score)
 
 
-def test_a_rare_exact_term_lifts_its_guide_in_hybrid_search(index: InMemoryIndex):
-    # Dense search over hashed features is fooled by many shared common words; BM25 weighs the rare term.
+def test_hybrid_search_shows_the_guide_of_a_rare_exact_term(index: InMemoryIndex):
+    # Dense search over hashed features is fooled by many shared common words; the lexical leg still brings the
+    # guide that holds the rare term (its weight against the dense leg is tested on `dbsf` below).
     embedder = HashingEmbedder()
     s = GuideSearch(embedder, index)
     s.index_guide("noise", "eng", 1, _guide("Restart the service after changing the service configuration",
@@ -161,7 +163,6 @@ def test_a_rare_exact_term_lifts_its_guide_in_hybrid_search(index: InMemoryIndex
     assert GuideSearch(embedder, index, mode="dense").search(query, ["eng"])[0].guide_id == "noise"
     hits = s.search(query, ["eng"])
     assert {h.guide_id for h in hits} == {"noise", "exact"}
-    assert hits[0].score == pytest.approx(hits[1].score, abs=1e-3)  # one first in each leg: near tie, both shown
 
 
 # Fusion and the sparse encoder: figures by hand.
@@ -172,6 +173,25 @@ def test_rrf_adds_reciprocal_ranks_from_zero():
 
     assert [item for item, _ in fused] == ["b", "a", "d", "c"]
     assert dict(fused) == pytest.approx({"b": 1 / 61 + 1 / 60, "a": 1 / 60, "d": 1 / 61, "c": 1 / 62})
+
+
+def test_dbsf_normalizes_each_leg_by_its_mean_and_three_sds_then_weighs():
+    # Leg 1: mean 2, sd sqrt 2, so a = 0.5 + (1 / sqrt 2) / 6 and b = 0.5 - (1 / sqrt 2) / 6; a leg of one gives 0.5.
+    high, low = 0.5 + (1 / math.sqrt(2)) / 6, 0.5 - (1 / math.sqrt(2)) / 6
+    fused = dbsf([[("a", 3.0), ("b", 1.0)], [("b", 2.0)]])
+    assert dict(fused) == pytest.approx({"a": high, "b": low + 0.5})
+    assert [i for i, _ in fused] == ["b", "a"]
+
+    weighted = dbsf([[("a", 3.0), ("b", 1.0)], [("b", 2.0)]], (1.0, 0.2))
+    assert [i for i, _ in weighted] == ["a", "b"]  # b's lexical lead counts for less
+    assert dict(weighted)["b"] == pytest.approx(low + 0.1)
+
+
+def test_dbsf_equal_scores_give_a_half_and_ties_go_by_item_not_engine_order():
+    assert dbsf([[("q", 1.0)], [("p", 1.0)]]) == [("p", 0.5), ("q", 0.5)]
+    assert dbsf([[("y", 2.0), ("x", 2.0)]]) == [("x", 0.5), ("y", 0.5)]
+    with pytest.raises(ValueError):
+        dbsf([[("a", 1.0)]], (1.0, 0.5))
 
 
 def test_rrf_of_one_ranking_keeps_its_order_and_ties_keep_first_seen():
