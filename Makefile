@@ -32,7 +32,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.ingest_bench
-	$(BIN)/python -m bench.search_bench
+	$(BIN)/python -m bench.search_bench --query-threads 1
 	$(BIN)/python -m bench.startup_bench
 	$(BIN)/python -m bench.webhook_bench
 

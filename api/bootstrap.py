@@ -43,6 +43,11 @@ class Tacit:
 
     def warm_up(self) -> threading.Thread:
         """Load the embedding model in the background so the first search does not wait for it."""
+        if self.settings.torch_threads > 0:
+            import torch
+
+            # One thread per query keeps tail latency low when requests and jobs share two cores.
+            torch.set_num_threads(self.settings.torch_threads)
         thread = threading.Thread(target=self.embedder.embed, args=(["warm up"], "query"), daemon=True)
         thread.start()
         return thread
