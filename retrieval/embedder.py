@@ -69,6 +69,7 @@ class SentenceTransformerEmbedder:
         # A hub lookup would hang or fail here: the model must come from a local folder.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no "Loading weights" bar in service logs
         from sentence_transformers import SentenceTransformer
 
         path = self._model_path or bundled_model_path()
