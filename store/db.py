@@ -31,10 +31,12 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             self._ensure_sqlite_folder(url)
-            self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            # hide_parameters: an error never carries message text into a log line.
+            self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                                                hide_parameters=True)  # fmt: skip
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
-            self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+            self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @staticmethod

@@ -210,6 +210,15 @@ class Repository:
     def message_row(self, message_id: str) -> MessageRow | None:
         return self.s.get(MessageRow, message_id)
 
+    def sources_unchanged(self, source_ids: list[str], since: datetime) -> bool:
+        """Every source still exists (a message or a reply) and no message was edited after `since`."""
+        ids = set(source_ids)
+        messages = self.s.execute(select(MessageRow.id, MessageRow.edited_at).where(MessageRow.id.in_(ids))).all()
+        replies = set(self.s.scalars(select(ReplyRow.id).where(ReplyRow.id.in_(ids))))
+        if {m for m, _ in messages} | replies != ids:
+            return False
+        return all(edited is None or aware(edited) <= since for _, edited in messages)
+
     def unscreened_messages(self, thread_id: str) -> list[MessageRow]:
         return list(self.s.scalars(select(MessageRow).where(MessageRow.thread_id == thread_id,
                                                             MessageRow.screened_at.is_(None))))  # fmt: skip

@@ -196,6 +196,7 @@ class TandemRepository(Repository):
     def answered_threads(self, community_ids: Sequence[str], limit: int = MAX_THREADS) -> list[ThreadSummary]:
         """Threads with a good answer (accepted, else best scored), newest first, with that answer."""
         good = and_(MessageRow.parent_external_id.is_not(None), MessageRow.held.is_(False),
+                    MessageRow.screened_at.is_not(None),  # never quote text not yet scanned for personal data
                     or_(MessageRow.accepted, MessageRow.score > 0))  # fmt: skip
         rows = self.s.execute(
             select(ThreadRow, MessageRow.text, PersonRow.display_name)

@@ -62,6 +62,11 @@ class GuideDraft(BaseModel):
 _MENTION = re.compile(r"(?<![\w.])@[A-Za-z0-9_.-]+")
 
 
+def mask_mentions(text: str) -> str:
+    """@handles replaced by @someone."""
+    return _MENTION.sub("@someone", text)
+
+
 def without_identities(draft: GuideDraft, label: str = "a community member") -> GuideDraft:
     """The guide as outsiders see it under the Chatham House rule: what was said, never who said it."""
     sources = [s.model_copy(update={"author": label, "url": None, "text": _MENTION.sub("@someone", s.text)})

@@ -4,7 +4,7 @@ Rules (kept in one place so every endpoint and every search applies the same one
 - open communities: any signed-in person reads their published guides; restricted (the default) and
   confidential: members only.
 - a global admin manages every community and person, and reads open and restricted content; confidential
-  content stays with the community's own members.
+  content stays with the community's own members (an admin may appoint its stewards, never themselves).
 - stewards govern their community (ingest, settings, members, held messages, audit); experts review the guides
   drawn from their own knowledge.
 """
@@ -67,11 +67,24 @@ def require_community(repo: Repository, community_id: str) -> CommunityRow:
 
 
 def require_steward(repo: Repository, viewer: Viewer, community_id: str) -> CommunityRow:
-    """The community, if the viewer governs it (its steward, or a global admin)."""
+    """The community, if the viewer governs it: its steward, or a global admin unless it is confidential."""
     community = require_community(repo, community_id)
-    if viewer.is_admin or viewer.role_in(community_id) == Role.STEWARD:
+    if viewer.role_in(community_id) == Role.STEWARD:
         return community
-    raise Forbidden(f"only a steward of {community_id!r} (or an admin) can do this")
+    if viewer.is_admin and community.visibility != "confidential":
+        return community
+    raise Forbidden(f"only a steward of {community_id!r} can do this"
+                    + ("" if community.visibility == "confidential" else " (or an admin)"))  # fmt: skip
+
+
+def require_appointer(repo: Repository, viewer: Viewer, community_id: str, person_id: str) -> CommunityRow:
+    """Who may give roles: stewards; admins too, but in a confidential community never to themselves."""
+    community = require_community(repo, community_id)
+    if viewer.role_in(community_id) == Role.STEWARD:
+        return community
+    if viewer.is_admin and (community.visibility != "confidential" or person_id != viewer.person_id):
+        return community
+    raise Forbidden(f"only a steward of {community_id!r} can do this")
 
 
 def require_admin(viewer: Viewer) -> None:

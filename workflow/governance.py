@@ -21,14 +21,17 @@ from store.tables import (
     EndorsementRow,
     ExpertiseProfileRow,
     MembershipRow,
+    MessageRow,
     NudgeRow,
     PersonIdentityRow,
     PersonRow,
     PersonSkillRow,
+    ThreadRow,
     utcnow,
 )
-from workflow.access import VISIBILITIES, require_admin, require_steward, viewer_of
+from workflow.access import VISIBILITIES, require_admin, require_appointer, require_steward, viewer_of
 from workflow.errors import Forbidden, InvalidInput, NotFound
+from workflow.privacy import screen_thread
 from workflow.services import Services
 
 log = logging.getLogger("tacit.governance")
@@ -93,10 +96,10 @@ def set_member(services: Services, *, actor_id: str, community_id: str, handle: 
     """Give a person a role in the community, or remove them (role None)."""
     with services.db.session() as session:
         repo = GovernanceRepository(session)
-        require_steward(repo, viewer_of(repo, actor_id), community_id)
         person = repo.person_by_handle(handle)
         if person is None:
             raise NotFound(f"no person with handle {handle!r}")
+        require_appointer(repo, viewer_of(repo, actor_id), community_id, person.id)
         if role is None:
             membership = session.get(MembershipRow, (community_id, person.id))
             if membership is not None:
@@ -147,9 +150,10 @@ def edit_message(services: Services, *, actor_id: str, community_id: str, extern
         raise InvalidInput(f"the new text must have 1 to {services.max_message_chars} characters")
     with services.db.session() as session:
         repo = GovernanceRepository(session)
-        require_steward(repo, viewer_of(repo, actor_id), community_id)
+        community = require_steward(repo, viewer_of(repo, actor_id), community_id)
         message = _message(repo, community_id, external_id)
-        message.text, message.edited_at = text, utcnow()
+        message.text, message.edited_at, message.screened_at = text, utcnow(), None
+        screen_thread(services, repo, message.thread_id, community.pii_policy)  # the new text is screened too
         rewrite = _invalidate_thread_guide(services, repo, message.thread_id)
         repo.add_audit(actor_id=actor_id, action="message.edited", community_id=community_id,
                        target_type="message", target_id=message.id)  # fmt: skip
@@ -163,6 +167,7 @@ def delete_message(services: Services, *, actor_id: str, community_id: str, exte
         require_steward(repo, viewer_of(repo, actor_id), community_id)
         message = _message(repo, community_id, external_id)
         thread_id, message_id = message.thread_id, message.id
+        _untitle_if_opener(repo, message)
         session.delete(message)
         session.flush()
         rewrite = _invalidate_thread_guide(services, repo, thread_id)
@@ -176,6 +181,14 @@ def _message(repo: GovernanceRepository, community_id: str, external_id: str):  
     if message is None:
         raise NotFound(f"no message {external_id!r} in community {community_id!r}")
     return message
+
+
+def _untitle_if_opener(repo: GovernanceRepository, message: MessageRow) -> None:
+    """A thread's title is its opener's words (given or derived): it goes when the opener goes."""
+    if message.parent_external_id is None:
+        thread = repo.s.get(ThreadRow, message.thread_id)
+        if thread is not None:
+            thread.title = "Untitled thread"
 
 
 def _invalidate_thread_guide(
@@ -242,6 +255,7 @@ def _erase(services: Services, repo: GovernanceRepository, person: PersonRow):  
         s.delete(reply)
     s.flush()
     for message in messages:
+        _untitle_if_opener(repo, message)
         s.delete(message)
     nudges = list(s.scalars(select(NudgeRow).where(NudgeRow.person_id == person.id)))
     for nudge in nudges:

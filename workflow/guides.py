@@ -13,7 +13,7 @@ from store.records import GuideRecord
 from store.repository import GovernanceRepository, Repository
 from store.tables import utcnow
 from synthesizer.errors import InvalidGuide, SynthesisError
-from synthesizer.model import GuideDraft, Source, without_identities
+from synthesizer.model import GuideDraft, Source, mask_mentions, without_identities
 from synthesizer.validate import check_citations
 from workflow.access import Viewer, can_read, readable_communities, require_community, sees_identities, viewer_of
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -23,33 +23,51 @@ from workflow.services import Services
 log = logging.getLogger("tacit.guides")
 
 
+MAX_SYNTHESIS_ATTEMPTS = 3
+
+
 def synthesize_guide(services: Services, *, thread_id: str, reviewer_id: str) -> GuideRecord | None:
-    """Job: write a new draft version of the thread's guide from the thread and the expert's replies."""
-    with services.db.session() as session:
-        repo = Repository(session)
+    """Job: write a new draft version of the thread's guide from the thread and the expert's replies.
+
+    Writing can take a while (an LLM call): if a source is deleted or edited meanwhile, the draft is written
+    again from what is there now, so no deleted or superseded text reaches a guide.
+    """
+    for _ in range(MAX_SYNTHESIS_ATTEMPTS):
+        started = utcnow()
+        with services.db.session() as session:
+            repo = Repository(session)
+            try:
+                thread = repo.load_thread(thread_id)
+            except KeyError:
+                return None  # the thread is gone
+            replies = repo.replies_for_thread(thread_id)
         try:
-            thread = repo.load_thread(thread_id)
-        except KeyError:
-            return None  # the thread is gone
-        replies = repo.replies_for_thread(thread_id)
-    try:
-        draft = screen_guide(services, services.guides.write(thread, replies))
-        check_citations(draft)
-    except SynthesisError as exc:
-        _withdraw(services, thread_id, reason=str(exc))
-        return None
-    with services.db.session() as session:
-        repo = Repository(session)
-        existing = repo.guide_for_thread(thread_id)
-        if existing is not None and existing.status in ("published", "stale"):
-            existing.status = "draft"  # new or changed sources: the expert reviews again before it is republished
-            services.search.remove_guide(existing.id)
-        guide = repo.save_guide_version(community_id=thread.community_id, thread_id=thread_id,
-                                        reviewer_id=reviewer_id, content=draft.model_dump(mode="json"),
-                                        engine=services.engine_name, guide=existing)  # fmt: skip
-        record = repo.guide_record(guide)
-    log.info("guide drafted guide=%s thread=%s version=%d", record.id, thread_id, record.version)
-    return record
+            draft = screen_guide(services, services.guides.write(thread, replies))
+            check_citations(draft)
+        except SynthesisError as exc:
+            _withdraw(services, thread_id, reason=str(exc))
+            return None
+        with services.db.session() as session:
+            repo = Repository(session)
+            if not repo.sources_unchanged([s.id for s in draft.sources], since=started):
+                continue
+            record = _save_draft(services, repo, thread.community_id, thread_id, reviewer_id, draft)
+        log.info("guide drafted guide=%s thread=%s version=%d", record.id, thread_id, record.version)
+        return record
+    raise SynthesisError(f"the sources of thread {thread_id} kept changing while the guide was written")
+
+
+def _save_draft(
+    services: Services, repo: Repository, community_id: str, thread_id: str, reviewer_id: str, draft: GuideDraft
+) -> GuideRecord:
+    existing = repo.guide_for_thread(thread_id)
+    if existing is not None and existing.status in ("published", "stale"):
+        existing.status = "draft"  # new or changed sources: the expert reviews again before it is republished
+        services.search.remove_guide(existing.id)
+    guide = repo.save_guide_version(community_id=community_id, thread_id=thread_id, reviewer_id=reviewer_id,
+                                    content=draft.model_dump(mode="json"), engine=services.engine_name,
+                                    guide=existing)  # fmt: skip
+    return repo.guide_record(guide)
 
 
 def _withdraw(services: Services, thread_id: str, reason: str) -> None:
@@ -212,6 +230,9 @@ def search(services: Services, *, person_id: str, query: str, community_id: str 
             if guide is None or guide.status != "published" or guide.community_id not in communities:
                 continue  # the index lags the record for a moment: the record wins
             record = _as_seen_by(repo, viewer, repo.guide_record(guide))
+            community = repo.get_community(record.community_id)
+            if community is not None and not sees_identities(viewer, community):
+                hit = replace(hit, text=mask_mentions(hit.text), title=mask_mentions(hit.title))
             draft = GuideDraft.model_validate(record.content)
             cited = tuple(s for s in draft.sources if s.id in set(hit.citations))
             results.append(SearchResult(hit, record, cited))

@@ -56,7 +56,9 @@ class InProcessJobRunner:
     def __init__(self, handlers: Mapping[str, Handler], workers: int = 1, attempts: int = 3) -> None:
         self._handlers = dict(handlers)
         self._queue: queue.Queue[tuple[str, str, dict[str, str]] | None] = queue.Queue()
-        self._pending: set[tuple[str, str]] = set()
+        self._pending: set[tuple[str, str]] = set()  # queued or running
+        self._running: set[tuple[str, str]] = set()
+        self._rerun: dict[tuple[str, str], dict[str, str]] = {}
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._workers = workers
@@ -103,6 +105,9 @@ class InProcessJobRunner:
         if job not in self._handlers:
             raise KeyError(f"unknown job {job!r}")
         with self._lock:
+            if (job, key) in self._running:
+                self._rerun[(job, key)] = payload  # it may have read what changed: run it once more afterwards
+                return
             if (job, key) in self._pending:
                 return
             self._pending.add((job, key))
@@ -126,9 +131,16 @@ class InProcessJobRunner:
     def _work(self) -> None:
         while (item := self._queue.get()) is not None:
             job, key, payload = item
+            with self._lock:
+                self._running.add((job, key))
             self._run(job, key, payload)
             with self._idle:
-                self._pending.discard((job, key))
+                self._running.discard((job, key))
+                again = self._rerun.pop((job, key), None)
+                if again is not None:
+                    self._queue.put((job, key, again))  # still pending: wait_idle keeps waiting for it
+                else:
+                    self._pending.discard((job, key))
                 self.stats.by_job[job] = self.stats.by_job.get(job, 0) + 1
                 self._idle.notify_all()
 

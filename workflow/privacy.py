@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from privacy.model import Finding
 from privacy.redact import redact
 from store.repository import GovernanceRepository, Repository
-from store.tables import MessageRow, utcnow
+from store.tables import MessageRow, ThreadRow, utcnow
 from synthesizer.model import GuideDraft
 from workflow.access import require_steward, viewer_of
 from workflow.errors import Conflict, NotFound
@@ -37,8 +37,16 @@ def screen_text(services: Services, text: str) -> Screened:
 
 
 def screen_thread(services: Services, repo: Repository, thread_id: str, policy: str) -> None:
-    """Screen every message of the thread not screened yet, so no unscreened text reaches a job's output."""
-    for row in repo.unscreened_messages(thread_id):
+    """Screen every message of the thread not screened yet, so no unscreened text reaches a job's output.
+
+    The thread's title is redacted whatever the policy: it is shown everywhere the guide is.
+    """
+    unscreened = repo.unscreened_messages(thread_id)
+    if unscreened:
+        thread = repo.s.get(ThreadRow, thread_id)
+        if thread is not None:
+            thread.title = screen_text(services, thread.title).text
+    for row in unscreened:
         findings = services.scanner.scan(row.text) if services.scanner else []
         row.screened_at = utcnow()
         if not findings:
@@ -61,7 +69,8 @@ def screen_guide(services: Services, draft: GuideDraft) -> GuideDraft:
         for section, sentences in draft.sections.items()
     }
     sources = [s.model_copy(update={"text": screen_text(services, s.text).text}) for s in draft.sources]
-    return draft.model_copy(update={"sections": sections, "sources": sources})
+    title = screen_text(services, draft.title).text
+    return draft.model_copy(update={"title": title, "sections": sections, "sources": sources})
 
 
 @dataclass(frozen=True)

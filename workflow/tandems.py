@@ -243,10 +243,13 @@ class Suggestion:
 
 
 def suggestions(services: Services, kit: Expertise, *, person_id: str, tandem_id: str, limit: int = 5) -> list[Suggestion]:
-    """Tasks ranked by fit for the pair, each with the guides and past threads that help with it."""
+    """Tasks ranked by fit for the pair, each with the guides and past threads that help with it.
+
+    Only the pair: what helps them comes from communities both may read, which a steward may not.
+    """
     with services.db.session() as session:
         repo = TandemRepository(session)
-        row = _active(_tandem(repo, person_id, tandem_id))
+        row = _active(_tandem(repo, person_id, tandem_id, partners_only=True))
         shared = _shared(repo, row)
         tasks = _candidate_tasks(repo, row, services.clock())
         pair = _pair(repo, kit, row, shared, tasks, services.clock())

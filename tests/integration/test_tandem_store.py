@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from store.db import Database
 from store.records import IncomingMessage
 from store.repository import new_id
-from store.tables import GuideRow, TandemRow, ThreadRow
+from store.tables import GuideRow, MessageRow, TandemRow, ThreadRow
 from store.tandem_repository import TandemRepository
 from tandem.evidence import Kind
 from tandem.skills import Skill
@@ -50,6 +51,8 @@ def test_open_questions_answered_threads_and_stale_guides(database: Database) ->
     with database.session() as s:
         repo = TandemRepository(s)
         assert [t.title for t in repo.open_questions(["c1"])] == ["About open"]
+        assert repo.answered_threads(["c1"]) == [], "text not yet scanned for personal data is never quoted"
+        s.execute(update(MessageRow).values(screened_at=T0))  # what the assessment job does first
         answered = {t.title: t.answer_author for t in repo.answered_threads(["c1"])}
         assert answered == {"About answered": "marta", "About voted": "kai"}
         thread = s.query(ThreadRow).filter_by(external_id="answered").one()

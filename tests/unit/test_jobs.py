@@ -48,3 +48,23 @@ def test_periodic_job_runs_until_stopped() -> None:
     count = len(ticks)
     time.sleep(0.2)
     assert count >= 3 and len(ticks) == count
+
+
+def test_a_job_queued_while_it_runs_runs_once_more_afterwards() -> None:
+    started, release, runs = threading.Event(), threading.Event(), []
+
+    def job(p: dict[str, str]) -> None:
+        runs.append(p["v"])
+        started.set()
+        release.wait(5)
+
+    runner = InProcessJobRunner({"j": job}, workers=1)
+    runner.start()
+    runner.enqueue("j", "k", {"v": "first"})
+    assert started.wait(5)
+    runner.enqueue("j", "k", {"v": "second"})  # the source changed while the job was reading it
+    runner.enqueue("j", "k", {"v": "third"})  # folded into the one re-run
+    release.set()
+    assert runner.wait_idle(5)
+    runner.stop()
+    assert runs == ["first", "third"]
