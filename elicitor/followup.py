@@ -77,6 +77,7 @@ _FILLER = re.compile(
     r"according to (?:this|that|the|my|these|those) (?:\w+ )?(?:paper|article|docs?|documentation|source|book|page|"
     r"wiki\w*|answer|post)s?|"
     r"i think(?: that)?|i believe(?: that)?|i guess|i'd say|i would say|as far as i know|afaik|imho|imo|iirc|"
+    r"i'd add|i would add|to add|one more thing|"
     r"(?:great|good|interesting) question)\b[,.!:;]?\s*|(?:tl;?dr|note|edit|update|ps|(?:[a-z]+\s+){0,3}(?:answer|version|summary))\s*:\s*)+",
     re.I,
 )

@@ -182,3 +182,8 @@ def test_long_statement_is_cut_at_a_clause_and_not_on_a_function_word() -> None:
     quoted = question.split("You wrote “", 1)[1].split("”", 1)[0]
     assert quoted.endswith("…") and quoted.split()[-1].rstrip("…") not in {"the", "of", "to", "and"}
     assert len(question.split()) <= 40
+
+
+def test_an_addendum_lead_in_is_not_part_of_the_claim() -> None:
+    claim, _ = central_claim("Good summary. I'd add: make the backfill resumable, it always gets interrupted once.")
+    assert claim.startswith("make the backfill resumable")
