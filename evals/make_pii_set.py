@@ -1,4 +1,4 @@
-"""Generate evals/data/pii_labelled.jsonl: community-style messages with gold spans of personal data and secrets.
+"""Generate the labelled PII set: community-style messages with gold spans of personal data and secrets.
 
 Every value is fake but well formed: Luhn-valid test card numbers, IBANs with valid check digits, documentation IP
 ranges (RFC 5737, RFC 3849) and private ranges, example.com/.org/.net emails, fictional phone ranges, SSNs and NINOs
@@ -6,7 +6,9 @@ of valid shape, NHS numbers with a valid check digit, random provider-shaped API
 About half the messages hold no sensitive value and many carry hard negatives: version strings, order and ticket
 numbers, Luhn-invalid card-like numbers, git SHAs, UUIDs, loopback addresses, placeholders, tool names.
 
-Run: python -m evals.make_pii_set  (deterministic: same seed, same file)
+`tacit eval pii` generates it in memory (so no key-shaped string is stored in the repository);
+`python -m evals.make_pii_set` writes it to data/pii_labelled.jsonl for inspection. Deterministic: same seed,
+same rows.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-OUT = Path(__file__).parent / "data" / "pii_labelled.jsonl"
+OUT = Path("data") / "pii_labelled.jsonl"
 SEED = 20240517
 ROWS = 300
 

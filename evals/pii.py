@@ -1,6 +1,7 @@
 """`tacit eval pii`: precision and recall of the PII and secrets scanner on a labelled set of community messages.
 
-The set (evals/data/pii_labelled.jsonl, made by `python -m evals.make_pii_set`) holds Slack/forum style messages
+The set (generated in memory by evals/make_pii_set.py, deterministically: the repository holds no key-shaped
+strings; `python -m evals.make_pii_set` writes it out for inspection) holds Slack/forum style messages
 with gold spans (start, end, kind); about half carry no sensitive value and many carry hard negatives (versions,
 order numbers, Luhn-invalid card numbers, SHAs, loopback addresses, placeholders, tool names).
 
@@ -37,7 +38,6 @@ from privacy.model import (
 )
 
 NAME = "pii"
-DATA = Path(__file__).parent / "data" / "pii_labelled.jsonl"
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,15 @@ class Row:
     spans: tuple[Gold, ...]
 
 
-def load(data: Path = DATA) -> list[Row]:
-    """The labelled rows of a JSONL file."""
-    with data.open(encoding="utf-8") as f:
-        raw = [json.loads(line) for line in f if line.strip()]
+def load(data: Path | None = None) -> list[Row]:
+    """The labelled rows of a JSONL file; by default the generated set."""
+    if data is None:
+        from evals.make_pii_set import generate
+
+        raw = generate()
+    else:
+        with data.open(encoding="utf-8") as f:
+            raw = [json.loads(line) for line in f if line.strip()]
     return [Row(r["id"], r["text"], tuple(Gold(s["start"], s["end"], s["kind"]) for s in r["spans"])) for r in raw]
 
 
@@ -132,7 +137,7 @@ def _scan_all(scanner: Scanner, rows: Sequence[Row]) -> tuple[list[list[Finding]
 
 def run(data: Path | None = None, scanner: Scanner | None = None) -> Report:
     """Score the scanner (by default `privacy.build_scanner()`) and the regex baseline on the labelled set."""
-    rows = load(data or DATA)
+    rows = load(data)
     if scanner is None:
         from privacy import build_scanner
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import socket
 import subprocess
 import sys
@@ -30,10 +31,14 @@ from privacy import (
 from privacy.presidio import PresidioScanner, ner_model_available
 from privacy.secrets import SecretScanner
 
-PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAq7BFUpkGp3+fakefakefake\nZmFrZWtleWJvZHk=\n-----END RSA PRIVATE KEY-----"
-JWT_TOKEN = (
-    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwicm9sZSI6InN2YyJ9."
-    "dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk4"
+# Fake secrets, assembled at run time so that no key-shaped literal sits in the repository.
+AWS_KEY = "AKIA" + "QWERTYUIOPASDFGH"
+SLACK_TOKEN = "xoxb" + "-123456789012-1234567890123-abcdefghijklmnopqrstuvwx"
+STRIPE_KEY = "sk_" + "live_" + "4eC39HqLyjWDarjtT1zdp7dc"
+PEM = "-----BEGIN RSA " + "PRIVATE KEY-----\nMIIEowIBAAKCAQEAq7BFUpkGp3+fakefakefake\nZmFrZWtleWJvZHk=\n-----END RSA " + "PRIVATE KEY-----"
+JWT_TOKEN = ".".join(
+    base64.urlsafe_b64encode(part).decode().rstrip("=")
+    for part in (b'{"alg":"HS256","typ":"JWT"}', b'{"sub":"1234567890","role":"svc"}', b"fake-signature-bytes-32-long!!!!")
 )
 
 
@@ -62,15 +67,14 @@ def kinds_of(scanner: CompositeScanner, text: str) -> dict[str, list[str]]:
         ("payroll has SSN 536-22-8149 on file", NATIONAL_ID, "536-22-8149"),
         ("her National Insurance number is AB 12 34 56 C", NATIONAL_ID, "AB 12 34 56 C"),
         ("patient NHS number 943 476 5919 was exported", NATIONAL_ID, "943 476 5919"),
-        ("aws key AKIAQWERTYUIOPASDFGH in the log", API_KEY, "AKIAQWERTYUIOPASDFGH"),
+        ("aws key " + AWS_KEY + " in the log", API_KEY, AWS_KEY),
         ("token ghp_" + "a1B2" * 9 + " expired", API_KEY, "ghp_" + "a1B2" * 9),
         ("fine-grained github_pat_" + "A" * 22 + "_" + "b" * 59 + " works", API_KEY,
          "github_pat_" + "A" * 22 + "_" + "b" * 59),
-        ("bot token xoxb-123456789012-1234567890123-abcdefghijklmnopqrstuvwx here", API_KEY,
-         "xoxb-123456789012-1234567890123-abcdefghijklmnopqrstuvwx"),
+        ("bot token " + SLACK_TOKEN + " here", API_KEY, SLACK_TOKEN),
         ("OPENAI_API_KEY=sk-proj-" + "x1Y2" * 5 + "T3BlbkFJ" + "Z9w8" * 5, API_KEY,
          "sk-proj-" + "x1Y2" * 5 + "T3BlbkFJ" + "Z9w8" * 5),
-        ("stripe sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc" + " in prod", API_KEY, "sk_live_4eC39HqLyjWDarjtT1zdp7dc"),
+        ("stripe " + STRIPE_KEY + " in prod", API_KEY, STRIPE_KEY),
         ("maps key AIzaSyA-" + "q" * 31 + " restricted?", API_KEY, "AIzaSyA-" + "q" * 31),
         ('config has api_key = "9fG2kLq8ZxP4rT7vB1nM" in it', API_KEY, "9fG2kLq8ZxP4rT7vB1nM"),
         ("oops:\n" + PEM + "\ndelete this", PRIVATE_KEY, PEM),
@@ -152,7 +156,7 @@ def test_redact_is_stable_and_order_independent() -> None:
 
 
 def test_redact_of_a_real_scan(scanner: CompositeScanner) -> None:
-    text = "key AKIAQWERTYUIOPASDFGH, mail ops@example.org"
+    text = "key " + AWS_KEY + ", mail ops@example.org"
     assert redact(text, scanner.scan(text)) == "key [SECRET], mail [EMAIL]"
 
 
@@ -177,7 +181,7 @@ def test_scanning_needs_no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     fresh = build_scanner(person_names=True)  # a new engine, so tldextract's suffix list is set up under the block
-    text = "mail jane.doe@example.co.uk or ops@example.com, key AKIAQWERTYUIOPASDFGH, Priya Raman says hi"
+    text = "mail jane.doe@example.co.uk or ops@example.com, key " + AWS_KEY + ", Priya Raman says hi"
     found = {f.kind for f in fresh.scan(text)}
     assert {EMAIL, API_KEY} <= found
     assert attempts == []
