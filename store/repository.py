@@ -54,9 +54,6 @@ class Repository:
     def get_community(self, community_id: str) -> CommunityRow | None:
         return self.s.get(CommunityRow, community_id)
 
-    def list_communities(self) -> list[CommunityRow]:
-        return list(self.s.scalars(select(CommunityRow).order_by(CommunityRow.id)))
-
     def upsert_community(self, community_id: str, name: str, description: str = "") -> CommunityRow:
         row = self.s.get(CommunityRow, community_id)
         if row is None:

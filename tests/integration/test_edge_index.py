@@ -20,55 +20,14 @@ def index(tmp_path: Path) -> Iterator[EdgeIndex]:
     edge.close()
 
 
+# The VectorIndex contract (idempotent upserts, community isolation inside the search, delete, reset, length
+# checks) runs against this engine too, in tests/integration/test_qdrant_index.py; here: what is edge's own.
+
+
 def test_construction_touches_nothing(tmp_path: Path):
     EdgeIndex(tmp_path / "vectors", 8)
 
     assert not (tmp_path / "vectors").exists()
-
-
-def test_upsert_is_idempotent(index: EdgeIndex):
-    _fill(index)
-    _fill(index)
-
-    assert index.count() == len(CHUNKS)
-
-
-def test_search_returns_the_whole_chunk(index: EdgeIndex):
-    _fill(index)
-    dense, _ = _query("jvm garbage collector")
-
-    [hit, *_] = index.search(dense, None, ["A"], 5)
-
-    assert hit.chunk == CHUNKS[1]
-    assert 0.0 < hit.score <= 1.0 + 1e-6
-
-
-@pytest.mark.parametrize("hybrid", [False, True])
-def test_another_communitys_chunk_is_never_returned_even_when_closest(index: EdgeIndex, hybrid: bool):
-    _fill(index)
-    dense, terms = _query(CHUNKS[2].text)  # exactly community B's chunk, in meaning and in words
-
-    hits = index.search(dense, terms if hybrid else None, ["A"], 10)
-
-    assert {h.chunk.community_id for h in hits} == {"A"}
-    assert len(hits) == 2  # filtered inside the search: the limit is filled from A, not cut after
-
-
-@pytest.mark.parametrize("hybrid", [False, True])
-def test_a_limit_below_the_matches_is_filled_from_the_allowed_communities(index: EdgeIndex, hybrid: bool):
-    _fill(index)
-    dense, terms = _query(CHUNKS[2].text)
-
-    hits = index.search(dense, terms if hybrid else None, ["A"], 1)
-
-    assert [h.chunk.id for h in hits] == ["a1:1:summary"]
-
-
-def test_no_community_finds_nothing(index: EdgeIndex):
-    _fill(index)
-    dense, terms = _query("kafka")
-
-    assert index.search(dense, terms, [], 10) == []
 
 
 def test_hybrid_ranks_and_scores_match_the_reference_fake(index: EdgeIndex):
@@ -114,32 +73,6 @@ def test_sparse_idf_is_computed_over_the_searched_communities_only(tmp_path: Pat
     # dense ranks y, z, x. Words, with IDF over A: "kafka" (1 of 3) is rarer than "grafana" (2 of 3), so x, y, z;
     # with IDF over everything "kafka" is common (6 of 8) and the order would be y, z, x, fusing to y, z, x.
     assert [h.chunk.guide_id for h in hits] == ["y", "x", "z"]
-
-
-def test_delete_guide_removes_only_that_guide(index: EdgeIndex):
-    extra = _chunk("a1:1:steps", "a1", "A", "commit offsets manually")
-    _fill(index, [*CHUNKS, extra])
-
-    index.delete_guide("a1")
-
-    assert index.count() == len(CHUNKS) - 1
-    dense, terms = _query("kafka offsets")
-    assert "a1" not in {h.chunk.guide_id for h in index.search(dense, terms, ["A", "B", "C"], 10)}
-
-
-def test_reset_empties_the_index_and_it_stays_usable(index: EdgeIndex):
-    _fill(index)
-
-    index.reset()
-
-    assert index.count() == 0
-    _fill(index, CHUNKS[:1])
-    assert index.count() == 1
-
-
-def test_mismatched_lengths_are_refused(index: EdgeIndex):
-    with pytest.raises(ValueError):
-        index.upsert(CHUNKS, EMBEDDER.embed(["x"], kind="document"), [])
 
 
 def test_it_persists_across_reopen(tmp_path: Path):

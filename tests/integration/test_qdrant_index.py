@@ -1,4 +1,5 @@
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -49,11 +50,18 @@ def _query(text: str) -> tuple[list[float], SparseVector]:
     return EMBEDDER.embed([text], kind="query")[0], SPARSE.query(text)
 
 
-@pytest.fixture(params=["qdrant-memory", "in-memory-fake"])
-def index(request: pytest.FixtureRequest) -> Iterator[VectorIndex]:
-    # The fake runs the same contract, so unit tests that rely on it see Qdrant's behaviour.
+@pytest.fixture(params=["qdrant-memory", "qdrant-edge", "in-memory-fake"])
+def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[VectorIndex]:
+    """Every engine runs the same contract; the fake too, so unit tests that rely on it see Qdrant's behaviour."""
     if request.param == "in-memory-fake":
         yield InMemoryIndex()
+        return
+    if request.param == "qdrant-edge":
+        from retrieval.edge_index import EdgeIndex
+
+        edge = EdgeIndex(tmp_path / "vectors", EMBEDDER.dimension)
+        yield edge
+        edge.close()
         return
     client = open_embedded(None)
     yield QdrantIndex(client, "test_chunks", EMBEDDER.dimension)
