@@ -11,13 +11,19 @@ URL = f"/v1/communities/{COMMUNITY}/messages"
 SEARCH = "speed up listing when most rows are soft deleted"
 
 
-def published_guide(loop: Loop) -> dict:
+def published_guide(loop: Loop, messages: list[dict] | None = None, reply: str = REPLY) -> dict:
     """Run the loop up to a published guide; returns the guide."""
-    c = loop.client
-    c.post(URL, json={"messages": thread_messages()}, headers=loop.as_("priya"))
+    response = loop.client.post(URL, json={"messages": messages or thread_messages()}, headers=loop.as_("priya"))
+    assert response.status_code == 202, response.text
     loop.settle()
+    return reply_and_publish(loop, reply)
+
+
+def reply_and_publish(loop: Loop, reply: str = REPLY) -> dict:
+    """Marta answers her nudge and approves the draft it yields; returns the guide."""
+    c = loop.client
     nudge = c.get("/v1/me/nudges", headers=loop.as_("marta")).json()[0]
-    c.post(f"/v1/nudges/{nudge['id']}/reply", json={"text": REPLY}, headers=loop.as_("marta"))
+    c.post(f"/v1/nudges/{nudge['id']}/reply", json={"text": reply}, headers=loop.as_("marta"))
     loop.settle()
     guide = c.get("/v1/me/guides", headers=loop.as_("marta")).json()[0]
     c.post(f"/v1/guides/{guide['id']}/approve", headers=loop.as_("marta"))

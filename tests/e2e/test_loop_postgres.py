@@ -9,11 +9,13 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.e2e.conftest import COMMUNITY
-from tests.e2e.test_loop_offline import REPLY, thread_messages
+from tests.e2e.test_governance import published_guide, reply_and_publish, search
+from tests.e2e.test_loop_offline import thread_messages
 from tests.integration.conftest import POSTGRES_URL, _postgres_reachable
 from workflow.procrastinate_runner import ProcrastinateJobRunner
 
 pytestmark = pytest.mark.postgres
+SEARCH = "listing slow when most rows are soft deleted"
 
 
 @pytest.fixture
@@ -34,19 +36,8 @@ def postgres_url() -> Iterator[str]:
 
 def test_loop_on_postgresql(make_loop, postgres_url: str) -> None:
     loop = make_loop(database_url=postgres_url, job_workers=2)
-    c = loop.client
-    r = c.post(f"/v1/communities/{COMMUNITY}/messages", json={"messages": thread_messages()}, headers=loop.as_("priya"))
-    assert r.status_code == 202
-    loop.settle()
-    nudge = c.get("/v1/me/nudges", headers=loop.as_("marta")).json()[0]
-    c.post(f"/v1/nudges/{nudge['id']}/reply", json={"text": REPLY}, headers=loop.as_("marta"))
-    loop.settle()
-    draft = c.get("/v1/me/guides", headers=loop.as_("marta")).json()[0]
-    c.post(f"/v1/guides/{draft['id']}/approve", headers=loop.as_("marta"))
-    loop.settle()
-    hits = c.get("/v1/search", params={"q": "listing slow when most rows are soft deleted"},
-                 headers=loop.as_("lena")).json()["results"]  # fmt: skip
-    assert hits[0]["guide_id"] == draft["id"]
+    draft = published_guide(loop)
+    assert search(loop, "lena", SEARCH)[0]["guide_id"] == draft["id"]
     assert loop.tacit.services.db.engine.dialect.name == "postgresql"
 
 
@@ -61,12 +52,5 @@ def test_loop_on_postgresql_with_the_procrastinate_queue(make_loop, postgres_url
     c.post(f"/v1/communities/{COMMUNITY}/messages", json={"messages": thread_messages()}, headers=loop.as_("priya"))
     assert runner.pending() == 3, "duplicates queue nothing"
     loop.settle()
-    nudge = c.get("/v1/me/nudges", headers=loop.as_("marta")).json()[0]
-    c.post(f"/v1/nudges/{nudge['id']}/reply", json={"text": REPLY}, headers=loop.as_("marta"))
-    loop.settle()
-    draft = c.get("/v1/me/guides", headers=loop.as_("marta")).json()[0]
-    c.post(f"/v1/guides/{draft['id']}/approve", headers=loop.as_("marta"))
-    loop.settle()
-    hits = c.get("/v1/search", params={"q": "listing slow when most rows are soft deleted"},
-                 headers=loop.as_("lena")).json()["results"]  # fmt: skip
-    assert hits[0]["guide_id"] == draft["id"]
+    draft = reply_and_publish(loop)
+    assert search(loop, "lena", SEARCH)[0]["guide_id"] == draft["id"]

@@ -6,24 +6,11 @@ import threading
 import time
 
 from tests.e2e.conftest import COMMUNITY, Loop, now_iso
-from tests.e2e.test_governance import search
+from tests.e2e.test_governance import published_guide, search
 from tests.e2e.test_loop_offline import QUESTION, REPLY, TERSE, thread_messages
 from tests.e2e.test_privacy import EMAIL
 
 URL = f"/v1/communities/{COMMUNITY}/messages"
-
-
-def publish(loop: Loop, messages: list[dict], reply: str = REPLY) -> dict:
-    c = loop.client
-    assert c.post(URL, json={"messages": messages}, headers=loop.as_("priya")).status_code == 202
-    loop.settle()
-    nudge = c.get("/v1/me/nudges", headers=loop.as_("marta")).json()[0]
-    c.post(f"/v1/nudges/{nudge['id']}/reply", json={"text": reply}, headers=loop.as_("marta"))
-    loop.settle()
-    guide = c.get("/v1/me/guides", headers=loop.as_("marta")).json()[0]
-    c.post(f"/v1/guides/{guide['id']}/approve", headers=loop.as_("marta"))
-    loop.settle()
-    return guide
 
 
 def tandem(loop: Loop, goal: str = "postgres") -> str:
@@ -37,7 +24,7 @@ def test_thread_titles_are_screened(make_loop) -> None:
     loop = make_loop()
     messages = thread_messages()
     messages[0]["thread_title"] = f"Slow tenant listing, ask {EMAIL}"
-    guide = publish(loop, messages)
+    guide = published_guide(loop, messages)
     hits = search(loop, "lena", "speed up listing when most rows are soft deleted")
     markdown = loop.client.get(f"/v1/guides/{guide['id']}/markdown", headers=loop.as_("lena")).text
     assert EMAIL not in hits[0]["title"] and EMAIL not in markdown and "[EMAIL]" in markdown
@@ -60,7 +47,7 @@ def test_admins_do_not_govern_confidential_communities(make_loop) -> None:
 
 def test_chatham_house_masks_mentions_in_search_snippets(make_loop) -> None:
     loop = make_loop()
-    publish(loop, thread_messages(), REPLY.replace("Watch out:", "Watch out, as @priya found:"))
+    published_guide(loop, thread_messages(), REPLY.replace("Watch out:", "Watch out, as @priya found:"))
     loop.client.patch(f"/v1/communities/{COMMUNITY}", json={"visibility": "open", "chatham_house": True},
                       headers=loop.as_("priya"))  # fmt: skip
     hits = search(loop, "otto", "planner will not use the index unless the query repeats the predicate")
@@ -69,7 +56,7 @@ def test_chatham_house_masks_mentions_in_search_snippets(make_loop) -> None:
 
 def test_edited_text_is_screened_before_the_tandem_partner_quotes_it(make_loop) -> None:
     loop = make_loop()
-    publish(loop, thread_messages())
+    published_guide(loop, thread_messages())
     new = TERSE + f" Mail {EMAIL} for the staging password."
     assert loop.client.patch(f"{URL}/m2", json={"text": new}, headers=loop.as_("priya")).status_code == 204
     loop.settle()
@@ -104,7 +91,7 @@ def test_erasing_the_asker_takes_their_words_out_of_the_title(make_loop) -> None
     loop = make_loop()
     messages = thread_messages()
     del messages[0]["thread_title"]
-    guide = publish(loop, messages)
+    guide = published_guide(loop, messages)
     assert loop.client.delete(f"/v1/people/{loop.ids['lena']}?mode=erase", headers=loop.as_("ada")).status_code == 200
     loop.settle()
     draft = loop.client.get(f"/v1/guides/{guide['id']}", headers=loop.as_("marta"))
