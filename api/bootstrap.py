@@ -12,7 +12,7 @@ from api.settings import Settings
 from connectors.model import Channel
 from elicitor.detect import TerseDetector
 from elicitor.followup import TemplateFollowUpWriter
-from elicitor.ports import FollowUpWriter
+from elicitor.ports import Detector, FollowUpWriter
 from privacy.model import Scanner
 from prompts.llm import LLM
 from retrieval.ports import Embedder, VectorIndex
@@ -81,7 +81,7 @@ def build(
     search = GuideSearch(embedder, index)
     runner = _runner(settings)
     services = Services(
-        db=db, detector=TerseDetector(settings.terse_threshold), followups=followups, guides=guides, search=search,
+        db=db, detector=_detector(settings, llm), followups=followups, guides=guides, search=search,
         runner=runner, nudge_defaults=NudgeDefaults(settings.nudges_per_week, settings.quiet_hours,
                                                     settings.nudge_max_age_days),
         terse_threshold=settings.terse_threshold, engine_name=engine, max_message_chars=settings.max_message_chars,
@@ -107,6 +107,16 @@ def _llm(settings: Settings, http_client: httpx.Client | None) -> LLM | None:
     return LangChainLLM(model=settings.llm_model, api_key=key, base_url=settings.openai_base_url,
                         timeout_s=settings.llm_timeout_s, max_retries=settings.llm_max_retries,
                         http_client=http_client)  # fmt: skip
+
+
+def _detector(settings: Settings, llm: LLM | None) -> Detector:
+    offline = TerseDetector(settings.terse_threshold)
+    if llm is None or not settings.llm_judge:
+        return offline
+    from elicitor.judge_llm import LLMJudgedDetector
+    from prompts.budget import TokenBudget
+
+    return LLMJudgedDetector(llm, offline, TokenBudget(settings.llm_prompt_token_budget), settings.llm_judge_screen)
 
 
 def _engines(settings: Settings, llm: LLM | None) -> tuple[FollowUpWriter, GuideWriter, str]:

@@ -6,6 +6,8 @@ import tempfile
 from pathlib import Path
 
 import typer
+from rich.console import Console
+from rich.progress import Progress
 
 from api.bootstrap import Tacit, build
 from api.settings import Settings
@@ -36,7 +38,11 @@ def terse(data: Path = DataOpt, as_json: bool = JsonOpt) -> None:
     """
     from evals import terse as module
 
-    _show(module.run(data, _components().services.detector), as_json)
+    total = sum(1 for line in data.open(encoding="utf-8") if line.strip())
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("Assessing answers", total=total)
+        report = module.run(data, _components().services.detector, progress=lambda n: bar.advance(task, n))
+    _show(report, as_json)
 
 
 @app.command()

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     llm_timeout_s: float = 20.0
     llm_max_retries: int = 2
     llm_prompt_token_budget: int = 6000
+    # With an LLM: it judges terse answers against the rubric, after the offline model screens out answers
+    # scoring below llm_judge_screen (no call is made for them); false keeps detection offline.
+    llm_judge: bool = True
+    llm_judge_screen: float = Field(default=0.25, ge=0.0, le=1.0)
     # Detection and nudges (defaults; each community may override its threshold)
     terse_threshold: float = 0.55
     nudges_per_week: int = 3

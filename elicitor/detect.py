@@ -54,7 +54,7 @@ class TerseDetector:
     ) -> Assessment:
         """Assesses one answer of a thread, given what the community knows of its author."""
         limit = self.threshold if threshold is None else threshold
-        question = _question_text(thread, answer)
+        question = question_text(thread, answer)
         eligibility = _eligibility(thread, answer, question)
         features = _features(answer, standing)
         gaps = find_gaps(question, answer.text)[:MAX_GAPS]
@@ -78,7 +78,7 @@ class TerseDetector:
         )
 
 
-def _question_text(thread: Thread, answer: Message) -> str:
+def question_text(thread: Thread, answer: Message) -> str:
     """The question as asked: title first (it carries the ask), then the opening message.
 
     In a chat thread a reply to a later message (not the opener) is judged against that message too.
@@ -102,7 +102,7 @@ def _bare_instruction(text: str, features: dict[str, float]) -> bool:
 
 def ineligible_reason(thread: Thread, answer: Message) -> str:
     """Why this message is not an answer worth a question ("" when it is one): for training and evaluation."""
-    return _eligibility(thread, answer, _question_text(thread, answer)).reason
+    return _eligibility(thread, answer, question_text(thread, answer)).reason
 
 
 def _eligibility(thread: Thread, answer: Message, question: str) -> _Eligibility:

@@ -32,9 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from elicitor import cues
-from elicitor.detect import TerseDetector
 from elicitor.model import AuthorStanding, Gap, Message, Role, Thread
-from elicitor.ports import FollowUpWriter
+from elicitor.ports import Detector, FollowUpWriter
 from evals.report import Report
 from retrieval.ports import Embedder
 
@@ -314,7 +313,7 @@ BASELINES: dict[str, Callable[[Case], str]] = {"generic": generic_question, "que
 # ---- run --------------------------------------------------------------
 
 
-def run(data: Path, detector: TerseDetector, writer: FollowUpWriter, embedder: Embedder) -> Report:
+def run(data: Path, detector: Detector, writer: FollowUpWriter, embedder: Embedder) -> Report:
     """Writes the follow-up for every labelled terse answer and scores it next to the baselines."""
     cases = load_cases(data)
     standing = AuthorStanding(role=Role.EXPERT)

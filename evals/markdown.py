@@ -40,6 +40,7 @@ def write_report(reports: Sequence[Report], out: Path, command: str) -> Path:
 def _section(report: Report, out: Path) -> list[str]:
     lines = [f"## {report.name}", "", *_table(report), ""]
     lines += [f"- {note}" for note in report.notes]
+    lines += _extra_tables(report)
     for plot in _plots(report, out):
         lines += ["", f"![{plot.stem}]({plot.name})"]
     return [*lines, ""]
@@ -60,6 +61,18 @@ def _table(report: Report) -> list[str]:
             verdict = f"{target[0]} {target[1]:.2f} {'met' if met else '**not met**'}"
         rows.append("| " + " | ".join([metric, *cells, verdict]) + " |")
     return rows
+
+
+def _extra_tables(report: Report) -> list[str]:
+    """Tables carried in `extra` (a list of rows with the same keys), e.g. the cost of each LLM-judge screen."""
+    lines: list[str] = []
+    for name, rows in report.extra.items():
+        if not (isinstance(rows, list) and rows and all(isinstance(r, dict) for r in rows)):
+            continue
+        keys = list(rows[0])
+        lines += ["", f"**{name}**", "", "| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+        lines += ["| " + " | ".join(_fmt(r.get(k)) for k in keys) + " |" for r in rows]
+    return lines
 
 
 def _fmt(value: float | None) -> str:

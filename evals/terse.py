@@ -9,7 +9,7 @@ in the same run. When the data carries enough labels, the detector's learned mod
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +17,9 @@ from typing import Any
 
 from elicitor import cues
 from elicitor.detect import TerseDetector, ineligible_reason
+from elicitor.judge_llm import DEFAULT_SCREEN
 from elicitor.model import AuthorStanding, Gap, Message, Role, Thread
+from elicitor.ports import Detector
 from elicitor.terse_model import TerseModel, stratified_folds, train
 from evals.metrics import best_threshold_f1, pr_curve, precision_at_top, precision_recall_f1, roc_auc
 from evals.report import Report
@@ -26,6 +28,7 @@ EXPERT = AuthorStanding(role=Role.EXPERT)
 TOP_FRACTION = 0.10
 CV_FOLDS = 5
 MIN_CV_LABELS = 40  # fewer labels than this make fold figures noise: skip cross-validation
+SCREENS = (0.0, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5)  # offline-score cuts in front of an LLM judge, costed below
 
 
 @dataclass(frozen=True)
@@ -77,10 +80,18 @@ def _time(value: object) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def run(data: Path, detector: TerseDetector) -> Report:
-    """Detection and gap figures for Tacit, the length baseline and always-yes."""
+def run(data: Path, detector: Detector, progress: Callable[[int], None] | None = None) -> Report:
+    """Detection and gap figures for Tacit, the length baseline and always-yes.
+
+    `detector` is the one Tacit is configured with: offline, or an LLM judge behind the offline screen (then its
+    calls are counted in the notes). The `cv_*` and `screen_*` figures are always the offline model's.
+    """
     rows = load(data)
-    assessed = [detector.assess(r.thread, r.answer, EXPERT) for r in rows]
+    assessed = []
+    for r in rows:
+        assessed.append(detector.assess(r.thread, r.answer, EXPERT))
+        if progress:
+            progress(1)
     scores = [a.score for a in assessed]
     predicted = [a.is_candidate for a in assessed]
     labelled = [i for i, r in enumerate(rows) if r.terse is not None]
@@ -95,7 +106,14 @@ def run(data: Path, detector: TerseDetector) -> Report:
     if labelled:
         tacit["roc_auc_terse"] = roc_auc(_pick(scores, labelled), _pick(gold, labelled))
     tacit.update(_gap_figures([rows[i] for i in labelled], [assessed[i].gaps for i in labelled]))
-    tacit.update(_cross_validated(rows, labelled, high, detector.threshold, notes))
+    cv, cv_scores = _cross_validated(rows, labelled, high, detector.threshold, notes)
+    tacit.update(cv)
+    screen_table = _screens(rows, labelled, high, cv_scores)
+    tacit.update(_screen_figures(screen_table, getattr(detector, "screen", DEFAULT_SCREEN)))
+    if hasattr(detector, "calls"):
+        notes.append(f"LLM judge: {detector.calls} calls for {len(rows)} answers (screen "
+                     f"{getattr(detector, 'screen', DEFAULT_SCREEN)}), {getattr(detector, 'fallbacks', 0)} "
+                     "failed and kept the offline verdict")  # fmt: skip
 
     # Length: fewer prose words = more terse. The best threshold is tuned on the very data it is scored on.
     length_scores = [-float(r.words) for r in rows]
@@ -106,7 +124,7 @@ def run(data: Path, detector: TerseDetector) -> Report:
     always.update({"roc_auc": 0.5, "precision_top10pct": sum(elaboration) / len(rows) if rows else 0.0})
     always.update(_gap_figures([rows[i] for i in labelled], [tuple(Gap) for _ in labelled]))
 
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {"screens": screen_table} if screen_table else {}
     if labelled:
         _, precision, recall = pr_curve(_pick(scores, labelled), _pick(gold, labelled))
         extra["pr_curve"] = {"precision": precision, "recall": recall}
@@ -200,10 +218,13 @@ def train_model(rows: Sequence[_Row], note: str = "") -> TerseModel:
 
 def _cross_validated(
     rows: Sequence[_Row], labelled: Sequence[int], high: Sequence[int], threshold: float, notes: list[str]
-) -> dict[str, float]:
-    """The detector's model retrained on folds of these labels, each fold scored by a model that never saw it."""
+) -> tuple[dict[str, float], dict[int, float]]:
+    """The offline model retrained on folds of these labels, each fold scored by a model that never saw it.
+
+    Returns the figures and each labelled answer's held-out score.
+    """
     if len(labelled) < MIN_CV_LABELS:
-        return {}
+        return {}, {}
     gold = [bool(r.terse) for r in rows]
     predicted = [False] * len(rows)
     scores = [0.0] * len(rows)
@@ -218,7 +239,41 @@ def _cross_validated(
                  "scored by a model that did not see it; on this data the plain figures are a training fit")  # fmt: skip
     out = {f"cv_{k}": v for k, v in cv.items()}
     out["cv_roc_auc_terse"] = roc_auc(_pick(scores, labelled), _pick(gold, labelled))
-    return out
+    return out, {i: scores[i] for i in labelled}
+
+
+def _screens(
+    rows: Sequence[_Row], labelled: Sequence[int], high: Sequence[int], held_out: dict[int, float]
+) -> list[dict[str, float]]:
+    """What each offline screen in front of an LLM judge keeps and costs.
+
+    keeps_terse: share of terse labels whose held-out offline score clears the screen (the judge's recall
+    ceiling); sends: share of all answers, scored by the shipped model, that would cost an LLM call.
+    """
+    terse = [i for i in labelled if rows[i].terse and i in held_out]
+    terse_high = [i for i in terse if i in set(high)]
+    if not terse:
+        return []
+    offline = TerseDetector()
+    shipped = [offline.assess(r.thread, r.answer, EXPERT) for r in rows]
+    eligible = [a.score for r, a in zip(rows, shipped, strict=True) if not ineligible_reason(r.thread, r.answer)]
+    return [
+        {
+            "screen": cut,
+            "keeps_terse": sum(held_out[i] >= cut for i in terse) / len(terse),
+            "keeps_terse_high_confidence": sum(held_out[i] >= cut for i in terse_high) / max(1, len(terse_high)),
+            "sends": sum(score >= cut for score in eligible) / len(rows),
+        }
+        for cut in SCREENS
+    ]
+
+
+def _screen_figures(table: Sequence[dict[str, float]], screen: float) -> dict[str, float]:
+    """The configured screen's row of the table, as figures."""
+    row = min(table, key=lambda r: abs(r["screen"] - screen), default=None)
+    if row is None:
+        return {}
+    return {"screen_cut": row["screen"]} | {f"screen_{k}": v for k, v in row.items() if k != "screen"}
 
 
 # Features do not depend on the model; any model will do to read them from an assessment.

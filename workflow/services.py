@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from connectors.model import Channel
-from elicitor.detect import TerseDetector
-from elicitor.ports import FollowUpWriter
+from elicitor.ports import Detector, FollowUpWriter
 from privacy.model import Scanner
 from retrieval.search import GuideSearch
 from store.db import Database
@@ -32,7 +31,7 @@ class NudgeDefaults:
 @dataclass
 class Services:
     db: Database
-    detector: TerseDetector
+    detector: Detector
     followups: FollowUpWriter
     guides: GuideWriter
     search: GuideSearch

@@ -36,6 +36,10 @@ def fake_model(request: httpx.Request) -> httpx.Response:
     prompt = body["messages"][-1]["content"]
     if schema == "FollowUpQuestion":
         return completion({"question": QUESTION})
+    if schema == "RubricVerdict":
+        terse = "partial index" in prompt
+        return completion({"terse": "yes" if terse else "no", "gaps": ["alternatives"] if terse else [],
+                           "confidence": "high", "reason": "Names the index, not why or when."})  # fmt: skip
     sources = {sid: text for sid, text in SOURCE.findall(prompt)}
     answer = next(sid for sid, text in sources.items() if "partial index" in text and "btree" in text)
     reply = next(sid for sid, text in sources.items() if "CONCURRENTLY" in text)
@@ -58,6 +62,9 @@ def test_loop_with_llm_engines(make_loop) -> None:
         loop.settle()
         nudge = c.get("/v1/me/nudges", headers=loop.as_("marta")).json()[0]
         assert nudge["question"] == QUESTION and nudge["your_answer"] == TERSE
+        judged = c.get(f"/v1/communities/{COMMUNITY}/assessments", params={"candidates_only": True},
+                       headers=loop.as_("priya")).json()  # fmt: skip
+        assert judged[0]["gaps"] == ["alternatives"] and "language model" in judged[0]["explanation"]
 
         c.post(f"/v1/nudges/{nudge['id']}/reply", json={"text": REPLY}, headers=loop.as_("marta"))
         loop.settle()
@@ -75,6 +82,8 @@ def test_loop_with_llm_engines(make_loop) -> None:
 
     sent = [json.loads(call.request.content) for call in route.calls]
     assert {b["model"] for b in sent} == {"test-model"}
+    schemas = [b["response_format"]["json_schema"]["name"] for b in sent]
+    assert schemas.count("RubricVerdict") >= 1, "the LLM judged the terse answer"
     assert all("<" in b["messages"][-1]["content"] for b in sent), "community text is fenced in tags"
 
 

@@ -105,3 +105,17 @@ def test_pr_curves_for_plots(report) -> None:
     assert report.extra["pr_curve"]["recall"] == [0.5, 0.5, 1.0, 1.0]
     assert report.extra["pr_curve_length"]["recall"][-1] == 1.0
     assert report.name == "terse"
+
+
+def test_screen_table_costs_each_cut_in_front_of_an_llm_judge() -> None:
+    from evals.terse import _row, _screen_figures, _screens
+
+    rows = [_row(r) for r in ROWS]
+    held_out = {0: 0.9, 1: 0.2, 2: 0.6, 3: 0.05}  # a1 and a2 are terse; a1 alone is high-confidence terse
+    table = _screens(rows, [0, 1, 2, 3], [0, 2, 3], held_out)
+    at = {row["screen"]: row for row in table}
+    assert (at[0.0]["keeps_terse"], at[0.25]["keeps_terse"], at[0.25]["keeps_terse_high_confidence"]) == (1, 0.5, 1)
+    assert at[0.0]["sends"] == 0.75  # a2 is ineligible: never sent, whatever the screen
+    sends = [row["sends"] for row in table]
+    assert sends == sorted(sends, reverse=True)
+    assert _screen_figures(table, 0.27)["screen_cut"] == 0.25
