@@ -316,6 +316,8 @@ BASELINES: dict[str, Callable[[Case], str]] = {"generic": generic_question, "que
 def run(data: Path, detector: Detector, writer: FollowUpWriter, embedder: Embedder) -> Report:
     """Writes the follow-up for every labelled terse answer and scores it next to the baselines."""
     cases = load_cases(data)
+    if not cases:
+        return Report(NAME, {}, {}, [f"{data.name} has no answer labelled terse: no follow-up to measure."])
     standing = AuthorStanding(role=Role.EXPERT)
     rows: list[dict[str, Any]] = []
     for case in cases:

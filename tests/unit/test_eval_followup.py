@@ -168,3 +168,11 @@ def test_asked_gaps_ignore_words_copied_from_the_answer() -> None:
 )
 def test_is_polite(question: str, expected: bool) -> None:
     assert is_polite(question) is expected
+
+
+def test_data_without_terse_labels_reports_nothing_rather_than_zeros(tmp_path: Path) -> None:
+    path = tmp_path / "answers.jsonl"
+    path.write_text(json.dumps(_row("a4", "Unlabelled", "Try again later.", None)) + "\n", encoding="utf-8")
+    report = run(path, AlwaysRationale(), ScriptedWriter(), HashingEmbedder())
+    assert report.tacit == {} and report.baselines == {}
+    assert "no answer labelled terse" in report.notes[0]
