@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import event
 
 from elicitor.gaps import covers
-from elicitor.model import Assessment, Gap, Message, Thread
-from elicitor.policy import MAX_ROUNDS, NudgePreferences, decide, parse_quiet_hours
+from elicitor.model import Assessment, AuthorStanding, FollowUp, Gap, Message, Thread
+from elicitor.policy import MAX_ROUNDS, NudgePreferences, PolicyDecision, decide, parse_quiet_hours
 from store.records import NudgeRecord, PersonRecord
 from store.repository import Repository, aware, new_id, week_ago
 from store.tables import AssessmentRow, NudgeRow
@@ -20,8 +21,57 @@ from workflow.services import Services
 log = logging.getLogger("tacit.nudges")
 
 
+@dataclass(frozen=True)
+class _Subject:
+    """What assessing one answer needs, read in one short transaction."""
+
+    community_id: str
+    thread: Thread
+    answer: Message
+    standing: AuthorStanding
+    threshold: float
+
+
 def assess_message(services: Services, *, message_id: str) -> Assessment | None:
-    """Job: judge one message and, when it is a terse expert answer, nudge its author (policy permitting)."""
+    """Job: judge one message and, when it is a terse expert answer, nudge its author (policy permitting).
+
+    The detector and the follow-up writer may call an LLM (seconds, retries): no transaction is held open
+    meanwhile, so ingest and other jobs are never blocked by a slow model. The policy is checked again when
+    the nudge is written, in case another job nudged the same expert in between.
+    """
+    subject = _load_subject(services, message_id)
+    if subject is None:
+        return None
+    thread, answer = subject.thread, subject.answer
+    assessment = services.detector.assess(thread, answer, subject.standing, subject.threshold)
+    followup = None
+    if assessment.is_candidate:
+        with services.db.session() as session:
+            refused = _refusal(services, Repository(session), assessment, answer)
+        if refused is None:
+            followup = services.followups.write(thread, answer, assessment.gaps)
+    with services.db.session() as session:
+        repo = Repository(session)
+        if repo.message_row(message_id) is None:
+            return None  # deleted while it was being judged
+        if not assessment.is_candidate:
+            outcome = "not a candidate"
+        else:
+            outcome = _refusal(services, repo, assessment, answer) or _nudge(
+                services, repo, subject.community_id, thread, answer, followup
+            )
+        repo.save_assessment(AssessmentRow(
+            message_id=message_id, score=assessment.score, is_candidate=assessment.is_candidate,
+            gaps=[g.value for g in assessment.gaps], explanation=assessment.explanation,
+            features=dict(assessment.features), outcome=outcome,
+        ))  # fmt: skip
+    log.info("assessed message=%s score=%.2f candidate=%s outcome=%s", message_id, assessment.score,
+             assessment.is_candidate, outcome)  # fmt: skip
+    return assessment
+
+
+def _load_subject(services: Services, message_id: str) -> _Subject | None:
+    """Screens the thread (committed at once) and reads the answer, its thread and its author's standing."""
     with services.db.session() as session:
         repo = Repository(session)
         row = repo.message_row(message_id)
@@ -37,40 +87,43 @@ def assess_message(services: Services, *, message_id: str) -> Assessment | None:
         if answer is None:
             return None
         threshold = community.terse_threshold if community and community.terse_threshold else services.terse_threshold
-        assessment = services.detector.assess(thread, answer, repo.standing(row.community_id, row.author_id),
-                                              threshold)  # fmt: skip
-        outcome = (_maybe_nudge(services, repo, assessment, row.community_id, thread, answer)
-                   if assessment.is_candidate else "not a candidate")  # fmt: skip
-        repo.save_assessment(AssessmentRow(
-            message_id=message_id, score=assessment.score, is_candidate=assessment.is_candidate,
-            gaps=[g.value for g in assessment.gaps], explanation=assessment.explanation,
-            features=dict(assessment.features), outcome=outcome,
-        ))  # fmt: skip
-    log.info("assessed message=%s score=%.2f candidate=%s outcome=%s", message_id, assessment.score,
-             assessment.is_candidate, outcome)  # fmt: skip
-    return assessment
+        standing = repo.standing(row.community_id, row.author_id)
+        return _Subject(row.community_id, thread, answer, standing, threshold)
 
 
-def _maybe_nudge(
-    services: Services, repo: Repository, assessment: Assessment, community_id: str, thread: Thread, answer: Message
-) -> str:
+def _refusal(services: Services, repo: Repository, assessment: Assessment, answer: Message) -> str | None:
+    """Why this candidate is not nudged (too old, no gap, the expert's own limits), or None when it may be."""
     now = services.clock()
     if aware(answer.created_at) < now - timedelta(days=services.nudge_defaults.max_age_days):
         return f"not nudged: older than {services.nudge_defaults.max_age_days} days"
     if not assessment.gaps:
         return "not nudged: no gap to ask about"
+    decision = _decision(services, repo, answer)
+    return None if decision.allowed else f"not nudged: {decision.reason}"
+
+
+def _decision(services: Services, repo: Repository, answer: Message) -> PolicyDecision:
+    now = services.clock()
     person = repo.person_record(answer.author_id)
     assert person is not None
-    decision = decide(
+    return decide(
         _preferences(services, person), now, repo.nudges_sent_since(person.id, week_ago(now)),
         repo.nudge_for(answer.id, 1) is not None, round=1,
     )  # fmt: skip
-    if not decision.allowed:
-        return f"not nudged: {decision.reason}"
-    followup = services.followups.write(thread, answer, assessment.gaps)
+
+
+def _nudge(
+    services: Services, repo: Repository, community_id: str, thread: Thread, answer: Message,
+    followup: FollowUp | None,
+) -> str:
+    """Writes the nudge (the policy allowed it) and queues its delivery; returns the outcome."""
+    if followup is None:
+        return "not nudged: the expert's limits changed while the question was written"
+    now = services.clock()
+    decision = _decision(services, repo, answer)
     nudge = repo.add_nudge(NudgeRow(
-        id=new_id(), community_id=community_id, message_id=answer.id, thread_id=thread.id, person_id=person.id,
-        round=1, gap=followup.gap.value, question=followup.question, status="open",
+        id=new_id(), community_id=community_id, message_id=answer.id, thread_id=thread.id,
+        person_id=answer.author_id, round=1, gap=followup.gap.value, question=followup.question, status="open",
         deliver_at=decision.deliver_at or now,
     ))  # fmt: skip
     _deliver_after_commit(services, repo, nudge.id)  # Slack DM, Discourse PM, ...
@@ -148,27 +201,39 @@ def handle_reply(services: Services, *, nudge_id: str) -> None:
         if nudge is None or nudge.status != "answered":
             return
         record = repo.nudge_record(nudge)
+        again = None
         if record.round < MAX_ROUNDS and record.reply_text and not covers(Gap(record.gap), record.reply_text):
-            _ask_again(services, repo, nudge)
+            again = _second_round_subject(repo, nudge)
+    if again is not None:
+        _ask_again(services, nudge_id, *again)
     services.runner.enqueue("synthesize_guide", record.thread_id,
                             {"thread_id": record.thread_id, "reviewer_id": record.person_id})  # fmt: skip
 
 
-def _ask_again(services: Services, repo: Repository, first: NudgeRow) -> None:
+def _second_round_subject(repo: Repository, first: NudgeRow) -> tuple[Thread, Message, Gap, int] | None:
+    """What asking once more needs: the thread, the answer, the same gap and the next round (None: not needed)."""
     if repo.nudge_for(first.message_id, first.round + 1) is not None:
-        return
+        return None
     thread = repo.load_thread(first.thread_id)
     answer = thread.by_id(first.message_id)
-    if answer is None:
-        return
-    followup = services.followups.write(thread, answer, (Gap(first.gap),))
+    return None if answer is None else (thread, answer, Gap(first.gap), first.round + 1)
+
+
+def _ask_again(services: Services, first_id: str, thread: Thread, answer: Message, gap: Gap, round_: int) -> None:
+    """One more question for the same gap, written outside any transaction (it may call an LLM)."""
+    followup = services.followups.write(thread, answer, (gap,))
     question = f"Thanks, that helps. One more thing, so the guide is complete: {followup.question}"
-    nudge = repo.add_nudge(NudgeRow(
-        id=new_id(), community_id=first.community_id, message_id=first.message_id, thread_id=first.thread_id,
-        person_id=first.person_id, round=first.round + 1, gap=first.gap, question=question, status="open",
-        deliver_at=services.clock(),
-    ))  # fmt: skip
-    _deliver_after_commit(services, repo, nudge.id)
+    with services.db.session() as session:
+        repo = Repository(session)
+        first = repo.get_nudge(first_id)
+        if first is None or repo.nudge_for(first.message_id, round_) is not None:
+            return  # erased, or another job asked already
+        nudge = repo.add_nudge(NudgeRow(
+            id=new_id(), community_id=first.community_id, message_id=first.message_id, thread_id=first.thread_id,
+            person_id=first.person_id, round=round_, gap=first.gap, question=question, status="open",
+            deliver_at=services.clock(),
+        ))  # fmt: skip
+        _deliver_after_commit(services, repo, nudge.id)
 
 
 def _deliver_after_commit(services: Services, repo: Repository, nudge_id: str) -> None:

@@ -7,7 +7,9 @@ import re
 
 import httpx
 import respx
+from sqlalchemy import Engine
 
+from prompts.llm import LLMUnavailable, T
 from tests.e2e.conftest import COMMUNITY
 from tests.e2e.test_loop_offline import REPLY, TERSE, thread_messages
 
@@ -100,3 +102,37 @@ def test_llm_outage_falls_back_to_offline_engines(make_loop) -> None:
         loop.settle()
         draft = loop.client.get("/v1/me/guides", headers=loop.as_("marta")).json()[0]
         assert "CONCURRENTLY" in draft["markdown"]
+
+
+class PoolProbeLLM:
+    """Judges, asks and (refusing guides) falls back; records the open database connections at every call."""
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self.calls: list[tuple[str, int]] = []
+
+    def structured(self, prompt: str, schema: type[T]) -> T:
+        assert self.engine is not None
+        self.calls.append((schema.__name__, self.engine.pool.checkedout()))  # type: ignore[attr-defined]
+        if schema.__name__ == "RubricVerdict":
+            return schema.model_validate({"terse": "yes", "gaps": ["alternatives"], "confidence": "high"})
+        if schema.__name__ == "FollowUpQuestion":
+            return schema.model_validate({"question": QUESTION})
+        raise LLMUnavailable("guides are left to the offline writer here")
+
+
+def test_no_transaction_is_open_while_the_llm_thinks(make_loop) -> None:
+    probe = PoolProbeLLM()
+    loop = make_loop(llm=probe)
+    probe.engine = loop.tacit.services.db.engine
+    c = loop.client
+    c.post(f"/v1/communities/{COMMUNITY}/messages", json={"messages": thread_messages()}, headers=loop.as_("priya"))
+    loop.settle()
+    nudge = c.get("/v1/me/nudges", headers=loop.as_("marta")).json()[0]
+    c.post(f"/v1/nudges/{nudge['id']}/reply", json={"text": "It was simply faster for us."}, headers=loop.as_("marta"))
+    loop.settle()
+    second = c.get("/v1/me/nudges", headers=loop.as_("marta")).json()
+    assert [n["question"].endswith(QUESTION) for n in second] == [True], "the key gap stayed open: asked once more"
+    asked = [name for name, _ in probe.calls]
+    assert asked.count("RubricVerdict") >= 1 and asked.count("FollowUpQuestion") == 2
+    assert all(open_connections == 0 for _, open_connections in probe.calls), probe.calls
