@@ -64,10 +64,15 @@ def _table(report: Report) -> list[str]:
 
 
 def _extra_tables(report: Report) -> list[str]:
-    """Tables carried in `extra` (a list of rows with the same keys), e.g. the cost of each LLM-judge screen."""
+    """Numeric tables carried in `extra` (rows of numbers with the same keys), e.g. what each LLM-judge screen costs.
+
+    Other lists there (the follow-up examples) are not tables of figures and are left out.
+    """
     lines: list[str] = []
     for name, rows in report.extra.items():
         if not (isinstance(rows, list) and rows and all(isinstance(r, dict) for r in rows)):
+            continue
+        if not all(isinstance(v, int | float) for r in rows for v in r.values()):
             continue
         keys = list(rows[0])
         lines += ["", f"**{name}**", "", "| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]

@@ -17,3 +17,12 @@ def test_report_has_figures_targets_and_a_plot(tmp_path: Path) -> None:
     assert "| roc_auc | 0.600 |  | >= 0.65 **not met** |" in text
     assert "- 200 labelled answers" in text
     assert (tmp_path / "terse-pr.png").stat().st_size > 1000 and "](terse-pr.png)" in text
+
+
+def test_numeric_tables_in_extra_are_rendered_and_examples_are_not(tmp_path: Path) -> None:
+    screens = [{"screen": 0.25, "keeps_terse": 0.975, "sends": 0.655}, {"screen": 0.4, "keeps_terse": 0.9, "sends": 0.5}]
+    examples = [{"answer_id": "a1", "question": "Why?", "checks": {"polite": True}}]
+    report = Report("terse", {"cv_f1": 0.7}, extra={"screens": screens, "examples": examples})
+    text = write_report([report], tmp_path, "make eval").read_text()
+    assert "| screen | keeps_terse | sends |" in text and "| 0.250 | 0.975 | 0.655 |" in text
+    assert "answer_id" not in text
