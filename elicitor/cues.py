@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from elicitor.model import Gap
 
@@ -238,6 +239,21 @@ def _saturate(strength: float) -> float:
 
 def gap_coverage(text: str) -> dict[Gap, float]:
     """How well a text covers each kind of context, 0..1 per gap."""
+    return dict(zip(_GAP_ORDER, _coverage(text), strict=True))
+
+
+def clear_caches() -> None:
+    """Forget cached coverage (benchmarks start each round cold)."""
+    _coverage.cache_clear()
+
+
+_GAP_ORDER = (Gap.RATIONALE, Gap.CONDITIONS, Gap.ALTERNATIVES, Gap.STEPS, Gap.PITFALLS, Gap.EVIDENCE)
+
+
+@lru_cache(maxsize=512)
+def _coverage(text: str) -> tuple[float, ...]:
+    """gap_coverage's figures in _GAP_ORDER. Cached: one assessment asks for the same answer three times, and the
+    few hundred cue patterns are most of the detector's cost."""
     prose = strip_markup(text)
     evidence = _strength(_EVIDENCE, prose)
     evidence += len(_URL.findall(text)) + len(_MD_LINK.findall(text)) + len(_CITATION.findall(text))
@@ -248,14 +264,14 @@ def gap_coverage(text: str) -> dict[Gap, float]:
     steps += 1.0 if len(_LIST_ITEM.findall(text)) >= 2 else 0.0
     steps += 1.0 if _COMMAND_LINE.search(text) else 0.0
     steps += 1.0 * min(2, len(_DISPLAY_MATH.findall(text)))
-    return {
-        Gap.RATIONALE: _saturate(_strength(_RATIONALE, prose)),
-        Gap.CONDITIONS: _saturate(_strength(_CONDITIONS, prose)),
-        Gap.ALTERNATIVES: _saturate(_strength(_ALTERNATIVES, prose)),
-        Gap.STEPS: _saturate(steps),
-        Gap.PITFALLS: _saturate(_strength(_PITFALLS, prose)),
-        Gap.EVIDENCE: _saturate(evidence),
-    }
+    return (
+        _saturate(_strength(_RATIONALE, prose)),
+        _saturate(_strength(_CONDITIONS, prose)),
+        _saturate(_strength(_ALTERNATIVES, prose)),
+        _saturate(steps),
+        _saturate(_strength(_PITFALLS, prose)),
+        _saturate(evidence),
+    )
 
 
 def _imperative_run(prose: str) -> float:
