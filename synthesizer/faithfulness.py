@@ -226,7 +226,7 @@ def evidence(sentence: str, cited_texts: list[str]) -> Evidence:
         contradiction=_polarity_differs(sentence, ranked[:CANDIDATES])
         or _opposite_used(words, vocabulary)
         or _new_number(words, vocabulary),
-        swapped=_displaced(sentence, spans) >= 2 or _sides_swapped(sentence, ranked[:CANDIDATES]),
+        swapped=_exchanged(sentence, spans) or _sides_swapped(sentence, ranked[:CANDIDATES]),
         added_claim=_added_claim(sentence, content, vocabulary),
     )
 
@@ -319,27 +319,39 @@ def _new_number(words: list[str], vocabulary: set[str]) -> bool:
     return any(any(c.isdigit() for c in w) and _stem(w) not in vocabulary for w in words)
 
 
-def _displaced(sentence: str, spans: Sequence[str]) -> int:
-    """Shared content words moved between other shared words they never stand next to in the sources.
+def _exchanged(sentence: str, spans: Sequence[str]) -> bool:
+    """Two shared content words whose exchange would put them back in the sources' word order.
 
-    A swap ("use A, not B" from "use B, not A") puts two words between source words with no source
-    adjacency on either side; moving a phrase ("Because Y, X" from "X because Y") changes only its edges,
-    and rewording puts words next to words the sources do not have at all.
+    "Put Postgres in front of PgBouncer" from "Put PgBouncer in front of Postgres": exchanging the two names
+    restores source word pairs around both. A rewording or a moved phrase ("Because Y, X" from "X because Y")
+    has no such pair: its words sit next to words the sources do not have, or keep their neighbours.
     """
     source_pairs: set[tuple[str, str]] = set()
-    vocabulary: set[str] = {"<s>", "</s>"}
+    vocabulary: set[str] = set()
     for span in spans:
         stream = _stream(span)
         vocabulary.update(stream)
         source_pairs.update(zip(stream, stream[1:], strict=False))
     stream = _stream(sentence)
-    count = 0
-    for left, word, right in zip(stream, stream[1:], stream[2:], strict=False):
-        if word in _FUNCTION or word not in vocabulary or left not in vocabulary or right not in vocabulary:
-            continue
-        if (left, word) not in source_pairs and (word, right) not in source_pairs:
-            count += 1
-    return count
+
+    def fits(i: int, word: str) -> int:
+        """How many of position i's two neighbours stand next to `word` in the sources."""
+        return ((stream[i - 1], word) in source_pairs) + ((word, stream[i + 1]) in source_pairs)
+
+    shared = [i for i in range(1, len(stream) - 1) if stream[i] not in _FUNCTION and stream[i] in vocabulary]
+    displaced = [i for i in shared if stream[i - 1] in vocabulary and stream[i + 1] in vocabulary and not fits(i, stream[i])]
+    for n, a in enumerate(shared):
+        for b in shared[n + 1 :]:
+            x, y = stream[a], stream[b]
+            if x == y:
+                continue
+            gain_a, gain_b = fits(a, y) - fits(a, x), fits(b, x) - fits(b, y)
+            # Either both were out of place and each fits the other's place, or the exchange wins two source pairs.
+            if a in displaced and b in displaced and fits(a, y) and fits(b, x):
+                return True
+            if b - a >= 2 and gain_a >= 1 and gain_b >= 1 and gain_a + gain_b >= 2:
+                return True
+    return False
 
 
 def _sides_swapped(sentence: str, spans: Sequence[str]) -> bool:

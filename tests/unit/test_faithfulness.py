@@ -160,3 +160,18 @@ def test_support_scorer_without_embedder_is_the_lexical_check_and_batches() -> N
 def test_faithfulness_accepts_the_embedding_scorer() -> None:
     draft = guide(CitedSentence(text="Every Postgres connection needs its own process.", citations=["r1"]))
     assert faithfulness(draft, scorer=SupportScorer(SameVector())) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("sentence", "swapped"),
+    [
+        ("Put Postgres in front of PgBouncer in transaction mode.", True),  # two names exchanged, frame kept
+        ("Put PgBouncer in front of Postgres in transaction mode.", False),  # the source's order
+        ("In transaction mode, put PgBouncer in front of Postgres.", False),  # a phrase moved
+        ("Run PgBouncer in transaction mode in front of Postgres.", False),  # reworded and reordered
+        ("Put PgBouncer in front of transaction in Postgres mode.", True),  # two words exchanged
+    ],
+)
+def test_exchanged_words_are_a_swap_and_moved_phrases_are_not(sentence: str, swapped: bool) -> None:
+    source = "Put PgBouncer in front of Postgres in transaction mode."
+    assert evidence(sentence, [source]).swapped is swapped
