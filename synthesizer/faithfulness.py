@@ -269,40 +269,48 @@ def _polarity_differs(sentence: str, spans: Sequence[str]) -> bool:
         return False
     mine_vocab = {_stem(w) for w in _tokens(sentence)}
     theirs_vocab = {_stem(w) for s in spans for w in _tokens(s)}
-    mine = [(scope, hard) for scope, hard, _ in _negated(sentence, theirs_vocab)]
-    theirs = [(scope, hard) for s in spans for scope, hard, _ in _negated(s, mine_vocab)]
+    mine = [(n.scope, n.hard) for n in _negated(sentence, theirs_vocab)]
+    theirs = [(n.scope, n.hard) for s in spans for n in _negated(s, mine_vocab)]
     best = _negated(spans[0], mine_vocab)
     present = {_stem(w) for w in _tokens(sentence) if _is_content(w)}
     strong = [scope for scope, hard in mine if hard]
     known = set().union(*(scope for scope, _ in theirs)) if theirs else set()
     added = any(not (scope & known) for scope in strong if scope) or (any(not s for s in strong) and not theirs)
     dropped = any(
-        hard and head in present and len(scope & present) >= min(2, len(scope)) and not any(scope & s for s, _ in mine)
-        for scope, hard, head in best
+        n.hard and n.head in present and len(n.scope & present) >= min(2, len(n.scope))
+        and not any(n.scope & s for s, _ in mine)
+        for n in best
     )
     return added or dropped
 
 
-def _negated(text: str, other: set[str]) -> list[tuple[set[str], bool, str]]:
-    """(content stems governed, is a negation proper, head) for each negation or contrast marker, by clause.
+@dataclass(frozen=True)
+class _Negation:
+    scope: set[str]  # content stems it governs
+    hard: bool  # a negation proper ("not"), not a contrast marker ("rather")
+    head: str  # the first word it governs ("" when it governs the words before it)
+
+
+def _negated(text: str, other: set[str]) -> list[_Negation]:
+    """Each negation or contrast marker of the text, by clause.
 
     A marker governs the next three content words of its clause (the first is its head), else the previous
     two (an elliptical "..., B cannot": no head). A prefixed word ("unreliable") negates its stem when the
     other text uses the stem.
     """
-    scopes = []
+    scopes: list[_Negation] = []
     for clause in _CLAUSE.split(text):
         words = _tokens(clause)
         for i, w in enumerate(words):
             stem = _stem(w)
             bare = next((_stem(w[len(p) :]) for p in _PREFIXES if w.startswith(p) and len(w) - len(p) >= 4), None)
             if bare is not None and bare in other and stem not in other:
-                scopes.append(({bare}, True, bare))
+                scopes.append(_Negation({bare}, True, bare))
             if not (_is_negation(w) or w in _CONTRASTS):
                 continue
             after = [_stem(x) for x in words[i + 1 :] if _is_content(x)][:3]
             before = [_stem(x) for x in words[:i] if _is_content(x)][-2:]
-            scopes.append((set(after or before), _is_negation(w), after[0] if after else ""))
+            scopes.append(_Negation(set(after or before), _is_negation(w), after[0] if after else ""))
     return scopes
 
 
@@ -424,7 +432,8 @@ def _stem(word: str) -> str:
     for suffix in ("ing", "ly", "ed", "es", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)]
-    return word
+    # "scale" must meet "scales", "scaled" and "scaling", which lose their ending above.
+    return word[:-1] if word.endswith("e") and len(word) >= 4 else word
 
 
 def _pairs(words: list[str]) -> set[tuple[str, str]]:

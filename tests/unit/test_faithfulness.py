@@ -175,3 +175,10 @@ def test_faithfulness_accepts_the_embedding_scorer() -> None:
 def test_exchanged_words_are_a_swap_and_moved_phrases_are_not(sentence: str, swapped: bool) -> None:
     source = "Put PgBouncer in front of Postgres in transaction mode."
     assert evidence(sentence, [source]).swapped is swapped
+
+
+def test_a_dropped_negation_is_seen_whatever_the_word_form() -> None:
+    # "scale" and "scales" share a stem, so the sentence keeps what "won't" negated, without the "won't".
+    source = "Raising max_connections won't scale, because every connection is a separate process."
+    assert sentence_support("Raising max_connections scales well.", [source]) < MIN_SUPPORT
+    assert sentence_support("Raising max_connections won't scale.", [source]) >= MIN_SUPPORT
