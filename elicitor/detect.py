@@ -50,7 +50,12 @@ class TerseDetector:
         return self._model
 
     def assess(
-        self, thread: Thread, answer: Message, standing: AuthorStanding, threshold: float | None = None
+        self,
+        thread: Thread,
+        answer: Message,
+        standing: AuthorStanding,
+        threshold: float | None = None,
+        judge: bool = True,  # noqa: ARG002 - offline already: nothing to save
     ) -> Assessment:
         """Assesses one answer of a thread, given what the community knows of its author."""
         limit = self.threshold if threshold is None else threshold

@@ -41,6 +41,8 @@ class RubricVerdict(BaseModel):
     @field_validator("terse", "confidence", mode="before")
     @classmethod
     def _lower(cls, value: object) -> object:
+        if isinstance(value, bool):  # some JSON-mode servers answer true/false
+            return "yes" if value else "no"
         return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("gaps", mode="before")
@@ -75,11 +77,16 @@ class LLMJudgedDetector:
         return self._offline.threshold
 
     def assess(
-        self, thread: Thread, answer: Message, standing: AuthorStanding, threshold: float | None = None
+        self,
+        thread: Thread,
+        answer: Message,
+        standing: AuthorStanding,
+        threshold: float | None = None,
+        judge: bool = True,
     ) -> Assessment:
         """The offline assessment, replaced by the LLM's verdict when the answer passes the screen."""
         offline = self._offline.assess(thread, answer, standing, threshold)
-        if not self.worth_judging(thread, answer, offline):
+        if not judge or not self.worth_judging(thread, answer, offline):
             return offline
         self.calls += 1
         try:
@@ -119,6 +126,8 @@ def _judged(offline: Assessment, verdict: RubricVerdict, limit: float) -> Assess
         f"Judged {'terse' if terse else 'complete enough'} by the language model ({verdict.confidence} "
         f"confidence); missing: {missing}." + (f" {reason}" if reason else "")
     )
-    if terse and not candidate:
+    if terse and not gaps:
+        explanation += " Not nudged: the verdict names no kind of missing context to ask about."
+    elif terse and not candidate:
         explanation += f" Not nudged (score {score:.2f}, threshold {limit:.2f})."
     return Assessment(offline.message_id, score, candidate, gaps, explanation, features)

@@ -20,5 +20,14 @@ class Detector(Protocol):
     def threshold(self) -> float: ...
 
     def assess(
-        self, thread: Thread, answer: Message, standing: AuthorStanding, threshold: float | None = None
-    ) -> Assessment: ...
+        self,
+        thread: Thread,
+        answer: Message,
+        standing: AuthorStanding,
+        threshold: float | None = None,
+        judge: bool = True,
+    ) -> Assessment:
+        """The verdict on one answer. judge=False: no verdict could become a nudge (the answer is too old, the
+        expert opted out or reached their limit), so a detector that pays per call answers from its offline
+        model."""
+        ...

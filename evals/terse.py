@@ -108,8 +108,9 @@ def run(data: Path, detector: Detector, progress: Callable[[int], None] | None =
     tacit.update(_gap_figures([rows[i] for i in labelled], [assessed[i].gaps for i in labelled]))
     cv, cv_scores = _cross_validated(rows, labelled, high, detector.threshold, notes)
     tacit.update(cv)
-    screen_table = _screens(rows, labelled, high, cv_scores)
-    tacit.update(_screen_figures(screen_table, getattr(detector, "screen", DEFAULT_SCREEN)))
+    screen = float(getattr(detector, "screen", DEFAULT_SCREEN))
+    screen_table = _screens(rows, labelled, high, cv_scores, sorted({*SCREENS, screen}))
+    tacit.update(_screen_figures(screen_table, screen))
     if hasattr(detector, "calls"):
         notes.append(f"LLM judge: {detector.calls} calls for {len(rows)} answers (screen "
                      f"{getattr(detector, 'screen', DEFAULT_SCREEN)}), {getattr(detector, 'fallbacks', 0)} "
@@ -243,34 +244,36 @@ def _cross_validated(
 
 
 def _screens(
-    rows: Sequence[_Row], labelled: Sequence[int], high: Sequence[int], held_out: dict[int, float]
+    rows: Sequence[_Row], labelled: Sequence[int], high: Sequence[int], held_out: dict[int, float],
+    cuts: Sequence[float] = SCREENS,
 ) -> list[dict[str, float]]:
     """What each offline screen in front of an LLM judge keeps and costs.
 
-    keeps_terse: share of terse labels whose held-out offline score clears the screen (the judge's recall
-    ceiling); sends: share of all answers, scored by the shipped model, that would cost an LLM call.
+    keeps_terse: share of the terse labels whose held-out offline score clears the screen, counting an answer
+    the eligibility rules turn away as lost (it never reaches the judge): the judge's recall ceiling. sends:
+    share of all answers, scored by the shipped model, that would cost an LLM call.
     """
     terse = [i for i in labelled if rows[i].terse and i in held_out]
-    terse_high = [i for i in terse if i in set(high)]
     if not terse:
         return []
+    eligible = {i for i, r in enumerate(rows) if not ineligible_reason(r.thread, r.answer)}
     offline = TerseDetector()
-    shipped = [offline.assess(r.thread, r.answer, EXPERT) for r in rows]
-    eligible = [a.score for r, a in zip(rows, shipped, strict=True) if not ineligible_reason(r.thread, r.answer)]
-    return [
-        {
-            "screen": cut,
-            "keeps_terse": sum(held_out[i] >= cut for i in terse) / len(terse),
-            "keeps_terse_high_confidence": sum(held_out[i] >= cut for i in terse_high) / max(1, len(terse_high)),
-            "sends": sum(score >= cut for score in eligible) / len(rows),
-        }
-        for cut in SCREENS
-    ]
+    sent = [offline.assess(rows[i].thread, rows[i].answer, EXPERT).score for i in sorted(eligible)]
+    terse_high = [i for i in terse if i in set(high)]
+    table = []
+    for cut in cuts:
+        kept = [i for i in terse if i in eligible and held_out[i] >= cut]
+        row = {"screen": cut, "keeps_terse": len(kept) / len(terse)}
+        if terse_high:
+            row["keeps_terse_high_confidence"] = sum(i in set(kept) for i in terse_high) / len(terse_high)
+        row["sends"] = sum(score >= cut for score in sent) / len(rows)
+        table.append(row)
+    return table
 
 
 def _screen_figures(table: Sequence[dict[str, float]], screen: float) -> dict[str, float]:
     """The configured screen's row of the table, as figures."""
-    row = min(table, key=lambda r: abs(r["screen"] - screen), default=None)
+    row = next((r for r in table if r["screen"] == screen), None)
     if row is None:
         return {}
     return {"screen_cut": row["screen"]} | {f"screen_{k}": v for k, v in row.items() if k != "screen"}

@@ -31,9 +31,16 @@ FENCE_TAGS = (
 _FENCE_TAG = re.compile(r"<(\s*/?\s*(?:" + "|".join(FENCE_TAGS) + r")\b)", re.IGNORECASE)
 
 
+# Look-alikes a model may read as a tag: fullwidth and small angle brackets become "<" and ">" (then defused
+# like any other), and invisible format characters (zero-width space, joiners, direction marks) are dropped.
+_LOOKALIKES = str.maketrans({"＜": "<", "﹤": "<", "＞": ">", "﹥": ">", "\u2028": "\n", "\u2029": "\n"})
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+
+
 def untrusted(text: object) -> str:
     """Community text made safe inside a fence: its own fence tags are defused (`<` becomes `&lt;`)."""
-    return _FENCE_TAG.sub(r"&lt;\1", str(text))
+    plain = _INVISIBLE.sub("", str(text).translate(_LOOKALIKES))
+    return _FENCE_TAG.sub(r"&lt;\1", plain)
 
 
 def attr(value: object) -> str:

@@ -14,6 +14,7 @@ from typing import Literal
 
 from sqlalchemy import select
 
+from elicitor import cues
 from elicitor.model import Role
 from store.repository import GovernanceRepository
 from store.tables import (
@@ -243,6 +244,7 @@ def erase_person(services: Services, *, actor_id: str, person_id: str, mode: Era
                        target_type="person", target_id=person_id, details=report.__dict__)  # fmt: skip
     for rewrite in rewrites:
         _rewrite(services, rewrite)
+    cues.clear_caches()  # the detector's cache may still hold the person's words
     log.info("person %sd person=%s messages=%d replies=%d", mode, person_id, report.messages, report.replies)
     return report
 

@@ -30,30 +30,34 @@ class _Subject:
     answer: Message
     standing: AuthorStanding
     threshold: float
+    refusal: str | None  # why no verdict could become a nudge (too old, the expert's limits), read up front
 
 
 def assess_message(services: Services, *, message_id: str) -> Assessment | None:
     """Job: judge one message and, when it is a terse expert answer, nudge its author (policy permitting).
 
     The detector and the follow-up writer may call an LLM (seconds, retries): no transaction is held open
-    meanwhile, so ingest and other jobs are never blocked by a slow model. The policy is checked again when
-    the nudge is written, in case another job nudged the same expert in between.
+    meanwhile, so ingest and other jobs are never blocked by a slow model. An answer that cannot become a nudge
+    (too old, the expert opted out or reached their limit) costs no LLM call. When the answer, a message it was
+    judged with, or its author's role changed meanwhile, the verdict is dropped and the answer judged again; the
+    policy is checked again when the nudge is written.
     """
     subject = _load_subject(services, message_id)
     if subject is None:
         return None
     thread, answer = subject.thread, subject.answer
-    assessment = services.detector.assess(thread, answer, subject.standing, subject.threshold)
+    assessment = services.detector.assess(thread, answer, subject.standing, subject.threshold,
+                                          judge=subject.refusal is None)  # fmt: skip
     followup = None
-    if assessment.is_candidate:
+    if assessment.is_candidate and assessment.gaps and subject.refusal is None:
         with services.db.session() as session:
-            refused = _refusal(services, Repository(session), assessment, answer)
-        if refused is None:
-            followup = services.followups.write(thread, answer, assessment.gaps)
+            if not _unchanged(services, Repository(session), subject):
+                return None
+        followup = services.followups.write(thread, answer, assessment.gaps)
     with services.db.session() as session:
         repo = Repository(session)
-        if repo.message_row(message_id) is None:
-            return None  # deleted while it was being judged
+        if not _unchanged(services, repo, subject):
+            return None
         if not assessment.is_candidate:
             outcome = "not a candidate"
         else:
@@ -88,27 +92,56 @@ def _load_subject(services: Services, message_id: str) -> _Subject | None:
             return None
         threshold = community.terse_threshold if community and community.terse_threshold else services.terse_threshold
         standing = repo.standing(row.community_id, row.author_id)
-        return _Subject(row.community_id, thread, answer, standing, threshold)
+        refusal = _policy_refusal(services, repo, answer)
+        return _Subject(row.community_id, thread, answer, standing, threshold, refusal)
+
+
+def _unchanged(services: Services, repo: Repository, subject: _Subject) -> bool:
+    """The answer is still there and not held, every message it was judged with reads the same, and its author
+    has the same role; messages added since do not matter. When something did change, the answer is queued to be
+    judged again from what is there now (unless it is gone)."""
+    row = repo.message_row(subject.answer.id)
+    if row is None:
+        return False
+    thread = repo.load_thread(row.thread_id)
+    now = {m.id: m.text for m in thread.messages}
+    same = (
+        not row.held
+        and thread.title == subject.thread.title
+        and all(now.get(m.id) == m.text for m in subject.thread.messages)
+        and repo.standing(subject.community_id, row.author_id).role == subject.standing.role
+    )
+    if not same:
+        log.info("assess message=%s: changed while it was judged; judged again", row.id)
+        services.runner.enqueue("assess_message", row.id, {"message_id": row.id})
+    return same
 
 
 def _refusal(services: Services, repo: Repository, assessment: Assessment, answer: Message) -> str | None:
     """Why this candidate is not nudged (too old, no gap, the expert's own limits), or None when it may be."""
+    if not assessment.gaps:
+        return "not nudged: no gap to ask about"
+    return _policy_refusal(services, repo, answer)
+
+
+def _policy_refusal(services: Services, repo: Repository, answer: Message) -> str | None:
+    """Why no verdict on this answer could become a nudge now (too old, the expert's limits), or None."""
     now = services.clock()
     if aware(answer.created_at) < now - timedelta(days=services.nudge_defaults.max_age_days):
         return f"not nudged: older than {services.nudge_defaults.max_age_days} days"
-    if not assessment.gaps:
-        return "not nudged: no gap to ask about"
-    decision = _decision(services, repo, answer)
+    decision = _decision(services, repo, answer.author_id, answer.id, round_=1)
     return None if decision.allowed else f"not nudged: {decision.reason}"
 
 
-def _decision(services: Services, repo: Repository, answer: Message) -> PolicyDecision:
+def _decision(services: Services, repo: Repository, person_id: str, message_id: str, round_: int) -> PolicyDecision:
+    """The expert's own limits applied to one more nudge about this message."""
     now = services.clock()
-    person = repo.person_record(answer.author_id)
-    assert person is not None
+    person = repo.person_record(person_id)
+    if person is None:
+        return PolicyDecision(False, None, "the author is no longer a member")
     return decide(
         _preferences(services, person), now, repo.nudges_sent_since(person.id, week_ago(now)),
-        repo.nudge_for(answer.id, 1) is not None, round=1,
+        repo.nudge_for(message_id, 1) is not None, round=round_,
     )  # fmt: skip
 
 
@@ -118,9 +151,9 @@ def _nudge(
 ) -> str:
     """Writes the nudge (the policy allowed it) and queues its delivery; returns the outcome."""
     if followup is None:
-        return "not nudged: the expert's limits changed while the question was written"
+        return "not nudged: the expert's limits changed while the answer was judged"
     now = services.clock()
-    decision = _decision(services, repo, answer)
+    decision = _decision(services, repo, answer.author_id, answer.id, round_=1)
     nudge = repo.add_nudge(NudgeRow(
         id=new_id(), community_id=community_id, message_id=answer.id, thread_id=thread.id,
         person_id=answer.author_id, round=1, gap=followup.gap.value, question=followup.question, status="open",
@@ -203,16 +236,25 @@ def handle_reply(services: Services, *, nudge_id: str) -> None:
         record = repo.nudge_record(nudge)
         again = None
         if record.round < MAX_ROUNDS and record.reply_text and not covers(Gap(record.gap), record.reply_text):
-            again = _second_round_subject(repo, nudge)
+            again = _second_round_subject(services, repo, nudge)
     if again is not None:
         _ask_again(services, nudge_id, *again)
     services.runner.enqueue("synthesize_guide", record.thread_id,
                             {"thread_id": record.thread_id, "reviewer_id": record.person_id})  # fmt: skip
 
 
-def _second_round_subject(repo: Repository, first: NudgeRow) -> tuple[Thread, Message, Gap, int] | None:
-    """What asking once more needs: the thread, the answer, the same gap and the next round (None: not needed)."""
+def _second_round_subject(
+    services: Services, repo: Repository, first: NudgeRow
+) -> tuple[Thread, Message, Gap, int] | None:
+    """What asking once more needs: the thread, the answer, the same gap and the next round.
+
+    None when it is not needed (asked already) or not allowed: every round counts against the expert's limits.
+    """
     if repo.nudge_for(first.message_id, first.round + 1) is not None:
+        return None
+    decision = _decision(services, repo, first.person_id, first.message_id, round_=first.round + 1)
+    if not decision.allowed:
+        log.info("nudge=%s: no second question (%s)", first.id, decision.reason)
         return None
     thread = repo.load_thread(first.thread_id)
     answer = thread.by_id(first.message_id)
@@ -228,10 +270,15 @@ def _ask_again(services: Services, first_id: str, thread: Thread, answer: Messag
         first = repo.get_nudge(first_id)
         if first is None or repo.nudge_for(first.message_id, round_) is not None:
             return  # erased, or another job asked already
+        # Checked again: the expert may have opted out, been anonymized or reached their limit meanwhile.
+        decision = _decision(services, repo, first.person_id, first.message_id, round_=round_)
+        if not decision.allowed:
+            log.info("nudge=%s: no second question (%s)", first.id, decision.reason)
+            return
         nudge = repo.add_nudge(NudgeRow(
             id=new_id(), community_id=first.community_id, message_id=first.message_id, thread_id=first.thread_id,
             person_id=first.person_id, round=round_, gap=first.gap, question=question, status="open",
-            deliver_at=services.clock(),
+            deliver_at=decision.deliver_at or services.clock(),
         ))  # fmt: skip
         _deliver_after_commit(services, repo, nudge.id)
 

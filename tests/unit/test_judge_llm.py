@@ -102,3 +102,21 @@ def test_the_answer_cannot_close_its_fence() -> None:
     t, answer = thread(hostile)
     detector.assess(t, answer, EXPERT)
     assert llm.prompts[0].count("</answer>") == 1 and "&lt;/answer>" in llm.prompts[0]
+
+
+def test_a_terse_verdict_with_nothing_to_ask_says_so() -> None:
+    from elicitor.judge_llm import _judged
+    from elicitor.model import Assessment
+
+    offline = Assessment("a", 0.6, True, (), "offline", {"standing": 1.0})  # no offline gap either
+    verdict = RubricVerdict.model_validate({"terse": True, "gaps": ["why"], "confidence": "high"})  # JSON-mode bool
+    result = _judged(offline, verdict, 0.55)
+    assert (result.score, result.is_candidate, result.gaps) == (0.9, False, ())
+    assert "names no kind of missing context" in result.explanation
+
+
+def test_judge_false_asks_nothing() -> None:
+    detector, llm = judge({"terse": "yes", "gaps": ["rationale"], "confidence": "high"})
+    t, answer = thread(TERSE)
+    assert detector.assess(t, answer, EXPERT, judge=False) == TerseDetector(0.55).assess(t, answer, EXPERT)
+    assert llm.history == [] and detector.calls == 0
