@@ -75,8 +75,8 @@ def build(
     if migrate:
         db.migrate()
     llm = llm or _llm(settings, http_client)
-    followups, guides, engine = _engines(settings, llm)
     embedder = embedder or _embedder(settings)
+    followups, guides, engine = _engines(settings, llm, embedder)
     index = index or _index(settings, embedder)
     search = GuideSearch(embedder, index)
     runner = _runner(settings)
@@ -119,7 +119,7 @@ def _detector(settings: Settings, llm: LLM | None) -> Detector:
     return LLMJudgedDetector(llm, offline, TokenBudget(settings.llm_prompt_token_budget), settings.llm_judge_screen)
 
 
-def _engines(settings: Settings, llm: LLM | None) -> tuple[FollowUpWriter, GuideWriter, str]:
+def _engines(settings: Settings, llm: LLM | None, embedder: Embedder) -> tuple[FollowUpWriter, GuideWriter, str]:
     template, extractive = TemplateFollowUpWriter(), ExtractiveGuideWriter()
     if llm is None:
         return template, extractive, "offline"
@@ -128,7 +128,7 @@ def _engines(settings: Settings, llm: LLM | None) -> tuple[FollowUpWriter, Guide
     from synthesizer.llm_writer import LLMGuideWriter
 
     budget = TokenBudget(settings.llm_prompt_token_budget)
-    return LLMFollowUpWriter(llm, template, budget), LLMGuideWriter(llm, budget, extractive), "llm"
+    return LLMFollowUpWriter(llm, template, budget), LLMGuideWriter(llm, budget, extractive, embedder), "llm"
 
 
 def _runner(settings: Settings) -> ManagedJobRunner:

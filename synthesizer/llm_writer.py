@@ -11,6 +11,7 @@ from prompts.budget import TokenBudget
 from prompts.llm import LLM, LLMError
 from prompts.render import render
 from synthesizer.errors import SynthesisError
+from synthesizer.faithfulness import SupportScorer, TextEmbedder
 from synthesizer.model import CitedSentence, GuideDraft, Section, Source
 from synthesizer.ports import GuideWriter
 from synthesizer.validate import check_citations, keep_supported
@@ -53,12 +54,18 @@ class LLMGuideWriter:
 
     Sentences citing unknown sources, or saying what their sources do not support, are dropped; when nothing
     survives or the LLM fails, `fallback` writes the guide (or SynthesisError is raised when there is none).
+    With an `embedder`, support is judged by the faithfulness check plus embedding similarity, which keeps more
+    of an LLM's faithful paraphrases (on hand-written pairs: recall 0.69 vs 0.50, precision 0.85 vs 0.80;
+    `tacit eval synthesis`) for about 20 ms a sentence.
     """
 
-    def __init__(self, llm: LLM, budget: TokenBudget, fallback: GuideWriter | None = None) -> None:
+    def __init__(
+        self, llm: LLM, budget: TokenBudget, fallback: GuideWriter | None = None, embedder: TextEmbedder | None = None
+    ) -> None:
         self._llm = llm
         self._budget = budget
         self._fallback = fallback
+        self._embedder = embedder
 
     def write(self, thread: Thread, replies: tuple[Reply, ...]) -> GuideDraft:
         """A guide draft whose every sentence cites sources that support it."""
@@ -72,8 +79,10 @@ class LLMGuideWriter:
             out = self._llm.structured(prompt, GuideSections)
         except LLMError as e:
             return self._fall_back(thread, replies, f"the LLM failed ({e})")
+        # A scorer per guide: its embedding cache lives as long as this one check.
+        scorer = SupportScorer(self._embedder) if self._embedder is not None else None
         draft = keep_supported(
-            GuideDraft(title=title, sections=_sections(out), sources=[s for s, _ in presented])
+            GuideDraft(title=title, sections=_sections(out), sources=[s for s, _ in presented]), scorer=scorer
         )
         if not draft.sentences():
             return self._fall_back(

@@ -221,3 +221,20 @@ def test_guide_trims_a_long_thread_keeping_question_answer_and_replies() -> None
     assert "Chatter number 0." in prompt and "Chatter number 29." not in prompt
     assert prompt.index("Chatter number 0.") < prompt.index(ANSWER.text) < prompt.index(REPLY.text)
     assert draft.sentences()
+
+
+class NearVectors:
+    """Paraphrase-aware in the crudest way: texts about partitions or tuples are one point, the rest another."""
+
+    def embed(self, texts, kind):  # noqa: ANN001, ANN201
+        return [[1.0, 0.0] if ("partition" in t.lower() or "tuple" in t.lower()) else [0.0, 1.0] for t in texts]
+
+
+def test_with_an_embedder_a_faithful_paraphrase_survives_and_a_contradiction_does_not() -> None:
+    paraphrase = "Partition drops are immediate, but DELETE creates dead tuples."  # few words in common
+    contradiction = "Dropping a partition is slow, while DELETE leaves no dead tuples."
+    out = guide_reply(rationale=[{"text": paraphrase, "citations": ["r1"]}, {"text": contradiction, "citations": ["r1"]}])
+    lexical = LLMGuideWriter(FakeLLM(out), BUDGET, RecordingGuides()).write(THREAD, (REPLY,))
+    assert paraphrase not in [s.text for _, s in lexical.sentences()], "word overlap alone rejects the rewording"
+    embedded = LLMGuideWriter(FakeLLM(out), BUDGET, RecordingGuides(), embedder=NearVectors()).write(THREAD, (REPLY,))
+    assert [s.text for _, s in embedded.sentences()] == [paraphrase]
