@@ -275,6 +275,11 @@ class Repository:
         return self.s.get(AssessmentRow, message_id)
 
     # -- nudges ---------------------------------------------------------------------------------------
+    def lock_person(self, person_id: str) -> None:
+        """Holds the person's row until the transaction ends (PostgreSQL's FOR UPDATE), so two workers cannot
+        both count this week's nudges and each add one past the expert's limit. SQLite has one writer anyway."""
+        self.s.execute(select(PersonRow.id).where(PersonRow.id == person_id).with_for_update())
+
     def nudges_sent_since(self, person_id: str, since: datetime) -> int:
         query = select(func.count(NudgeRow.id)).where(NudgeRow.person_id == person_id, NudgeRow.deliver_at >= since)
         return int(self.s.scalar(query) or 0)

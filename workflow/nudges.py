@@ -133,8 +133,13 @@ def _policy_refusal(services: Services, repo: Repository, answer: Message) -> st
     return None if decision.allowed else f"not nudged: {decision.reason}"
 
 
-def _decision(services: Services, repo: Repository, person_id: str, message_id: str, round_: int) -> PolicyDecision:
-    """The expert's own limits applied to one more nudge about this message."""
+def _decision(
+    services: Services, repo: Repository, person_id: str, message_id: str, round_: int, lock: bool = False
+) -> PolicyDecision:
+    """The expert's own limits applied to one more nudge about this message; with `lock`, right before writing
+    it, the person's row is locked so concurrent jobs count this week's nudges one after the other."""
+    if lock:
+        repo.lock_person(person_id)
     now = services.clock()
     person = repo.person_record(person_id)
     if person is None:
@@ -153,7 +158,9 @@ def _nudge(
     if followup is None:
         return "not nudged: the expert's limits changed while the answer was judged"
     now = services.clock()
-    decision = _decision(services, repo, answer.author_id, answer.id, round_=1)
+    decision = _decision(services, repo, answer.author_id, answer.id, round_=1, lock=True)
+    if not decision.allowed:
+        return f"not nudged: {decision.reason}"
     nudge = repo.add_nudge(NudgeRow(
         id=new_id(), community_id=community_id, message_id=answer.id, thread_id=thread.id,
         person_id=answer.author_id, round=1, gap=followup.gap.value, question=followup.question, status="open",
@@ -271,7 +278,7 @@ def _ask_again(services: Services, first_id: str, thread: Thread, answer: Messag
         if first is None or repo.nudge_for(first.message_id, round_) is not None:
             return  # erased, or another job asked already
         # Checked again: the expert may have opted out, been anonymized or reached their limit meanwhile.
-        decision = _decision(services, repo, first.person_id, first.message_id, round_=round_)
+        decision = _decision(services, repo, first.person_id, first.message_id, round_=round_, lock=True)
         if not decision.allowed:
             log.info("nudge=%s: no second question (%s)", first.id, decision.reason)
             return

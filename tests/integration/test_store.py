@@ -102,3 +102,31 @@ def test_migrations_match_the_tables(database: Database) -> None:
     with database.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
+
+
+@pytest.mark.postgres
+def test_locking_a_person_makes_a_second_transaction_wait(database: Database) -> None:
+    """Nudge writers count an expert's nudges of the week under this lock, so two workers cannot both pass."""
+    import threading
+    import time
+
+    if database.is_sqlite:
+        pytest.skip("SQLite has a single writer; FOR UPDATE is PostgreSQL's")
+    with database.session() as s:
+        person_id = Repository(s).upsert_person("marta").id
+    acquired: list[float] = []
+
+    def second() -> None:
+        with database.session() as s:
+            Repository(s).lock_person(person_id)
+            acquired.append(time.monotonic())
+
+    with database.session() as s:
+        Repository(s).lock_person(person_id)
+        worker = threading.Thread(target=second)
+        worker.start()
+        time.sleep(0.5)
+        released = time.monotonic()
+        assert acquired == [], "the second transaction waited for the first"
+    worker.join(timeout=10)
+    assert acquired and acquired[0] >= released
