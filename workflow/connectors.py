@@ -45,7 +45,7 @@ from store.repository import aware
 from store.tables import MembershipRow, MessageRow, PersonRow
 from synthesizer.model import GuideDraft
 from workflow.errors import Conflict, InvalidInput, NotFound
-from workflow.governance import _invalidate_thread_guide, _rewrite  # the one invalidation logic, reused
+from workflow.governance import _invalidate_thread_guide, _rewrite, reassess  # the one invalidation logic
 from workflow.ingest import ingest_messages
 from workflow.nudges import reply
 from workflow.privacy import screen_thread
@@ -245,7 +245,9 @@ def edit_source_message(services: Services, *, community_id: str, external_id: s
         rewrite = _invalidate_thread_guide(services, repo, message.thread_id)
         repo.add_audit(actor_id=None, action="message.edited", community_id=community_id, target_type="message",
                        target_id=message.id, details={"source": platform})  # fmt: skip
+        message_id = message.id
     _rewrite(services, rewrite)
+    reassess(services, message_id)
     return "done"
 
 

@@ -158,7 +158,15 @@ def edit_message(services: Services, *, actor_id: str, community_id: str, extern
         rewrite = _invalidate_thread_guide(services, repo, message.thread_id)
         repo.add_audit(actor_id=actor_id, action="message.edited", community_id=community_id,
                        target_type="message", target_id=message.id)  # fmt: skip
+        message_id = message.id
     _rewrite(services, rewrite)
+    reassess(services, message_id)
+
+
+def reassess(services: Services, message_id: str) -> None:
+    """An edited message is judged again: the verdict (and what stewards see) follows its current text. A nudge
+    already sent stays; the policy never asks twice about one message."""
+    services.runner.enqueue("assess_message", message_id, {"message_id": message_id})
 
 
 def delete_message(services: Services, *, actor_id: str, community_id: str, external_id: str) -> None:

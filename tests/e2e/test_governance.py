@@ -217,3 +217,21 @@ def test_tokens_can_be_listed_created_and_revoked(make_loop) -> None:
     assert c.delete(f"/v1/tokens/{created['id']}", headers=loop.as_("otto")).status_code == 403
     assert c.delete(f"/v1/tokens/{created['id']}", headers=loop.as_("lena")).status_code == 204
     assert c.get("/v1/me", headers={"Authorization": f"Bearer {created['token']}"}).status_code == 401
+
+
+def test_an_edited_answer_is_judged_again_and_not_asked_twice(make_loop) -> None:
+    loop = make_loop()
+    c = loop.client
+    c.post(f"/v1/communities/{COMMUNITY}/messages", json={"messages": thread_messages()}, headers=loop.as_("priya"))
+    loop.settle()
+    before = next(a for a in c.get(f"/v1/communities/{COMMUNITY}/assessments", headers=loop.as_("priya")).json()
+                  if a["is_candidate"])  # fmt: skip
+    complete = ("Use a partial index on (tenant_id) where deleted_at is null, because the table is mostly "
+                "soft-deleted rows: a plain btree would index every dead row. Create it with CREATE INDEX "
+                "CONCURRENTLY so writes are not blocked; if most rows are live, a plain index is fine instead.")  # fmt: skip
+    assert c.patch(f"{URL}/m2", json={"text": complete}, headers=loop.as_("priya")).status_code == 204
+    loop.settle()
+    after = next(a for a in c.get(f"/v1/communities/{COMMUNITY}/assessments", headers=loop.as_("priya")).json()
+                 if a["message_id"] == before["message_id"])  # fmt: skip
+    assert after["score"] != before["score"], "the verdict follows the new text"
+    assert len(c.get("/v1/me/nudges", headers=loop.as_("marta")).json()) == 1, "never asked twice"
