@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import Progress, TaskID
 
 from api.bootstrap import Tacit, build
 from api.settings import Settings
@@ -82,7 +82,17 @@ def retrieval(
     """
     from evals import retrieval as module
 
-    _show(module.run(corpus, queries, qrels, _components().embedder), as_json)
+    embedder = _components().embedder
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def advance(phase: str, done: int, total: int | None) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase.capitalize(), total=total)
+            bar.update(tasks[phase], completed=done)
+
+        report = module.run(corpus, queries, qrels, embedder, progress=advance)
+    _show(report, as_json)
 
 
 @app.command()

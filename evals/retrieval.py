@@ -49,6 +49,7 @@ from synthesizer.model import CitedSentence, GuideDraft, Section
 
 K = 10
 COMMUNITY = "eval"
+Progress = Callable[[str, int, int | None], None]  # (phase, done, total or None when unknown)
 _NO_TITLE = "-"  # GuideDraft needs a title; this one has no words and next to no meaning
 _IRC_QUERIES = 300
 _IRC_MIN_QUERY_WORDS = 6
@@ -160,13 +161,17 @@ def _guides(corpus: dict[str, tuple[str, str]]) -> Iterator[GuideRecord]:
             yield doc_id, COMMUNITY, 1, draft
 
 
-def _rank_all(queries: dict[str, str], rank: Callable[[str], list[str]]) -> tuple[dict[str, list[str]], list[float]]:
+def _rank_all(
+    queries: dict[str, str], rank: Callable[[str], list[str]], progress: Callable[[int], None] | None = None
+) -> tuple[dict[str, list[str]], list[float]]:
     rankings: dict[str, list[str]] = {}
     millis: list[float] = []
     for query_id, text in queries.items():
         start = time.perf_counter()
         rankings[query_id] = rank(text)
         millis.append((time.perf_counter() - start) * 1000)
+        if progress is not None:
+            progress(len(rankings))
     return rankings, millis
 
 
@@ -182,8 +187,14 @@ def score(rankings: dict[str, list[str]], qrels: dict[str, dict[str, float]]) ->
     }
 
 
-def run(corpus: Path, queries: Path, qrels: Path, embedder: Embedder) -> Report:
-    """Tacit's hybrid search next to BM25 and dense-only, on a BEIR-format set."""
+def run(
+    corpus: Path, queries: Path, qrels: Path, embedder: Embedder, progress: Progress | None = None
+) -> Report:
+    """Tacit's hybrid search next to BM25 and dense-only, on a BEIR-format set.
+
+    `progress(phase, done, total)` hears how far indexing (chunks; total unknown) and each method's queries got.
+    """
+    report = progress or (lambda phase, done, total: None)
     documents = load_corpus(corpus)
     judgements = load_qrels(qrels)
     asked = {q: t for q, t in load_queries(queries).items() if judgements.get(q)}
@@ -194,16 +205,18 @@ def run(corpus: Path, queries: Path, qrels: Path, embedder: Embedder) -> Report:
         tacit = GuideSearch(timed, index)
         dense = GuideSearch(timed, index, mode="dense")  # same index, dense leg alone
         start = time.perf_counter()
-        indexed = tacit.reindex(_guides(documents))
+        indexed = tacit.reindex(_guides(documents), progress=lambda n: report("indexing chunks", n, None))
         build_s = time.perf_counter() - start
-        tacit_rank, tacit_ms = _rank_all(asked, lambda q: [h.guide_id for h in tacit.search(q, [COMMUNITY], K)])
-        dense_rank, dense_ms = _rank_all(asked, lambda q: [h.guide_id for h in dense.search(q, [COMMUNITY], K)])
+        tacit_rank, tacit_ms = _rank_all(asked, lambda q: [h.guide_id for h in tacit.search(q, [COMMUNITY], K)],
+                                         lambda n: report("tacit queries", n, len(asked)))  # fmt: skip
+        dense_rank, dense_ms = _rank_all(asked, lambda q: [h.guide_id for h in dense.search(q, [COMMUNITY], K)],
+                                         lambda n: report("dense-only queries", n, len(asked)))  # fmt: skip
         index.close()
 
     start = time.perf_counter()
     bm25 = OkapiBM25({d: f"{title}\n{text}" for d, (title, text) in documents.items()})
     bm25_build_s = time.perf_counter() - start
-    bm25_rank, bm25_ms = _rank_all(asked, lambda q: bm25.search(q, K))
+    bm25_rank, bm25_ms = _rank_all(asked, lambda q: bm25.search(q, K), lambda n: report("bm25 queries", n, len(asked)))
 
     methods = {"tacit": tacit_rank, "bm25": bm25_rank, "dense_only": dense_rank}
     millis = {"tacit": tacit_ms, "bm25": bm25_ms, "dense_only": dense_ms}

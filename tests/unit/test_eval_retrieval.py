@@ -109,3 +109,11 @@ def test_the_dev_set_from_threads(tmp_path: Path):
 
     again = build_dev_set(threads, tmp_path / "again")
     assert [p.read_bytes() for p in again] == [p.read_bytes() for p in (corpus_path, queries_path, qrels_path)]
+
+
+def test_run_tells_how_far_each_phase_got(tmp_path: Path):
+    heard: list[tuple[str, int, int | None]] = []
+    run(*_write(tmp_path), HashingEmbedder(), progress=lambda phase, done, total: heard.append((phase, done, total)))
+    assert ("indexing chunks", 4, None) in heard
+    for phase in ("tacit queries", "dense-only queries", "bm25 queries"):
+        assert [(d, t) for p, d, t in heard if p == phase] == [(1, 4), (2, 4), (3, 4), (4, 4)]
