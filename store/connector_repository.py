@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from store.repository import GovernanceRepository, new_id
@@ -134,14 +134,28 @@ class ConnectorRepository(GovernanceRepository):
             .order_by(ExternalDeliveryRow.delivered_at.desc())
         ).first()  # fmt: skip
 
-    def undelivered_due_nudges(self, now: datetime, max_age: timedelta, limit: int = 200) -> list[str]:
-        """Open nudges whose time has come, not delivered on any platform, for people with a platform account."""
+    def undelivered_due_nudges(
+        self, now: datetime, max_age: timedelta, max_failures: int, limit: int = 200
+    ) -> list[str]:
+        """Open nudges whose time has come, not delivered on any platform, for people with a platform account;
+        those whose delivery failed wait for their retry time and are given up after `max_failures`."""
         delivered = exists().where(ExternalDeliveryRow.nudge_id == NudgeRow.id)
         linked = exists().where(PersonIdentityRow.person_id == NudgeRow.person_id)
+        retry_due = or_(NudgeRow.delivery_retry_at.is_(None), NudgeRow.delivery_retry_at <= now)
         query = (select(NudgeRow.id).where(NudgeRow.status == "open", NudgeRow.deliver_at <= now,
-                                           NudgeRow.created_at >= now - max_age, ~delivered, linked)
+                                           NudgeRow.created_at >= now - max_age, ~delivered, linked, retry_due,
+                                           NudgeRow.delivery_failures < max_failures)
                  .order_by(NudgeRow.deliver_at).limit(limit))  # fmt: skip
         return list(self.s.scalars(query))
+
+    def delivery_failed(self, nudge_id: str, retry_at: datetime) -> int:
+        """Counts a failed delivery and sets when to try again; returns the failures so far."""
+        nudge = self.s.get(NudgeRow, nudge_id)
+        if nudge is None:
+            return 0
+        nudge.delivery_failures = (nudge.delivery_failures or 0) + 1
+        nudge.delivery_retry_at = retry_at
+        return nudge.delivery_failures
 
     # -- threads ------------------------------------------------------------------------------------------
     def thread_by_external(self, community_id: str, external_id: str) -> ThreadRow | None:

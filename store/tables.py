@@ -141,6 +141,9 @@ class NudgeRow(Base):
     deliver_at: Mapped[datetime] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Platform delivery (Slack DM, Discourse PM, Teams card) that failed: how often, and when to try again.
+    delivery_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    delivery_retry_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class ReplyRow(Base):

@@ -54,6 +54,12 @@ from workflow.services import Services
 log = logging.getLogger("tacit.connectors")
 PROFILE_TTL = timedelta(days=1)  # users.info answers are cached this long
 NUDGE_BACKLOG = timedelta(days=7)  # a newly linked platform delivers open nudges at most this old
+# A failing delivery (the user left the workspace, the bot lost its scope, an outage) is tried again after 5, 10,
+# 20... minutes (at most 6 hours apart) and given up after 8 failures, about a day: the nudge stays in the
+# expert's Tacit inbox either way.
+MAX_DELIVERY_FAILURES = 8
+FIRST_RETRY = timedelta(minutes=5)
+LONGEST_RETRY = timedelta(hours=6)
 
 
 # -- accepting events (the webhook's only work) --------------------------------------------------------------
@@ -359,9 +365,14 @@ def deliver_nudge(services: Services, *, nudge_id: str) -> str:
         return target
     try:
         sent = target.channel.send_nudge(target.workspace, target.user_id, target.note)
-    except PlatformError as exc:  # the periodic sweep tries again later
-        log.warning("nudge delivery failed nudge=%s platform=%s error=%s", nudge_id, target.channel.platform, exc)
-        return "failed"
+    except PlatformError as exc:  # the periodic sweep tries again later, backing off
+        with services.db.session() as session:
+            repo = ConnectorRepository(session)
+            failures = repo.delivery_failed(nudge_id, services.clock() + _retry_delay(_failures(repo, nudge_id)))
+        gave_up = failures >= MAX_DELIVERY_FAILURES
+        log.warning("nudge delivery failed nudge=%s platform=%s failures=%d%s error=%s", nudge_id,
+                    target.channel.platform, failures, " (given up)" if gave_up else "", exc)  # fmt: skip
+        return "given up" if gave_up else "failed"
     with services.db.session() as session:
         ConnectorRepository(session).add_delivery(nudge_id=nudge_id, platform=target.channel.platform,
                                                   workspace=target.workspace, conversation=sent.conversation,
@@ -370,10 +381,22 @@ def deliver_nudge(services: Services, *, nudge_id: str) -> str:
     return "done"
 
 
+def _failures(repo: ConnectorRepository, nudge_id: str) -> int:
+    nudge = repo.get_nudge(nudge_id)
+    return nudge.delivery_failures if nudge is not None else 0
+
+
+def _retry_delay(failures_so_far: int) -> timedelta:
+    """5 minutes after the first failure, doubling, at most LONGEST_RETRY."""
+    return min(FIRST_RETRY * 2**failures_so_far, LONGEST_RETRY)
+
+
 def _target(services: Services, repo: ConnectorRepository, nudge_id: str) -> _Target | str:
     nudge = repo.get_nudge(nudge_id)
     if nudge is None or nudge.status != "open" or aware(nudge.deliver_at) > services.clock():
         return "not due"
+    if nudge.delivery_failures >= MAX_DELIVERY_FAILURES:
+        return "given up"
     if repo.delivery_for(nudge_id) is not None:
         return "already delivered"
     identities = {(i.platform, i.workspace): i for i in repo.identities_of(nudge.person_id)}
@@ -392,7 +415,8 @@ def _target(services: Services, repo: ConnectorRepository, nudge_id: str) -> _Ta
 def deliver_due_nudges(services: Services) -> int:
     """Periodic job: queue the delivery of every due nudge not yet delivered (quiet hours ended, retries)."""
     with services.db.session() as session:
-        due = ConnectorRepository(session).undelivered_due_nudges(services.clock(), NUDGE_BACKLOG)
+        due = ConnectorRepository(session).undelivered_due_nudges(services.clock(), NUDGE_BACKLOG,
+                                                                  MAX_DELIVERY_FAILURES)  # fmt: skip
     if not services.channels:
         return 0
     for nudge_id in due:

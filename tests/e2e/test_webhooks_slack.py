@@ -210,3 +210,32 @@ def test_unlinked_channels_and_bots_are_ignored(make_loop, slack_api) -> None:
     post(loop, envelope(bot, "Ev0002"))
     loop.settle()
     assert count(loop, MessageRow) == 0
+
+
+def test_a_failing_dm_backs_off_and_is_given_up_while_the_inbox_keeps_the_nudge(make_loop, slack_api) -> None:
+    from datetime import timedelta
+
+    from store.tables import NudgeRow
+    from workflow.connectors import MAX_DELIVERY_FAILURES, deliver_due_nudges
+
+    slack_api.post("/chat.postMessage").mock(return_value=httpx.Response(200, json={"ok": False,
+                                                                                    "error": "channel_not_found"}))  # fmt: skip
+    loop = slack_loop(make_loop)
+    services = loop.tacit.services
+    post(loop, envelope(message("ULENA", QUESTION, ROOT), "Ev0001"))
+    post(loop, envelope(message("UMARTA", TERSE, ANSWER, thread_ts=ROOT), "Ev0002"))
+    loop.settle()
+    tried = lambda: len([c for c in slack_api.calls if c.request.url.path.endswith("/chat.postMessage")])  # noqa: E731
+    assert tried() == 1, "delivered once when the nudge was written, and it failed"
+    assert deliver_due_nudges(services) == 0, "not again before its retry time"
+
+    start = services.clock()
+    for attempt in range(2, MAX_DELIVERY_FAILURES + 2):
+        services.clock = lambda n=attempt: start + timedelta(hours=6 * n)  # past any retry time
+        deliver_due_nudges(services)
+        loop.settle()
+    assert tried() == MAX_DELIVERY_FAILURES, "given up after the last allowed failure"
+    with services.db.session() as s:
+        nudge = s.scalars(select(NudgeRow)).one()
+        assert nudge.delivery_failures == MAX_DELIVERY_FAILURES and nudge.status == "open"
+    assert len(loop.client.get("/v1/me/nudges", headers=loop.as_("marta")).json()) == 1, "still in her Tacit inbox"
