@@ -82,7 +82,7 @@ def serve(
 
 
 def _load_demo_if_missing(tacit: Tacit) -> None:
-    from api.demo import demo_loaded, load_demo
+    from api.demo import complete_past_loops, demo_loaded, load_demo
 
     tokens_file = tacit.settings.data_dir / "demo-tokens.json"
     if demo_loaded(tacit.services):
@@ -93,6 +93,7 @@ def _load_demo_if_missing(tacit: Tacit) -> None:
         task = bar.add_task("Loading demo threads", total=None)
         tokens = load_demo(tacit.services, progress=lambda n: bar.advance(task, n))
         _wait_for_jobs(tacit, bar)
+        complete_past_loops(tacit.services, settle=lambda: _wait_for_jobs(tacit, bar, "Publishing a past guide"))
     tacit.stop()
     tokens_file.write_text(json.dumps(tokens, indent=2))
     tokens_file.chmod(0o600)
@@ -102,8 +103,8 @@ def _load_demo_if_missing(tacit: Tacit) -> None:
     console.print(table)
 
 
-def _wait_for_jobs(tacit: Tacit, bar: Progress) -> None:
-    task = bar.add_task("Assessing answers", total=max(tacit.runner.pending(), 1))
+def _wait_for_jobs(tacit: Tacit, bar: Progress, what: str = "Assessing answers") -> None:
+    task = bar.add_task(what, total=max(tacit.runner.pending(), 1))
     total = tacit.runner.pending()
     while not tacit.runner.wait_idle(timeout=0.2):
         bar.update(task, completed=total - tacit.runner.pending())

@@ -14,7 +14,9 @@ from elicitor.model import Role
 from store.repository import Repository
 from store.tables import PersonRow
 from workflow.experts import add_skill, endorse, expertise_for
+from workflow.guides import approve, guides_to_review
 from workflow.ingest import ingest_messages
+from workflow.nudges import inbox, reply
 from workflow.people import PreferencesUpdate, add_person, create_community, create_token, update_preferences
 from workflow.services import Services
 from workflow.tandems import add_task, create_tandem
@@ -65,6 +67,33 @@ def _load_expertise(services: Services, community_id: str, path: Path) -> None:
     for tandem in data["tandems"]:
         create_tandem(services, kit, person_id=ids["priya"], community_id=tandem["community"],
                       junior=tandem["junior"], senior=tandem["senior"], goals=tandem["goals"])  # fmt: skip
+
+
+def complete_past_loops(services: Services, settle: Callable[[], None], demo_dir: Path = DEMO_DIR) -> int:
+    """Play the loops demo/past_loops.json shows as done: the expert replies to the nudge and approves the guide,
+    so search and the tandem partner have a published guide from the start. Returns how many were completed.
+
+    `settle` waits for the background jobs (the reply drafts the guide; approval indexes it).
+    """
+    path = demo_dir / "past_loops.json"
+    if not path.exists():
+        return 0
+    titles = {t["thread_id"]: t.get("title", "") for t in read_threads(demo_dir / "community.jsonl")}
+    ids = _ids(services)
+    done = 0
+    for loop in json.loads(path.read_text())["loops"]:
+        expert = ids[loop["expert"]]
+        nudge = next((n for n in inbox(services, person_id=expert) if n.thread_title == titles[loop["thread_id"]]), None)
+        if nudge is None:
+            continue  # not nudged (e.g. the detection threshold was changed): nothing to complete
+        reply(services, person_id=expert, nudge_id=nudge.id, text=loop["reply"])
+        settle()
+        draft = next((g for g in guides_to_review(services, person_id=expert) if g.thread_id == nudge.thread_id), None)
+        if draft is not None:
+            approve(services, person_id=expert, guide_id=draft.id)
+            settle()
+            done += 1
+    return done
 
 
 def _ids(services: Services) -> dict[str, str]:
