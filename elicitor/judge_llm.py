@@ -107,7 +107,7 @@ class LLMJudgedDetector:
 
     def _prompt(self, thread: Thread, answer: Message) -> str:
         question = question_text(thread, answer)
-        fixed = render("terse_judge", title="", question="", answer="")
+        fixed = render("terse_judge", title=thread.title, question="", answer="")
         # Both are kept; when they do not fit, the longer one is cut first (TokenBudget.fit).
         texts = {k.index: k.text for k in self._budget.fit_indexed([question, answer.text], fixed)}
         return render("terse_judge", title=thread.title, question=texts.get(0, ""), answer=texts.get(1, ""))
