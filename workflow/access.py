@@ -66,6 +66,15 @@ def require_community(repo: Repository, community_id: str) -> CommunityRow:
     return community
 
 
+def governs(repo: Repository, viewer: Viewer, community_id: str) -> bool:
+    """Whether the viewer governs the community: require_steward's rule, as a question."""
+    try:
+        require_steward(repo, viewer, community_id)
+    except Forbidden:
+        return False
+    return True
+
+
 def require_steward(repo: Repository, viewer: Viewer, community_id: str) -> CommunityRow:
     """The community, if the viewer governs it: its steward, or a global admin unless it is confidential."""
     community = require_community(repo, community_id)

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from elicitor.model import Role
 from prompts.llm import LLM
 from retrieval.ports import Embedder
 from store.tables import PersonRow, SkillRow
@@ -18,7 +17,7 @@ from tandem.pairs import Candidate, PairSuggestion, suggest_seniors
 from tandem.partner import LLMPartner, OfflinePartner, Partner
 from tandem.relatedness import Relatedness
 from tandem.skills import InvalidSkill, Resolved, Vocabulary, canonical, readable
-from workflow.access import Viewer, readable_communities, require_community, sees_identities, viewer_of
+from workflow.access import Viewer, governs, readable_communities, require_community, sees_identities, viewer_of
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workflow.services import Services
 
@@ -211,7 +210,7 @@ def suggest_pairs(
         person = repo.person_by_handle(junior)
         if person is None or not repo.role_of(community_id, person.id):
             raise NotFound(f"{junior!r} is not a member of {community_id!r}")
-        if person.id != person_id and not (viewer.is_admin or viewer.role_in(community_id) == Role.STEWARD):
+        if person.id != person_id and not governs(repo, viewer, community_id):
             raise Forbidden("only the junior or a steward of the community can ask for pair suggestions")
         names = [resolve_skill(repo, kit, g)[0].name for g in goals] or [
             name for name, kind, _ in repo.skills_of(person.id) if kind == "learning"]  # fmt: skip

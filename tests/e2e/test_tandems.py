@@ -207,3 +207,31 @@ def test_erasing_a_person_takes_their_skills_endorsements_and_tandems_with_them(
     assert get(loop, "lena", "/v1/me/tandems") == []
     get(loop, "priya", f"/v1/tandems/{t['id']}", status=404)
     assert expert_handles(loop, "lena", "postgresql") == []
+
+
+def test_an_admin_outside_a_confidential_community_sees_none_of_its_tandems(make_loop) -> None:
+    loop = make_loop()
+    r = loop.client.patch(f"/v1/communities/{COMMUNITY}", json={"visibility": "confidential"}, headers=loop.as_("priya"))
+    assert r.status_code == 200, r.text
+    t = tandem(loop)
+    post(loop, "priya", f"/v1/communities/{COMMUNITY}/tasks",
+         {"title": "Migrate the merger-target billing DB", "description": "project X", "skills": ["postgres"]})  # fmt: skip
+    post(loop, "lena", f"/v1/tandems/{t['id']}/ask", {"question": "How do we vacuum the payroll table?"}, status=200)
+    get(loop, "ada", f"/v1/communities/{COMMUNITY}/tasks", status=403)
+    get(loop, "ada", f"/v1/communities/{COMMUNITY}/tandems", status=403)
+    assert loop.client.get(f"/v1/tandems/{t['id']}/log", headers=loop.as_("ada")).status_code in (403, 404)
+    get(loop, "ada", f"/v1/communities/{COMMUNITY}/pair-suggestions", status=403, junior="lena", goals=["postgres"])
+    assert get(loop, "priya", f"/v1/communities/{COMMUNITY}/tasks"), "its steward still governs it"
+
+
+def test_a_member_removed_from_the_community_loses_the_tandems_content(make_loop) -> None:
+    loop = make_loop()
+    t = tandem(loop)
+    post(loop, "priya", f"/v1/communities/{COMMUNITY}/tasks",
+         {"title": "Rotate the leaked payroll credentials", "description": "after incident 42", "skills": ["postgres"]})  # fmt: skip
+    r = loop.client.delete(f"/v1/communities/{COMMUNITY}/members/lena", headers=loop.as_("priya"))
+    assert r.status_code in (200, 204), r.text
+    get(loop, "lena", f"/v1/communities/{COMMUNITY}/tasks", status=403)
+    get(loop, "lena", f"/v1/tandems/{t['id']}/suggestions", status=403)
+    post(loop, "lena", f"/v1/tandems/{t['id']}/ask", {"question": "What about the credentials?"}, status=403)
+    assert get(loop, "marta", f"/v1/tandems/{t['id']}/suggestions") is not None, "her partner, still a member, keeps it"
