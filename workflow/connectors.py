@@ -210,8 +210,22 @@ def link_source(services: Services, *, link: SourceLink) -> None:
         repo = ConnectorRepository(session)
         if repo.get_community(link.community_id) is None:
             raise NotFound(f"community {link.community_id!r} does not exist; create it first")
+        if link.platform == "teams":
+            _one_teams_channel(repo, link)
         repo.link_source(community_id=link.community_id, platform=link.platform, workspace=link.workspace,
                          channel=link.channel, announce=link.announce, nudges=link.nudges)  # fmt: skip
+
+
+def _one_teams_channel(repo: ConnectorRepository, link: SourceLink) -> None:
+    """Tacit posts to Teams through one incoming webhook, which posts to one channel: a second Teams link would
+    send one community's announcements and nudges into another's channel."""
+    others = [s for s in repo.sources_of() if s.platform == "teams"
+              and (s.community_id, s.workspace, s.channel) != (link.community_id, link.workspace, link.channel)]  # fmt: skip
+    if others:
+        taken = others[0]
+        raise Conflict(f"Teams is already linked to {taken.community_id!r} (channel {taken.channel!r}): Tacit posts to "
+                       "Teams through one incoming webhook (TACIT_TEAMS_INCOMING_WEBHOOK_URL), which reaches one channel, "
+                       "so only one community can use Teams.")
 
 
 def list_sources(services: Services) -> list[SourceLink]:
@@ -365,7 +379,10 @@ def deliver_nudge(services: Services, *, nudge_id: str) -> str:
         return target
     try:
         sent = target.channel.send_nudge(target.workspace, target.user_id, target.note)
-    except PlatformError as exc:  # the periodic sweep tries again later, backing off
+    except Exception as exc:  # noqa: BLE001 - a platform's odd reply counts as a failed delivery, not a crash loop
+        if not isinstance(exc, PlatformError):
+            log.exception("nudge delivery: unexpected error from %s", target.channel.platform)
+        # The periodic sweep tries again later, backing off.
         with services.db.session() as session:
             repo = ConnectorRepository(session)
             failures = repo.delivery_failed(nudge_id, services.clock() + _retry_delay(_failures(repo, nudge_id)))

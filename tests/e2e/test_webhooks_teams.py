@@ -116,3 +116,15 @@ def test_nudges_stay_off_teams_unless_the_link_allows_them(make_loop, incoming) 
     loop.settle()
     assert loop.client.get("/v1/me/nudges", headers=loop.as_("marta")).json(), "the nudge waits in the inbox"
     assert not incoming.calls and count(loop, ExternalDeliveryRow) == 0
+
+
+def test_a_second_community_cannot_take_the_one_teams_channel(make_loop, incoming) -> None:
+    import pytest
+
+    from workflow.errors import Conflict
+
+    loop = teams_loop(make_loop)
+    services = loop.tacit.services
+    link_source(services, link=SourceLink(COMMUNITY, "teams", TENANT, CHANNEL, announce=False, nudges=True))  # again
+    with pytest.raises(Conflict, match="only one community can use Teams"):
+        link_source(services, link=SourceLink("secret-rnd", "teams", TENANT, "19:other@thread.tacv2", True, True))
