@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import typer
@@ -11,6 +13,7 @@ from rich.progress import Progress, TaskID
 
 from api.bootstrap import Tacit, build
 from api.settings import Settings
+from evals.answers import DataError
 from evals.report import Report, print_report
 
 app = typer.Typer(help="Measure Tacit on labelled data, next to baselines computed in the same run.",
@@ -30,6 +33,16 @@ def _show(report: Report, as_json: bool) -> None:
     print_report(report, as_json)
 
 
+@contextlib.contextmanager
+def _readable() -> Iterator[None]:
+    """A data file Tacit cannot read ends the command with where and why (exit 2), not a traceback."""
+    try:
+        yield
+    except DataError as e:
+        Console(stderr=True, emoji=False).print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
 @app.command()
 def terse(data: Path = DataOpt, as_json: bool = JsonOpt) -> None:
     """Terse-answer detection against terse_label and elaboration_requested.
@@ -38,8 +51,8 @@ def terse(data: Path = DataOpt, as_json: bool = JsonOpt) -> None:
     """
     from evals import terse as module
 
-    total = sum(1 for line in data.open(encoding="utf-8") if line.strip())
-    with Progress(console=Console(stderr=True), transient=True) as bar:
+    total = sum(1 for line in data.read_bytes().split(b"\n") if line.strip())
+    with _readable(), Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("Assessing answers", total=total)
         report = module.run(data, _components().services.detector, progress=lambda n: bar.advance(task, n))
     _show(report, as_json)
@@ -54,7 +67,9 @@ def followup(data: Path = DataOpt, as_json: bool = JsonOpt) -> None:
     from evals import followup as module
 
     tacit = _components()
-    _show(module.run(data, tacit.services.detector, tacit.services.followups, tacit.embedder), as_json)
+    with _readable():
+        report = module.run(data, tacit.services.detector, tacit.services.followups, tacit.embedder)
+    _show(report, as_json)
 
 
 @app.command()
@@ -66,7 +81,9 @@ def synthesis(data: Path = DataOpt, as_json: bool = JsonOpt) -> None:
     from evals import synthesis as module
 
     tacit = _components()
-    _show(module.run(data, tacit.services.guides, tacit.embedder), as_json)
+    with _readable():
+        report = module.run(data, tacit.services.guides, tacit.embedder)
+    _show(report, as_json)
 
 
 @app.command()
@@ -83,7 +100,7 @@ def retrieval(
     from evals import retrieval as module
 
     embedder = _components().embedder
-    with Progress(console=Console(stderr=True), transient=True) as bar:
+    with _readable(), Progress(console=Console(stderr=True), transient=True) as bar:
         tasks: dict[str, TaskID] = {}
 
         def advance(phase: str, done: int, total: int | None) -> None:

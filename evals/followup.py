@@ -22,7 +22,6 @@ Baselines, checked the same way: `generic` ("Could you elaborate on your answer?
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -34,6 +33,7 @@ from typing import Any
 from elicitor import cues
 from elicitor.model import AuthorStanding, Gap, Message, Role, Thread
 from elicitor.ports import Detector, FollowUpWriter
+from evals.answers import read_answers
 from evals.report import Report
 from retrieval.ports import Embedder
 
@@ -126,9 +126,7 @@ class Case:
 
 def load_cases(data: Path) -> list[Case]:
     """The answers labelled terse "yes", as threads of question and answer."""
-    with data.open(encoding="utf-8") as f:
-        rows = [json.loads(line) for line in f if line.strip()]
-    return [_case(row) for row in rows if (row.get("terse_label") or {}).get("terse") == "yes"]
+    return [_case(row) for row in read_answers(data) if (row.get("terse_label") or {}).get("terse") == "yes"]
 
 
 def _case(row: dict[str, Any]) -> Case:

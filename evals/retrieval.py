@@ -25,7 +25,6 @@ source ("se:", "irc:"), and `run()` reports nDCG@10 per source in the notes.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import math
@@ -38,6 +37,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from evals.answers import DataError, read_jsonl
 from evals.metrics import mrr_at_k, ndcg_at_k, recall_at_k
 from evals.report import Report
 from retrieval.edge_index import EdgeIndex
@@ -73,31 +73,84 @@ _IRC_MIN_CONTENT_WORDS = 3
 
 
 def load_corpus(path: Path) -> dict[str, tuple[str, str]]:
-    """Documents by id: (title, text)."""
-    return {str(r["_id"]): (str(r.get("title") or ""), str(r.get("text") or "")) for r in _jsonl(path)}
+    """Documents by id: (title, text). The id may be written `_id` (BEIR), `id` or `doc_id`."""
+    corpus: dict[str, tuple[str, str]] = {}
+    for number, row in read_jsonl(path):
+        doc_id = _id_of(row, ("_id", "id", "doc_id", "docid", "corpus-id"), path, number)
+        corpus[doc_id] = (str(row.get("title") or ""), str(row.get("text") or row.get("contents") or ""))
+    return corpus
 
 
 def load_queries(path: Path) -> dict[str, str]:
-    return {str(r["_id"]): str(r["text"]) for r in _jsonl(path)}
+    """Query texts by id (`_id`, `id` or `query_id`); queries with no text are left out."""
+    queries = {}
+    for number, row in read_jsonl(path):
+        query_id = _id_of(row, ("_id", "id", "query_id", "qid", "query-id"), path, number)
+        text = str(row.get("text") or row.get("query") or "").strip()
+        if text:
+            queries[query_id] = text
+    return queries
+
+
+def _id_of(row: dict[str, Any], keys: tuple[str, ...], path: Path, number: int) -> str:
+    for key in keys:
+        if row.get(key) is not None and str(row[key]).strip():
+            return str(row[key]).strip()
+    raise DataError(f"{path}:{number}: no id (expected one of {', '.join(keys)})")
 
 
 def load_qrels(path: Path) -> dict[str, dict[str, float]]:
-    """Relevance grades by query id, then document id (the header row is skipped; grade 0 is dropped)."""
+    """Relevance grades by query id, then document id; grades of 0 or less are dropped.
+
+    Reads BEIR's `query-id corpus-id score` (tab- or space-separated; a header row names the columns, extra columns
+    are ignored) and, without a header, TREC's `query-id iteration corpus-id score`.
+    """
     qrels: dict[str, dict[str, float]] = defaultdict(dict)
-    with path.open(encoding="utf-8") as rows:
-        for row in csv.reader(rows, delimiter="\t"):
-            if len(row) < 3 or row[0] == "query-id":
-                continue
-            if float(row[2]) > 0:
-                qrels[row[0]][row[1]] = float(row[2])
+    try:
+        lines = path.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8").splitlines()
+    except UnicodeDecodeError as e:
+        raise DataError(f"{path}: not UTF-8 text (byte {e.start}); save the file as UTF-8") from None
+    columns: tuple[int, int, int] | None = None  # positions of query id, document id, score
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        fields = [f.strip() for f in (line.split("\t") if "\t" in line else line.split())]
+        if columns is None:
+            columns = _header_columns(fields)
+            if columns is not None:
+                continue  # the header row
+            columns = (0, 1, 2) if len(fields) == 3 else (0, 2, 3) if len(fields) == 4 else None
+            if columns is None:
+                raise DataError(f"{path}:{number}: expected 'query-id corpus-id score' (or TREC's four columns), "
+                                f"got {len(fields)} fields")  # fmt: skip
+        if len(fields) <= max(columns):
+            raise DataError(f"{path}:{number}: {len(fields)} fields, fewer than the first row's")
+        query_id, doc_id, grade = (fields[i] for i in columns)
+        try:
+            value = float(grade)
+        except ValueError:
+            raise DataError(f"{path}:{number}: the score {grade!r} is not a number") from None
+        if value > 0:
+            qrels[query_id][doc_id] = value
     return dict(qrels)
 
 
-def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            if line.strip():
-                yield json.loads(line)
+def _header_columns(fields: Sequence[str]) -> tuple[int, int, int] | None:
+    """Where a header row puts the query id, the document id and the score; None when the row is data."""
+    try:
+        float(fields[-1])
+        return None  # ends in a number: a data row
+    except (ValueError, IndexError):
+        pass
+    names = [f.lower() for f in fields]
+
+    def find(*words: str) -> int | None:
+        return next((i for i, n in enumerate(names) if any(w in n for w in words)), None)
+
+    query, doc, score = find("query", "qid", "topic"), find("corpus", "doc", "pid"), find("score", "rel", "label", "grade")
+    if query is None or doc is None or score is None:
+        return (0, 1, 2) if len(fields) >= 3 else None  # a header with other names: BEIR's order
+    return query, doc, score
 
 
 # ---------------------------------------------------------------------------------------------- BM25 baseline
@@ -155,8 +208,9 @@ class _TimedEmbedder:
 
 def _guides(corpus: dict[str, tuple[str, str]]) -> Iterator[GuideRecord]:
     for doc_id, (title, text) in corpus.items():
-        if text.strip():
-            sentence = CitedSentence(text=text.strip(), citations=[doc_id])
+        body = text.strip() or title.strip()  # a document that is only a title (a tag, a name) is still searchable
+        if body:
+            sentence = CitedSentence(text=body, citations=[doc_id])
             draft = GuideDraft(title=title.strip()[:300] or _NO_TITLE, sections={Section.SUMMARY: [sentence]})
             yield doc_id, COMMUNITY, 1, draft
 
@@ -198,6 +252,7 @@ def run(
     documents = load_corpus(corpus)
     judgements = load_qrels(qrels)
     asked = {q: t for q, t in load_queries(queries).items() if judgements.get(q)}
+    _check_ids(documents, judgements, asked, corpus, queries, qrels)
     timed = _TimedEmbedder(embedder)
 
     with tempfile.TemporaryDirectory(prefix="tacit-eval-retrieval-") as folder:
@@ -240,6 +295,21 @@ def run(
                   notes=notes, extra=extra)  # fmt: skip
 
 
+def _check_ids(
+    documents: dict[str, tuple[str, str]], judgements: dict[str, dict[str, float]], asked: dict[str, str],
+    corpus: Path, queries: Path, qrels: Path,
+) -> None:
+    """Refuses a set whose ids do not meet, rather than reporting zeros as if they were results."""
+    if not documents:
+        raise DataError(f"{corpus}: no document")
+    if not asked:
+        raise DataError(f"no query of {queries} has a relevant document in {qrels}: do the query ids match "
+                        "(and is some score above 0)?")  # fmt: skip
+    judged = {d for q in asked for d in judgements[q]}
+    if not judged & documents.keys():
+        raise DataError(f"no document judged relevant in {qrels} is in {corpus}: do the document ids match?")
+
+
 def _p95(values: Sequence[float]) -> float:
     if len(values) < 2:
         return values[0] if values else 0.0
@@ -271,7 +341,7 @@ def build_dev_set(threads: Path, out: Path) -> tuple[Path, Path, Path]:
     queries: dict[str, str] = {}
     qrels: dict[str, dict[str, int]] = {}
     irc_candidates: list[tuple[str, str, str]] = []  # (hash, query id, text), chosen after the pass
-    for thread in _jsonl(threads):
+    for _, thread in read_jsonl(threads):
         source = str(thread.get("source", ""))
         if source.startswith("stackexchange"):
             _stack_exchange(thread, corpus, queries, qrels)

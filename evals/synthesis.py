@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from elicitor.model import Message, Reply, Thread
+from evals.answers import read_answers
 from evals.metrics import pr_curve, precision_recall_f1
 from evals.report import Report
 from retrieval.ports import Embedder
@@ -74,8 +75,8 @@ class Pair:
 
 
 def read_rows(data: Path) -> list[dict[str, Any]]:
-    with data.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+    """The answers file's rows, cleaned (evals/answers.py)."""
+    return read_answers(data)
 
 
 def build_case(row: dict[str, Any]) -> Case | None:
@@ -380,11 +381,14 @@ def run(data: Path, writer: GuideWriter, embedder: Embedder) -> Report:
     rows = read_rows(data)
     cases = load_cases(rows)
     scorer = SupportScorer(embedder)
-    tacit = score_guides(cases, writer, scorer)
-    baselines = {
-        "answer_only": score_guides(cases, AnswerOnlyWriter(), scorer),
-        "concatenate": score_guides(cases, ConcatenateWriter(), scorer),
-    }
+    tacit: dict[str, float] = {}
+    baselines: dict[str, dict[str, float]] = {}
+    if cases:  # with none, there is no guide to measure: no figure rather than zeros
+        tacit = score_guides(cases, writer, scorer)
+        baselines = {
+            "answer_only": score_guides(cases, AnswerOnlyWriter(), scorer),
+            "concatenate": score_guides(cases, ConcatenateWriter(), scorer),
+        }
     generated = build_pairs(rows)
     test = [p for q, p in generated if held_out(q)]
     hand = load_hand_pairs()

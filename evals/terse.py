@@ -8,7 +8,6 @@ in the same run. When the data carries enough labels, the detector's learned mod
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ from elicitor.judge_llm import DEFAULT_SCREEN
 from elicitor.model import AuthorStanding, Gap, Message, Role, Thread
 from elicitor.ports import Detector
 from elicitor.terse_model import TerseModel, stratified_folds, train
+from evals.answers import read_answers
 from evals.metrics import best_threshold_f1, pr_curve, precision_at_top, precision_recall_f1, roc_auc
 from evals.report import Report
 
@@ -46,11 +46,7 @@ class _Row:
 
 def load(data: Path) -> list[_Row]:
     """Reads answers.jsonl rows into threads of two messages (question, answer) with their labels."""
-    rows = []
-    for line in data.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            rows.append(_row(json.loads(line)))
-    return rows
+    return [_row(row) for row in read_answers(data)]
 
 
 def _row(raw: dict[str, Any]) -> _Row:
@@ -122,7 +118,8 @@ def run(data: Path, detector: Detector, progress: Callable[[int], None] | None =
     length.update(_ranking(length_scores, elaboration))
     notes.extend(length_notes)
     always = _classification([True] * len(rows), gold, labelled, high)
-    always.update({"roc_auc": 0.5, "precision_top10pct": sum(elaboration) / len(rows) if rows else 0.0})
+    if _ranking(scores, elaboration):  # both kinds of answer present: the figures mean something
+        always.update({"roc_auc": 0.5, "precision_top10pct": sum(elaboration) / len(rows)})
     always.update(_gap_figures([rows[i] for i in labelled], [tuple(Gap) for _ in labelled]))
 
     extra: dict[str, Any] = {"screens": screen_table} if screen_table else {}
@@ -178,7 +175,7 @@ def _length_baseline(
         out["f1_high_confidence_same_threshold"] = at_same["f1"]
         notes.append(f"length baseline, high-confidence: <= {-high_threshold:.0f} words (tuned on them); "
                      f"the all-labels threshold gets F1 {at_same['f1']:.3f} there")  # fmt: skip
-    if len(labelled) >= MIN_CV_LABELS:
+    if _can_cross_validate(labelled, gold):
         folds = _folds(labelled, gold)
         cv_predicted: dict[int, bool] = {}
         for test in folds:
@@ -189,6 +186,12 @@ def _length_baseline(
         cv = _classification(pred, gold, labelled, high)
         out.update({"cv_f1": cv["f1"], "cv_f1_high_confidence": cv.get("f1_high_confidence", 0.0)})
     return out, notes
+
+
+def _can_cross_validate(labelled: Sequence[int], gold: Sequence[bool]) -> bool:
+    """Enough labels, and enough of each class for every fold to train on both."""
+    terse = sum(gold[i] for i in labelled)
+    return len(labelled) >= MIN_CV_LABELS and min(terse, len(labelled) - terse) >= CV_FOLDS
 
 
 def _folds(labelled: Sequence[int], gold: Sequence[bool]) -> list[list[int]]:
@@ -224,9 +227,11 @@ def _cross_validated(
 
     Returns the figures and each labelled answer's held-out score.
     """
-    if len(labelled) < MIN_CV_LABELS:
-        return {}, {}
     gold = [bool(r.terse) for r in rows]
+    if not _can_cross_validate(labelled, gold):
+        notes.append(f"cv_*: not computed: cross-validation needs {MIN_CV_LABELS}+ labels with {CV_FOLDS}+ of each "
+                     "class (terse and not terse)")  # fmt: skip
+        return {}, {}
     predicted = [False] * len(rows)
     scores = [0.0] * len(rows)
     for fold in stratified_folds([gold[i] for i in labelled], CV_FOLDS):

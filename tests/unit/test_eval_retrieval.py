@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from evals.retrieval import OkapiBM25, build_dev_set, load_qrels, run
+from evals.answers import DataError
+from evals.retrieval import OkapiBM25, _guides, build_dev_set, load_corpus, load_qrels, run
 from retrieval.fakes import HashingEmbedder
 
 CORPUS = [
@@ -117,3 +118,38 @@ def test_run_tells_how_far_each_phase_got(tmp_path: Path):
     assert ("indexing chunks", 4, None) in heard
     for phase in ("tacit queries", "dense-only queries", "bm25 queries"):
         assert [(d, t) for p, d, t in heard if p == phase] == [(1, 4), (2, 4), (3, 4), (4, 4)]
+
+
+@pytest.mark.parametrize("text", [
+    "query-id\tcorpus-id\tscore\nq1\td1\t1\nq1\td2\t0\n",  # BEIR
+    "\ufeffquery-id\tcorpus-id\tscore\r\nq1\td1\t1\r\n",  # a BOM and CRLF
+    "q1 d1 1\n",  # spaces, no header
+    "qid docid rel note\nq1 d1 2 x\n",  # a header of other names and an extra column
+    "q1\t0\td1\t1\n",  # TREC
+    "q1 Q0 d1 3\n",  # TREC with spaces
+])  # fmt: skip
+def test_qrels_in_the_layouts_people_use(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "qrels.tsv"
+    path.write_text(text, encoding="utf-8")
+    assert list(load_qrels(path)) == ["q1"] and list(load_qrels(path)["q1"]) == ["d1"]
+
+
+def test_qrels_with_a_bad_score_name_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "qrels.tsv"
+    path.write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\thigh\n", encoding="utf-8")
+    with pytest.raises(DataError, match="qrels.tsv:3: the score 'high' is not a number"):
+        load_qrels(path)
+
+
+def test_ids_that_do_not_meet_are_refused_not_scored_zero(tmp_path: Path) -> None:
+    corpus, queries, qrels = _write(tmp_path)
+    qrels.write_text("query-id\tcorpus-id\tscore\nnope\td1\t1\n", encoding="utf-8")
+    with pytest.raises(DataError, match="do the query ids match"):
+        run(corpus, queries, qrels, HashingEmbedder())
+
+
+def test_corpus_ids_may_be_written_id_and_a_title_alone_is_a_document(tmp_path: Path) -> None:
+    path = tmp_path / "corpus.jsonl"
+    path.write_text('{"id": 7, "title": "Kubernetes limits"}\n', encoding="utf-8")
+    assert load_corpus(path) == {"7": ("Kubernetes limits", "")}
+    assert [doc_id for doc_id, *_ in _guides(load_corpus(path))] == ["7"]

@@ -163,3 +163,12 @@ def test_run_reports_tacit_baselines_and_the_checks_own_figures(data: Path) -> N
     assert "pr_curve_support_check" in report.extra
     figures = report.figures()
     assert set(figures) == {"tacit", "baselines"}
+
+
+def test_data_without_any_elaboration_reports_no_guide_figures(tmp_path: Path) -> None:
+    data = tmp_path / "answers.jsonl"
+    data.write_text(json.dumps({"answer_id": "a1", "answer_text": "Use X.", "followup_comments": []}) + "\n")
+    report = synthesis.run(data, ExtractiveGuideWriter(), HashingEmbedder())
+    assert "faithfulness" not in report.tacit and report.baselines == {}, "no guide: no figure rather than zeros"
+    assert set(report.tacit) == {"check_precision", "check_recall", "check_accuracy"}  # the check's own pairs
+    assert report.notes[0].startswith("0 cases")

@@ -125,3 +125,13 @@ def test_screen_table_costs_each_cut_in_front_of_an_llm_judge() -> None:
     assert _screen_figures(table, 0.5) == {}
     no_high = _screens(rows, [0, 1, 2, 3], [2, 3], held_out, cuts=(0.0,))
     assert "keeps_terse_high_confidence" not in no_high[0], "not measured rather than 0"
+
+
+def test_labels_of_one_class_only_skip_cross_validation_with_a_note(tmp_path: Path) -> None:
+    rows = [_row(f"n{i}", f"It depends on the load you expect here, number {i}.", "no", "high", [], False)
+            for i in range(45)]  # fmt: skip
+    data = tmp_path / "answers.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    report = run(data, TerseDetector())
+    assert not any(k.startswith("cv_") for k in report.tacit)
+    assert any("cross-validation needs" in note for note in report.notes)

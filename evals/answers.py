@@ -1,0 +1,132 @@
+"""Reading an answers file (the format of ../shared/data/answers.jsonl) as another community would write it.
+
+One reader for `tacit eval terse|followup|synthesis`: it accepts a byte-order mark, CRLF line ends, missing or null
+fields, numbers written as text and labels written "Yes", "no" or as booleans, and turns every row into the same
+clean shape. What it cannot read (bytes that are not UTF-8, a line that is not a JSON object) stops it with the
+file, the line and what to fix: `DataError`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from elicitor.model import Gap
+
+GAPS = frozenset(g.value for g in Gap)
+
+
+class DataError(ValueError):
+    """A data file that cannot be read, with the place and the reason, for a person to fix."""
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-empty line; DataError names the first line that is not an object."""
+    raw = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        try:
+            text = line.decode("utf-8").strip()
+        except UnicodeDecodeError as e:
+            raise DataError(f"{path}:{number}: not UTF-8 text (byte {e.start}); save the file as UTF-8") from None
+        if not text:
+            continue
+        try:
+            row = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise DataError(f"{path}:{number}: not valid JSON (column {e.colno}: {e.msg})") from None
+        if not isinstance(row, dict):
+            raise DataError(f"{path}:{number}: expected one JSON object per line, got {type(row).__name__}")
+        yield number, row
+
+
+def read_answers(path: Path) -> list[dict[str, Any]]:
+    """Every row of an answers file, cleaned into the shape the evaluations read."""
+    return [clean_answer(row, number) for number, row in read_jsonl(path)]
+
+
+def clean_answer(row: dict[str, Any], number: int = 0) -> dict[str, Any]:
+    """One answer row with every field present and of its type; unknown extra fields are kept."""
+    answer_id = _text(row.get("answer_id")) or f"answer-{number}"
+    comments = row.get("followup_comments")
+    return {
+        **row,
+        "answer_id": answer_id,
+        "question_id": _text(row.get("question_id")) or f"question-of-{answer_id}",
+        "site": _text(row.get("site")) or "community",
+        "question_title": _text(row.get("question_title")),
+        "question_body": _text(row.get("question_body")),
+        "question_tags": [str(t) for t in row.get("question_tags") or [] if t is not None],
+        "answer_text": _text(row.get("answer_text")),
+        "answer_author": _text(row.get("answer_author")) or "answerer",
+        "answer_score": as_int(row.get("answer_score")),
+        "answer_is_accepted": as_bool(row.get("answer_is_accepted")),
+        "answer_created_at": row.get("answer_created_at") if isinstance(row.get("answer_created_at"), str) else None,
+        "followup_comments": [_comment(c, i) for i, c in enumerate(comments if isinstance(comments, list) else [])
+                              if isinstance(c, dict)],  # fmt: skip
+        "elaboration_requested": as_bool(row.get("elaboration_requested")),
+        "answerer_replied_after_request": as_bool(row.get("answerer_replied_after_request")),
+        "terse_label": _label(row.get("terse_label")),
+    }
+
+
+def _comment(comment: dict[str, Any], index: int) -> dict[str, Any]:
+    patterns = comment.get("elaboration_patterns")
+    return {
+        **comment,
+        "comment_id": _text(comment.get("comment_id")) or str(index),
+        "author": _text(comment.get("author")) or "reader",
+        "text": _text(comment.get("text")),
+        "created_at": comment.get("created_at") if isinstance(comment.get("created_at"), str) else None,
+        "score": as_int(comment.get("score")),
+        "by_answer_author": as_bool(comment.get("by_answer_author")),
+        "by_question_author": as_bool(comment.get("by_question_author")),
+        "elaboration_patterns": list(patterns) if isinstance(patterns, list) else [],
+    }
+
+
+def _label(label: object) -> dict[str, Any] | None:
+    """The terse label with terse "yes"/"no" (or None when it says neither), known gaps only, confidence."""
+    if not isinstance(label, dict):
+        return None
+    terse = as_yes_no(label.get("terse"))
+    if terse is None:
+        return None
+    gaps = [str(g).strip().lower() for g in label.get("gaps") or [] if g is not None]
+    confidence = _text(label.get("confidence")).lower()
+    return {
+        **label,
+        "terse": terse,
+        "gaps": [g for g in dict.fromkeys(gaps) if g in GAPS],
+        "followup": _text(label.get("followup")),
+        "confidence": "high" if confidence == "high" else "low",
+    }
+
+
+def as_yes_no(value: object) -> str | None:
+    """"yes" or "no" from yes/no in any case, true/false, 1/0; None for anything else."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    word = str(value).strip().lower() if value is not None else ""
+    return {"yes": "yes", "y": "yes", "true": "yes", "1": "yes", "no": "no", "n": "no", "false": "no", "0": "no"}.get(
+        word
+    )
+
+
+def as_bool(value: object) -> bool:
+    return as_yes_no(value) == "yes"
+
+
+def as_int(value: object) -> int:
+    """A count or score written as a number or as text; 0 when it is neither."""
+    if isinstance(value, bool):
+        return int(value)
+    try:
+        return int(value) if isinstance(value, int | float) else int(float(str(value).strip()))
+    except (ValueError, OverflowError):  # text, NaN, infinity
+        return 0
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
