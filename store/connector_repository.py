@@ -148,6 +148,12 @@ class ConnectorRepository(GovernanceRepository):
                  .order_by(NudgeRow.deliver_at).limit(limit))  # fmt: skip
         return list(self.s.scalars(query))
 
+    def retry_deliveries(self, person_id: str) -> None:
+        """Forget the failed deliveries of the person's open nudges: they are tried again at the next sweep."""
+        for nudge in self.s.scalars(select(NudgeRow).where(NudgeRow.person_id == person_id, NudgeRow.status == "open",
+                                                           NudgeRow.delivery_failures > 0)):  # fmt: skip
+            nudge.delivery_failures, nudge.delivery_retry_at = 0, None
+
     def delivery_failed(self, nudge_id: str, retry_at: datetime) -> int:
         """Counts a failed delivery and sets when to try again; returns the failures so far."""
         nudge = self.s.get(NudgeRow, nudge_id)

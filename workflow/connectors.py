@@ -186,6 +186,7 @@ def link_identity(services: Services, *, handle: str, platform: str, workspace: 
             raise NotFound(f"no person with handle {handle!r}")
         repo.link_identity(platform=platform, workspace=workspace, user_id=user_id, person_id=person.id,
                            display_name=person.display_name, fetched_at=None)  # fmt: skip
+        repo.retry_deliveries(person.id)  # a new account may reach them where the old one failed
 
 
 def _check_platform(platform: str) -> None:

@@ -239,3 +239,7 @@ def test_a_failing_dm_backs_off_and_is_given_up_while_the_inbox_keeps_the_nudge(
         nudge = s.scalars(select(NudgeRow)).one()
         assert nudge.delivery_failures == MAX_DELIVERY_FAILURES and nudge.status == "open"
     assert len(loop.client.get("/v1/me/nudges", headers=loop.as_("marta")).json()) == 1, "still in her Tacit inbox"
+
+    # Linked to another account, she is tried again.
+    link_identity(services, handle="marta", platform="slack", workspace=TEAM, user_id="UMARTA2")
+    assert deliver_due_nudges(services) == 1
