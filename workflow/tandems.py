@@ -322,7 +322,10 @@ def ask(services: Services, kit: Expertise, *, person_id: str, tandem_id: str, q
         repo = TandemRepository(session)
         row = _active(_tandem(repo, person_id, tandem_id, partners_only=True))
         shared = _shared(repo, row)
-        answered = repo.answered_threads(shared)
+        # Published guides come from every community both may read; raw threads only from communities both
+        # belong to (an open community shows non-members its guides, not its conversations).
+        members = [c for c in shared if all(viewer_of(repo, p).is_member(c) for p in (row.junior_id, row.senior_id))]
+        answered = repo.answered_threads(members)
     passages = _guide_passages(services, kit, question, shared) + _thread_passages(kit, question, answered)
     answer = kit.partner.answer(question, passages)
     with services.db.session() as session:

@@ -235,3 +235,15 @@ def test_a_member_removed_from_the_community_loses_the_tandems_content(make_loop
     get(loop, "lena", f"/v1/tandems/{t['id']}/suggestions", status=403)
     post(loop, "lena", f"/v1/tandems/{t['id']}/ask", {"question": "What about the credentials?"}, status=403)
     assert get(loop, "marta", f"/v1/tandems/{t['id']}/suggestions") is not None, "her partner, still a member, keeps it"
+
+
+def test_the_partner_quotes_conversations_only_from_communities_both_belong_to(make_loop) -> None:
+    loop = make_loop()
+    r = loop.client.patch("/v1/communities/secret-rnd", json={"visibility": "open"}, headers=loop.as_("otto"))
+    assert r.status_code == 200, r.text
+    person(loop, "vic", "secret-rnd")
+    answered_thread(loop, "secret-rnd", "otto", "t-vpn", "Renewing the VPN gateway TLS certificate", "vic")
+    t = tandem(loop)
+    answer = post(loop, "lena", f"/v1/tandems/{t['id']}/ask",
+                  {"question": "How do we renew the TLS certificate for the VPN gateway?"}, status=200)  # fmt: skip
+    assert answer["nothing_known"], "an open community shows non-members its guides, not its conversations"
