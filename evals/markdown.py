@@ -87,9 +87,44 @@ def _fmt(value: float | None) -> str:
 
 
 def _plots(report: Report, out: Path) -> list[Path]:
+    return [p for p in (_pr_plot(report, out), _screen_plot(report, out)) if p is not None]
+
+
+def _screen_plot(report: Report, out: Path) -> Path | None:
+    """What an LLM judge's screen keeps (recall ceiling) against what it costs (share of answers sent)."""
+    rows = report.extra.get("screens")
+    if not (isinstance(rows, list) and rows):
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 4))
+    ax.plot([r["sends"] for r in rows], [r["keeps_terse"] for r in rows], marker="o", label="all terse labels")
+    if all("keeps_terse_high_confidence" in r for r in rows):
+        ax.plot([r["sends"] for r in rows], [r["keeps_terse_high_confidence"] for r in rows], marker=".",
+                label="high-confidence")  # fmt: skip
+    for r in rows:
+        ax.annotate(f"{r['screen']:g}", (r["sends"], r["keeps_terse"]), textcoords="offset points", xytext=(4, -10),
+                    fontsize=8)  # fmt: skip
+    ax.set_xlabel("share of answers sent to the LLM (cost)")
+    ax.set_ylabel("share of terse answers kept (recall ceiling)")
+    ax.set_title("LLM judge: offline screen, labelled by cut")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.legend(loc="lower right")
+    path = out / f"{report.name}-screen.png"
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _pr_plot(report: Report, out: Path) -> Path | None:
     curves = {k: v for k, v in report.extra.items() if k.startswith("pr_curve") and isinstance(v, dict)}
     if not curves:
-        return []
+        return None
     import matplotlib
 
     matplotlib.use("Agg")
@@ -109,4 +144,4 @@ def _plots(report: Report, out: Path) -> list[Path]:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
-    return [path]
+    return path

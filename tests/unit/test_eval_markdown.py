@@ -26,3 +26,4 @@ def test_numeric_tables_in_extra_are_rendered_and_examples_are_not(tmp_path: Pat
     text = write_report([report], tmp_path, "make eval").read_text()
     assert "| screen | keeps_terse | sends |" in text and "| 0.250 | 0.975 | 0.655 |" in text
     assert "answer_id" not in text
+    assert (tmp_path / "terse-screen.png").stat().st_size > 1000 and "](terse-screen.png)" in text
