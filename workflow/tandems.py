@@ -85,13 +85,14 @@ def _tandem(repo: TandemRepository, person_id: str, tandem_id: str, *, partners_
     if row is None:
         raise NotFound(f"tandem {tandem_id!r} does not exist")
     viewer = viewer_of(repo, person_id)
-    if person_id in (row.junior_id, row.senior_id):
-        if not viewer.is_member(row.community_id):  # removed from the community: the tandem's content is closed
-            raise Forbidden(f"you are no longer a member of {row.community_id!r}")
+    partner = person_id in (row.junior_id, row.senior_id)
+    if partner and viewer.is_member(row.community_id):
         return row
     governs = _is_governor(repo, viewer, row.community_id)
     if governs and not partners_only:
         return row
+    if partner:  # removed from the community: the tandem's content is closed to them
+        raise Forbidden(f"you are no longer a member of {row.community_id!r}")
     if governs:
         raise Forbidden("only the junior and the senior of a tandem can do this")
     raise NotFound(f"tandem {tandem_id!r} does not exist")
@@ -121,7 +122,8 @@ def get_tandem(services: Services, *, person_id: str, tandem_id: str) -> TandemV
 def my_tandems(services: Services, *, person_id: str) -> list[TandemView]:
     with services.db.session() as session:
         repo = TandemRepository(session)
-        return [_view(repo, t) for t in repo.tandems(person_id=person_id)]
+        viewer = viewer_of(repo, person_id)
+        return [_view(repo, t) for t in repo.tandems(person_id=person_id) if viewer.is_member(t.community_id)]
 
 
 def community_tandems(services: Services, *, person_id: str, community_id: str) -> list[TandemView]:
@@ -256,10 +258,17 @@ def suggestions(services: Services, kit: Expertise, *, person_id: str, tandem_id
         shared = _shared(repo, row)
         tasks = _candidate_tasks(repo, row, services.clock())
         pair = _pair(repo, kit, row, shared, tasks, services.clock())
-        answered = repo.answered_threads(shared)
+        answered = repo.answered_threads(_conversation_communities(repo, row, shared))
     ranked = rank_tasks(tasks, pair, kit.relatedness)[:limit]
     return [Suggestion(f, services.search.search(f.task.text, shared, HELPERS), _threads(kit, f.task.text, answered))
             for f in ranked]  # fmt: skip
+
+
+def _conversation_communities(repo: TandemRepository, row: TandemRow, shared: list[str]) -> list[str]:
+    """Of the shared communities, those both partners belong to: published guides come from every community both
+    may read, raw conversations only from these (an open community shows outsiders its guides, not its threads)."""
+    partners = [viewer_of(repo, p) for p in (row.junior_id, row.senior_id)]
+    return [c for c in shared if all(v.is_member(c) for v in partners)]
 
 
 def _shared(repo: TandemRepository, row: TandemRow) -> list[str]:
@@ -322,10 +331,7 @@ def ask(services: Services, kit: Expertise, *, person_id: str, tandem_id: str, q
         repo = TandemRepository(session)
         row = _active(_tandem(repo, person_id, tandem_id, partners_only=True))
         shared = _shared(repo, row)
-        # Published guides come from every community both may read; raw threads only from communities both
-        # belong to (an open community shows non-members its guides, not its conversations).
-        members = [c for c in shared if all(viewer_of(repo, p).is_member(c) for p in (row.junior_id, row.senior_id))]
-        answered = repo.answered_threads(members)
+        answered = repo.answered_threads(_conversation_communities(repo, row, shared))
     passages = _guide_passages(services, kit, question, shared) + _thread_passages(kit, question, answered)
     answer = kit.partner.answer(question, passages)
     with services.db.session() as session:

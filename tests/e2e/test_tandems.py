@@ -247,3 +247,24 @@ def test_the_partner_quotes_conversations_only_from_communities_both_belong_to(m
     answer = post(loop, "lena", f"/v1/tandems/{t['id']}/ask",
                   {"question": "How do we renew the TLS certificate for the VPN gateway?"}, status=200)  # fmt: skip
     assert answer["nothing_known"], "an open community shows non-members its guides, not its conversations"
+
+
+def test_suggestions_bring_no_conversation_from_a_community_the_pair_does_not_belong_to(make_loop) -> None:
+    loop = make_loop()
+    loop.client.patch("/v1/communities/secret-rnd", json={"visibility": "open"}, headers=loop.as_("otto"))
+    person(loop, "vic", "secret-rnd")
+    answered_thread(loop, "secret-rnd", "otto", "t-vpn", "Renewing the VPN gateway TLS certificate", "vic")
+    t = tandem(loop)
+    post(loop, "priya", f"/v1/communities/{COMMUNITY}/tasks",
+         {"title": "Renewing the VPN gateway TLS certificate", "skills": ["postgres"]})  # fmt: skip
+    found = get(loop, "lena", f"/v1/tandems/{t['id']}/suggestions")
+    helpful = [h for s in found for h in s["helpful"]]  # type: ignore[union-attr,index]
+    assert all(h["kind"] != "thread" or "VPN" not in h["title"] for h in helpful)
+
+
+def test_a_partner_who_left_does_not_see_the_tandem_listed_but_an_admin_keeps_governing(make_loop) -> None:
+    loop = make_loop()
+    t = tandem(loop)
+    assert loop.client.delete(f"/v1/communities/{COMMUNITY}/members/lena", headers=loop.as_("priya")).status_code in (200, 204)
+    assert get(loop, "lena", "/v1/me/tandems") == []
+    get(loop, "ada", f"/v1/tandems/{t['id']}")  # an admin governs this (restricted) community's tandems
