@@ -114,15 +114,12 @@ def load_qrels(path: Path) -> dict[str, dict[str, float]]:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        fields = [f.strip() for f in (line.split("\t") if "\t" in line else line.split())]
+        fields = [f.strip() for f in (line.split("\t") if "\t" in line else line.split()) if f.strip()]
         if columns is None:
             columns = _header_columns(fields)
             if columns is not None:
                 continue  # the header row
-            columns = (0, 1, 2) if len(fields) == 3 else (0, 2, 3) if len(fields) == 4 else None
-            if columns is None:
-                raise DataError(f"{path}:{number}: expected 'query-id corpus-id score' (or TREC's four columns), "
-                                f"got {len(fields)} fields")  # fmt: skip
+            columns = _layout(fields, path, number)
         if len(fields) <= max(columns):
             raise DataError(f"{path}:{number}: {len(fields)} fields, fewer than the first row's")
         query_id, doc_id, grade = (fields[i] for i in columns)
@@ -135,22 +132,43 @@ def load_qrels(path: Path) -> dict[str, dict[str, float]]:
     return dict(qrels)
 
 
-def _header_columns(fields: Sequence[str]) -> tuple[int, int, int] | None:
-    """Where a header row puts the query id, the document id and the score; None when the row is data."""
-    try:
-        float(fields[-1])
-        return None  # ends in a number: a data row
-    except (ValueError, IndexError):
-        pass
-    names = [f.lower() for f in fields]
+_QUERY_NAMES = ("query", "qid", "topic")
+_DOC_NAMES = ("corpus", "doc", "pid", "passage")
+_SCORE_NAMES = ("score", "rel", "label", "grade", "judg")
 
-    def find(*words: str) -> int | None:
+
+def _header_columns(fields: Sequence[str]) -> tuple[int, int, int] | None:
+    """Where a header row puts the query id, the document id and the score; None when the row is data.
+
+    A header names its columns (query-id corpus-id score, qid docid relevance...) and holds no number.
+    """
+    names = [f.lower() for f in fields]
+    if any(_is_number(f) for f in fields):
+        return None
+
+    def find(words: tuple[str, ...]) -> int | None:
         return next((i for i, n in enumerate(names) if any(w in n for w in words)), None)
 
-    query, doc, score = find("query", "qid", "topic"), find("corpus", "doc", "pid"), find("score", "rel", "label", "grade")
-    if query is None or doc is None or score is None:
-        return (0, 1, 2) if len(fields) >= 3 else None  # a header with other names: BEIR's order
-    return query, doc, score
+    query, doc, score = find(_QUERY_NAMES), find(_DOC_NAMES), find(_SCORE_NAMES)
+    return (query, doc, score) if query is not None and doc is not None and score is not None else None
+
+
+def _layout(fields: Sequence[str], path: Path, number: int) -> tuple[int, int, int]:
+    """Columns of a qrels file without a header: BEIR's three, or TREC's four (the second is 0 or Q0)."""
+    if len(fields) == 3:
+        return 0, 1, 2
+    if len(fields) == 4 and fields[1].upper() in ("0", "Q0"):
+        return 0, 2, 3
+    raise DataError(f"{path}:{number}: expected 'query-id corpus-id score' or TREC's 'query-id 0 corpus-id score' "
+                    f"(got {len(fields)} fields); add a header row naming the columns")  # fmt: skip
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 # ---------------------------------------------------------------------------------------------- BM25 baseline

@@ -153,3 +153,20 @@ def test_corpus_ids_may_be_written_id_and_a_title_alone_is_a_document(tmp_path: 
     path.write_text('{"id": 7, "title": "Kubernetes limits"}\n', encoding="utf-8")
     assert load_corpus(path) == {"7": ("Kubernetes limits", "")}
     assert [doc_id for doc_id, *_ in _guides(load_corpus(path))] == ["7"]
+
+
+def test_a_trailing_tab_is_not_a_column(tmp_path: Path) -> None:
+    path = tmp_path / "qrels.tsv"
+    path.write_text("q1\td1\t1\t\nq2\td2\t1\t\n", encoding="utf-8")
+    assert load_qrels(path) == {"q1": {"d1": 1.0}, "q2": {"d2": 1.0}}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("q1\td1\thigh\nq2\td2\t1\n", "qrels.tsv:1: the score 'high' is not a number"),  # not mistaken for a header
+    ("q1\td1\t1\t0\nq2\td2\t2\t0\n", "qrels.tsv:1: expected 'query-id corpus-id score'"),  # 4 columns, not TREC
+])  # fmt: skip
+def test_rows_that_are_not_a_header_are_never_dropped_silently(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "qrels.tsv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError, match=message):
+        load_qrels(path)
