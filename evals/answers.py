@@ -9,7 +9,9 @@ file, the line and what to fix: `DataError`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,12 +59,12 @@ def clean_answer(row: dict[str, Any], number: int = 0) -> dict[str, Any]:
         "site": _text(row.get("site")) or "community",
         "question_title": _text(row.get("question_title")),
         "question_body": _text(row.get("question_body")),
-        "question_tags": [str(t) for t in row.get("question_tags") or [] if t is not None],
+        "question_tags": _names(row.get("question_tags")),
         "answer_text": _text(row.get("answer_text")),
         "answer_author": _text(row.get("answer_author")) or "answerer",
         "answer_score": as_int(row.get("answer_score")),
         "answer_is_accepted": as_bool(row.get("answer_is_accepted")),
-        "answer_created_at": row.get("answer_created_at") if isinstance(row.get("answer_created_at"), str) else None,
+        "answer_created_at": iso_time(row.get("answer_created_at")),
         "followup_comments": [_comment(c, i) for i, c in enumerate(comments if isinstance(comments, list) else [])
                               if isinstance(c, dict)],  # fmt: skip
         "elaboration_requested": as_bool(row.get("elaboration_requested")),
@@ -78,7 +80,7 @@ def _comment(comment: dict[str, Any], index: int) -> dict[str, Any]:
         "comment_id": _text(comment.get("comment_id")) or str(index),
         "author": _text(comment.get("author")) or "reader",
         "text": _text(comment.get("text")),
-        "created_at": comment.get("created_at") if isinstance(comment.get("created_at"), str) else None,
+        "created_at": iso_time(comment.get("created_at")),
         "score": as_int(comment.get("score")),
         "by_answer_author": as_bool(comment.get("by_answer_author")),
         "by_question_author": as_bool(comment.get("by_question_author")),
@@ -93,7 +95,7 @@ def _label(label: object) -> dict[str, Any] | None:
     terse = as_yes_no(label.get("terse"))
     if terse is None:
         return None
-    gaps = [str(g).strip().lower() for g in label.get("gaps") or [] if g is not None]
+    gaps = [g.lower() for g in _names(label.get("gaps"))]
     confidence = _text(label.get("confidence")).lower()
     return {
         **label,
@@ -105,9 +107,11 @@ def _label(label: object) -> dict[str, Any] | None:
 
 
 def as_yes_no(value: object) -> str | None:
-    """"yes" or "no" from yes/no in any case, true/false, 1/0; None for anything else."""
+    """"yes" or "no" from yes/no in any case, true/false, 1/0 (1.0/0.0 too); None for anything else."""
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, int | float) and value in (0, 1):
+        return "yes" if value == 1 else "no"
     word = str(value).strip().lower() if value is not None else ""
     return {"yes": "yes", "y": "yes", "true": "yes", "1": "yes", "no": "no", "n": "no", "false": "no", "0": "no"}.get(
         word
@@ -126,6 +130,28 @@ def as_int(value: object) -> int:
         return int(value) if isinstance(value, int | float) else int(float(str(value).strip()))
     except (ValueError, OverflowError):  # text, NaN, infinity
         return 0
+
+
+def _names(value: object) -> list[str]:
+    """A list of names, also from one string: "a, b", "a; b" or Stack Exchange's "<a><b>"."""
+    if isinstance(value, str):
+        parts = re.split(r"[<>,;|]+", value)
+    elif isinstance(value, list | tuple):
+        parts = [str(v) for v in value if v is not None]
+    else:
+        return []
+    return [p.strip() for p in parts if p.strip()]
+
+
+def iso_time(value: object) -> str | None:
+    """An ISO 8601 time as written, or None when the value is missing or not such a time."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value.strip()
 
 
 def _text(value: object) -> str:

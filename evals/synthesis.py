@@ -30,7 +30,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +139,11 @@ def load_cases(rows: Iterable[dict[str, Any]]) -> list[Case]:
 
 
 def _time(value: str | None) -> datetime:
-    return datetime.fromisoformat(value) if value else datetime(1970, 1, 1)
+    """An aware time (UTC when the text has no zone); the rows' times are checked ISO by evals/answers.py."""
+    if not value:
+        return datetime(1970, 1, 1, tzinfo=UTC)
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _question_url(row: dict[str, Any]) -> str | None:

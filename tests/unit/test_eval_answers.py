@@ -65,3 +65,14 @@ def test_the_cli_says_what_to_fix_and_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["terse", "--data", str(path)], env={"TACIT_DATA_DIR": str(tmp_path / "d")})
     assert result.exit_code == 2 and "answers.jsonl:2: expected one JSON object per line" in result.output
     assert "Traceback" not in result.output
+
+
+def test_common_export_shapes_are_read(tmp_path: Path) -> None:
+    row = {**ROW, "question_tags": "<python><sql>", "answer_created_at": "03/04/2021 10:00",
+           "elaboration_requested": 1.0, "terse_label": {"terse": 1.0, "gaps": "Rationale, caveats; steps"},
+           "followup_comments": [{"text": "Source?", "created_at": "2021-03-04T10:00:00Z"}]}  # fmt: skip
+    r = read_answers(write(tmp_path, json.dumps(row).encode()))[0]
+    assert r["question_tags"] == ["python", "sql"] and r["elaboration_requested"] is True
+    assert r["answer_created_at"] is None, "not an ISO time: left out rather than crashing later"
+    assert r["followup_comments"][0]["created_at"] == "2021-03-04T10:00:00Z"
+    assert r["terse_label"]["terse"] == "yes" and r["terse_label"]["gaps"] == ["rationale", "steps"]
