@@ -66,11 +66,12 @@ class ProcrastinateJobRunner:
     def enqueue(self, job: str, key: str, payload: dict[str, str]) -> None:
         if job not in self._handlers:
             raise KeyError(f"unknown job {job!r}")
-        # queueing_lock: one waiting job per key (the same work is already waiting); lock: jobs of one key never run
-        # side by side (a job queued while its twin runs waits for it), as with the in-process runner.
-        name = f"{job}:{key}"[:200]
+        # queueing_lock: one waiting job per key (the same work is already waiting). No `lock`: a worker killed mid-job
+        # leaves its row 'doing', and a lock would then hold every later job of that key (the periodic sweep too)
+        # for good. Twins that run side by side are safe: jobs re-check what they read before writing, and the
+        # database's unique keys refuse a second nudge or guide version.
         with contextlib.suppress(AlreadyEnqueued):
-            self._task.configure(queueing_lock=name, lock=name).defer(job=job, payload=dict[str, Any](payload))
+            self._task.configure(queueing_lock=f"{job}:{key}"[:200]).defer(job=job, payload=dict[str, Any](payload))
 
     def every(self, seconds: float, job: str) -> None:
         """A periodic job; procrastinate's schedule has minute resolution."""
