@@ -218,10 +218,18 @@ def link_source(services: Services, *, link: SourceLink) -> None:
 
 
 def _one_teams_channel(repo: ConnectorRepository, link: SourceLink) -> None:
-    """Tacit posts to Teams through one incoming webhook, which posts to one channel: a second Teams link would
-    send one community's announcements and nudges into another's channel."""
-    others = [s for s in repo.sources_of() if s.platform == "teams"
-              and (s.community_id, s.workspace, s.channel) != (link.community_id, link.workspace, link.channel)]  # fmt: skip
+    """Tacit posts to Teams through one incoming webhook, which posts to one channel, so Teams serves one community.
+
+    Linking the community to another channel re-points it (its old Teams link goes); handing the linked channel to
+    another community moves it; linking a second community to another channel is refused: its nudges and
+    announcements would land in the first community's channel.
+    """
+    teams = [s for s in repo.sources_of() if s.platform == "teams"]
+    for old in teams:
+        if old.community_id == link.community_id and (old.workspace, old.channel) != (link.workspace, link.channel):
+            repo.s.delete(old)  # re-pointed
+    others = [s for s in teams if s.community_id != link.community_id
+              and (s.workspace, s.channel) != (link.workspace, link.channel)]  # fmt: skip
     if others:
         taken = others[0]
         raise Conflict(f"Teams is already linked to {taken.community_id!r} (channel {taken.channel!r}): Tacit posts to "

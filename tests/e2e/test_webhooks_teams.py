@@ -128,3 +128,16 @@ def test_a_second_community_cannot_take_the_one_teams_channel(make_loop, incomin
     link_source(services, link=SourceLink(COMMUNITY, "teams", TENANT, CHANNEL, announce=False, nudges=True))  # again
     with pytest.raises(Conflict, match="only one community can use Teams"):
         link_source(services, link=SourceLink("secret-rnd", "teams", TENANT, "19:other@thread.tacv2", True, True))
+
+
+def test_the_teams_link_can_be_re_pointed_or_handed_over(make_loop, incoming) -> None:
+    from workflow.connectors import list_sources
+
+    loop = teams_loop(make_loop)
+    services = loop.tacit.services
+    link_source(services, link=SourceLink(COMMUNITY, "teams", TENANT, "19:new@thread.tacv2", True, True))
+    assert [(s.community_id, s.channel) for s in list_sources(services) if s.platform == "teams"] == [
+        (COMMUNITY, "19:new@thread.tacv2")], "re-pointed: the old channel's link is gone"
+    link_source(services, link=SourceLink("secret-rnd", "teams", TENANT, "19:new@thread.tacv2", True, True))
+    assert [(s.community_id, s.channel) for s in list_sources(services) if s.platform == "teams"] == [
+        ("secret-rnd", "19:new@thread.tacv2")], "the channel handed to another community"
