@@ -92,11 +92,13 @@ def _load_demo_if_missing(tacit: Tacit) -> None:
     with Progress(console=console) as bar:
         task = bar.add_task("Loading demo threads", total=None)
         tokens = load_demo(tacit.services, progress=lambda n: bar.advance(task, n))
+        # Written first: a later `make run` finds the demo loaded and relies on this file.
+        tokens_file.write_text(json.dumps(tokens, indent=2))
+        tokens_file.chmod(0o600)
         _wait_for_jobs(tacit, bar)
-        complete_past_loops(tacit.services, settle=lambda: _wait_for_jobs(tacit, bar, "Publishing a past guide"))
+        published = complete_past_loops(tacit.services, settle=lambda: _wait_for_jobs(tacit, bar, "Publishing a past guide"))
     tacit.stop()
-    tokens_file.write_text(json.dumps(tokens, indent=2))
-    tokens_file.chmod(0o600)
+    console.print(f"Demo loaded: {published} past guide published, nudges waiting in the experts' inboxes")
     table = Table("person", "token", title=f"Demo API tokens (also in {tokens_file})")
     for handle, token in tokens.items():
         table.add_row(handle, token)
