@@ -13,7 +13,7 @@ from rich.progress import Progress, TaskID
 
 from api.bootstrap import Tacit, build
 from api.settings import Settings
-from evals.answers import DataError
+from evals.files import DataError
 from evals.report import Report, print_report
 
 app = typer.Typer(help="Measure Tacit on labelled data, next to baselines computed in the same run.",

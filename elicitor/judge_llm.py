@@ -117,7 +117,7 @@ def _judged(offline: Assessment, verdict: RubricVerdict, limit: float) -> Assess
     """The offline assessment with the LLM's score, gaps and reason; standing still decides who is nudged."""
     terse = verdict.terse == "yes"
     score = VERDICT_SCORE[(verdict.terse, verdict.confidence)]
-    gaps = tuple(verdict.gaps[:MAX_GAPS]) or offline.gaps if terse else ()
+    gaps = (tuple(verdict.gaps[:MAX_GAPS]) or offline.gaps) if terse else ()
     candidate = score >= limit and bool(gaps) and offline.features.get("standing", 0.0) >= MIN_STANDING
     features = {**offline.features, "offline_score": offline.score, "score": score, "llm_judged": 1.0}
     missing = ", ".join(g.value for g in gaps) if gaps else "nothing material"

@@ -1,46 +1,23 @@
 """Reading an answers file (the format of ../shared/data/answers.jsonl) as another community would write it.
 
-One reader for `tacit eval terse|followup|synthesis`: it accepts a byte-order mark, CRLF line ends, missing or null
-fields, numbers written as text and labels written "Yes", "no" or as booleans, and turns every row into the same
-clean shape. What it cannot read (bytes that are not UTF-8, a line that is not a JSON object) stops it with the
-file, the line and what to fix: `DataError`.
+One reader for `tacit eval terse|followup|synthesis`: it accepts missing or null fields, numbers written as text,
+labels written "Yes", "no" or as booleans, and non-ISO times, and turns every row into the same clean shape. The
+lines themselves are read by evals/files.py (a byte-order mark and CRLF are fine; what cannot be read stops with
+the file, the line and what to fix: `DataError`).
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from elicitor.model import Gap
+from evals.files import read_jsonl
 
 GAPS = frozenset(g.value for g in Gap)
-
-
-class DataError(ValueError):
-    """A data file that cannot be read, with the place and the reason, for a person to fix."""
-
-
-def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, object) for each non-empty line; DataError names the first line that is not an object."""
-    raw = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
-    for number, line in enumerate(raw.split(b"\n"), start=1):
-        try:
-            text = line.decode("utf-8").strip()
-        except UnicodeDecodeError as e:
-            raise DataError(f"{path}:{number}: not UTF-8 text (byte {e.start}); save the file as UTF-8") from None
-        if not text:
-            continue
-        try:
-            row = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise DataError(f"{path}:{number}: not valid JSON (column {e.colno}: {e.msg})") from None
-        if not isinstance(row, dict):
-            raise DataError(f"{path}:{number}: expected one JSON object per line, got {type(row).__name__}")
-        yield number, row
+UNKNOWN_TIME = datetime(2000, 1, 1, tzinfo=UTC)  # for a row without a (readable) time
 
 
 def read_answers(path: Path) -> list[dict[str, Any]]:
@@ -141,6 +118,14 @@ def _names(value: object) -> list[str]:
     else:
         return []
     return [p.strip() for p in parts if p.strip()]
+
+
+def aware_time(value: str | None, default: datetime) -> datetime:
+    """A cleaned row's time (ISO, checked by iso_time) as an aware datetime, UTC when it has no zone."""
+    if not value:
+        return default
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def iso_time(value: object) -> str | None:

@@ -26,14 +26,13 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from elicitor import cues
 from elicitor.model import AuthorStanding, Gap, Message, Role, Thread
 from elicitor.ports import Detector, FollowUpWriter
-from evals.answers import read_answers
+from evals.answers import UNKNOWN_TIME, aware_time, read_answers
 from evals.report import Report
 from retrieval.ports import Embedder
 
@@ -131,7 +130,7 @@ def load_cases(data: Path) -> list[Case]:
 
 def _case(row: dict[str, Any]) -> Case:
     label = row["terse_label"]
-    created = _time(row.get("answer_created_at"))
+    created = aware_time(row.get("answer_created_at"), UNKNOWN_TIME)
     thread_id = str(row.get("question_id") or f"q-{row['answer_id']}")
     question = Message(
         f"{thread_id}-q", thread_id, "asker", "asker", row.get("question_body") or "", created, kind="question"
@@ -171,13 +170,6 @@ def _case(row: dict[str, Any]) -> Case:
         label.get("confidence") == "high",
         requests,
     )
-
-
-def _time(value: str | None) -> datetime:
-    if not value:
-        return datetime(2000, 1, 1, tzinfo=UTC)
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 # ---- checks -----------------------------------------------------------

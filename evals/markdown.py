@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from evals.report import Report
 
@@ -95,12 +96,7 @@ def _screen_plot(report: Report, out: Path) -> Path | None:
     rows = report.extra.get("screens")
     if not (isinstance(rows, list) and rows):
         return None
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(5, 4))
+    fig, ax = _axes()
     ax.plot([r["sends"] for r in rows], [r["keeps_terse"] for r in rows], marker="o", label="all terse labels")
     if all("keeps_terse_high_confidence" in r for r in rows):
         ax.plot([r["sends"] for r in rows], [r["keeps_terse_high_confidence"] for r in rows], marker=".",
@@ -114,23 +110,14 @@ def _screen_plot(report: Report, out: Path) -> Path | None:
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
     ax.legend(loc="lower right")
-    path = out / f"{report.name}-screen.png"
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, out / f"{report.name}-screen.png")
 
 
 def _pr_plot(report: Report, out: Path) -> Path | None:
     curves = {k: v for k, v in report.extra.items() if k.startswith("pr_curve") and isinstance(v, dict)}
     if not curves:
         return None
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(5, 4))
+    fig, ax = _axes()
     for name, curve in curves.items():
         label = name.removeprefix("pr_curve").strip("_") or "tacit"
         ax.plot(curve["recall"], curve["precision"], label=label)
@@ -140,7 +127,22 @@ def _pr_plot(report: Report, out: Path) -> Path | None:
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
     ax.legend()
-    path = out / f"{report.name}-pr.png"
+    return _save(fig, out / f"{report.name}-pr.png")
+
+
+def _axes() -> tuple[Any, Any]:
+    """A figure and its axes, drawn off-screen (matplotlib is imported only when a report has plots)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=(5, 4))
+
+
+def _save(fig: Any, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from evals.answers import DataError, read_jsonl
+from evals.files import DataError, read_jsonl
 from evals.metrics import mrr_at_k, ndcg_at_k, recall_at_k
 from evals.report import Report
 from retrieval.edge_index import EdgeIndex

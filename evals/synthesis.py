@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from elicitor.model import Message, Reply, Thread
-from evals.answers import read_answers
+from evals.answers import aware_time, read_answers
 from evals.metrics import pr_curve, precision_recall_f1
 from evals.report import Report
 from retrieval.ports import Embedder
@@ -44,6 +44,8 @@ from synthesizer.model import CitedSentence, GuideDraft, Section, Source
 from synthesizer.ports import GuideWriter
 from synthesizer.sentences import is_code_block, is_list_item, split_sentences
 from synthesizer.validate import content_words
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # a message without a (readable) time
 
 NAME = "synthesis"
 HAND_PAIRS = Path(__file__).parent / "fixtures" / "faithfulness_pairs.jsonl"
@@ -89,7 +91,7 @@ def build_case(row: dict[str, Any]) -> Case | None:
         return None
     answer_id, author = row["answer_id"], row.get("answer_author") or "answerer"
     expert_id = f"user:{author}"
-    when = _time(row.get("answer_created_at"))
+    when = aware_time(row.get("answer_created_at"), _EPOCH)
     thread_id = row.get("question_id") or answer_id
     question = Message(
         id=str(thread_id), thread_id=str(thread_id), author_id=ASKER, author_name=ASKER, created_at=when,
@@ -112,14 +114,14 @@ def build_case(row: dict[str, Any]) -> Case | None:
     for c in comments[: request + 1]:
         messages.append(Message(
             id=f"{answer_id}/c{c['comment_id']}", thread_id=str(thread_id), author_id=commenter(c),
-            author_name=c.get("author") or "reader", text=c.get("text") or "", created_at=_time(c.get("created_at")),
+            author_name=c.get("author") or "reader", text=c.get("text") or "", created_at=aware_time(c.get("created_at"), _EPOCH),
             parent_id=answer_id, kind="comment", score=int(c.get("score") or 0),
         ))  # fmt: skip
     nudge = comments[request].get("text") or ""
     replies = tuple(
         Reply(
             id=f"{answer_id}/c{c['comment_id']}", nudge_question=nudge, text=c.get("text") or "",
-            author_id=expert_id, author_name=author, created_at=_time(c.get("created_at")),
+            author_id=expert_id, author_name=author, created_at=aware_time(c.get("created_at"), _EPOCH),
         )  # fmt: skip
         for c in comments[request + 1 :]
         if c.get("by_answer_author")
@@ -136,14 +138,6 @@ def build_case(row: dict[str, Any]) -> Case | None:
 def load_cases(rows: Iterable[dict[str, Any]]) -> list[Case]:
     """Cases for the answers whose author replied after a reader's request."""
     return [c for r in rows if r.get("answerer_replied_after_request") for c in [build_case(r)] if c is not None]
-
-
-def _time(value: str | None) -> datetime:
-    """An aware time (UTC when the text has no zone); the rows' times are checked ISO by evals/answers.py."""
-    if not value:
-        return datetime(1970, 1, 1, tzinfo=UTC)
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _question_url(row: dict[str, Any]) -> str | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from elicitor.judge_llm import DEFAULT_SCREEN
 from elicitor.model import AuthorStanding, Gap, Message, Role, Thread
 from elicitor.ports import Detector
 from elicitor.terse_model import TerseModel, stratified_folds, train
-from evals.answers import read_answers
+from evals.answers import UNKNOWN_TIME, aware_time, read_answers
 from evals.metrics import best_threshold_f1, pr_curve, precision_at_top, precision_recall_f1, roc_auc
 from evals.report import Report
 
@@ -50,7 +49,7 @@ def load(data: Path) -> list[_Row]:
 
 
 def _row(raw: dict[str, Any]) -> _Row:
-    created = _time(raw.get("answer_created_at"))
+    created = aware_time(raw.get("answer_created_at"), UNKNOWN_TIME)
     qid, aid = str(raw.get("question_id") or "q"), str(raw.get("answer_id") or "a")
     question = Message(qid, qid, "asker", "asker", str(raw.get("question_body") or ""), created, kind="question")
     author = str(raw.get("answer_author") or "answerer")
@@ -66,14 +65,6 @@ def _row(raw: dict[str, Any]) -> _Row:
         thread, answer, cues.word_count(answer.text), terse,
         label.get("confidence") == "high", gaps, bool(raw.get("elaboration_requested")),
     )  # fmt: skip
-
-
-def _time(value: object) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        return datetime(2000, 1, 1, tzinfo=UTC)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def run(data: Path, detector: Detector, progress: Callable[[int], None] | None = None) -> Report:
@@ -105,7 +96,8 @@ def run(data: Path, detector: Detector, progress: Callable[[int], None] | None =
     cv, cv_scores = _cross_validated(rows, labelled, high, detector.threshold, notes)
     tacit.update(cv)
     screen = float(getattr(detector, "screen", DEFAULT_SCREEN))
-    screen_table = _screens(rows, labelled, high, cv_scores, sorted({*SCREENS, screen}))
+    offline_scores = [a.features.get("offline_score", a.score) for a in assessed]  # the judge keeps the screen's
+    screen_table = _screens(rows, labelled, high, cv_scores, offline_scores, sorted({*SCREENS, screen}))
     tacit.update(_screen_figures(screen_table, screen))
     if hasattr(detector, "calls"):
         notes.append(f"LLM judge: {detector.calls} calls for {len(rows)} answers (screen "
@@ -250,20 +242,19 @@ def _cross_validated(
 
 def _screens(
     rows: Sequence[_Row], labelled: Sequence[int], high: Sequence[int], held_out: dict[int, float],
-    cuts: Sequence[float] = SCREENS,
+    offline_scores: Sequence[float], cuts: Sequence[float] = SCREENS,
 ) -> list[dict[str, float]]:
     """What each offline screen in front of an LLM judge keeps and costs.
 
     keeps_terse: share of the terse labels whose held-out offline score clears the screen, counting an answer
     the eligibility rules turn away as lost (it never reaches the judge): the judge's recall ceiling. sends:
-    share of all answers, scored by the shipped model, that would cost an LLM call.
+    share of all answers, by the offline score the run gave them (`offline_scores`), that would cost an LLM call.
     """
     terse = [i for i in labelled if rows[i].terse and i in held_out]
     if not terse:
         return []
     eligible = {i for i, r in enumerate(rows) if not ineligible_reason(r.thread, r.answer)}
-    offline = TerseDetector()
-    sent = [offline.assess(rows[i].thread, rows[i].answer, EXPERT).score for i in sorted(eligible)]
+    sent = [offline_scores[i] for i in sorted(eligible)]
     terse_high = [i for i in terse if i in set(high)]
     table = []
     for cut in cuts:

@@ -93,6 +93,10 @@ class ConnectorRepository(GovernanceRepository):
         self.s.flush()
         return row
 
+    def unlink_source(self, row: CommunitySourceRow) -> None:
+        self.s.delete(row)
+        self.s.flush()
+
     # -- identities ---------------------------------------------------------------------------------------
     def identity(self, platform: str, workspace: str, user_id: str) -> PersonIdentityRow | None:
         return self.s.get(PersonIdentityRow, (platform, workspace, user_id))

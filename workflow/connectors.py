@@ -227,7 +227,7 @@ def _one_teams_channel(repo: ConnectorRepository, link: SourceLink) -> None:
     teams = [s for s in repo.sources_of() if s.platform == "teams"]
     for old in teams:
         if old.community_id == link.community_id and (old.workspace, old.channel) != (link.workspace, link.channel):
-            repo.s.delete(old)  # re-pointed
+            repo.unlink_source(old)  # re-pointed
     others = [s for s in teams if s.community_id != link.community_id
               and (s.workspace, s.channel) != (link.workspace, link.channel)]  # fmt: skip
     if others:

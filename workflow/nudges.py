@@ -61,6 +61,7 @@ def assess_message(services: Services, *, message_id: str) -> Assessment | None:
         if not assessment.is_candidate:
             outcome = "not a candidate"
         else:
+            repo.lock_person(answer.author_id)  # concurrent jobs count this week's nudges one after the other
             outcome = _refusal(services, repo, assessment, answer) or _nudge(
                 services, repo, subject.community_id, thread, answer, followup
             )
@@ -133,13 +134,8 @@ def _policy_refusal(services: Services, repo: Repository, answer: Message) -> st
     return None if decision.allowed else f"not nudged: {decision.reason}"
 
 
-def _decision(
-    services: Services, repo: Repository, person_id: str, message_id: str, round_: int, lock: bool = False
-) -> PolicyDecision:
-    """The expert's own limits applied to one more nudge about this message; with `lock`, right before writing
-    it, the person's row is locked so concurrent jobs count this week's nudges one after the other."""
-    if lock:
-        repo.lock_person(person_id)
+def _decision(services: Services, repo: Repository, person_id: str, message_id: str, round_: int) -> PolicyDecision:
+    """The expert's own limits applied to one more nudge about this message."""
     now = services.clock()
     person = repo.person_record(person_id)
     if person is None:
@@ -154,13 +150,11 @@ def _nudge(
     services: Services, repo: Repository, community_id: str, thread: Thread, answer: Message,
     followup: FollowUp | None,
 ) -> str:
-    """Writes the nudge (the policy allowed it) and queues its delivery; returns the outcome."""
+    """Writes the nudge (the policy allowed it, under the expert's lock) and queues its delivery; the outcome."""
     if followup is None:
         return "not nudged: the expert's limits changed while the answer was judged"
     now = services.clock()
-    decision = _decision(services, repo, answer.author_id, answer.id, round_=1, lock=True)
-    if not decision.allowed:
-        return f"not nudged: {decision.reason}"
+    decision = _decision(services, repo, answer.author_id, answer.id, round_=1)  # when: now or after quiet hours
     nudge = repo.add_nudge(NudgeRow(
         id=new_id(), community_id=community_id, message_id=answer.id, thread_id=thread.id,
         person_id=answer.author_id, round=1, gap=followup.gap.value, question=followup.question, status="open",
@@ -278,7 +272,8 @@ def _ask_again(services: Services, first_id: str, thread: Thread, answer: Messag
         if first is None or repo.nudge_for(first.message_id, round_) is not None:
             return  # erased, or another job asked already
         # Checked again: the expert may have opted out, been anonymized or reached their limit meanwhile.
-        decision = _decision(services, repo, first.person_id, first.message_id, round_=round_, lock=True)
+        repo.lock_person(first.person_id)
+        decision = _decision(services, repo, first.person_id, first.message_id, round_=round_)
         if not decision.allowed:
             log.info("nudge=%s: no second question (%s)", first.id, decision.reason)
             return

@@ -14,7 +14,7 @@ from tandem.experts import skill_strength
 from tandem.partner import MIN_RELEVANCE, Answer, Passage
 from tandem.skills import readable
 from tandem.tasks import Pair, Task, TaskFit, rank_tasks
-from workflow.access import Viewer, governs, require_community, viewer_of
+from workflow.access import governs, require_community, viewer_of
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workflow.experts import ExpertHit, Expertise, evidence_communities, experts_in, resolve_skill
 from workflow.services import Services
@@ -54,7 +54,7 @@ def create_tandem(
         viewer = viewer_of(repo, person_id)
         require_community(repo, community_id)
         junior_id, senior_id = _member(repo, community_id, junior), _member(repo, community_id, senior)
-        if person_id not in (junior_id, senior_id) and not _is_governor(repo, viewer, community_id):
+        if person_id not in (junior_id, senior_id) and not governs(repo, viewer, community_id):
             raise Forbidden("only a steward of the community, or one of the pair, can create a tandem")
         if junior_id == senior_id:
             raise InvalidInput("a tandem needs two different people")
@@ -74,11 +74,6 @@ def _member(repo: TandemRepository, community_id: str, handle: str) -> str:
     return person.id
 
 
-def _is_governor(repo: TandemRepository, viewer: Viewer, community_id: str) -> bool:
-    """Stewards govern tandems; admins too, except in confidential communities (workflow/access.py)."""
-    return governs(repo, viewer, community_id)
-
-
 def _tandem(repo: TandemRepository, person_id: str, tandem_id: str, *, partners_only: bool = False) -> TandemRow:
     """The tandem, if the person is one of the pair (or, unless partners_only, governs its community); else 404."""
     row = repo.get_tandem(tandem_id)
@@ -88,12 +83,12 @@ def _tandem(repo: TandemRepository, person_id: str, tandem_id: str, *, partners_
     partner = person_id in (row.junior_id, row.senior_id)
     if partner and viewer.is_member(row.community_id):
         return row
-    governs = _is_governor(repo, viewer, row.community_id)
-    if governs and not partners_only:
+    governor = governs(repo, viewer, row.community_id)
+    if governor and not partners_only:
         return row
     if partner:  # removed from the community: the tandem's content is closed to them
         raise Forbidden(f"you are no longer a member of {row.community_id!r}")
-    if governs:
+    if governor:
         raise Forbidden("only the junior and the senior of a tandem can do this")
     raise NotFound(f"tandem {tandem_id!r} does not exist")
 
@@ -131,7 +126,7 @@ def community_tandems(services: Services, *, person_id: str, community_id: str) 
     with services.db.session() as session:
         repo = TandemRepository(session)
         require_community(repo, community_id)
-        if not _is_governor(repo, viewer_of(repo, person_id), community_id):
+        if not governs(repo, viewer_of(repo, person_id), community_id):
             raise Forbidden(f"only a steward of {community_id!r} (or an admin) can do this")
         return [_view(repo, t) for t in repo.tandems(community_id=community_id)]
 
@@ -163,7 +158,7 @@ def add_task(
         repo = TandemRepository(session)
         require_community(repo, community_id)
         viewer = viewer_of(repo, person_id)
-        if not viewer.is_member(community_id) and not _is_governor(repo, viewer, community_id):
+        if not viewer.is_member(community_id) and not governs(repo, viewer, community_id):
             raise Forbidden(f"only members of {community_id!r} can add tasks to its backlog")
         names = list(dict.fromkeys(resolve_skill(repo, kit, s)[0].name for s in skills))
         return repo.add_task(TaskRow(id=new_id(), community_id=community_id, title=title, description=description,
@@ -175,7 +170,7 @@ def list_tasks(services: Services, *, person_id: str, community_id: str, status:
         repo = TandemRepository(session)
         require_community(repo, community_id)
         viewer = viewer_of(repo, person_id)
-        if not viewer.is_member(community_id) and not _is_governor(repo, viewer, community_id):
+        if not viewer.is_member(community_id) and not governs(repo, viewer, community_id):
             raise Forbidden(f"only members of {community_id!r} can see its backlog")
         return repo.tasks(community_id, status=status)
 

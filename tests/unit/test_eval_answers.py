@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from evals.answers import DataError, read_answers
+from evals.answers import read_answers
+from evals.files import DataError
 
 ROW = {"answer_id": "a1", "question_id": "q1", "question_title": "Why?", "answer_text": "Use X.",
        "terse_label": {"terse": "yes", "gaps": ["rationale"], "followup": "Why X?", "confidence": "high"}}  # fmt: skip

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.answers import DataError
+from evals.files import DataError
 from evals.retrieval import OkapiBM25, _guides, build_dev_set, load_corpus, load_qrels, run
 from retrieval.fakes import HashingEmbedder
 

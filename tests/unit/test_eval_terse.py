@@ -109,11 +109,12 @@ def test_pr_curves_for_plots(report) -> None:
 
 
 def test_screen_table_costs_each_cut_in_front_of_an_llm_judge() -> None:
-    from evals.terse import _row, _screen_figures, _screens
+    from evals.terse import EXPERT, _row, _screen_figures, _screens
 
     rows = [_row(r) for r in ROWS]
     held_out = {0: 0.9, 1: 0.0, 2: 0.6, 3: 0.05}  # a1 and a2 are terse; a1 alone is high-confidence terse
-    table = _screens(rows, [0, 1, 2, 3], [0, 2, 3], held_out, cuts=(0.0, 0.25, 0.27, 0.95))
+    shipped = [TerseDetector().assess(r.thread, r.answer, EXPERT).score for r in rows]
+    table = _screens(rows, [0, 1, 2, 3], [0, 2, 3], held_out, shipped, cuts=(0.0, 0.25, 0.27, 0.95))
     at = {row["screen"]: row for row in table}
     # a2 is ineligible: the eligibility rules turn it away before any screen, so it is lost even at 0.
     assert (at[0.0]["keeps_terse"], at[0.25]["keeps_terse"], at[0.95]["keeps_terse"]) == (0.5, 0.5, 0.0)
@@ -123,7 +124,7 @@ def test_screen_table_costs_each_cut_in_front_of_an_llm_judge() -> None:
     assert sends == sorted(sends, reverse=True)
     assert _screen_figures(table, 0.27)["screen_cut"] == 0.27, "the configured screen's own row"
     assert _screen_figures(table, 0.5) == {}
-    no_high = _screens(rows, [0, 1, 2, 3], [2, 3], held_out, cuts=(0.0,))
+    no_high = _screens(rows, [0, 1, 2, 3], [2, 3], held_out, shipped, cuts=(0.0,))
     assert "keeps_terse_high_confidence" not in no_high[0], "not measured rather than 0"
 
 
