@@ -28,6 +28,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy elicitor synthesizer retrieval prompts store workflow api privacy evals tandem connectors
 
 bench: $(STAMP)

@@ -34,8 +34,12 @@ def create_app(tacit: Tacit, *, manage_runner: bool = True) -> FastAPI:
     app.state.jwt_verifier = _jwt_verifier(tacit.settings)
     errors.install(app)
     settings = tacit.settings
-    app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes, writes=settings.rate_limit_writes,
-                       storage=settings.rate_limit_storage)  # fmt: skip
+    app.add_middleware(
+        RequestLimits,
+        max_body_bytes=settings.max_body_bytes,
+        writes=settings.rate_limit_writes,
+        storage=settings.rate_limit_storage,
+    )
     for module in (ingest, inbox, guides, governance, tandems, webhooks):
         app.include_router(module.router)
 
@@ -53,6 +57,10 @@ def create_app(tacit: Tacit, *, manage_runner: bool = True) -> FastAPI:
 def _jwt_verifier(settings: Settings) -> JWTVerifier | None:
     if not settings.oidc_issuer:
         return None
-    return JWTVerifier(issuer=settings.oidc_issuer, audience=settings.oidc_audience or "tacit",
-                       jwks_url=settings.oidc_jwks_url, jwks_file=settings.oidc_jwks_file,
-                       handle_claim=settings.oidc_handle_claim)  # fmt: skip
+    return JWTVerifier(
+        issuer=settings.oidc_issuer,
+        audience=settings.oidc_audience or "tacit",
+        jwks_url=settings.oidc_jwks_url,
+        jwks_file=settings.oidc_jwks_file,
+        handle_claim=settings.oidc_handle_claim,
+    )

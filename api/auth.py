@@ -24,11 +24,16 @@ ServicesDep = Annotated[Services, Depends(services_of)]
 
 
 def current_person(
-    request: Request, services: ServicesDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    request: Request,
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> PersonRecord:
     if credentials is None:
-        raise HTTPException(401, "Send an API token: 'Authorization: Bearer <token>' (create one with "
-                                 "`tacit token create HANDLE`).", headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+        raise HTTPException(
+            401,
+            "Send an API token: 'Authorization: Bearer <token>' (create one with `tacit token create HANDLE`).",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     token = credentials.credentials
     verifier: JWTVerifier | None = request.app.state.jwt_verifier
     if verifier is not None and not token.startswith(TOKEN_PREFIX):

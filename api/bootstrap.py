@@ -81,20 +81,31 @@ def build(
     search = GuideSearch(embedder, index)
     runner = _runner(settings)
     services = Services(
-        db=db, detector=_detector(settings, llm), followups=followups, guides=guides, search=search,
-        runner=runner, nudge_defaults=NudgeDefaults(settings.nudges_per_week, settings.quiet_hours,
-                                                    settings.nudge_max_age_days),
-        terse_threshold=settings.terse_threshold, engine_name=engine, max_message_chars=settings.max_message_chars,
+        db=db,
+        detector=_detector(settings, llm),
+        followups=followups,
+        guides=guides,
+        search=search,
+        runner=runner,
+        nudge_defaults=NudgeDefaults(settings.nudges_per_week, settings.quiet_hours, settings.nudge_max_age_days),
+        terse_threshold=settings.terse_threshold,
+        engine_name=engine,
+        max_message_chars=settings.max_message_chars,
         max_batch_messages=settings.max_batch_messages,
-        scanner=scanner or _scanner(settings), channels=_channels(settings),
+        scanner=scanner or _scanner(settings),
+        channels=_channels(settings),
         guide_reaction=settings.slack_guide_reaction,
-    )  # fmt: skip
+    )
     for name, handler in job_handlers(services).items():
         runner.register(name, handler)
     if services.channels:
         runner.every(60, "deliver_due_nudges")  # nudges whose quiet hours ended, deliveries to retry
-    log.info("built database=%s vectors=%s engine=%s", db.engine.url.render_as_string(hide_password=True),
-             "qdrant-server" if settings.qdrant_url else "qdrant-edge", engine)  # fmt: skip
+    log.info(
+        "built database=%s vectors=%s engine=%s",
+        db.engine.url.render_as_string(hide_password=True),
+        "qdrant-server" if settings.qdrant_url else "qdrant-edge",
+        engine,
+    )
     return Tacit(settings, services, runner, embedder, index, llm)
 
 
@@ -104,9 +115,14 @@ def _llm(settings: Settings, http_client: httpx.Client | None) -> LLM | None:
     from prompts.langchain_llm import LangChainLLM
 
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-    return LangChainLLM(model=settings.llm_model, api_key=key, base_url=settings.openai_base_url,
-                        timeout_s=settings.llm_timeout_s, max_retries=settings.llm_max_retries,
-                        http_client=http_client)  # fmt: skip
+    return LangChainLLM(
+        model=settings.llm_model,
+        api_key=key,
+        base_url=settings.openai_base_url,
+        timeout_s=settings.llm_timeout_s,
+        max_retries=settings.llm_max_retries,
+        http_client=http_client,
+    )
 
 
 def _detector(settings: Settings, llm: LLM | None) -> Detector:
@@ -154,8 +170,15 @@ def _channels(settings: Settings) -> tuple[Channel, ...]:
     if settings.slack_bot_token:
         channels.append(SlackClient(http, settings.slack_bot_token.get_secret_value(), settings.slack_api_url, wait))
     if settings.discourse_url and settings.discourse_api_key:
-        channels.append(DiscourseClient(http, settings.discourse_url, settings.discourse_api_key.get_secret_value(),
-                                        settings.discourse_api_username, wait))  # fmt: skip
+        channels.append(
+            DiscourseClient(
+                http,
+                settings.discourse_url,
+                settings.discourse_api_key.get_secret_value(),
+                settings.discourse_api_username,
+                wait,
+            )
+        )
     if settings.teams_incoming_webhook_url:
         channels.append(TeamsClient(http, settings.teams_incoming_webhook_url.get_secret_value(), wait))
     return tuple(channels)

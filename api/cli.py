@@ -76,8 +76,10 @@ def serve(
     if demo:
         _load_demo_if_missing(tacit)
     tacit.warm_up()
-    console.print(f"Tacit built in {time.perf_counter() - started:.2f}s; serving on http://{host or settings.host}:"
-                  f"{port or settings.port} (docs at /docs)")  # fmt: skip
+    console.print(
+        f"Tacit built in {time.perf_counter() - started:.2f}s; serving on http://{host or settings.host}:"
+        f"{port or settings.port} (docs at /docs)"
+    )
     uvicorn.run(create_app(tacit), host=host or settings.host, port=port or settings.port, log_config=None)
 
 
@@ -96,7 +98,9 @@ def _load_demo_if_missing(tacit: Tacit) -> None:
         tokens_file.write_text(json.dumps(tokens, indent=2))
         tokens_file.chmod(0o600)
         _wait_for_jobs(tacit, bar)
-        published = complete_past_loops(tacit.services, settle=lambda: _wait_for_jobs(tacit, bar, "Publishing a past guide"))
+        published = complete_past_loops(
+            tacit.services, settle=lambda: _wait_for_jobs(tacit, bar, "Publishing a past guide")
+        )
     tacit.stop()
     console.print(f"Demo loaded: {published} past guide published, nudges waiting in the experts' inboxes")
     table = Table("person", "token", title=f"Demo API tokens (also in {tokens_file})")
@@ -125,8 +129,10 @@ def worker() -> None:
     logs.configure(settings.log_level)
     tacit = build(settings)
     if not isinstance(tacit.runner, ProcrastinateJobRunner):
-        console.print("[red]error:[/red] jobs run inside `tacit serve` with the in-process runner; "
-                      "set TACIT_JOB_RUNNER=procrastinate to run separate workers")  # fmt: skip
+        console.print(
+            "[red]error:[/red] jobs run inside `tacit serve` with the in-process runner; "
+            "set TACIT_JOB_RUNNER=procrastinate to run separate workers"
+        )
         raise typer.Exit(2)
     tacit.runner.start()
     console.print(f"worker running ({settings.job_workers} at a time); Ctrl+C to stop")
@@ -173,8 +179,10 @@ def ingest(
                 result = ingest_messages(tacit.services, community_id=community, batch=batch)
                 stored, duplicates = stored + result.accepted, duplicates + result.duplicates
             _wait_for_jobs(tacit, bar)
-        console.print(f"{len(threads)} threads: {stored} new messages, {duplicates} already stored; "
-                      f"jobs failed: {tacit.runner.stats.failed}")  # fmt: skip
+        console.print(
+            f"{len(threads)} threads: {stored} new messages, {duplicates} already stored; "
+            f"jobs failed: {tacit.runner.stats.failed}"
+        )
 
 
 @app.command()
@@ -241,8 +249,9 @@ def person_add(
 ) -> None:
     """Add a person to a community with a role.  Example: tacit person add marta -c platform --role expert"""
     with running(start_jobs=False) as tacit:
-        person = add_person(tacit.services, handle=handle, community_id=community, role=role, display_name=name,
-                            timezone=timezone)  # fmt: skip
+        person = add_person(
+            tacit.services, handle=handle, community_id=community, role=role, display_name=name, timezone=timezone
+        )
         console.print(f"{person.handle} is {role.value} in {community}")
 
 
@@ -260,7 +269,9 @@ def person_admin(handle: str, name: str = typer.Option(None, help="Display name.
 def tandem_suggest_pairs(
     junior: str = typer.Argument(..., help="Handle of the junior."),
     community: str = typer.Option(..., "--community", "-c"),
-    goal: list[str] = typer.Option([], "--goal", "-g", help="A skill to grow in (repeat); default: their learning skills."),
+    goal: list[str] = typer.Option(
+        [], "--goal", "-g", help="A skill to grow in (repeat); default: their learning skills."
+    ),
     limit: int = typer.Option(5, min=1, max=20),
 ) -> None:
     """Seniors for a junior: strong in their goals, with room for a tandem, never a senior they already had.
@@ -278,8 +289,9 @@ def tandem_suggest_pairs(
             console.print(f"[red]error:[/red] no person with handle {junior!r}")
             raise typer.Exit(1)
         kit = expertise_for(tacit.embedder, tacit.llm)
-        goals, hits = suggest_pairs(tacit.services, kit, person_id=person_id, community_id=community, junior=junior,
-                                    goals=goal, limit=limit)  # fmt: skip
+        goals, hits = suggest_pairs(
+            tacit.services, kit, person_id=person_id, community_id=community, junior=junior, goals=goal, limit=limit
+        )
         table = Table("senior", "score", "why", title=f"Seniors for {junior} in {community} ({', '.join(goals)})")
         for h in hits:
             table.add_row(h.handle, f"{h.suggestion.score:.3f}", h.suggestion.explanation)

@@ -14,8 +14,9 @@ from api.settings import Settings
 from workflow.connectors import SourceLink, link_identity, link_source, list_sources
 from workflow.errors import WorkflowError
 
-app = typer.Typer(help="Link communities to Slack channels, Discourse categories and Teams channels.",
-                  no_args_is_help=True)  # fmt: skip
+app = typer.Typer(
+    help="Link communities to Slack channels, Discourse categories and Teams channels.", no_args_is_help=True
+)
 console = Console(stderr=True)
 
 
@@ -143,6 +144,12 @@ def show() -> None:
         links = list_sources(tacit.services)
     table = Table("community", "platform", "workspace", "channel", "announce", "nudges")
     for link in links:
-        table.add_row(link.community_id, link.platform, link.workspace, link.channel or "(all)", str(link.announce),
-                      str(link.nudges))  # fmt: skip
+        table.add_row(
+            link.community_id,
+            link.platform,
+            link.workspace,
+            link.channel or "(all)",
+            str(link.announce),
+            str(link.nudges),
+        )
     Console().print(table)

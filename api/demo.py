@@ -30,12 +30,20 @@ def load_demo(
     """Create the community, its people and tokens, and ingest its threads replayed as recent. Returns tokens."""
     meta = json.loads((demo_dir / "people.json").read_text())
     community = meta["community"]
-    create_community(services, community_id=community["id"], name=community["name"],
-                     description=community.get("description", ""))  # fmt: skip
+    create_community(
+        services, community_id=community["id"], name=community["name"], description=community.get("description", "")
+    )
     tokens = {}
     for p in meta["people"]:
-        person = add_person(services, handle=p["handle"], community_id=community["id"], role=Role(p["role"]),
-                            display_name=p["display_name"], email=p.get("email"), timezone=p.get("timezone"))  # fmt: skip
+        person = add_person(
+            services,
+            handle=p["handle"],
+            community_id=community["id"],
+            role=Role(p["role"]),
+            display_name=p["display_name"],
+            email=p.get("email"),
+            timezone=p.get("timezone"),
+        )
         # The demo shows nudges at any hour; real experts keep the default quiet hours.
         update_preferences(services, person_id=person.id, update=PreferencesUpdate(quiet_hours=""))
         tokens[p["handle"]] = create_token(services, handle=p["handle"], name="demo")
@@ -62,11 +70,25 @@ def _load_expertise(services: Services, community_id: str, path: Path) -> None:
     for endorser, handle, label in data["endorsements"]:
         endorse(services, kit, endorser_id=ids[endorser], handle=handle, label=label)
     for task in data["tasks"]:
-        add_task(services, kit, person_id=ids[task["by"]], community_id=community_id, title=task["title"],
-                 description=task["description"], skills=task["skills"])  # fmt: skip
+        add_task(
+            services,
+            kit,
+            person_id=ids[task["by"]],
+            community_id=community_id,
+            title=task["title"],
+            description=task["description"],
+            skills=task["skills"],
+        )
     for tandem in data["tandems"]:
-        create_tandem(services, kit, person_id=ids["priya"], community_id=tandem["community"],
-                      junior=tandem["junior"], senior=tandem["senior"], goals=tandem["goals"])  # fmt: skip
+        create_tandem(
+            services,
+            kit,
+            person_id=ids["priya"],
+            community_id=tandem["community"],
+            junior=tandem["junior"],
+            senior=tandem["senior"],
+            goals=tandem["goals"],
+        )
 
 
 def complete_past_loops(services: Services, settle: Callable[[], None], demo_dir: Path = DEMO_DIR) -> int:
@@ -83,7 +105,9 @@ def complete_past_loops(services: Services, settle: Callable[[], None], demo_dir
     done = 0
     for loop in json.loads(path.read_text())["loops"]:
         expert = ids[loop["expert"]]
-        nudge = next((n for n in inbox(services, person_id=expert) if n.thread_title == titles[loop["thread_id"]]), None)
+        nudge = next(
+            (n for n in inbox(services, person_id=expert) if n.thread_title == titles[loop["thread_id"]]), None
+        )
         if nudge is None:
             continue  # not nudged (e.g. the detection threshold was changed): nothing to complete
         reply(services, person_id=expert, nudge_id=nudge.id, text=loop["reply"])

@@ -16,8 +16,9 @@ from api.settings import Settings
 from evals.files import DataError
 from evals.report import Report, print_report
 
-app = typer.Typer(help="Measure Tacit on labelled data, next to baselines computed in the same run.",
-                  no_args_is_help=True)  # fmt: skip
+app = typer.Typer(
+    help="Measure Tacit on labelled data, next to baselines computed in the same run.", no_args_is_help=True
+)
 
 DataOpt = typer.Option(..., "--data", exists=True, dir_okay=False, help="answers.jsonl (the format of ../shared/data).")
 JsonOpt = typer.Option(False, "--json", help="Also print the figures as one JSON object on the last line.")

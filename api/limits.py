@@ -30,8 +30,13 @@ class BodyTooLarge(Exception):
 
 async def _reply(send: Send, status: int, msg: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
     body = json.dumps({"detail": [{"msg": msg, "loc": []}]}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), *(headers or [])]})  # fmt: skip
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), *(headers or [])],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -59,8 +64,12 @@ class RequestLimits:
             if not self.limiter.hit(self.limit, "writes", key):
                 reset, _ = self.limiter.get_window_stats(self.limit, "writes", key)
                 retry = max(1, int(reset - time.time()))
-                await _reply(send, 429, f"too many writes with this token ({self.limit}); retry in {retry} s",
-                             [(b"retry-after", str(retry).encode())])  # fmt: skip
+                await _reply(
+                    send,
+                    429,
+                    f"too many writes with this token ({self.limit}); retry in {retry} s",
+                    [(b"retry-after", str(retry).encode())],
+                )
                 return
         try:
             await self.app(scope, self._counting(receive, send), send)

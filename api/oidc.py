@@ -22,9 +22,15 @@ class InvalidJWT(Exception):
 
 class JWTVerifier:
     def __init__(
-        self, *, issuer: str, audience: str, jwks_url: str | None, jwks_file: Path | None,
-        handle_claim: str = "preferred_username", algorithms: tuple[str, ...] = ("RS256", "ES256"),
-    ) -> None:  # fmt: skip
+        self,
+        *,
+        issuer: str,
+        audience: str,
+        jwks_url: str | None,
+        jwks_file: Path | None,
+        handle_claim: str = "preferred_username",
+        algorithms: tuple[str, ...] = ("RS256", "ES256"),
+    ) -> None:
         if not jwks_url and not jwks_file:
             raise ValueError("OIDC needs TACIT_OIDC_JWKS_URL or TACIT_OIDC_JWKS_FILE")
         self.issuer, self.audience, self.handle_claim = issuer, audience, handle_claim
@@ -52,8 +58,14 @@ class JWTVerifier:
     def handle(self, token: str) -> str:
         """The person's handle from a valid token."""
         try:
-            claims = jwt.decode(token, self._key(token), algorithms=self.algorithms, audience=self.audience,
-                                issuer=self.issuer, options={"require": ["exp", "iss", "aud"]})  # fmt: skip
+            claims = jwt.decode(
+                token,
+                self._key(token),
+                algorithms=self.algorithms,
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["exp", "iss", "aud"]},
+            )
         except jwt.PyJWTError as exc:
             raise InvalidJWT(f"the bearer token is not valid here: {exc}") from exc
         handle = claims.get(self.handle_claim)

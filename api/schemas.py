@@ -13,18 +13,37 @@ MAX_TEXT_CHARS = 20_000  # the default of TACIT_MAX_MESSAGE_CHARS; the configure
 class MessageIn(BaseModel):
     """One community message as its source delivers it."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "external_id": "slack-C01-1718000000.0001", "thread": "slack-C01-1718000000.0001",
-        "thread_title": "Slow tenant listing", "author": "lena", "text": "Why is the tenant listing so slow?",
-        "created_at": "2026-11-20T09:00:00Z"}]})  # fmt: skip
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "external_id": "slack-C01-1718000000.0001",
+                    "thread": "slack-C01-1718000000.0001",
+                    "thread_title": "Slow tenant listing",
+                    "author": "lena",
+                    "text": "Why is the tenant listing so slow?",
+                    "created_at": "2026-11-20T09:00:00Z",
+                }
+            ]
+        },
+    )
 
-    external_id: str = Field(min_length=1, max_length=200, description="The source's id of this message; unique per community.")
-    thread: str = Field(min_length=1, max_length=200, description="The source's id of the thread the message belongs to.")
+    external_id: str = Field(
+        min_length=1, max_length=200, description="The source's id of this message; unique per community."
+    )
+    thread: str = Field(
+        min_length=1, max_length=200, description="The source's id of the thread the message belongs to."
+    )
     thread_title: str | None = Field(default=None, max_length=500, description="Title; used when the thread is new.")
     parent: str | None = Field(default=None, max_length=200, description="external_id of the message this replies to.")
-    author: str = Field(min_length=1, max_length=100, description="The author's handle; unknown authors become members.")
+    author: str = Field(
+        min_length=1, max_length=100, description="The author's handle; unknown authors become members."
+    )
     author_name: str | None = Field(default=None, max_length=200)
-    text: str = Field(min_length=1, description=f"Message text; at most TACIT_MAX_MESSAGE_CHARS (default {MAX_TEXT_CHARS}).")
+    text: str = Field(
+        min_length=1, description=f"Message text; at most TACIT_MAX_MESSAGE_CHARS (default {MAX_TEXT_CHARS})."
+    )
     created_at: datetime | None = Field(default=None, description="ISO 8601; default: now.")
     kind: str | None = Field(default=None, pattern="^(question|answer|comment|reply)$")
     score: int = 0

@@ -23,7 +23,11 @@ def read_threads(path: Path) -> Iterator[dict]:
                 thread = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ThreadsFileError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
-            if not isinstance(thread, dict) or "thread_id" not in thread or not isinstance(thread.get("messages"), list):
+            if (
+                not isinstance(thread, dict)
+                or "thread_id" not in thread
+                or not isinstance(thread.get("messages"), list)
+            ):
                 raise ThreadsFileError(f"{path}:{number}: expected an object with thread_id and messages")
             yield thread
 
@@ -41,10 +45,20 @@ def thread_messages(thread: dict, shift: timedelta = timedelta(0)) -> list[Incom
     for m in thread["messages"]:
         if not isinstance(m, dict) or not m.get("message_id") or not (m.get("text") or "").strip():
             continue
-        out.append(IncomingMessage(
-            external_id=str(m["message_id"]), thread=str(thread["thread_id"]), thread_title=thread.get("title"),
-            parent=m.get("parent_id"), author=str(m.get("author") or "unknown")[:100], text=m["text"],
-            created_at=parse_time(m.get("created_at")) + shift, kind=m.get("kind"), score=int(m.get("score") or 0),
-            accepted=bool(m.get("accepted")), url=m.get("url"), tags=tuple(thread.get("tags") or ()),
-        ))  # fmt: skip
+        out.append(
+            IncomingMessage(
+                external_id=str(m["message_id"]),
+                thread=str(thread["thread_id"]),
+                thread_title=thread.get("title"),
+                parent=m.get("parent_id"),
+                author=str(m.get("author") or "unknown")[:100],
+                text=m["text"],
+                created_at=parse_time(m.get("created_at")) + shift,
+                kind=m.get("kind"),
+                score=int(m.get("score") or 0),
+                accepted=bool(m.get("accepted")),
+                url=m.get("url"),
+                tags=tuple(thread.get("tags") or ()),
+            )
+        )
     return out

@@ -39,8 +39,16 @@ def demo_cases(path: Path) -> list[tuple[Thread, Message]]:
     for line in path.read_text(encoding="utf-8").splitlines():
         raw = json.loads(line)
         messages = tuple(
-            Message(m["message_id"], raw["thread_id"], m["author"], m["author"], m["text"], NOW,
-                    parent_id=m.get("parent_id"), kind=m.get("kind") or "reply")  # fmt: skip
+            Message(
+                m["message_id"],
+                raw["thread_id"],
+                m["author"],
+                m["author"],
+                m["text"],
+                NOW,
+                parent_id=m.get("parent_id"),
+                kind=m.get("kind") or "reply",
+            )
             for m in raw["messages"]
         )
         thread = Thread(raw["thread_id"], "demo", raw.get("title") or "", messages)
@@ -63,8 +71,10 @@ def main(argv: list[str] | None = None) -> None:
         for thread, answer in cases:
             detector.assess(thread, answer, EXPERT)
         rates.append(len(cases) / (time.perf_counter() - started))
-    print(f"offline detector on {len(cases)} answers of {args.data.name}: median {statistics.median(rates):,.0f} "
-          f"answers/s over {args.rounds} rounds ({1000 / statistics.median(rates):.1f} ms each, one core)")  # fmt: skip
+    print(
+        f"offline detector on {len(cases)} answers of {args.data.name}: median {statistics.median(rates):,.0f} "
+        f"answers/s over {args.rounds} rounds ({1000 / statistics.median(rates):.1f} ms each, one core)"
+    )
 
 
 if __name__ == "__main__":

@@ -23,8 +23,28 @@ from elicitor.model import Role
 from retrieval.fakes import HashingEmbedder, InMemoryIndex
 from workflow.people import add_person, create_community, create_token
 
-WORDS = ("index", "query", "tenant", "cache", "deploy", "lock", "replica", "limit", "latency", "queue", "retry",
-         "timeout", "schema", "migration", "cluster", "node", "pod", "budget", "alert", "rollout")  # fmt: skip
+WORDS = (
+    "index",
+    "query",
+    "tenant",
+    "cache",
+    "deploy",
+    "lock",
+    "replica",
+    "limit",
+    "latency",
+    "queue",
+    "retry",
+    "timeout",
+    "schema",
+    "migration",
+    "cluster",
+    "node",
+    "pod",
+    "budget",
+    "alert",
+    "rollout",
+)
 
 
 def free_port() -> int:
@@ -39,9 +59,16 @@ def messages(n: int, start: int) -> list[dict]:
     for i in range(start, start + n):
         thread = i // 8
         text = " ".join(WORDS[(i * k) % len(WORDS)] for k in range(1, 30))
-        out.append({"external_id": f"m{i}", "thread": f"t{thread}", "author": f"user{i % 50}",
-                    "parent": f"m{thread * 8}" if i % 8 else None, "text": text,
-                    "created_at": (t0 + timedelta(seconds=i)).isoformat()})  # fmt: skip
+        out.append(
+            {
+                "external_id": f"m{i}",
+                "thread": f"t{thread}",
+                "author": f"user{i % 50}",
+                "parent": f"m{thread * 8}" if i % 8 else None,
+                "text": text,
+                "created_at": (t0 + timedelta(seconds=i)).isoformat(),
+            }
+        )
     return out
 
 
@@ -77,8 +104,9 @@ def main() -> None:
         latencies.sort()
         print(f"ingest: {args.messages} messages in batches of {args.batch} over HTTP, SQLite, assessment excluded")
         print(f"  throughput      {args.messages / elapsed:8.0f} messages/s   (target >= 500)")
-        print(f"  batch latency   p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, "
-              f"max {latencies[-1] * 1000:.0f} ms")  # fmt: skip
+        print(
+            f"  batch latency   p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms"
+        )
         tacit.services.db.dispose()
 
 

@@ -43,39 +43,130 @@ THREADS = Path("/work/shared/data/threads.jsonl")
 TARGET_P95_MS = 50.0
 
 TOOLS = (
-    "PostgreSQL", "MySQL", "SQLite", "Redis", "Kafka", "RabbitMQ", "nginx", "Apache", "Docker", "Kubernetes",
-    "Helm", "Terraform", "Ansible", "systemd", "GRUB", "the Linux kernel", "ZFS", "LVM", "Btrfs", "OpenSSH",
-    "WireGuard", "iptables", "nftables", "Prometheus", "Grafana", "Elasticsearch", "Git", "GitHub Actions",
-    "Jenkins", "pip", "Poetry", "conda", "CUDA", "PyTorch", "NumPy", "pandas", "Spark", "Airflow", "Celery",
-    "gunicorn", "uWSGI", "Let's Encrypt", "HAProxy", "Vault", "etcd", "CoreDNS", "NetworkManager",
-    "PulseAudio", "Xorg", "Wayland", "cron", "rsync", "Samba", "NFS", "Qiskit", "Cirq", "the JVM", "Node.js",
+    "PostgreSQL",
+    "MySQL",
+    "SQLite",
+    "Redis",
+    "Kafka",
+    "RabbitMQ",
+    "nginx",
+    "Apache",
+    "Docker",
+    "Kubernetes",
+    "Helm",
+    "Terraform",
+    "Ansible",
+    "systemd",
+    "GRUB",
+    "the Linux kernel",
+    "ZFS",
+    "LVM",
+    "Btrfs",
+    "OpenSSH",
+    "WireGuard",
+    "iptables",
+    "nftables",
+    "Prometheus",
+    "Grafana",
+    "Elasticsearch",
+    "Git",
+    "GitHub Actions",
+    "Jenkins",
+    "pip",
+    "Poetry",
+    "conda",
+    "CUDA",
+    "PyTorch",
+    "NumPy",
+    "pandas",
+    "Spark",
+    "Airflow",
+    "Celery",
+    "gunicorn",
+    "uWSGI",
+    "Let's Encrypt",
+    "HAProxy",
+    "Vault",
+    "etcd",
+    "CoreDNS",
+    "NetworkManager",
+    "PulseAudio",
+    "Xorg",
+    "Wayland",
+    "cron",
+    "rsync",
+    "Samba",
+    "NFS",
+    "Qiskit",
+    "Cirq",
+    "the JVM",
+    "Node.js",
     "Go modules",
 )
 PROBLEMS = (
-    "runs out of memory", "is slow under load", "fails to start after an upgrade", "drops connections",
-    "fills the disk", "times out on large requests", "loses data after a crash", "uses too much CPU",
-    "cannot resolve hostnames", "rejects the TLS certificate", "hangs on boot", "leaks file descriptors",
-    "returns stale results", "deadlocks under concurrent writes", "logs permission denied errors",
-    "breaks after a kernel update", "cannot find its configuration", "replicates with growing lag",
+    "runs out of memory",
+    "is slow under load",
+    "fails to start after an upgrade",
+    "drops connections",
+    "fills the disk",
+    "times out on large requests",
+    "loses data after a crash",
+    "uses too much CPU",
+    "cannot resolve hostnames",
+    "rejects the TLS certificate",
+    "hangs on boot",
+    "leaks file descriptors",
+    "returns stale results",
+    "deadlocks under concurrent writes",
+    "logs permission denied errors",
+    "breaks after a kernel update",
+    "cannot find its configuration",
+    "replicates with growing lag",
 )
 GOALS = (
-    "cut latency", "recover quickly", "keep backups consistent", "upgrade without downtime",
-    "scale to more users", "secure the setup", "debug intermittent failures", "reduce cost",
-    "keep builds reproducible", "monitor the right signals",
+    "cut latency",
+    "recover quickly",
+    "keep backups consistent",
+    "upgrade without downtime",
+    "scale to more users",
+    "secure the setup",
+    "debug intermittent failures",
+    "reduce cost",
+    "keep builds reproducible",
+    "monitor the right signals",
 )
 ACTIONS = (
-    "raise the limit in the configuration file", "pin the version in the lock file",
-    "enable verbose logging", "add an index on the filtered column",
-    "move the data directory to a larger volume", "restart the service", "rotate the credentials",
-    "set a connection pool size", "turn on write-ahead logging", "add a health check",
-    "increase the timeout", "clear the cache", "rebuild the initramfs", "regenerate the certificates",
-    "check the journal with journalctl", "run the migration in a transaction", "bind to localhost only",
-    "set resource requests and limits", "use a read replica", "batch the writes", "compress the payload",
+    "raise the limit in the configuration file",
+    "pin the version in the lock file",
+    "enable verbose logging",
+    "add an index on the filtered column",
+    "move the data directory to a larger volume",
+    "restart the service",
+    "rotate the credentials",
+    "set a connection pool size",
+    "turn on write-ahead logging",
+    "add a health check",
+    "increase the timeout",
+    "clear the cache",
+    "rebuild the initramfs",
+    "regenerate the certificates",
+    "check the journal with journalctl",
+    "run the migration in a transaction",
+    "bind to localhost only",
+    "set resource requests and limits",
+    "use a read replica",
+    "batch the writes",
+    "compress the payload",
 )
 REASONS = (
-    "the default was chosen for small machines", "an old version had a known bug here",
-    "the kernel reclaims memory aggressively", "the network path adds latency", "locks are held too long",
-    "the cache hides the real cost", "the scheduler starves background jobs", "retries amplify the load",
+    "the default was chosen for small machines",
+    "an old version had a known bug here",
+    "the kernel reclaims memory aggressively",
+    "the network path adds latency",
+    "locks are held too long",
+    "the cache hides the real cost",
+    "the scheduler starves background jobs",
+    "retries amplify the load",
 )
 PITFALLS = (
     "Do not edit the generated file, your changes are lost on the next upgrade.",
@@ -129,8 +220,7 @@ def make_guide(rng: random.Random, real: Sequence[str]) -> GuideDraft:
     sections: dict[Section, list[CitedSentence]] = {
         Section.SUMMARY: [_cited(f"When {tool} {problem}, {actions[0]} first.", rng)],
         Section.STEPS: [
-            _cited(f"{step.capitalize()}.", rng)
-            for step in (*actions, f"verify that {tool} is healthy again")
+            _cited(f"{step.capitalize()}.", rng) for step in (*actions, f"verify that {tool} is healthy again")
         ],
         Section.RATIONALE: [_cited(f"This works because {rng.choice(REASONS)}.", rng)],
     }
@@ -195,9 +285,7 @@ class TimedIndex:
         self.inner = inner
         self.search_ms: list[float] = []
 
-    def upsert(
-        self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]
-    ) -> None:
+    def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]) -> None:
         self.inner.upsert(chunks, dense, sparse)
 
     def delete_guide(self, guide_id: str) -> None:
@@ -242,24 +330,29 @@ def build(search: GuideSearch, timed: TimedEmbedder, guides: list[GuideRecord], 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--chunks", type=int, default=10_000, help="chunks to index (default 10000)")
     parser.add_argument("--queries", type=int, default=200, help="timed queries (default 200)")
     parser.add_argument("--communities", type=int, default=8, help="communities the guides spread over")
     parser.add_argument("--limit", type=int, default=10, help="guides per search (default 10)")
     parser.add_argument("--batch-size", type=int, default=64, help="embedding batch size")
-    parser.add_argument("--index", choices=("edge", "local"), default="edge",
-                        help="edge: qdrant-edge (the embedded default); local: qdrant-client local mode")
+    parser.add_argument(
+        "--index",
+        choices=("edge", "local"),
+        default="edge",
+        help="edge: qdrant-edge (the embedded default); local: qdrant-client local mode",
+    )
     parser.add_argument("--mode", choices=("hybrid", "dense"), default="hybrid", help="search mode (default hybrid)")
     parser.add_argument("--path", type=Path, help="index folder (default: a temporary folder)")
     parser.add_argument("--reuse", action="store_true", help="with --path: skip indexing if already built")
     parser.add_argument("--memory", action="store_true", help="with --index local: in memory instead of on disk")
     parser.add_argument("--no-data", action="store_true", help="templates only, ignore threads.jsonl")
     parser.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's, one per core)")
-    parser.add_argument("--query-threads", type=int,
-                        help="torch threads while timing queries (e.g. 1: index with all cores, query with one)")
+    parser.add_argument(
+        "--query-threads",
+        type=int,
+        help="torch threads while timing queries (e.g. 1: index with all cores, query with one)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     if args.threads:
@@ -271,8 +364,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     real = [] if args.no_data else real_sentences(THREADS)
     guides = make_guides(args.chunks, args.communities, rng, real)
-    print(f"{len(guides):,} guides, {args.chunks:,} chunks, {args.communities} communities; "
-          f"{len(real):,} real sentences mixed in")
+    print(
+        f"{len(guides):,} guides, {args.chunks:,} chunks, {args.communities} communities; "
+        f"{len(real):,} real sentences mixed in"
+    )
 
     embedder = SentenceTransformerEmbedder(batch_size=args.batch_size)
     start = time.perf_counter()
@@ -311,8 +406,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             torch.set_num_threads(args.query_threads)
         queries = make_queries(args.queries, rng)
-        filters = [rng.sample([f"community-{i}" for i in range(args.communities)], rng.choice((1, 1, 2)))
-                   for _ in queries]
+        filters = [
+            rng.sample([f"community-{i}" for i in range(args.communities)], rng.choice((1, 1, 2))) for _ in queries
+        ]
         for q, f in zip(queries[:10], filters[:10], strict=True):  # warm-up
             search.search(q, f, args.limit)
         index.search_ms.clear()
@@ -337,8 +433,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     e50, e95, _ = percentiles(embed_ms)
     i50, i95, _ = percentiles(index.search_ms)
     where = "qdrant-edge" if args.index == "edge" else "Qdrant local mode"
-    print(f"search ({args.mode}, {where}; {len(queries)} queries, limit {args.limit}, "
-          f"1-2 of {args.communities} communities):")
+    print(
+        f"search ({args.mode}, {where}; {len(queries)} queries, limit {args.limit}, "
+        f"1-2 of {args.communities} communities):"
+    )
     print(f"  end to end  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  p99 {p99:6.1f} ms  (with query embedding)")
     print(f"  embedding   p50 {e50:6.1f} ms  p95 {e95:6.1f} ms")
     print(f"  index       p50 {i50:6.1f} ms  p95 {i95:6.1f} ms  ({where}, filtered)")

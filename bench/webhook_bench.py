@@ -36,9 +36,21 @@ def event(i: int, now: int) -> bytes:
     root = f"{now - 3600 + (i // 8) * 8}.000000"
     ts = f"{now - 3600 + i}.{i:06d}"
     text = " ".join(WORDS[(i * k) % len(WORDS)] for k in range(1, 30))
-    body = {"team_id": "TBENCH", "type": "event_callback", "event_id": f"Ev{i:08d}", "event_time": now,
-            "event": {"type": "message", "channel": "CBENCH", "user": f"U{i % 50:04d}", "text": text, "ts": ts,
-                      "channel_type": "channel", **({"thread_ts": root} if ts.split(".")[0] != root.split(".")[0] else {})}}  # fmt: skip
+    body = {
+        "team_id": "TBENCH",
+        "type": "event_callback",
+        "event_id": f"Ev{i:08d}",
+        "event_time": now,
+        "event": {
+            "type": "message",
+            "channel": "CBENCH",
+            "user": f"U{i % 50:04d}",
+            "text": text,
+            "ts": ts,
+            "channel_type": "channel",
+            **({"thread_ts": root} if ts.split(".")[0] != root.split(".")[0] else {}),
+        },
+    }
     return json.dumps(body).encode()
 
 
@@ -49,8 +61,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="job worker threads running behind the endpoint")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(_env_file=None, data_dir=Path(tmp), slack_signing_secret=SecretStr(SECRET),  # type: ignore[call-arg]
-                            job_workers=args.workers, pii_scan=False, quiet_hours="")  # fmt: skip
+        settings = Settings(
+            _env_file=None,
+            data_dir=Path(tmp),
+            slack_signing_secret=SecretStr(SECRET),  # type: ignore[call-arg]
+            job_workers=args.workers,
+            pii_scan=False,
+            quiet_hours="",
+        )
         tacit = build(settings, embedder=HashingEmbedder(), index=InMemoryIndex())
         create_community(tacit.services, community_id="bench", name="Bench")
         link_source(tacit.services, link=SourceLink("bench", "slack", "TBENCH", "CBENCH", False, False))
@@ -71,8 +89,11 @@ def main() -> None:
             client = getattr(local, "client", None) or httpx.Client(timeout=30)
             local.client = client
             stamp = int(time.time())
-            headers = {"X-Slack-Request-Timestamp": str(stamp), "X-Slack-Signature": sign(SECRET, body, stamp),
-                       "Content-Type": "application/json"}  # fmt: skip
+            headers = {
+                "X-Slack-Request-Timestamp": str(stamp),
+                "X-Slack-Signature": sign(SECRET, body, stamp),
+                "Content-Type": "application/json",
+            }
             t = time.perf_counter()
             response = client.post(url, content=body, headers=headers)
             latencies.append(time.perf_counter() - t)
@@ -91,13 +112,19 @@ def main() -> None:
         def pct(p: float) -> float:
             return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
 
-        print(f"webhook: {args.events} signed Slack events over HTTP, {args.concurrency} concurrent senders, "
-              f"{args.workers} job workers, SQLite")  # fmt: skip
-        print(f"  ack latency     p50 {pct(0.50):.1f} ms, p95 {pct(0.95):.1f} ms, p99 {pct(0.99):.1f} ms, "
-              f"max {latencies[-1] * 1000:.1f} ms   (target p99 < 100 ms)")  # fmt: skip
-        print(f"  jobs behind     up to {max(backlog)} pending while acknowledging; "
-              f"acks done in {sent_s:.1f} s, jobs drained {'in' if drained else 'NOT within'} {total_s:.1f} s "
-              f"({tacit.runner.stats.done} jobs, {tacit.runner.stats.failed} failed)")  # fmt: skip
+        print(
+            f"webhook: {args.events} signed Slack events over HTTP, {args.concurrency} concurrent senders, "
+            f"{args.workers} job workers, SQLite"
+        )
+        print(
+            f"  ack latency     p50 {pct(0.50):.1f} ms, p95 {pct(0.95):.1f} ms, p99 {pct(0.99):.1f} ms, "
+            f"max {latencies[-1] * 1000:.1f} ms   (target p99 < 100 ms)"
+        )
+        print(
+            f"  jobs behind     up to {max(backlog)} pending while acknowledging; "
+            f"acks done in {sent_s:.1f} s, jobs drained {'in' if drained else 'NOT within'} {total_s:.1f} s "
+            f"({tacit.runner.stats.done} jobs, {tacit.runner.stats.failed} failed)"
+        )
         tacit.stop()
 
 

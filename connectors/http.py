@@ -23,9 +23,14 @@ def retry_after(response: httpx.Response, default: float = 1.0) -> float:
 
 
 def send(
-    client: httpx.Client, request: httpx.Request, *, what: str, attempts: int = 3, max_wait_s: float = 30.0,
+    client: httpx.Client,
+    request: httpx.Request,
+    *,
+    what: str,
+    attempts: int = 3,
+    max_wait_s: float = 30.0,
     sleep: Callable[[float], None] = time.sleep,
-) -> httpx.Response:  # fmt: skip
+) -> httpx.Response:
     """Send, waiting out 429s up to `max_wait_s` each; a longer wait or the last 429 raises RateLimited."""
     for attempt in range(1, attempts + 1):
         try:

@@ -138,9 +138,11 @@ class Channel(Protocol):
 def nudge_text(note: NudgeNote) -> str:
     """The plain text of a nudge, shared by the platforms (each wraps it in its own markup)."""
     excerpt = note.answer_excerpt if len(note.answer_excerpt) <= 200 else note.answer_excerpt[:199] + "…"
-    return (f"Hi {note.user_name}, about your answer in “{note.thread_title}”:\n> {excerpt}\n\n{note.question}\n\n"
-            "Reply here and Tacit drafts a guide from the thread and your answer, for you to review. "
-            "(Nudges are private; change your limits or opt out in Tacit.)")  # fmt: skip
+    return (
+        f"Hi {note.user_name}, about your answer in “{note.thread_title}”:\n> {excerpt}\n\n{note.question}\n\n"
+        "Reply here and Tacit drafts a guide from the thread and your answer, for you to review. "
+        "(Nudges are private; change your limits or opt out in Tacit.)"
+    )
 
 
 def guide_text(note: GuideNote) -> str:

@@ -356,6 +356,9 @@ def is_referral(text: str) -> bool:
 def is_instruction(text: str) -> bool:
     """Whether a text tells the reader what to do (an imperative or explicit advice), not only what is so."""
     found = sentences(text)
-    advice = re.compile(r"\b(?:you (?:should|must|need to|have to|can|could)|should|must|recommend\w*|"
-                        r"suggest\w*|i'?d (?:use|go|do|add|recommend)|better to|best to)\b", re.I)  # fmt: skip
+    advice = re.compile(
+        r"\b(?:you (?:should|must|need to|have to|can|could)|should|must|recommend\w*|"
+        r"suggest\w*|i'?d (?:use|go|do|add|recommend)|better to|best to)\b",
+        re.I,
+    )
     return any(is_imperative(s) or advice.search(s) for s in found)

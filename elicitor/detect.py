@@ -149,11 +149,13 @@ def _features(answer: Message, standing: AuthorStanding) -> dict[str, float]:
     """The model's inputs and the facts behind the verdict, kept for explanations and calibration."""
     features = model_features(answer.text, answer.score + max(answer.reactions, 0), answer.accepted)
     coverage = cues.gap_coverage(answer.text)
-    features.update({
-        "standing": _standing(standing),
-        "validation": _validation(answer),
-        "words": float(cues.word_count(answer.text)),
-    })  # fmt: skip
+    features.update(
+        {
+            "standing": _standing(standing),
+            "validation": _validation(answer),
+            "words": float(cues.word_count(answer.text)),
+        }
+    )
     features.update({f"covers_{gap.value}": round(coverage[gap], 3) for gap in Gap})
     return features
 

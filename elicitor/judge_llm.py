@@ -62,9 +62,7 @@ class LLMJudgedDetector:
     `calls` counts the LLM calls made, `fallbacks` the calls that failed and left the offline verdict standing.
     """
 
-    def __init__(
-        self, llm: LLM, offline: TerseDetector, budget: TokenBudget, screen: float = DEFAULT_SCREEN
-    ) -> None:
+    def __init__(self, llm: LLM, offline: TerseDetector, budget: TokenBudget, screen: float = DEFAULT_SCREEN) -> None:
         self._llm = llm
         self._offline = offline
         self._budget = budget

@@ -63,9 +63,7 @@ def parse_quiet_hours(text: str) -> tuple[int | None, int | None]:
         return None, None
     match = _QUIET.match(text)
     if not match:
-        raise ValueError(
-            f'quiet hours must look like "20-8" (start-end, local hours 0-23) or be empty, not {text!r}'
-        )
+        raise ValueError(f'quiet hours must look like "20-8" (start-end, local hours 0-23) or be empty, not {text!r}')
     start, end = int(match.group(1)), int(match.group(2))
     if not (0 <= start <= 23 and 0 <= end <= 23):
         raise ValueError(f"quiet hours must be between 0 and 23, got {start}-{end}")

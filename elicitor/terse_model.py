@@ -66,9 +66,14 @@ class TerseModel:
     def from_json(cls, text: str) -> TerseModel:
         data = json.loads(text)
         return cls(
-            tuple(data["names"]), tuple(data["mean"]), tuple(data["scale"]), tuple(data["coef"]),
-            float(data["intercept"]), float(data["offset"]), str(data.get("note", "")),
-        )  # fmt: skip
+            tuple(data["names"]),
+            tuple(data["mean"]),
+            tuple(data["scale"]),
+            tuple(data["coef"]),
+            float(data["intercept"]),
+            float(data["offset"]),
+            str(data.get("note", "")),
+        )
 
     @classmethod
     def load(cls, path: Path = DEFAULT_PATH) -> TerseModel:
@@ -132,9 +137,14 @@ def train(rows: Sequence[Mapping[str, float]], gold: Sequence[bool], note: str =
         held_out[test] = 1.0 / (1.0 + np.exp(-(((x[test] - m) / s) @ c + b)))
     offset = _logit(OPERATING_POINT) - _logit(_best_cut(held_out, y)) if len(folds) > 1 else 0.0
     return TerseModel(
-        FEATURES, tuple(mean.round(6)), tuple(scale.round(6)), tuple(coef.round(6)), round(intercept, 6),
-        round(offset, 6), note,
-    )  # fmt: skip
+        FEATURES,
+        tuple(mean.round(6)),
+        tuple(scale.round(6)),
+        tuple(coef.round(6)),
+        round(intercept, 6),
+        round(offset, 6),
+        note,
+    )
 
 
 def stratified_folds(gold: Sequence[bool], k: int) -> list[list[int]]:

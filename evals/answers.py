@@ -42,8 +42,9 @@ def clean_answer(row: dict[str, Any], number: int = 0) -> dict[str, Any]:
         "answer_score": as_int(row.get("answer_score")),
         "answer_is_accepted": as_bool(row.get("answer_is_accepted")),
         "answer_created_at": iso_time(row.get("answer_created_at")),
-        "followup_comments": [_comment(c, i) for i, c in enumerate(comments if isinstance(comments, list) else [])
-                              if isinstance(c, dict)],  # fmt: skip
+        "followup_comments": [
+            _comment(c, i) for i, c in enumerate(comments if isinstance(comments, list) else []) if isinstance(c, dict)
+        ],
         "elaboration_requested": as_bool(row.get("elaboration_requested")),
         "answerer_replied_after_request": as_bool(row.get("answerer_replied_after_request")),
         "terse_label": _label(row.get("terse_label")),
@@ -84,7 +85,7 @@ def _label(label: object) -> dict[str, Any] | None:
 
 
 def as_yes_no(value: object) -> str | None:
-    """"yes" or "no" from yes/no in any case, true/false, 1/0 (1.0/0.0 too); None for anything else."""
+    """ "yes" or "no" from yes/no in any case, true/false, 1/0 (1.0/0.0 too); None for anything else."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int | float) and value in (0, 1):

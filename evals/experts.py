@@ -66,10 +66,23 @@ def _read(path: Path) -> Iterator[QAThread]:
             messages = raw.get("messages") or []
             if not messages:
                 continue
-            answers = tuple(Answer(str(m.get("author") or "?"), _time(m.get("created_at")), int(m.get("score") or 0),
-                                   bool(m.get("accepted"))) for m in messages if m.get("kind") == "answer")  # fmt: skip
-            yield QAThread(str(raw.get("thread_id")), str(raw.get("title") or ""), tuple(raw.get("tags") or ()),
-                           _time(messages[0].get("created_at")), answers)  # fmt: skip
+            answers = tuple(
+                Answer(
+                    str(m.get("author") or "?"),
+                    _time(m.get("created_at")),
+                    int(m.get("score") or 0),
+                    bool(m.get("accepted")),
+                )
+                for m in messages
+                if m.get("kind") == "answer"
+            )
+            yield QAThread(
+                str(raw.get("thread_id")),
+                str(raw.get("title") or ""),
+                tuple(raw.get("tags") or ()),
+                _time(messages[0].get("created_at")),
+                answers,
+            )
 
 
 def _time(value: object) -> datetime:
@@ -82,8 +95,11 @@ def _time(value: object) -> datetime:
 
 def evidence_of(threads: Sequence[QAThread]) -> list[Evidence]:
     """Every earlier answer as Tacit sees it: accepted, or scored by readers, about the thread's title and tags."""
-    return [Evidence(a.author, Kind.ACCEPTED_ANSWER if a.accepted else Kind.ANSWER, t.topic, a.at, "eval", t.id,
-                     a.score) for t in threads for a in t.answers]  # fmt: skip
+    return [
+        Evidence(a.author, Kind.ACCEPTED_ANSWER if a.accepted else Kind.ANSWER, t.topic, a.at, "eval", t.id, a.score)
+        for t in threads
+        for a in t.answers
+    ]
 
 
 def truth_of(threads: Sequence[QAThread], known: set[str]) -> dict[str, set[str]]:
@@ -108,20 +124,28 @@ def run(threads: Path, embedder: Embedder | None = None, evidence_share: float =
     now = later[0].at if later else datetime.now(UTC)
     relatedness = Relatedness(embedder)
     rankings = {
-        "tacit": {tag: [s.person_id for s in rank_experts(readable(tag), evidence, relatedness, now, limit=DEPTH)]
-                  for tag in truth},
-        "tacit_topic_only": {tag: [s.person_id for s in rank_experts(readable(tag), evidence, relatedness, now,
-                                                                     limit=DEPTH, standing_weight=0.0)]
-                             for tag in truth},
+        "tacit": {
+            tag: [s.person_id for s in rank_experts(readable(tag), evidence, relatedness, now, limit=DEPTH)]
+            for tag in truth
+        },
+        "tacit_topic_only": {
+            tag: [
+                s.person_id
+                for s in rank_experts(readable(tag), evidence, relatedness, now, limit=DEPTH, standing_weight=0.0)
+            ]
+            for tag in truth
+        },
         "answer_count": {tag: _by_count(earlier, None) for tag in truth},
         "answer_count_on_tag": {tag: _by_count(earlier, tag) for tag in truth},
-    }  # fmt: skip
+    }
     # Beyond the usual suspects: with the 5 most active earlier answerers taken out of every ranking and of the
     # truth, does a method still find the people who know this topic?
     usual = set(_by_count(earlier, None)[:K])
     rest = {tag: people - usual for tag, people in truth.items() if people - usual}
-    figures = {name: {**_figures(ranked, truth), **_suffixed(_figures(_without(ranked, usual), rest), "_beyond_top5")}
-               for name, ranked in rankings.items()}  # fmt: skip
+    figures = {
+        name: {**_figures(ranked, truth), **_suffixed(_figures(_without(ranked, usual), rest), "_beyond_top5")}
+        for name, ranked in rankings.items()
+    }
     notes = [
         f"{len(data)} tagged threads with answers: {len(earlier)} earlier (evidence, up to {now:%Y-%m-%d}), "
         f"{len(later)} later (truth); {len(truth)} topics (tags on >= {MIN_TOPIC_THREADS} later threads), "
@@ -159,8 +183,16 @@ def _figures(ranked: dict[str, list[str]], truth: dict[str, set[str]]) -> dict[s
     for tag, people in truth.items():  # only topics in `truth`
         relevance = {p: 1.0 for p in people}
         order = ranked[tag]
-        rows.append((sum(p in people for p in order[:K]) / K, mrr_at_k(order, relevance, DEPTH),
-                     recall_at_k(order, relevance, 10), ndcg_at_k(order, relevance, 10)))  # fmt: skip
+        rows.append(
+            (
+                sum(p in people for p in order[:K]) / K,
+                mrr_at_k(order, relevance, DEPTH),
+                recall_at_k(order, relevance, 10),
+                ndcg_at_k(order, relevance, 10),
+            )
+        )
     n = len(rows)
-    return {name: sum(r[i] for r in rows) / n for i, name in enumerate(("precision_at_5", "mrr", "recall_at_10",
-                                                                          "ndcg_at_10"))}  # fmt: skip
+    return {
+        name: sum(r[i] for r in rows) / n
+        for i, name in enumerate(("precision_at_5", "mrr", "recall_at_10", "ndcg_at_10"))
+    }

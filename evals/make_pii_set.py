@@ -26,10 +26,50 @@ OUT = Path("data") / "pii_labelled.jsonl"
 SEED = 20240517
 ROWS = 300
 
-FIRST = ["Priya", "Tomasz", "Aiko", "Marcus", "Elena", "Oluwaseun", "Fatima", "Henrik", "Camille", "Diego", "Ingrid",
-         "Rahul", "Siobhan", "Mateo", "Yuki", "Grace", "Nikolai", "Amara", "Lucas", "Hannah"]
-LAST = ["Raman", "Kowalczyk", "Tanaka", "Whitfield", "Petrova", "Adeyemi", "Haddad", "Lindqvist", "Moreau", "Alvarez",
-        "Johansson", "Mehta", "Gallagher", "Rossi", "Nakamura", "Okafor", "Volkov", "Brennan", "Schmidt", "Fischer"]
+FIRST = [
+    "Priya",
+    "Tomasz",
+    "Aiko",
+    "Marcus",
+    "Elena",
+    "Oluwaseun",
+    "Fatima",
+    "Henrik",
+    "Camille",
+    "Diego",
+    "Ingrid",
+    "Rahul",
+    "Siobhan",
+    "Mateo",
+    "Yuki",
+    "Grace",
+    "Nikolai",
+    "Amara",
+    "Lucas",
+    "Hannah",
+]
+LAST = [
+    "Raman",
+    "Kowalczyk",
+    "Tanaka",
+    "Whitfield",
+    "Petrova",
+    "Adeyemi",
+    "Haddad",
+    "Lindqvist",
+    "Moreau",
+    "Alvarez",
+    "Johansson",
+    "Mehta",
+    "Gallagher",
+    "Rossi",
+    "Nakamura",
+    "Okafor",
+    "Volkov",
+    "Brennan",
+    "Schmidt",
+    "Fischer",
+]
 TOOLS = ["Kafka", "Jenkins", "Ansible", "Grafana", "Airflow", "Terraform", "Celery", "Sentry", "Hadoop", "Flask"]
 ALNUM = string.ascii_letters + string.digits
 
@@ -85,11 +125,18 @@ class Values:
 
     def phone(self) -> str:
         n = self.rng.randint(100, 199)
-        return self.pick([
-            f"(415) 555-0{n}", f"+1 212 555 0{n}", f"415.555.0{n}", f"+44 20 7946 0{n}", f"020 7946 0{n}",
-            f"+49 30 9018{self.rng.randint(1000, 9999)}", f"+61 2 5550 {self.rng.randint(1000, 9999)}",
-            f"+33 1 99 00 {self.rng.randint(10, 99)} {self.rng.randint(10, 99)}",
-        ])
+        return self.pick(
+            [
+                f"(415) 555-0{n}",
+                f"+1 212 555 0{n}",
+                f"415.555.0{n}",
+                f"+44 20 7946 0{n}",
+                f"020 7946 0{n}",
+                f"+49 30 9018{self.rng.randint(1000, 9999)}",
+                f"+61 2 5550 {self.rng.randint(1000, 9999)}",
+                f"+33 1 99 00 {self.rng.randint(10, 99)} {self.rng.randint(10, 99)}",
+            ]
+        )
 
     def card(self) -> str:
         prefix, length = self.rng.choice([("4", 16), ("51", 16), ("55", 16), ("37", 15), ("6011", 16)])
@@ -115,7 +162,9 @@ class Values:
         elif country == "NL":
             value = iban("NL", self.pick(["ABNA", "RABO", "INGB"]) + self.rand(10, string.digits))
         else:
-            value = iban("FR", self.rand(10, string.digits) + self.rand(11, string.digits) + self.rand(2, string.digits))
+            value = iban(
+                "FR", self.rand(10, string.digits) + self.rand(11, string.digits) + self.rand(2, string.digits)
+            )
         return " ".join(value[i : i + 4] for i in range(0, len(value), 4)) if self.rng.random() < 0.6 else value
 
     def bad_iban(self) -> str:
@@ -125,9 +174,16 @@ class Values:
 
     def ip(self) -> str:
         r = self.rng.randint
-        return self.pick([f"192.0.2.{r(1, 254)}", f"198.51.100.{r(1, 254)}", f"203.0.113.{r(1, 254)}",
-                          f"10.{r(0, 255)}.{r(0, 255)}.{r(1, 254)}", f"172.{r(16, 31)}.{r(0, 255)}.{r(1, 254)}",
-                          f"2001:db8:{r(1, 9999):x}::{r(1, 9999):x}"])
+        return self.pick(
+            [
+                f"192.0.2.{r(1, 254)}",
+                f"198.51.100.{r(1, 254)}",
+                f"203.0.113.{r(1, 254)}",
+                f"10.{r(0, 255)}.{r(0, 255)}.{r(1, 254)}",
+                f"172.{r(16, 31)}.{r(0, 255)}.{r(1, 254)}",
+                f"2001:db8:{r(1, 9999):x}::{r(1, 9999):x}",
+            ]
+        )
 
     def ssn(self) -> str:
         return f"{self.rng.randint(101, 665)}-{self.rng.randint(10, 99)}-{self.rng.randint(1001, 9998)}"
@@ -145,29 +201,44 @@ class Values:
 
     def api_key(self) -> str:
         upper32 = string.ascii_uppercase + "234567"
-        return self.pick([
-            "AKIA" + self.rand(16, upper32),
-            "ghp_" + self.rand(36),
-            "github_pat_" + self.rand(22) + "_" + self.rand(59),
-            f"xoxb-{self.rand(12, string.digits)}-{self.rand(13, string.digits)}-{self.rand(24, string.ascii_lowercase + string.digits)}",
-            "sk-proj-" + self.rand(20) + "T3BlbkFJ" + self.rand(20),
-            "sk_live_" + self.rand(24),
-            "AIza" + self.rand(35, ALNUM + "-_"),
-        ])
+        return self.pick(
+            [
+                "AKIA" + self.rand(16, upper32),
+                "ghp_" + self.rand(36),
+                "github_pat_" + self.rand(22) + "_" + self.rand(59),
+                f"xoxb-{self.rand(12, string.digits)}-{self.rand(13, string.digits)}-{self.rand(24, string.ascii_lowercase + string.digits)}",
+                "sk-proj-" + self.rand(20) + "T3BlbkFJ" + self.rand(20),
+                "sk_live_" + self.rand(24),
+                "AIza" + self.rand(35, ALNUM + "-_"),
+            ]
+        )
 
     def generic_secret(self) -> str:
         return self.rand(self.rng.randint(24, 40), ALNUM + "-_")
 
     def password(self) -> str:
-        return self.pick([
-            self.rand(6) + "!" + self.rand(3, string.digits), "S3cr3t!" + self.rand(3, string.digits),
-            self.rand(16), "Tr0ub4dor&" + self.rand(2, string.digits), "guest", "p@ss" + self.rand(4, string.digits),
-        ]).replace("@", "%40")
+        return self.pick(
+            [
+                self.rand(6) + "!" + self.rand(3, string.digits),
+                "S3cr3t!" + self.rand(3, string.digits),
+                self.rand(16),
+                "Tr0ub4dor&" + self.rand(2, string.digits),
+                "guest",
+                "p@ss" + self.rand(4, string.digits),
+            ]
+        ).replace("@", "%40")
 
     def jwt(self) -> str:
         header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-        payload = b64url(json.dumps({"sub": self.rand(8, string.digits), "iat": 1716000000 + self.rng.randint(0, 10**6),
-                                     "role": self.pick(["admin", "reader", "svc"])}).encode())
+        payload = b64url(
+            json.dumps(
+                {
+                    "sub": self.rand(8, string.digits),
+                    "iat": 1716000000 + self.rng.randint(0, 10**6),
+                    "role": self.pick(["admin", "reader", "svc"]),
+                }
+            ).encode()
+        )
         return f"{header}.{payload}.{self.rand(43, ALNUM + '-_')}"
 
     def private_key(self) -> str:
@@ -178,12 +249,24 @@ class Values:
     # Unlabelled hard negatives.
     def version(self) -> str:
         r = self.rng.randint
-        return self.pick([f"{r(1, 9)}.{r(0, 30)}.{r(0, 20)}", f"v{r(1, 5)}.{r(0, 40)}.{r(0, 9)}",
-                          f"1.0.0.{r(1000, 9999)}", f"{r(2019, 2025)}.{r(1, 12)}.{r(1, 9)}"])
+        return self.pick(
+            [
+                f"{r(1, 9)}.{r(0, 30)}.{r(0, 20)}",
+                f"v{r(1, 5)}.{r(0, 40)}.{r(0, 9)}",
+                f"1.0.0.{r(1000, 9999)}",
+                f"{r(2019, 2025)}.{r(1, 12)}.{r(1, 9)}",
+            ]
+        )
 
     def order(self) -> str:
-        return self.pick([f"#{self.rand(10, string.digits)}", f"INC{self.rand(7, string.digits)}",
-                          f"{self.rand(7, string.digits)}", f"ORD-{self.rand(4, string.digits)}-{self.rand(4, string.digits)}"])
+        return self.pick(
+            [
+                f"#{self.rand(10, string.digits)}",
+                f"INC{self.rand(7, string.digits)}",
+                f"{self.rand(7, string.digits)}",
+                f"ORD-{self.rand(4, string.digits)}-{self.rand(4, string.digits)}",
+            ]
+        )
 
     def sha(self) -> str:
         return self.rand(self.rng.choice([7, 12, 40, 64]), "0123456789abcdef")
@@ -211,17 +294,32 @@ class Values:
 
 # Slot name -> (generator, gold kind or None for unlabelled).
 SLOTS: dict[str, tuple[Callable[[Values], str], str | None]] = {
-    "PERSON": (Values.person, "PERSON"), "EMAIL": (Values.email, "EMAIL"), "PHONE": (Values.phone, "PHONE"),
-    "CARD": (Values.card, "CREDIT_CARD"), "IBAN": (Values.iban, "IBAN"), "IP": (Values.ip, "IP_ADDRESS"),
-    "SSN": (Values.ssn, "NATIONAL_ID"), "NINO": (Values.nino, "NATIONAL_ID"),
+    "PERSON": (Values.person, "PERSON"),
+    "EMAIL": (Values.email, "EMAIL"),
+    "PHONE": (Values.phone, "PHONE"),
+    "CARD": (Values.card, "CREDIT_CARD"),
+    "IBAN": (Values.iban, "IBAN"),
+    "IP": (Values.ip, "IP_ADDRESS"),
+    "SSN": (Values.ssn, "NATIONAL_ID"),
+    "NINO": (Values.nino, "NATIONAL_ID"),
     "NHS": (lambda v: nhs_number(v.rng), "NATIONAL_ID"),
-    "APIKEY": (Values.api_key, "API_KEY"), "SECRET": (Values.generic_secret, "API_KEY"),
-    "PASSWORD": (Values.password, "PASSWORD_IN_URL"), "JWT": (Values.jwt, "JWT"),
+    "APIKEY": (Values.api_key, "API_KEY"),
+    "SECRET": (Values.generic_secret, "API_KEY"),
+    "PASSWORD": (Values.password, "PASSWORD_IN_URL"),
+    "JWT": (Values.jwt, "JWT"),
     "PEM": (Values.private_key, "PRIVATE_KEY"),
-    "VERSION": (Values.version, None), "ORDER": (Values.order, None), "SHA": (Values.sha, None),
-    "UUID": (Values.uuid, None), "TOOL": (Values.tool, None), "LOOPBACK": (Values.loopback, None),
-    "PORT": (Values.port, None), "TS": (Values.timestamp, None), "DUR": (Values.duration, None),
-    "BADCARD": (Values.bad_card, None), "BADIBAN": (Values.bad_iban, None), "FIRST": (lambda v: v.pick(FIRST), "PERSON"),
+    "VERSION": (Values.version, None),
+    "ORDER": (Values.order, None),
+    "SHA": (Values.sha, None),
+    "UUID": (Values.uuid, None),
+    "TOOL": (Values.tool, None),
+    "LOOPBACK": (Values.loopback, None),
+    "PORT": (Values.port, None),
+    "TS": (Values.timestamp, None),
+    "DUR": (Values.duration, None),
+    "BADCARD": (Values.bad_card, None),
+    "BADIBAN": (Values.bad_iban, None),
+    "FIRST": (lambda v: v.pick(FIRST), "PERSON"),
 }
 
 POSITIVE = [
@@ -237,7 +335,7 @@ POSITIVE = [
     "Our supplier's bank details changed: {IBAN} (confirmed by phone)",
     "the box at {IP} keeps dropping connections after the kernel upgrade",
     "Seeing 502s from {IP}:{PORT}, anyone touched the LB config?",
-    "traceback from prod:\n  File \"/srv/app/worker.py\", line 241, in connect\n    raise ConnectionError(\"{IP}:{PORT} unreachable\")",
+    'traceback from prod:\n  File "/srv/app/worker.py", line 241, in connect\n    raise ConnectionError("{IP}:{PORT} unreachable")',
     "blocked {IP} at the firewall, it was hammering /login",
     "HR form needs the SSN {SSN} corrected before payroll runs",
     "her National Insurance number is {NINO}, can you update the record",
@@ -245,9 +343,9 @@ POSITIVE = [
     "here's the key I used: {APIKEY} (rotating it after lunch)",
     "CI fails with 401, token is {APIKEY}",
     "export OPENAI_API_KEY={APIKEY} and rerun the notebook",
-    "config.yaml has api_key: \"{SECRET}\" which is why the scan failed",
+    'config.yaml has api_key: "{SECRET}" which is why the scan failed',
     "set SECRET_KEY={SECRET} in the staging env and restart",
-    "curl -H \"Authorization: Bearer {SECRET}\" https://api.example.com/v2/jobs",
+    'curl -H "Authorization: Bearer {SECRET}" https://api.example.com/v2/jobs',
     "the staging DSN is postgres://app:{PASSWORD}@db.internal:{PORT}/app",
     "mongodb+srv://svc_reports:{PASSWORD}@cluster0.example.net/reports?retryWrites=true",
     "broker url amqp://guest:{PASSWORD}@rabbit.internal:5672// works locally but not in k8s",
@@ -275,7 +373,7 @@ NEGATIVE = [
     "{TOOL} rebalances every time a consumer restarts, is that expected?",
     "we moved the cron from {TOOL} to {TOOL} last quarter",
     "dev server listens on {LOOPBACK}:{PORT}, so it's not reachable from the VM",
-    "set api_key = \"<your-key-here>\" in the example config, never a real one",
+    'set api_key = "<your-key-here>" in the example config, never a real one',
     "connection string format: postgres://user:<password>@host:5432/dbname",
     "use ${DB_PASSWORD} from the vault, e.g. postgres://app:${DB_PASSWORD}@db:5432/app",
     "the card number field rejected {BADCARD}, which is expected since the checksum is wrong",
@@ -289,7 +387,7 @@ NEGATIVE = [
     "run `ssh deploy@bastion.internal` then tail the logs",
     "password rotation policy is 90 days; see the wiki page on secrets",
     "migration 0042 took {DUR} on a 12 GB table",
-    "Exception in thread \"main\" java.lang.NullPointerException\n\tat com.example.billing.Invoice.total(Invoice.java:118)",
+    'Exception in thread "main" java.lang.NullPointerException\n\tat com.example.billing.Invoice.total(Invoice.java:118)',
     "the old build number was 2024.3.1.4471, the new one is {VERSION}",
     "API rate limit is 5000 requests per hour per token",
     "tracking number {ORDER} hasn't updated since Monday",

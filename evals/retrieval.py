@@ -64,7 +64,34 @@ _TROUBLE = re.compile(
 _ADDRESS = re.compile(r"^\s*([^\s:,]+)\s*[:,]\s*")
 # Chat filler: an opener made of these ("hi, anyone here? I need help please") says nothing to search for.
 _FILLER = frozenset(
-    ["hi", "hello", "hey", "hiya", "yo", "help", "please", "pls", "plz", "anyone", "anybody", "someone", "somebody", "thank", "thanks", "question", "need", "new", "guy", "guys", "all", "here", "know", "ok", "okay", "sorry"]
+    [
+        "hi",
+        "hello",
+        "hey",
+        "hiya",
+        "yo",
+        "help",
+        "please",
+        "pls",
+        "plz",
+        "anyone",
+        "anybody",
+        "someone",
+        "somebody",
+        "thank",
+        "thanks",
+        "question",
+        "need",
+        "new",
+        "guy",
+        "guys",
+        "all",
+        "here",
+        "know",
+        "ok",
+        "okay",
+        "sorry",
+    ]
 )
 _IRC_MIN_CONTENT_WORDS = 3
 
@@ -159,8 +186,10 @@ def _layout(fields: Sequence[str], path: Path, number: int) -> tuple[int, int, i
         return 0, 1, 2
     if len(fields) == 4 and fields[1].upper() in ("0", "Q0"):
         return 0, 2, 3
-    raise DataError(f"{path}:{number}: expected 'query-id corpus-id score' or TREC's 'query-id 0 corpus-id score' "
-                    f"(got {len(fields)} fields); add a header row naming the columns")  # fmt: skip
+    raise DataError(
+        f"{path}:{number}: expected 'query-id corpus-id score' or TREC's 'query-id 0 corpus-id score' "
+        f"(got {len(fields)} fields); add a header row naming the columns"
+    )
 
 
 def _is_number(text: str) -> bool:
@@ -259,9 +288,7 @@ def score(rankings: dict[str, list[str]], qrels: dict[str, dict[str, float]]) ->
     }
 
 
-def run(
-    corpus: Path, queries: Path, qrels: Path, embedder: Embedder, progress: Progress | None = None
-) -> Report:
+def run(corpus: Path, queries: Path, qrels: Path, embedder: Embedder, progress: Progress | None = None) -> Report:
     """Tacit's hybrid search next to BM25 and dense-only, on a BEIR-format set.
 
     `progress(phase, done, total)` hears how far indexing (chunks; total unknown) and each method's queries got.
@@ -280,10 +307,16 @@ def run(
         start = time.perf_counter()
         indexed = tacit.reindex(_guides(documents), progress=lambda n: report("indexing chunks", n, None))
         build_s = time.perf_counter() - start
-        tacit_rank, tacit_ms = _rank_all(asked, lambda q: [h.guide_id for h in tacit.search(q, [COMMUNITY], K)],
-                                         lambda n: report("tacit queries", n, len(asked)))  # fmt: skip
-        dense_rank, dense_ms = _rank_all(asked, lambda q: [h.guide_id for h in dense.search(q, [COMMUNITY], K)],
-                                         lambda n: report("dense-only queries", n, len(asked)))  # fmt: skip
+        tacit_rank, tacit_ms = _rank_all(
+            asked,
+            lambda q: [h.guide_id for h in tacit.search(q, [COMMUNITY], K)],
+            lambda n: report("tacit queries", n, len(asked)),
+        )
+        dense_rank, dense_ms = _rank_all(
+            asked,
+            lambda q: [h.guide_id for h in dense.search(q, [COMMUNITY], K)],
+            lambda n: report("dense-only queries", n, len(asked)),
+        )
         index.close()
 
     start = time.perf_counter()
@@ -308,21 +341,31 @@ def run(
     ]
     notes.extend(_by_source(methods, judgements))
     extra = {"query_ms": {name: ms for name, ms in millis.items()}, "build_s": build_s}
-    return Report(name="retrieval", tacit=figures["tacit"],
-                  baselines={"bm25": figures["bm25"], "dense_only": figures["dense_only"]},
-                  notes=notes, extra=extra)  # fmt: skip
+    return Report(
+        name="retrieval",
+        tacit=figures["tacit"],
+        baselines={"bm25": figures["bm25"], "dense_only": figures["dense_only"]},
+        notes=notes,
+        extra=extra,
+    )
 
 
 def _check_ids(
-    documents: dict[str, tuple[str, str]], judgements: dict[str, dict[str, float]], asked: dict[str, str],
-    corpus: Path, queries: Path, qrels: Path,
+    documents: dict[str, tuple[str, str]],
+    judgements: dict[str, dict[str, float]],
+    asked: dict[str, str],
+    corpus: Path,
+    queries: Path,
+    qrels: Path,
 ) -> None:
     """Refuses a set whose ids do not meet, rather than reporting zeros as if they were results."""
     if not documents:
         raise DataError(f"{corpus}: no document")
     if not asked:
-        raise DataError(f"no query of {queries} has a relevant document in {qrels}: do the query ids match "
-                        "(and is some score above 0)?")  # fmt: skip
+        raise DataError(
+            f"no query of {queries} has a relevant document in {qrels}: do the query ids match "
+            "(and is some score above 0)?"
+        )
     judged = {d for q in asked for d in judgements[q]}
     if not judged & documents.keys():
         raise DataError(f"no document judged relevant in {qrels} is in {corpus}: do the document ids match?")
@@ -345,8 +388,10 @@ def _by_source(methods: dict[str, dict[str, list[str]]], qrels: dict[str, dict[s
         for name, rankings in methods.items():
             subset = {q: r for q, r in rankings.items() if q.startswith(source + ":")}
             parts.append(f"{name} {score(subset, qrels)[f'ndcg@{K}']:.3f}")
-        lines.append(f"nDCG@10 on {source} ({sum(q.startswith(source + ':') for q in methods['tacit'])} queries): "
-                     + ", ".join(parts))  # fmt: skip
+        lines.append(
+            f"nDCG@10 on {source} ({sum(q.startswith(source + ':') for q in methods['tacit'])} queries): "
+            + ", ".join(parts)
+        )
     return lines
 
 

@@ -94,16 +94,28 @@ def build_case(row: dict[str, Any]) -> Case | None:
     when = aware_time(row.get("answer_created_at"), _EPOCH)
     thread_id = row.get("question_id") or answer_id
     question = Message(
-        id=str(thread_id), thread_id=str(thread_id), author_id=ASKER, author_name=ASKER, created_at=when,
-        text=row.get("question_body") or row.get("question_title") or "", kind="question",
+        id=str(thread_id),
+        thread_id=str(thread_id),
+        author_id=ASKER,
+        author_name=ASKER,
+        created_at=when,
+        text=row.get("question_body") or row.get("question_title") or "",
+        kind="question",
         url=_question_url(row),
-    )  # fmt: skip
+    )
     answer = Message(
-        id=answer_id, thread_id=str(thread_id), author_id=expert_id, author_name=author, created_at=when,
-        text=row.get("answer_text") or "", parent_id=question.id, kind="answer",
-        score=int(row.get("answer_score") or 0), accepted=bool(row.get("answer_is_accepted")),
+        id=answer_id,
+        thread_id=str(thread_id),
+        author_id=expert_id,
+        author_name=author,
+        created_at=when,
+        text=row.get("answer_text") or "",
+        parent_id=question.id,
+        kind="answer",
+        score=int(row.get("answer_score") or 0),
+        accepted=bool(row.get("answer_is_accepted")),
         url=row.get("answer_url"),
-    )  # fmt: skip
+    )
 
     def commenter(c: dict[str, Any]) -> str:
         if c.get("by_answer_author"):
@@ -112,26 +124,42 @@ def build_case(row: dict[str, Any]) -> Case | None:
 
     messages = [question, answer]
     for c in comments[: request + 1]:
-        messages.append(Message(
-            id=f"{answer_id}/c{c['comment_id']}", thread_id=str(thread_id), author_id=commenter(c),
-            author_name=c.get("author") or "reader", text=c.get("text") or "", created_at=aware_time(c.get("created_at"), _EPOCH),
-            parent_id=answer_id, kind="comment", score=int(c.get("score") or 0),
-        ))  # fmt: skip
+        messages.append(
+            Message(
+                id=f"{answer_id}/c{c['comment_id']}",
+                thread_id=str(thread_id),
+                author_id=commenter(c),
+                author_name=c.get("author") or "reader",
+                text=c.get("text") or "",
+                created_at=aware_time(c.get("created_at"), _EPOCH),
+                parent_id=answer_id,
+                kind="comment",
+                score=int(c.get("score") or 0),
+            )
+        )
     nudge = comments[request].get("text") or ""
     replies = tuple(
         Reply(
-            id=f"{answer_id}/c{c['comment_id']}", nudge_question=nudge, text=c.get("text") or "",
-            author_id=expert_id, author_name=author, created_at=aware_time(c.get("created_at"), _EPOCH),
-        )  # fmt: skip
+            id=f"{answer_id}/c{c['comment_id']}",
+            nudge_question=nudge,
+            text=c.get("text") or "",
+            author_id=expert_id,
+            author_name=author,
+            created_at=aware_time(c.get("created_at"), _EPOCH),
+        )
         for c in comments[request + 1 :]
         if c.get("by_answer_author")
     )
     if not replies:
         return None
     thread = Thread(
-        id=str(thread_id), community_id=str(row.get("site") or "community"), title=row.get("question_title") or "",
-        messages=tuple(messages), tags=tuple(row.get("question_tags") or ()), url=question.url,
-    )  # fmt: skip
+        id=str(thread_id),
+        community_id=str(row.get("site") or "community"),
+        title=row.get("question_title") or "",
+        messages=tuple(messages),
+        tags=tuple(row.get("question_tags") or ()),
+        url=question.url,
+    )
     return Case(answer_id=answer_id, thread=thread, replies=replies)
 
 
@@ -155,8 +183,9 @@ class AnswerOnlyWriter:
     def write(self, thread: Thread, replies: tuple[Reply, ...]) -> GuideDraft:
         answer = next((m for m in thread.messages if m.kind == "answer"), thread.messages[-1])
         sentences = [CitedSentence(text=s, citations=[answer.id]) for s in split_sentences(answer.text)]
-        return GuideDraft(title=thread.title or "Guide", sections={Section.SUMMARY: sentences},
-                          sources=[_source(answer)])  # fmt: skip
+        return GuideDraft(
+            title=thread.title or "Guide", sections={Section.SUMMARY: sentences}, sources=[_source(answer)]
+        )
 
 
 class ConcatenateWriter:
@@ -165,8 +194,9 @@ class ConcatenateWriter:
     def write(self, thread: Thread, replies: tuple[Reply, ...]) -> GuideDraft:
         every: list[Message | Reply] = [*thread.messages, *replies]
         sentences = [CitedSentence(text=s, citations=[m.id]) for m in every for s in split_sentences(m.text)]
-        return GuideDraft(title=thread.title or "Guide", sections={Section.SUMMARY: sentences},
-                          sources=[_source(m) for m in every])  # fmt: skip
+        return GuideDraft(
+            title=thread.title or "Guide", sections={Section.SUMMARY: sentences}, sources=[_source(m) for m in every]
+        )
 
 
 def _source(m: Message | Reply) -> Source:
@@ -228,15 +258,48 @@ def _reached(text: str, pairs: Sequence[tuple[Section, CitedSentence]], ids: set
 _HEDGES = re.compile(r"\b(?:really|just|basically|actually|simply|quite|very|probably|generally|essentially)\s+", re.I)
 _LEAD = re.compile(r"^(?:so|well|also|now|however|but|and|i think|i guess|note that|in fact|of course),?\s+", re.I)
 _SYNONYMS = {
-    "use": "employ", "uses": "employs", "need": "require", "needs": "requires", "big": "large", "show": "demonstrate",
-    "shows": "demonstrates", "get": "obtain", "gets": "obtains", "start": "begin", "fast": "quick", "help": "assist",
-    "because": "since", "about": "roughly", "often": "frequently", "maybe": "perhaps", "enough": "sufficient",
-    "method": "technique", "problem": "issue", "answer": "reply", "example": "instance", "think": "believe",
-    "important": "crucial", "easy": "simple", "hard": "difficult", "mostly": "largely", "whole": "entire",
-}  # fmt: skip
-_CONTRACTIONS = {"don't": "do not", "doesn't": "does not", "isn't": "is not", "can't": "cannot", "it's": "it is",
-                 "aren't": "are not", "won't": "will not", "didn't": "did not", "that's": "that is"}  # fmt: skip
-_AUX = re.compile(r"\b(is|are|was|were|can|could|will|would|should|must|does|do|did|has|have|may|might)\b(?! not)", re.I)
+    "use": "employ",
+    "uses": "employs",
+    "need": "require",
+    "needs": "requires",
+    "big": "large",
+    "show": "demonstrate",
+    "shows": "demonstrates",
+    "get": "obtain",
+    "gets": "obtains",
+    "start": "begin",
+    "fast": "quick",
+    "help": "assist",
+    "because": "since",
+    "about": "roughly",
+    "often": "frequently",
+    "maybe": "perhaps",
+    "enough": "sufficient",
+    "method": "technique",
+    "problem": "issue",
+    "answer": "reply",
+    "example": "instance",
+    "think": "believe",
+    "important": "crucial",
+    "easy": "simple",
+    "hard": "difficult",
+    "mostly": "largely",
+    "whole": "entire",
+}
+_CONTRACTIONS = {
+    "don't": "do not",
+    "doesn't": "does not",
+    "isn't": "is not",
+    "can't": "cannot",
+    "it's": "it is",
+    "aren't": "are not",
+    "won't": "will not",
+    "didn't": "did not",
+    "that's": "that is",
+}
+_AUX = re.compile(
+    r"\b(is|are|was|were|can|could|will|would|should|must|does|do|did|has|have|may|might)\b(?! not)", re.I
+)
 _NEG = re.compile(r"\b(?:not|never)\s+|n't\b|\bcannot\b", re.I)
 _CONDITION = re.compile(r"^(if|when|because|since|unless|once)\s+([^,]{6,}),\s+(.{12,})$", re.I)
 _STOP_SWAP = frozenset(content_words("the") | {"that", "this", "there"})
@@ -261,8 +324,9 @@ def build_pairs(rows: Sequence[dict[str, Any]], sample: int = PAIR_ROWS, seed: i
         sentence, following = sentences[i], sentences[i + 1]
         others = [s for q, s in rng.sample(foreign, min(12, len(foreign))) if q != qid]
 
-        def add(text: str | None, supported: bool, kind: str, qid: str = qid, original: str = sentence,
-                source: str = source) -> None:  # fmt: skip
+        def add(
+            text: str | None, supported: bool, kind: str, qid: str = qid, original: str = sentence, source: str = source
+        ) -> None:
             if text and text.strip() and (text != original or kind == "quote"):
                 out.append((qid, Pair(text, source, supported, kind, "generated")))
 
@@ -324,7 +388,11 @@ def _trimmed(sentence: str) -> str | None:
     text = re.sub(r"\s*\([^)]*\)", "", _HEDGES.sub("", _LEAD.sub("", sentence)))
     if text == sentence and ", " in sentence:
         head = sentence.rsplit(", ", 1)[0]
-        text = head + "." if len(head.split()) >= 5 and not re.search(r"\b(?:not|no|never|n't)\b", sentence[len(head):]) else text  # fmt: skip
+        text = (
+            head + "."
+            if len(head.split()) >= 5 and not re.search(r"\b(?:not|no|never|n't)\b", sentence[len(head) :])
+            else text
+        )
     return text[:1].upper() + text[1:] if text != sentence else None
 
 
@@ -348,8 +416,15 @@ def _reordered(sentence: str) -> str | None:
 
 def _negated(sentence: str) -> str | None:
     if _NEG.search(sentence):
-        text = _NEG.sub(lambda m: "" if m.group(0).strip().lower() in ("not", "n't") else
-                        ("always " if m.group(0).lower().startswith("never") else "can"), sentence, count=1)  # fmt: skip
+        text = _NEG.sub(
+            lambda m: (
+                ""
+                if m.group(0).strip().lower() in ("not", "n't")
+                else ("always " if m.group(0).lower().startswith("never") else "can")
+            ),
+            sentence,
+            count=1,
+        )
         return text.replace("won't", "will").replace("  ", " ")
     m = _AUX.search(sentence)
     if not m:
@@ -392,7 +467,11 @@ def run(data: Path, writer: GuideWriter, embedder: Embedder) -> Report:
     hand = load_hand_pairs()
     pairs = test + hand
     check, scores = check_figures(pairs, scorer)
-    tacit |= {"check_precision": check["precision"], "check_recall": check["recall"], "check_accuracy": check["accuracy"]}
+    tacit |= {
+        "check_precision": check["precision"],
+        "check_recall": check["recall"],
+        "check_accuracy": check["accuracy"],
+    }
     hand_figures, hand_scores = check_figures(hand, scorer)
     gen_scores = scores[: len(test)]
     thresholds, precision, recall = pr_curve(scores, [p.supported for p in pairs])

@@ -54,17 +54,30 @@ def _row(raw: dict[str, Any]) -> _Row:
     question = Message(qid, qid, "asker", "asker", str(raw.get("question_body") or ""), created, kind="question")
     author = str(raw.get("answer_author") or "answerer")
     answer = Message(
-        aid, qid, f"answerer:{author}", author, str(raw.get("answer_text") or ""), created, parent_id=qid,
-        kind="answer", score=int(raw.get("answer_score") or 0), accepted=bool(raw.get("answer_is_accepted")),
-    )  # fmt: skip
+        aid,
+        qid,
+        f"answerer:{author}",
+        author,
+        str(raw.get("answer_text") or ""),
+        created,
+        parent_id=qid,
+        kind="answer",
+        score=int(raw.get("answer_score") or 0),
+        accepted=bool(raw.get("answer_is_accepted")),
+    )
     thread = Thread(qid, str(raw.get("site") or "eval"), str(raw.get("question_title") or ""), (question, answer))
     label: dict[str, Any] = raw.get("terse_label") or {}
     terse = label.get("terse") == "yes" if label else None
     gaps = tuple(Gap(g) for g in label.get("gaps", []) if g in {gap.value for gap in Gap})
     return _Row(
-        thread, answer, cues.word_count(answer.text), terse,
-        label.get("confidence") == "high", gaps, bool(raw.get("elaboration_requested")),
-    )  # fmt: skip
+        thread,
+        answer,
+        cues.word_count(answer.text),
+        terse,
+        label.get("confidence") == "high",
+        gaps,
+        bool(raw.get("elaboration_requested")),
+    )
 
 
 def run(data: Path, detector: Detector, progress: Callable[[int], None] | None = None) -> Report:
@@ -85,8 +98,10 @@ def run(data: Path, detector: Detector, progress: Callable[[int], None] | None =
     high = [i for i in labelled if rows[i].high_confidence]
     gold = [bool(r.terse) for r in rows]
     elaboration = [r.elaboration for r in rows]
-    notes = [f"{len(rows)} answers, {len(labelled)} labelled ({sum(gold[i] for i in labelled)} terse), "
-             f"{len(high)} high-confidence, {sum(elaboration)} with an elaboration request"]  # fmt: skip
+    notes = [
+        f"{len(rows)} answers, {len(labelled)} labelled ({sum(gold[i] for i in labelled)} terse), "
+        f"{len(high)} high-confidence, {sum(elaboration)} with an elaboration request"
+    ]
 
     tacit = _classification(predicted, gold, labelled, high)
     tacit.update(_ranking(scores, elaboration))
@@ -100,9 +115,11 @@ def run(data: Path, detector: Detector, progress: Callable[[int], None] | None =
     screen_table = _screens(rows, labelled, high, cv_scores, offline_scores, sorted({*SCREENS, screen}))
     tacit.update(_screen_figures(screen_table, screen))
     if hasattr(detector, "calls"):
-        notes.append(f"LLM judge: {detector.calls} calls for {len(rows)} answers (screen "
-                     f"{getattr(detector, 'screen', DEFAULT_SCREEN)}), {getattr(detector, 'fallbacks', 0)} "
-                     "failed and kept the offline verdict")  # fmt: skip
+        notes.append(
+            f"LLM judge: {detector.calls} calls for {len(rows)} answers (screen "
+            f"{getattr(detector, 'screen', DEFAULT_SCREEN)}), {getattr(detector, 'fallbacks', 0)} "
+            "failed and kept the offline verdict"
+        )
 
     # Length: fewer prose words = more terse. The best threshold is tuned on the very data it is scored on.
     length_scores = [-float(r.words) for r in rows]
@@ -165,8 +182,10 @@ def _length_baseline(
         high_threshold, tuned = best_threshold_f1(_pick(scores, high), _pick(gold, high))
         out.update({f"{k}_high_confidence": v for k, v in tuned.items()})
         out["f1_high_confidence_same_threshold"] = at_same["f1"]
-        notes.append(f"length baseline, high-confidence: <= {-high_threshold:.0f} words (tuned on them); "
-                     f"the all-labels threshold gets F1 {at_same['f1']:.3f} there")  # fmt: skip
+        notes.append(
+            f"length baseline, high-confidence: <= {-high_threshold:.0f} words (tuned on them); "
+            f"the all-labels threshold gets F1 {at_same['f1']:.3f} there"
+        )
     if _can_cross_validate(labelled, gold):
         folds = _folds(labelled, gold)
         cv_predicted: dict[int, bool] = {}
@@ -221,8 +240,10 @@ def _cross_validated(
     """
     gold = [bool(r.terse) for r in rows]
     if not _can_cross_validate(labelled, gold):
-        notes.append(f"cv_*: not computed: cross-validation needs {MIN_CV_LABELS}+ labels with {CV_FOLDS}+ of each "
-                     "class (terse and not terse)")  # fmt: skip
+        notes.append(
+            f"cv_*: not computed: cross-validation needs {MIN_CV_LABELS}+ labels with {CV_FOLDS}+ of each "
+            "class (terse and not terse)"
+        )
         return {}, {}
     predicted = [False] * len(rows)
     scores = [0.0] * len(rows)
@@ -233,16 +254,22 @@ def _cross_validated(
             assessment = detector.assess(rows[i].thread, rows[i].answer, EXPERT)
             scores[i], predicted[i] = assessment.score, assessment.is_candidate
     cv = _classification(predicted, gold, labelled, high)
-    notes.append(f"cv_*: the detector's model retrained on {CV_FOLDS} stratified folds of these labels, each fold "
-                 "scored by a model that did not see it; on this data the plain figures are a training fit")  # fmt: skip
+    notes.append(
+        f"cv_*: the detector's model retrained on {CV_FOLDS} stratified folds of these labels, each fold "
+        "scored by a model that did not see it; on this data the plain figures are a training fit"
+    )
     out = {f"cv_{k}": v for k, v in cv.items()}
     out["cv_roc_auc_terse"] = roc_auc(_pick(scores, labelled), _pick(gold, labelled))
     return out, {i: scores[i] for i in labelled}
 
 
 def _screens(
-    rows: Sequence[_Row], labelled: Sequence[int], high: Sequence[int], held_out: dict[int, float],
-    offline_scores: Sequence[float], cuts: Sequence[float] = SCREENS,
+    rows: Sequence[_Row],
+    labelled: Sequence[int],
+    high: Sequence[int],
+    held_out: dict[int, float],
+    offline_scores: Sequence[float],
+    cuts: Sequence[float] = SCREENS,
 ) -> list[dict[str, float]]:
     """What each offline screen in front of an LLM judge keeps and costs.
 

@@ -20,8 +20,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     rows = load(args.data)
     labelled = [r for r in rows if r.terse is not None]
-    note = (f"logistic regression (L2, balanced) on {len(labelled)} labelled answers of {args.data.name}, "
-            "eligible ones only; offset maps the inner-CV F1-best cut onto 0.55")  # fmt: skip
+    note = (
+        f"logistic regression (L2, balanced) on {len(labelled)} labelled answers of {args.data.name}, "
+        "eligible ones only; offset maps the inner-CV F1-best cut onto 0.55"
+    )
     model = train_model(rows, note)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(model.to_json() + "\n", encoding="utf-8")

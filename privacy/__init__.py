@@ -23,7 +23,25 @@ from privacy.redact import placeholder, redact
 from privacy.scanner import CompositeScanner, build_scanner
 
 __all__ = [
-    "ALL_KINDS", "API_KEY", "CREDIT_CARD", "EMAIL", "IBAN", "IP_ADDRESS", "JWT", "NATIONAL_ID", "PASSWORD_IN_URL",
-    "PERSON", "PHONE", "PII_KINDS", "PRIVATE_KEY", "SECRET_KINDS", "CompositeScanner", "Finding", "Scanner",
-    "build_scanner", "placeholder", "redact", "value_hash",
+    "ALL_KINDS",
+    "API_KEY",
+    "CREDIT_CARD",
+    "EMAIL",
+    "IBAN",
+    "IP_ADDRESS",
+    "JWT",
+    "NATIONAL_ID",
+    "PASSWORD_IN_URL",
+    "PERSON",
+    "PHONE",
+    "PII_KINDS",
+    "PRIVATE_KEY",
+    "SECRET_KINDS",
+    "CompositeScanner",
+    "Finding",
+    "Scanner",
+    "build_scanner",
+    "placeholder",
+    "redact",
+    "value_hash",
 ]

@@ -80,8 +80,16 @@ class PresidioScanner:
                 continue
             if r.entity_type in ("PHONE_NUMBER", "UK_NHS") and _is_identifier(text, r.start, r.end, r.entity_type):
                 continue
-            findings.append(finding(kind, text, r.start, r.end, float(r.score), r.recognition_metadata.get(
-                "recognizer_name", "") if r.recognition_metadata else ""))
+            findings.append(
+                finding(
+                    kind,
+                    text,
+                    r.start,
+                    r.end,
+                    float(r.score),
+                    r.recognition_metadata.get("recognizer_name", "") if r.recognition_metadata else "",
+                )
+            )
         return findings
 
     def _entities(self) -> list[str]:
@@ -183,5 +191,22 @@ def _build_engine(person_names: bool) -> AnalyzerEngine:
 
 
 def _non_person_labels() -> list[str]:
-    return ["CARDINAL", "DATE", "EVENT", "FAC", "GPE", "LANGUAGE", "LAW", "LOC", "MONEY", "NORP", "ORDINAL", "ORG",
-            "PERCENT", "PRODUCT", "QUANTITY", "TIME", "WORK_OF_ART"]
+    return [
+        "CARDINAL",
+        "DATE",
+        "EVENT",
+        "FAC",
+        "GPE",
+        "LANGUAGE",
+        "LAW",
+        "LOC",
+        "MONEY",
+        "NORP",
+        "ORDINAL",
+        "ORG",
+        "PERCENT",
+        "PRODUCT",
+        "QUANTITY",
+        "TIME",
+        "WORK_OF_ART",
+    ]

@@ -23,8 +23,20 @@ from privacy.model import (
 # When findings of different kinds overlap, the more specific (validated) one stands and the other is dropped:
 # a "phone" inside an IP, card or IBAN, an "email" that is a connection string's password@host, a "person" or a
 # keyword-assigned "API key" that is really a JWT.
-PRIORITY = (PRIVATE_KEY, JWT, PASSWORD_IN_URL, API_KEY, CREDIT_CARD, IBAN, NATIONAL_ID, IP_ADDRESS, EMAIL,
-            "GENERIC_SECRET", PHONE, PERSON)
+PRIORITY = (
+    PRIVATE_KEY,
+    JWT,
+    PASSWORD_IN_URL,
+    API_KEY,
+    CREDIT_CARD,
+    IBAN,
+    NATIONAL_ID,
+    IP_ADDRESS,
+    EMAIL,
+    "GENERIC_SECRET",
+    PHONE,
+    PERSON,
+)
 GENERIC_SECRET_DETECTORS = frozenset({"keyword_assignment", "authorization_header"})
 
 
@@ -36,7 +48,8 @@ def _rank(f: Finding) -> int:
 def resolve_overlaps(findings: list[Finding]) -> list[Finding]:
     """Drop each finding that overlaps a finding of another kind with a higher priority."""
     return [
-        f for f in findings
+        f
+        for f in findings
         if not any(g.kind != f.kind and g.start < f.end and f.start < g.end and _rank(g) < _rank(f) for g in findings)
     ]
 

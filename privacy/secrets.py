@@ -70,8 +70,12 @@ def looks_random(value: str) -> bool:
     if _PLACEHOLDER.match(value) or "." in value.strip(".") and value.replace(".", "").isdigit():
         return False
     classes = sum(
-        (any(c.islower() for c in value), any(c.isupper() for c in value), any(c.isdigit() for c in value),
-         any(not c.isalnum() for c in value))
+        (
+            any(c.islower() for c in value),
+            any(c.isupper() for c in value),
+            any(c.isdigit() for c in value),
+            any(not c.isalnum() for c in value),
+        )
     )
     return classes >= 2 and shannon_entropy(value) >= 3.0 and not value.isdigit()
 
@@ -95,10 +99,19 @@ def _detect_secrets_rules() -> tuple[_Rule, ...]:
     )
 
     api_key_plugins = (
-        aws.AWSKeyDetector, github_token.GitHubTokenDetector, gitlab_token.GitLabTokenDetector,
-        slack.SlackDetector, openai.OpenAIDetector, stripe.StripeDetector, sendgrid.SendGridDetector,
-        twilio.TwilioKeyDetector, npm.NpmDetector, pypi_token.PypiTokenDetector,
-        discord.DiscordBotTokenDetector, telegram_token.TelegramBotTokenDetector, mailchimp.MailchimpDetector,
+        aws.AWSKeyDetector,
+        github_token.GitHubTokenDetector,
+        gitlab_token.GitLabTokenDetector,
+        slack.SlackDetector,
+        openai.OpenAIDetector,
+        stripe.StripeDetector,
+        sendgrid.SendGridDetector,
+        twilio.TwilioKeyDetector,
+        npm.NpmDetector,
+        pypi_token.PypiTokenDetector,
+        discord.DiscordBotTokenDetector,
+        telegram_token.TelegramBotTokenDetector,
+        mailchimp.MailchimpDetector,
     )
     value_in_group = {aws.AWSKeyDetector, npm.NpmDetector}  # their group 1 is the secret; elsewhere, a prefix
     rules = [

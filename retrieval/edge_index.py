@@ -37,9 +37,7 @@ class EdgeIndex:
         # The shard is one mutable object; calls are short (ms), so one lock keeps it simple and safe.
         self._lock = threading.RLock()
 
-    def upsert(
-        self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]
-    ) -> None:
+    def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]) -> None:
         """Insert or replace chunks by id (the same chunk twice is one point)."""
         if not len(chunks) == len(dense) == len(sparse):
             raise ValueError(f"{len(chunks)} chunks but {len(dense)} dense and {len(sparse)} sparse vectors")

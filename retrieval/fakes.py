@@ -14,9 +14,42 @@ _WORD = re.compile(r"[a-z0-9]+")
 # Words so common that sharing them says nothing about the topic.
 _STOPWORDS = frozenset(
     {
-        "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "how", "i",
-        "if", "in", "is", "it", "its", "of", "on", "or", "so", "that", "the", "this", "to", "was",
-        "what", "when", "which", "why", "with", "you", "your",
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "do",
+        "does",
+        "for",
+        "from",
+        "how",
+        "i",
+        "if",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "so",
+        "that",
+        "the",
+        "this",
+        "to",
+        "was",
+        "what",
+        "when",
+        "which",
+        "why",
+        "with",
+        "you",
+        "your",
     }
 )
 _WORD_WEIGHT = 1.0
@@ -69,9 +102,7 @@ class InMemoryIndex:
         self.points: dict[str, tuple[Chunk, list[float], SparseVector]] = {}
         self._weights = (DENSE_WEIGHT, sparse_weight)
 
-    def upsert(
-        self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]
-    ) -> None:
+    def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]) -> None:
         if not len(chunks) == len(dense) == len(sparse):
             raise ValueError(f"{len(chunks)} chunks but {len(dense)} dense and {len(sparse)} sparse vectors")
         for chunk, vector, terms in zip(chunks, dense, sparse, strict=True):

@@ -81,9 +81,7 @@ def bm25_idf(document_frequency: int, documents: int) -> float:
     return math.log(1.0 + (documents - document_frequency + 0.5) / (document_frequency + 0.5))
 
 
-def sparse_scores(
-    query: Mapping[int, float], documents: Mapping[str, Mapping[int, float]]
-) -> dict[str, float]:
+def sparse_scores(query: Mapping[int, float], documents: Mapping[str, Mapping[int, float]]) -> dict[str, float]:
     """Dot products of a query with each document, every term weighted by its IDF over `documents`."""
     frequency: dict[int, int] = {}
     for weights in documents.values():
@@ -107,7 +105,5 @@ def fuse_legs(
 ) -> list[ChunkHit]:
     """The hybrid result of two legs' (already filtered) hits: weighted DBSF, keyed by chunk id, `limit` best."""
     chunks = {hit.chunk.id: hit.chunk for hit in (*dense, *sparse)}
-    fused = dbsf(
-        [[(h.chunk.id, h.score) for h in dense], [(h.chunk.id, h.score) for h in sparse]], weights
-    )
+    fused = dbsf([[(h.chunk.id, h.score) for h in dense], [(h.chunk.id, h.score) for h in sparse]], weights)
     return [ChunkHit(chunk=chunks[key], score=value) for key, value in fused[:limit]]

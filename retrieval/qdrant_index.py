@@ -63,9 +63,7 @@ class QdrantIndex:
         # Local mode is plain Python over numpy arrays and a sqlite file: not safe for concurrent callers.
         self._local_lock: threading.Lock | None = threading.Lock() if is_local else None
 
-    def upsert(
-        self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]
-    ) -> None:
+    def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]) -> None:
         """Insert or replace chunks by id (the same chunk twice is one point)."""
         if not len(chunks) == len(dense) == len(sparse):
             raise ValueError(f"{len(chunks)} chunks but {len(dense)} dense and {len(sparse)} sparse vectors")
@@ -98,18 +96,20 @@ class QdrantIndex:
             return []
         self._ensure()
         allowed = _match("community_id", community_ids)  # inside the search, never after it
-        nearest = models.QueryRequest(
-            query=floats(dense), using=DENSE, filter=allowed, limit=limit, with_payload=True
-        )
+        nearest = models.QueryRequest(query=floats(dense), using=DENSE, filter=allowed, limit=limit, with_payload=True)
         if sparse is None or not sparse.indices:
             with self._serial():
                 response = self._client.query_batch_points(self._collection, requests=[nearest])
             return _hits(response[0].points)
         idf = models.IdfCorpusParams(corpus=allowed) if self._scoped_idf else None
         lexical = models.QueryRequest(
-            query=_sparse(sparse), using=SPARSE, filter=allowed, limit=limit, with_payload=True,
+            query=_sparse(sparse),
+            using=SPARSE,
+            filter=allowed,
+            limit=limit,
+            with_payload=True,
             params=models.SearchParams(idf=idf) if idf is not None else None,
-        )  # fmt: skip
+        )
         with self._serial():
             by_meaning, by_words = self._client.query_batch_points(self._collection, requests=[nearest, lexical])
         return fuse_legs(_hits(by_meaning.points), _hits(by_words.points), limit, self._weights)

@@ -84,9 +84,7 @@ class GuideSearch:
                 )
         return sorted(best.values(), key=lambda h: h.score, reverse=True)[:limit]
 
-    def reindex(
-        self, guides: Iterable[GuideRecord], progress: Callable[[int], None] | None = None
-    ) -> int:
+    def reindex(self, guides: Iterable[GuideRecord], progress: Callable[[int], None] | None = None) -> int:
         """Empty the index and rebuild it from `guides` (one version per guide), in batches.
 
         `progress` receives the number of chunks indexed so far after each batch. Returns the total.

@@ -22,14 +22,18 @@ from store.tables import (
 
 class ConnectorRepository(GovernanceRepository):
     # -- events accepted once ---------------------------------------------------------------------------
-    def accept_event(self, source: str, key: str, kind: str, payload: dict[str, Any], status: str = "queued") -> str | None:
+    def accept_event(
+        self, source: str, key: str, kind: str, payload: dict[str, Any], status: str = "queued"
+    ) -> str | None:
         """Store an event under its dedupe key; None when that key was seen before (a retry)."""
-        query = select(ProcessedEventRow.id).where(ProcessedEventRow.source == source,
-                                                   ProcessedEventRow.dedupe_key == key[:300])  # fmt: skip
+        query = select(ProcessedEventRow.id).where(
+            ProcessedEventRow.source == source, ProcessedEventRow.dedupe_key == key[:300]
+        )
         if self.s.scalar(query) is not None:
             return None
-        row = ProcessedEventRow(id=new_id(), source=source, dedupe_key=key[:300], kind=kind[:64], payload=payload,
-                                status=status)  # fmt: skip
+        row = ProcessedEventRow(
+            id=new_id(), source=source, dedupe_key=key[:300], kind=kind[:64], payload=payload, status=status
+        )
         try:
             with self.s.begin_nested():
                 self.s.add(row)
@@ -39,22 +43,27 @@ class ConnectorRepository(GovernanceRepository):
 
     def event_seen(self, source: str, key: str) -> bool:
         """Whether an event with this key was handled already (a claim still `queued` is being handled, or failed)."""
-        query = select(ProcessedEventRow.status).where(ProcessedEventRow.source == source,
-                                                       ProcessedEventRow.dedupe_key == key[:300])  # fmt: skip
+        query = select(ProcessedEventRow.status).where(
+            ProcessedEventRow.source == source, ProcessedEventRow.dedupe_key == key[:300]
+        )
         return self.s.scalar(query) in ("done", "ignored")
 
     def claim_event(self, source: str, key: str, kind: str) -> str | None:
         """Record that this event is being handled; None when it was handled before. A claim left `queued` by a
         failed attempt is taken again, so the runner's retry finishes the work."""
-        row = self.s.scalars(select(ProcessedEventRow).where(ProcessedEventRow.source == source,
-                                                             ProcessedEventRow.dedupe_key == key[:300])).first()  # fmt: skip
+        row = self.s.scalars(
+            select(ProcessedEventRow).where(
+                ProcessedEventRow.source == source, ProcessedEventRow.dedupe_key == key[:300]
+            )
+        ).first()
         if row is not None:
             return row.id if row.status == "queued" else None
         return self.accept_event(source, key, kind, {})
 
     def forget_event(self, source: str, key: str) -> None:
-        row = self.s.scalars(select(ProcessedEventRow).where(ProcessedEventRow.source == source,
-                                                             ProcessedEventRow.dedupe_key == key)).first()  # fmt: skip
+        row = self.s.scalars(
+            select(ProcessedEventRow).where(ProcessedEventRow.source == source, ProcessedEventRow.dedupe_key == key)
+        ).first()
         if row is not None:
             self.s.delete(row)
             self.s.flush()
@@ -70,9 +79,13 @@ class ConnectorRepository(GovernanceRepository):
     # -- sources ------------------------------------------------------------------------------------------
     def source_for(self, platform: str, workspace: str, channel: str) -> CommunitySourceRow | None:
         """The link for this channel, or the link for the whole workspace (channel "")."""
-        rows = self.s.scalars(select(CommunitySourceRow).where(
-            CommunitySourceRow.platform == platform, CommunitySourceRow.workspace == workspace,
-            CommunitySourceRow.channel.in_((channel, "")))).all()  # fmt: skip
+        rows = self.s.scalars(
+            select(CommunitySourceRow).where(
+                CommunitySourceRow.platform == platform,
+                CommunitySourceRow.workspace == workspace,
+                CommunitySourceRow.channel.in_((channel, "")),
+            )
+        ).all()
         return next((r for r in rows if r.channel == channel), rows[0] if rows else None)
 
     def sources_of(self, community_id: str | None = None) -> list[CommunitySourceRow]:
@@ -81,11 +94,16 @@ class ConnectorRepository(GovernanceRepository):
             query = query.where(CommunitySourceRow.community_id == community_id)
         return list(self.s.scalars(query))
 
-    def link_source(self, *, community_id: str, platform: str, workspace: str, channel: str, announce: bool,
-                    nudges: bool) -> CommunitySourceRow:  # fmt: skip
-        row = self.s.scalars(select(CommunitySourceRow).where(
-            CommunitySourceRow.platform == platform, CommunitySourceRow.workspace == workspace,
-            CommunitySourceRow.channel == channel)).first()  # fmt: skip
+    def link_source(
+        self, *, community_id: str, platform: str, workspace: str, channel: str, announce: bool, nudges: bool
+    ) -> CommunitySourceRow:
+        row = self.s.scalars(
+            select(CommunitySourceRow).where(
+                CommunitySourceRow.platform == platform,
+                CommunitySourceRow.workspace == workspace,
+                CommunitySourceRow.channel == channel,
+            )
+        ).first()
         if row is None:
             row = CommunitySourceRow(id=new_id(), platform=platform, workspace=workspace, channel=channel)
             self.s.add(row)
@@ -104,8 +122,16 @@ class ConnectorRepository(GovernanceRepository):
     def identities_of(self, person_id: str) -> list[PersonIdentityRow]:
         return list(self.s.scalars(select(PersonIdentityRow).where(PersonIdentityRow.person_id == person_id)))
 
-    def link_identity(self, *, platform: str, workspace: str, user_id: str, person_id: str, display_name: str,
-                      fetched_at: datetime | None) -> PersonIdentityRow:  # fmt: skip
+    def link_identity(
+        self,
+        *,
+        platform: str,
+        workspace: str,
+        user_id: str,
+        person_id: str,
+        display_name: str,
+        fetched_at: datetime | None,
+    ) -> PersonIdentityRow:
         row = self.identity(platform, workspace, user_id)
         if row is None:
             row = PersonIdentityRow(platform=platform, workspace=workspace, user_id=user_id, person_id=person_id)
@@ -118,25 +144,43 @@ class ConnectorRepository(GovernanceRepository):
     def delivery_for(self, nudge_id: str) -> ExternalDeliveryRow | None:
         return self.s.get(ExternalDeliveryRow, nudge_id)
 
-    def add_delivery(self, *, nudge_id: str, platform: str, workspace: str, conversation: str, message_ref: str) -> None:
+    def add_delivery(
+        self, *, nudge_id: str, platform: str, workspace: str, conversation: str, message_ref: str
+    ) -> None:
         if self.delivery_for(nudge_id) is None and self.s.get(NudgeRow, nudge_id) is not None:
-            self.s.add(ExternalDeliveryRow(nudge_id=nudge_id, platform=platform, workspace=workspace,
-                                           conversation=conversation, message_ref=message_ref))  # fmt: skip
+            self.s.add(
+                ExternalDeliveryRow(
+                    nudge_id=nudge_id,
+                    platform=platform,
+                    workspace=workspace,
+                    conversation=conversation,
+                    message_ref=message_ref,
+                )
+            )
             self.s.flush()
 
     def delivery_by_ref(self, platform: str, conversation: str, message_ref: str) -> ExternalDeliveryRow | None:
-        return self.s.scalars(select(ExternalDeliveryRow).where(
-            ExternalDeliveryRow.platform == platform, ExternalDeliveryRow.conversation == conversation,
-            ExternalDeliveryRow.message_ref == message_ref)).first()  # fmt: skip
+        return self.s.scalars(
+            select(ExternalDeliveryRow).where(
+                ExternalDeliveryRow.platform == platform,
+                ExternalDeliveryRow.conversation == conversation,
+                ExternalDeliveryRow.message_ref == message_ref,
+            )
+        ).first()
 
     def latest_open_delivery(self, platform: str, conversation: str, person_id: str) -> ExternalDeliveryRow | None:
         """The newest nudge still open that was delivered in this conversation to this person."""
         return self.s.scalars(
-            select(ExternalDeliveryRow).join(NudgeRow, NudgeRow.id == ExternalDeliveryRow.nudge_id)
-            .where(ExternalDeliveryRow.platform == platform, ExternalDeliveryRow.conversation == conversation,
-                   NudgeRow.person_id == person_id, NudgeRow.status.in_(("open", "snoozed")))
+            select(ExternalDeliveryRow)
+            .join(NudgeRow, NudgeRow.id == ExternalDeliveryRow.nudge_id)
+            .where(
+                ExternalDeliveryRow.platform == platform,
+                ExternalDeliveryRow.conversation == conversation,
+                NudgeRow.person_id == person_id,
+                NudgeRow.status.in_(("open", "snoozed")),
+            )
             .order_by(ExternalDeliveryRow.delivered_at.desc())
-        ).first()  # fmt: skip
+        ).first()
 
     def undelivered_due_nudges(
         self, now: datetime, max_age: timedelta, max_failures: int, limit: int = 200
@@ -146,16 +190,29 @@ class ConnectorRepository(GovernanceRepository):
         delivered = exists().where(ExternalDeliveryRow.nudge_id == NudgeRow.id)
         linked = exists().where(PersonIdentityRow.person_id == NudgeRow.person_id)
         retry_due = or_(NudgeRow.delivery_retry_at.is_(None), NudgeRow.delivery_retry_at <= now)
-        query = (select(NudgeRow.id).where(NudgeRow.status == "open", NudgeRow.deliver_at <= now,
-                                           NudgeRow.created_at >= now - max_age, ~delivered, linked, retry_due,
-                                           NudgeRow.delivery_failures < max_failures)
-                 .order_by(NudgeRow.deliver_at).limit(limit))  # fmt: skip
+        query = (
+            select(NudgeRow.id)
+            .where(
+                NudgeRow.status == "open",
+                NudgeRow.deliver_at <= now,
+                NudgeRow.created_at >= now - max_age,
+                ~delivered,
+                linked,
+                retry_due,
+                NudgeRow.delivery_failures < max_failures,
+            )
+            .order_by(NudgeRow.deliver_at)
+            .limit(limit)
+        )
         return list(self.s.scalars(query))
 
     def retry_deliveries(self, person_id: str) -> None:
         """Forget the failed deliveries of the person's open nudges: they are tried again at the next sweep."""
-        for nudge in self.s.scalars(select(NudgeRow).where(NudgeRow.person_id == person_id, NudgeRow.status == "open",
-                                                           NudgeRow.delivery_failures > 0)):  # fmt: skip
+        for nudge in self.s.scalars(
+            select(NudgeRow).where(
+                NudgeRow.person_id == person_id, NudgeRow.status == "open", NudgeRow.delivery_failures > 0
+            )
+        ):
             nudge.delivery_failures, nudge.delivery_retry_at = 0, None
 
     def delivery_failed(self, nudge_id: str, retry_at: datetime) -> int:
@@ -169,5 +226,6 @@ class ConnectorRepository(GovernanceRepository):
 
     # -- threads ------------------------------------------------------------------------------------------
     def thread_by_external(self, community_id: str, external_id: str) -> ThreadRow | None:
-        return self.s.scalars(select(ThreadRow).where(ThreadRow.community_id == community_id,
-                                                      ThreadRow.external_id == external_id)).first()  # fmt: skip
+        return self.s.scalars(
+            select(ThreadRow).where(ThreadRow.community_id == community_id, ThreadRow.external_id == external_id)
+        ).first()

@@ -32,8 +32,9 @@ class Database:
         if self.is_sqlite:
             self._ensure_sqlite_folder(url)
             # hide_parameters: an error never carries message text into a log line.
-            self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                                                hide_parameters=True)  # fmt: skip
+            self.engine: Engine = create_engine(
+                url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
+            )
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True)

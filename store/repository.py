@@ -156,10 +156,20 @@ class Repository:
     def _message_row(self, community_id: str, m: IncomingMessage, thread: ThreadRow, author_id: str) -> MessageRow:
         kind = m.kind or ("reply" if m.parent else "question")
         return MessageRow(
-            id=new_id(), community_id=community_id, thread_id=thread.id, external_id=m.external_id,
-            parent_external_id=m.parent, author_id=author_id, kind=kind, text=m.text,
-            created_at=m.created_at, score=m.score, accepted=m.accepted, reactions=m.reactions, url=m.url,
-        )  # fmt: skip
+            id=new_id(),
+            community_id=community_id,
+            thread_id=thread.id,
+            external_id=m.external_id,
+            parent_external_id=m.parent,
+            author_id=author_id,
+            kind=kind,
+            text=m.text,
+            created_at=m.created_at,
+            score=m.score,
+            accepted=m.accepted,
+            reactions=m.reactions,
+            url=m.url,
+        )
 
     def _threads_for(self, community_id: str, batch: Sequence[IncomingMessage]) -> dict[str, ThreadRow]:
         wanted = {m.thread for m in batch}
@@ -173,9 +183,13 @@ class Repository:
             if m.thread not in found:
                 title = m.thread_title or _title_from(m.text)
                 row = ThreadRow(
-                    id=new_id(), community_id=community_id, external_id=m.thread, title=title,
-                    url=m.url if not m.parent else None, tags=list(m.tags),
-                )  # fmt: skip
+                    id=new_id(),
+                    community_id=community_id,
+                    external_id=m.thread,
+                    title=title,
+                    url=m.url if not m.parent else None,
+                    tags=list(m.tags),
+                )
                 self.s.add(row)
                 found[m.thread] = row
         self.s.flush()
@@ -217,13 +231,20 @@ class Repository:
         return all(edited is None or aware(edited) <= since for _, edited in messages)
 
     def unscreened_messages(self, thread_id: str) -> list[MessageRow]:
-        return list(self.s.scalars(select(MessageRow).where(MessageRow.thread_id == thread_id,
-                                                            MessageRow.screened_at.is_(None))))  # fmt: skip
+        return list(
+            self.s.scalars(
+                select(MessageRow).where(MessageRow.thread_id == thread_id, MessageRow.screened_at.is_(None))
+            )
+        )
 
     def held_messages(self, community_id: str) -> list[MessageRow]:
-        return list(self.s.scalars(select(MessageRow).where(MessageRow.community_id == community_id,
-                                                            MessageRow.held.is_(True))
-                                   .order_by(MessageRow.created_at)))  # fmt: skip
+        return list(
+            self.s.scalars(
+                select(MessageRow)
+                .where(MessageRow.community_id == community_id, MessageRow.held.is_(True))
+                .order_by(MessageRow.created_at)
+            )
+        )
 
     # -- threads as the domain sees them --------------------------------------------------------------
     def load_thread(self, thread_id: str) -> Thread:
@@ -240,10 +261,19 @@ class Repository:
         by_ext = {r.external_id: r.id for r, _ in rows}
         messages = tuple(
             Message(
-                id=r.id, thread_id=thread_id, author_id=r.author_id, author_name=name, text=r.text,
-                created_at=aware(r.created_at), parent_id=by_ext.get(r.parent_external_id or ""), kind=r.kind,
-                score=r.score, accepted=r.accepted, reactions=r.reactions, url=r.url,
-            )  # fmt: skip
+                id=r.id,
+                thread_id=thread_id,
+                author_id=r.author_id,
+                author_name=name,
+                text=r.text,
+                created_at=aware(r.created_at),
+                parent_id=by_ext.get(r.parent_external_id or ""),
+                kind=r.kind,
+                score=r.score,
+                accepted=r.accepted,
+                reactions=r.reactions,
+                url=r.url,
+            )
             for r, name in rows
         )
         return Thread(thread.id, thread.community_id, thread.title, messages, tuple(thread.tags or ()), thread.url)
@@ -257,8 +287,14 @@ class Repository:
             .order_by(ReplyRow.created_at)
         ).all()
         return tuple(
-            Reply(id=r.id, nudge_question=q, text=r.text, author_id=r.person_id, author_name=name,
-                  created_at=aware(r.created_at))  # fmt: skip
+            Reply(
+                id=r.id,
+                nudge_question=q,
+                text=r.text,
+                author_id=r.person_id,
+                author_name=name,
+                created_at=aware(r.created_at),
+            )
             for r, q, name in rows
         )
 
@@ -309,12 +345,21 @@ class Repository:
         message = self.s.get(MessageRow, row.message_id)
         reply = self.s.scalars(select(ReplyRow).where(ReplyRow.nudge_id == row.id)).first()
         return NudgeRecord(
-            id=row.id, community_id=row.community_id, message_id=row.message_id, thread_id=row.thread_id,
-            person_id=row.person_id, round=row.round, gap=row.gap, question=row.question, status=row.status,
-            deliver_at=aware(row.deliver_at), created_at=aware(row.created_at),
-            thread_title=thread.title if thread else "", answer_text=message.text if message else "",
+            id=row.id,
+            community_id=row.community_id,
+            message_id=row.message_id,
+            thread_id=row.thread_id,
+            person_id=row.person_id,
+            round=row.round,
+            gap=row.gap,
+            question=row.question,
+            status=row.status,
+            deliver_at=aware(row.deliver_at),
+            created_at=aware(row.created_at),
+            thread_title=thread.title if thread else "",
+            answer_text=message.text if message else "",
             reply_text=reply.text if reply else None,
-        )  # fmt: skip
+        )
 
     def add_reply(self, nudge: NudgeRow, text: str) -> ReplyRow:
         row = ReplyRow(id=new_id(), nudge_id=nudge.id, person_id=nudge.person_id, text=text)
@@ -331,20 +376,36 @@ class Repository:
         return self.s.get(GuideRow, guide_id)
 
     def save_guide_version(
-        self, *, community_id: str, thread_id: str, reviewer_id: str, content: dict, engine: str,
-        created_by: str | None = None, guide: GuideRow | None = None,
-    ) -> GuideRow:  # fmt: skip
+        self,
+        *,
+        community_id: str,
+        thread_id: str,
+        reviewer_id: str,
+        content: dict,
+        engine: str,
+        created_by: str | None = None,
+        guide: GuideRow | None = None,
+    ) -> GuideRow:
         """Add a new version to the thread's guide (creating it as a draft), and make it current."""
         guide = guide or self.guide_for_thread(thread_id)
         if guide is None:
-            guide = GuideRow(id=new_id(), community_id=community_id, thread_id=thread_id, reviewer_id=reviewer_id,
-                             status="draft", current_version=0)  # fmt: skip
+            guide = GuideRow(
+                id=new_id(),
+                community_id=community_id,
+                thread_id=thread_id,
+                reviewer_id=reviewer_id,
+                status="draft",
+                current_version=0,
+            )
             self.s.add(guide)
             self.s.flush()
         guide.current_version += 1
         guide.updated_at = utcnow()
-        self.s.add(GuideVersionRow(guide_id=guide.id, version=guide.current_version, content=content,
-                                   engine=engine, created_by=created_by))  # fmt: skip
+        self.s.add(
+            GuideVersionRow(
+                guide_id=guide.id, version=guide.current_version, content=content, engine=engine, created_by=created_by
+            )
+        )
         self.s.flush()
         return guide
 
@@ -353,10 +414,16 @@ class Repository:
         # A stale guide has no version left until it is rewritten from its remaining sources.
         content = version.content if version else {"title": "Being rewritten", "sections": {}, "sources": []}
         return GuideRecord(
-            id=guide.id, community_id=guide.community_id, thread_id=guide.thread_id, reviewer_id=guide.reviewer_id,
-            status=guide.status, version=guide.current_version, content=content,
-            engine=version.engine if version else "none", updated_at=aware(guide.updated_at),
-        )  # fmt: skip
+            id=guide.id,
+            community_id=guide.community_id,
+            thread_id=guide.thread_id,
+            reviewer_id=guide.reviewer_id,
+            status=guide.status,
+            version=guide.current_version,
+            content=content,
+            engine=version.engine if version else "none",
+            updated_at=aware(guide.updated_at),
+        )
 
     def guides(
         self, *, community_ids: Iterable[str] | None = None, status: str | None = None, reviewer_id: str | None = None
@@ -402,11 +469,25 @@ class GovernanceRepository(Repository):
     """Queries of governance: audit, tokens, erasure and invalidation."""
 
     def add_audit(
-        self, *, actor_id: str | None, action: str, community_id: str | None = None, target_type: str = "",
-        target_id: str = "", details: dict | None = None,
-    ) -> None:  # fmt: skip
-        self.s.add(AuditEventRow(actor_id=actor_id, action=action, community_id=community_id, target_type=target_type,
-                                 target_id=target_id, details=details or {}))  # fmt: skip
+        self,
+        *,
+        actor_id: str | None,
+        action: str,
+        community_id: str | None = None,
+        target_type: str = "",
+        target_id: str = "",
+        details: dict | None = None,
+    ) -> None:
+        self.s.add(
+            AuditEventRow(
+                actor_id=actor_id,
+                action=action,
+                community_id=community_id,
+                target_type=target_type,
+                target_id=target_id,
+                details=details or {},
+            )
+        )
         self.s.flush()
 
     def audit_events(self, community_ids: list[str] | None, limit: int) -> list[AuditEventRow]:
@@ -416,19 +497,26 @@ class GovernanceRepository(Repository):
         return list(self.s.scalars(query))
 
     def tokens_of(self, person_id: str) -> list[ApiTokenRow]:
-        return list(self.s.scalars(select(ApiTokenRow).where(ApiTokenRow.person_id == person_id)
-                                   .order_by(ApiTokenRow.created_at)))  # fmt: skip
+        return list(
+            self.s.scalars(
+                select(ApiTokenRow).where(ApiTokenRow.person_id == person_id).order_by(ApiTokenRow.created_at)
+            )
+        )
 
     def message_by_external(self, community_id: str, external_id: str) -> MessageRow | None:
-        return self.s.scalars(select(MessageRow).where(
-            MessageRow.community_id == community_id, MessageRow.external_id == external_id)).first()  # fmt: skip
+        return self.s.scalars(
+            select(MessageRow).where(MessageRow.community_id == community_id, MessageRow.external_id == external_id)
+        ).first()
 
     def messages_by(self, person_id: str) -> list[MessageRow]:
         return list(self.s.scalars(select(MessageRow).where(MessageRow.author_id == person_id)))
 
     def replies_by(self, person_id: str) -> list[tuple[ReplyRow, NudgeRow]]:
-        rows = self.s.execute(select(ReplyRow, NudgeRow).join(NudgeRow, NudgeRow.id == ReplyRow.nudge_id)
-                              .where(ReplyRow.person_id == person_id)).all()  # fmt: skip
+        rows = self.s.execute(
+            select(ReplyRow, NudgeRow)
+            .join(NudgeRow, NudgeRow.id == ReplyRow.nudge_id)
+            .where(ReplyRow.person_id == person_id)
+        ).all()
         return [(r, n) for r, n in rows]
 
     def purge_versions(self, guide: GuideRow) -> None:

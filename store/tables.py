@@ -36,7 +36,9 @@ class CommunityRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     terse_threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
-    visibility: Mapped[str] = mapped_column(String(16), default="restricted", server_default="restricted")  # privacy by default
+    visibility: Mapped[str] = mapped_column(
+        String(16), default="restricted", server_default="restricted"
+    )  # privacy by default
     chatham_house: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     pii_policy: Mapped[str] = mapped_column(String(16), default="redact", server_default="redact")  # redact|hold
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

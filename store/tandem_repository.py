@@ -88,24 +88,35 @@ class TandemRepository(Repository):
 
     def skills_of(self, person_id: str) -> list[tuple[str, str, int]]:
         """(skill name, has|learning, endorsements received) of one person."""
-        endorsed = (select(func.count(EndorsementRow.id)).where(EndorsementRow.person_id == person_id,
-                    EndorsementRow.skill_id == SkillRow.id).scalar_subquery())  # fmt: skip
-        rows = self.s.execute(select(SkillRow.name, PersonSkillRow.kind, endorsed)
-                              .join(PersonSkillRow, PersonSkillRow.skill_id == SkillRow.id)
-                              .where(PersonSkillRow.person_id == person_id).order_by(SkillRow.name)).all()  # fmt: skip
+        endorsed = (
+            select(func.count(EndorsementRow.id))
+            .where(EndorsementRow.person_id == person_id, EndorsementRow.skill_id == SkillRow.id)
+            .scalar_subquery()
+        )
+        rows = self.s.execute(
+            select(SkillRow.name, PersonSkillRow.kind, endorsed)
+            .join(PersonSkillRow, PersonSkillRow.skill_id == SkillRow.id)
+            .where(PersonSkillRow.person_id == person_id)
+            .order_by(SkillRow.name)
+        ).all()
         return [(name, kind, int(n)) for name, kind, n in rows]
 
     def endorsed_skills(self, person_id: str) -> dict[str, int]:
         """Skills others endorsed this person for (declared or not), with counts."""
-        rows = self.s.execute(select(SkillRow.name, func.count(EndorsementRow.id))
-                              .join(EndorsementRow, EndorsementRow.skill_id == SkillRow.id)
-                              .where(EndorsementRow.person_id == person_id).group_by(SkillRow.name)).all()  # fmt: skip
+        rows = self.s.execute(
+            select(SkillRow.name, func.count(EndorsementRow.id))
+            .join(EndorsementRow, EndorsementRow.skill_id == SkillRow.id)
+            .where(EndorsementRow.person_id == person_id)
+            .group_by(SkillRow.name)
+        ).all()
         return {name: int(n) for name, n in rows}
 
     def endorsement_exists(self, endorser_id: str, person_id: str, skill_id: str) -> bool:
-        query = select(EndorsementRow.id).where(EndorsementRow.endorser_id == endorser_id,
-                                                EndorsementRow.person_id == person_id,
-                                                EndorsementRow.skill_id == skill_id)  # fmt: skip
+        query = select(EndorsementRow.id).where(
+            EndorsementRow.endorser_id == endorser_id,
+            EndorsementRow.person_id == person_id,
+            EndorsementRow.skill_id == skill_id,
+        )
         return self.s.scalars(query).first() is not None
 
     def add_endorsement(self, endorser_id: str, person_id: str, skill_id: str) -> EndorsementRow:
@@ -134,8 +145,11 @@ class TandemRepository(Repository):
         return set(self.s.scalars(select(ExpertiseProfileRow.person_id).where(ExpertiseProfileRow.hidden)))
 
     def members_of(self, community_ids: Sequence[str]) -> dict[str, PersonRow]:
-        rows = self.s.scalars(select(PersonRow).join(MembershipRow, MembershipRow.person_id == PersonRow.id)
-                              .where(MembershipRow.community_id.in_(list(community_ids))))  # fmt: skip
+        rows = self.s.scalars(
+            select(PersonRow)
+            .join(MembershipRow, MembershipRow.person_id == PersonRow.id)
+            .where(MembershipRow.community_id.in_(list(community_ids)))
+        )
         return {p.id: p for p in rows}
 
     # -- evidence -----------------------------------------------------------------------------------------
@@ -150,44 +164,89 @@ class TandemRepository(Repository):
     def _guide_evidence(self, ids: list[str]) -> list[Evidence]:
         rows = self.s.execute(
             select(GuideRow, GuideVersionRow.content, ThreadRow.tags)
-            .join(GuideVersionRow, and_(GuideVersionRow.guide_id == GuideRow.id,
-                                        GuideVersionRow.version == GuideRow.current_version))
+            .join(
+                GuideVersionRow,
+                and_(GuideVersionRow.guide_id == GuideRow.id, GuideVersionRow.version == GuideRow.current_version),
+            )
             .join(ThreadRow, ThreadRow.id == GuideRow.thread_id)
             .where(GuideRow.status == "published", GuideRow.community_id.in_(ids))
-        ).all()  # fmt: skip
-        return [Evidence(g.reviewer_id, Kind.GUIDE, _topic(str(content.get("title", "")), tags),
-                         aware(g.published_at or g.updated_at), g.community_id, g.id) for g, content, tags in rows]  # fmt: skip
+        ).all()
+        return [
+            Evidence(
+                g.reviewer_id,
+                Kind.GUIDE,
+                _topic(str(content.get("title", "")), tags),
+                aware(g.published_at or g.updated_at),
+                g.community_id,
+                g.id,
+            )
+            for g, content, tags in rows
+        ]
 
     def _answer_evidence(self, ids: list[str]) -> list[Evidence]:
         useful = or_(MessageRow.accepted, MessageRow.score > 0, MessageRow.kind == "answer")
         rows = self.s.execute(
-            select(MessageRow.author_id, MessageRow.accepted, MessageRow.score, MessageRow.created_at,
-                   MessageRow.community_id, MessageRow.id, ThreadRow.title, ThreadRow.tags)
+            select(
+                MessageRow.author_id,
+                MessageRow.accepted,
+                MessageRow.score,
+                MessageRow.created_at,
+                MessageRow.community_id,
+                MessageRow.id,
+                ThreadRow.title,
+                ThreadRow.tags,
+            )
             .join(ThreadRow, ThreadRow.id == MessageRow.thread_id)
-            .where(MessageRow.community_id.in_(ids), MessageRow.parent_external_id.is_not(None),
-                   MessageRow.held.is_(False), useful)
-        ).all()  # fmt: skip
-        return [Evidence(author, Kind.ACCEPTED_ANSWER if accepted else Kind.ANSWER, _topic(title, tags), aware(at),
-                         community, mid, score) for author, accepted, score, at, community, mid, title, tags in rows]  # fmt: skip
+            .where(
+                MessageRow.community_id.in_(ids),
+                MessageRow.parent_external_id.is_not(None),
+                MessageRow.held.is_(False),
+                useful,
+            )
+        ).all()
+        return [
+            Evidence(
+                author,
+                Kind.ACCEPTED_ANSWER if accepted else Kind.ANSWER,
+                _topic(title, tags),
+                aware(at),
+                community,
+                mid,
+                score,
+            )
+            for author, accepted, score, at, community, mid, title, tags in rows
+        ]
 
     def _nudge_evidence(self, ids: list[str]) -> list[Evidence]:
         rows = self.s.execute(
-            select(ReplyRow.person_id, ReplyRow.created_at, ReplyRow.id, NudgeRow.community_id, ThreadRow.title,
-                   ThreadRow.tags)
-            .join(NudgeRow, NudgeRow.id == ReplyRow.nudge_id).join(ThreadRow, ThreadRow.id == NudgeRow.thread_id)
+            select(
+                ReplyRow.person_id,
+                ReplyRow.created_at,
+                ReplyRow.id,
+                NudgeRow.community_id,
+                ThreadRow.title,
+                ThreadRow.tags,
+            )
+            .join(NudgeRow, NudgeRow.id == ReplyRow.nudge_id)
+            .join(ThreadRow, ThreadRow.id == NudgeRow.thread_id)
             .where(NudgeRow.community_id.in_(ids))
-        ).all()  # fmt: skip
-        return [Evidence(person, Kind.NUDGE_ANSWERED, _topic(title, tags), aware(at), community, rid)
-                for person, at, rid, community, title, tags in rows]  # fmt: skip
+        ).all()
+        return [
+            Evidence(person, Kind.NUDGE_ANSWERED, _topic(title, tags), aware(at), community, rid)
+            for person, at, rid, community, title, tags in rows
+        ]
 
     def _skill_evidence(self) -> list[Evidence]:
-        endorsed = self.s.execute(select(EndorsementRow.person_id, EndorsementRow.created_at, SkillRow.name,
-                                         SkillRow.label)
-                                  .join(SkillRow, SkillRow.id == EndorsementRow.skill_id)).all()  # fmt: skip
-        declared = self.s.execute(select(PersonSkillRow.person_id, PersonSkillRow.created_at, SkillRow.name,
-                                         SkillRow.label)
-                                  .join(SkillRow, SkillRow.id == PersonSkillRow.skill_id)
-                                  .where(PersonSkillRow.kind == "has")).all()  # fmt: skip
+        endorsed = self.s.execute(
+            select(EndorsementRow.person_id, EndorsementRow.created_at, SkillRow.name, SkillRow.label).join(
+                SkillRow, SkillRow.id == EndorsementRow.skill_id
+            )
+        ).all()
+        declared = self.s.execute(
+            select(PersonSkillRow.person_id, PersonSkillRow.created_at, SkillRow.name, SkillRow.label)
+            .join(SkillRow, SkillRow.id == PersonSkillRow.skill_id)
+            .where(PersonSkillRow.kind == "has")
+        ).all()
         return [Evidence(p, Kind.ENDORSEMENT, readable(name), aware(at), ref=name) for p, at, name, _ in endorsed] + [
             Evidence(p, Kind.DECLARED_SKILL, readable(name), aware(at), ref=name) for p, at, name, _ in declared
         ]
@@ -195,15 +254,20 @@ class TandemRepository(Repository):
     # -- threads for tasks and answers --------------------------------------------------------------------
     def answered_threads(self, community_ids: Sequence[str], limit: int = MAX_THREADS) -> list[ThreadSummary]:
         """Threads with a good answer (accepted, else best scored), newest first, with that answer."""
-        good = and_(MessageRow.parent_external_id.is_not(None), MessageRow.held.is_(False),
-                    MessageRow.screened_at.is_not(None),  # never quote text not yet scanned for personal data
-                    or_(MessageRow.accepted, MessageRow.score > 0))  # fmt: skip
+        good = and_(
+            MessageRow.parent_external_id.is_not(None),
+            MessageRow.held.is_(False),
+            MessageRow.screened_at.is_not(None),  # never quote text not yet scanned for personal data
+            or_(MessageRow.accepted, MessageRow.score > 0),
+        )
         rows = self.s.execute(
             select(ThreadRow, MessageRow.text, PersonRow.display_name)
-            .join(MessageRow, MessageRow.thread_id == ThreadRow.id).join(PersonRow, PersonRow.id == MessageRow.author_id)
+            .join(MessageRow, MessageRow.thread_id == ThreadRow.id)
+            .join(PersonRow, PersonRow.id == MessageRow.author_id)
             .where(ThreadRow.community_id.in_(list(community_ids)), good)
-            .order_by(ThreadRow.created_at.desc(), MessageRow.accepted.desc(), MessageRow.score.desc()).limit(limit * 3)
-        ).all()  # fmt: skip
+            .order_by(ThreadRow.created_at.desc(), MessageRow.accepted.desc(), MessageRow.score.desc())
+            .limit(limit * 3)
+        ).all()
         best: dict[str, ThreadSummary] = {}
         for t, text, author in rows:
             if t.id not in best:
@@ -212,19 +276,28 @@ class TandemRepository(Repository):
 
     def open_questions(self, community_ids: Sequence[str], limit: int = 200) -> list[ThreadSummary]:
         """Threads with replies or not, but no good answer (none accepted or upvoted) and no guide."""
-        good = exists().where(MessageRow.thread_id == ThreadRow.id, MessageRow.parent_external_id.is_not(None),
-                              or_(MessageRow.accepted, MessageRow.score > 0))  # fmt: skip
+        good = exists().where(
+            MessageRow.thread_id == ThreadRow.id,
+            MessageRow.parent_external_id.is_not(None),
+            or_(MessageRow.accepted, MessageRow.score > 0),
+        )
         guided = exists().where(GuideRow.thread_id == ThreadRow.id)
-        rows = self.s.scalars(select(ThreadRow).where(ThreadRow.community_id.in_(list(community_ids)), ~good, ~guided)
-                              .order_by(ThreadRow.created_at.desc()).limit(limit))  # fmt: skip
+        rows = self.s.scalars(
+            select(ThreadRow)
+            .where(ThreadRow.community_id.in_(list(community_ids)), ~good, ~guided)
+            .order_by(ThreadRow.created_at.desc())
+            .limit(limit)
+        )
         return [ThreadSummary(t.id, t.community_id, t.title, tuple(t.tags or ()), t.url) for t in rows]
 
     def stale_guides(self, community_ids: Sequence[str], before: datetime) -> list[tuple[GuideRow, ThreadRow]]:
         """Guides marked stale, or published and untouched since `before`."""
         old = and_(GuideRow.status == "published", GuideRow.updated_at < before)
-        rows = self.s.execute(select(GuideRow, ThreadRow).join(ThreadRow, ThreadRow.id == GuideRow.thread_id)
-                              .where(GuideRow.community_id.in_(list(community_ids)),
-                                     or_(GuideRow.status == "stale", old))).all()  # fmt: skip
+        rows = self.s.execute(
+            select(GuideRow, ThreadRow)
+            .join(ThreadRow, ThreadRow.id == GuideRow.thread_id)
+            .where(GuideRow.community_id.in_(list(community_ids)), or_(GuideRow.status == "stale", old))
+        ).all()
         return [(g, t) for g, t in rows]
 
     # -- tandems ------------------------------------------------------------------------------------------
@@ -245,17 +318,25 @@ class TandemRepository(Repository):
         return list(self.s.scalars(query))
 
     def active_as_senior(self) -> dict[str, int]:
-        rows = self.s.execute(select(TandemRow.senior_id, func.count(TandemRow.id))
-                              .where(TandemRow.status == "active").group_by(TandemRow.senior_id)).all()  # fmt: skip
+        rows = self.s.execute(
+            select(TandemRow.senior_id, func.count(TandemRow.id))
+            .where(TandemRow.status == "active")
+            .group_by(TandemRow.senior_id)
+        ).all()
         return {p: int(n) for p, n in rows}
 
     def seniors_of(self, junior_id: str) -> set[str]:
         return set(self.s.scalars(select(TandemRow.senior_id).where(TandemRow.junior_id == junior_id)))
 
     def active_pair(self, community_id: str, junior_id: str, senior_id: str) -> TandemRow | None:
-        return self.s.scalars(select(TandemRow).where(
-            TandemRow.community_id == community_id, TandemRow.junior_id == junior_id,
-            TandemRow.senior_id == senior_id, TandemRow.status == "active")).first()  # fmt: skip
+        return self.s.scalars(
+            select(TandemRow).where(
+                TandemRow.community_id == community_id,
+                TandemRow.junior_id == junior_id,
+                TandemRow.senior_id == senior_id,
+                TandemRow.status == "active",
+            )
+        ).first()
 
     # -- tasks --------------------------------------------------------------------------------------------
     def add_task(self, row: TaskRow) -> TaskRow:
@@ -276,26 +357,44 @@ class TandemRepository(Repository):
 
     def taken_refs(self, community_id: str) -> set[str]:
         """Threads and guides some tandem already took as a task."""
-        return set(self.s.scalars(select(TaskRow.ref).where(TaskRow.community_id == community_id,
-                                                            TaskRow.ref.is_not(None))))  # fmt: skip
+        return set(
+            self.s.scalars(select(TaskRow.ref).where(TaskRow.community_id == community_id, TaskRow.ref.is_not(None)))
+        )
 
     # -- log ----------------------------------------------------------------------------------------------
     def log(self, tandem_id: str, kind: str, actor_id: str | None, details: dict | None = None) -> None:
-        self.s.add(TandemEventRow(tandem_id=tandem_id, kind=kind, actor_id=actor_id, details=details or {},
-                                  at=utcnow()))  # fmt: skip
+        self.s.add(
+            TandemEventRow(tandem_id=tandem_id, kind=kind, actor_id=actor_id, details=details or {}, at=utcnow())
+        )
         self.s.flush()
 
     def events(self, tandem_id: str, limit: int = 200) -> list[TandemEventRow]:
-        return list(self.s.scalars(select(TandemEventRow).where(TandemEventRow.tandem_id == tandem_id)
-                                   .order_by(TandemEventRow.id.desc()).limit(limit)))  # fmt: skip
+        return list(
+            self.s.scalars(
+                select(TandemEventRow)
+                .where(TandemEventRow.tandem_id == tandem_id)
+                .order_by(TandemEventRow.id.desc())
+                .limit(limit)
+            )
+        )
 
     def event_counts(self, tandem_id: str) -> dict[str, int]:
-        rows = self.s.execute(select(TandemEventRow.kind, func.count(TandemEventRow.id))
-                              .where(TandemEventRow.tandem_id == tandem_id).group_by(TandemEventRow.kind)).all()  # fmt: skip
+        rows = self.s.execute(
+            select(TandemEventRow.kind, func.count(TandemEventRow.id))
+            .where(TandemEventRow.tandem_id == tandem_id)
+            .group_by(TandemEventRow.kind)
+        ).all()
         return {k: int(n) for k, n in rows}
 
     def guides_since(self, community_id: str, people: Sequence[str], since: datetime) -> list[str]:
         """Published guides of this community drawn from these people's knowledge since a time."""
-        return list(self.s.scalars(select(GuideRow.id).where(
-            GuideRow.community_id == community_id, GuideRow.reviewer_id.in_(list(people)),
-            GuideRow.status == "published", GuideRow.published_at >= since)))  # fmt: skip
+        return list(
+            self.s.scalars(
+                select(GuideRow.id).where(
+                    GuideRow.community_id == community_id,
+                    GuideRow.reviewer_id.in_(list(people)),
+                    GuideRow.status == "published",
+                    GuideRow.published_at >= since,
+                )
+            )
+        )

@@ -46,30 +46,160 @@ _CLAUSE = re.compile(
     r"[.;:!?,()]+(?=\s|$)|\n|\s[-–—]\s|\b(?:but|while|whereas|although|though|and|or)\b", re.IGNORECASE
 )
 # Negations proper, and contrast markers that carry the same "not this one" ("A rather than B").
-_NEGATIONS = frozenset(["not", "no", "never", "cannot", "without", "none", "nothing", "nobody", "neither", "nor", "nowhere"])
-_CONTRASTS = frozenset(["rather", "instead", "unlike", "than", "avoid", "avoids", "avoiding", "versus", "vs", "except", "otherwise"])
+_NEGATIONS = frozenset(
+    ["not", "no", "never", "cannot", "without", "none", "nothing", "nobody", "neither", "nor", "nowhere"]
+)
+_CONTRASTS = frozenset(
+    ["rather", "instead", "unlike", "than", "avoid", "avoids", "avoiding", "versus", "vs", "except", "otherwise"]
+)
 # Markers that put two sides in contrast: one-way ("A rather than B") and two-way ("A, while B").
 _ONE_WAY = re.compile(r"\b(?:rather than|instead of|not|unlike|than|over|vs\.?|versus)\b|n't\b", re.IGNORECASE)
 _TWO_WAY = re.compile(r"\b(?:while|whereas|but)\b|;", re.IGNORECASE)
 _PREFIXES = ("non", "un", "in", "im", "ir", "il", "dis")  # "unreliable" negates "reliable"
 _ARTICLES = frozenset({"a", "an", "the"})
 _FUNCTION = frozenset(
-    ["a", "an", "the", "and", "or", "but", "if", "then", "else", "of", "to", "in", "on", "at", "for", "with", "by", "from", "as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "you", "your", "we", "our", "i", "my", "me", "they", "their", "them", "he", "she", "his", "her", "there", "here", "do", "does", "did", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "just", "so", "than", "too", "very", "also", "into", "over", "under", "about", "which", "what", "when", "where", "who", "how", "why", "has", "have", "had", "s", "t", "really", "quite", "actually", "basically", "simply", "one", "some", "any"]
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "then",
+        "else",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "by",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "you",
+        "your",
+        "we",
+        "our",
+        "i",
+        "my",
+        "me",
+        "they",
+        "their",
+        "them",
+        "he",
+        "she",
+        "his",
+        "her",
+        "there",
+        "here",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "just",
+        "so",
+        "than",
+        "too",
+        "very",
+        "also",
+        "into",
+        "over",
+        "under",
+        "about",
+        "which",
+        "what",
+        "when",
+        "where",
+        "who",
+        "how",
+        "why",
+        "has",
+        "have",
+        "had",
+        "s",
+        "t",
+        "really",
+        "quite",
+        "actually",
+        "basically",
+        "simply",
+        "one",
+        "some",
+        "any",
+    ]
 )
 # Words and their opposites: a sentence using one where its source uses the other contradicts it.
 _OPPOSITES = dict(
     pair
     for a, b in (
-        ("always", "never"), ("increase", "decrease"), ("increase", "reduce"), ("more", "less"), ("more", "fewer"),
-        ("before", "after"), ("enable", "disable"), ("true", "false"), ("faster", "slower"), ("larger", "smaller"),
-        ("bigger", "smaller"), ("higher", "lower"), ("raise", "lower"), ("better", "worse"), ("easier", "harder"),
-        ("correct", "wrong"), ("allow", "forbid"), ("all", "none"), ("maximum", "minimum"), ("max", "min"),
-        ("first", "last"), ("add", "remove"), ("start", "stop"), ("open", "close"), ("include", "exclude"),
-        ("inside", "outside"), ("above", "below"), ("most", "least"), ("many", "few"), ("same", "different"),
-        ("linear", "exponential"), ("polynomial", "exponential"), ("local", "global"), ("yes", "no"),
-        ("win", "lose"), ("success", "failure"), ("cheap", "expensive"), ("strong", "weak"), ("hot", "cold"),
-        ("early", "late"), ("long", "short"), ("high", "low"), ("increases", "decreases"), ("increases", "reduces"),
-    )  # fmt: skip
+        ("always", "never"),
+        ("increase", "decrease"),
+        ("increase", "reduce"),
+        ("more", "less"),
+        ("more", "fewer"),
+        ("before", "after"),
+        ("enable", "disable"),
+        ("true", "false"),
+        ("faster", "slower"),
+        ("larger", "smaller"),
+        ("bigger", "smaller"),
+        ("higher", "lower"),
+        ("raise", "lower"),
+        ("better", "worse"),
+        ("easier", "harder"),
+        ("correct", "wrong"),
+        ("allow", "forbid"),
+        ("all", "none"),
+        ("maximum", "minimum"),
+        ("max", "min"),
+        ("first", "last"),
+        ("add", "remove"),
+        ("start", "stop"),
+        ("open", "close"),
+        ("include", "exclude"),
+        ("inside", "outside"),
+        ("above", "below"),
+        ("most", "least"),
+        ("many", "few"),
+        ("same", "different"),
+        ("linear", "exponential"),
+        ("polynomial", "exponential"),
+        ("local", "global"),
+        ("yes", "no"),
+        ("win", "lose"),
+        ("success", "failure"),
+        ("cheap", "expensive"),
+        ("strong", "weak"),
+        ("hot", "cold"),
+        ("early", "late"),
+        ("long", "short"),
+        ("high", "low"),
+        ("increases", "decreases"),
+        ("increases", "reduces"),
+    )
     for pair in ((a, b), (b, a))
 )
 
@@ -175,9 +305,7 @@ def sentence_scores(draft: GuideDraft, scorer: Scorer = sentence_support) -> lis
     """Each sentence's support by the sources it cites; unknown citations support nothing."""
     texts = {s.id: s.text for s in draft.sources}
     return [
-        SentenceSupport(
-            section, sentence, scorer(sentence.text, [texts[c] for c in sentence.citations if c in texts])
-        )
+        SentenceSupport(section, sentence, scorer(sentence.text, [texts[c] for c in sentence.citations if c in texts]))
         for section, sentence in draft.sentences()
     ]
 
@@ -277,7 +405,9 @@ def _polarity_differs(sentence: str, spans: Sequence[str]) -> bool:
     known = set().union(*(scope for scope, _ in theirs)) if theirs else set()
     added = any(not (scope & known) for scope in strong if scope) or (any(not s for s in strong) and not theirs)
     dropped = any(
-        n.hard and n.head in present and len(n.scope & present) >= min(2, len(n.scope))
+        n.hard
+        and n.head in present
+        and len(n.scope & present) >= min(2, len(n.scope))
         and not any(n.scope & s for s, _ in mine)
         for n in best
     )
@@ -347,7 +477,9 @@ def _exchanged(sentence: str, spans: Sequence[str]) -> bool:
         return ((stream[i - 1], word) in source_pairs) + ((word, stream[i + 1]) in source_pairs)
 
     shared = [i for i in range(1, len(stream) - 1) if stream[i] not in _FUNCTION and stream[i] in vocabulary]
-    displaced = [i for i in shared if stream[i - 1] in vocabulary and stream[i + 1] in vocabulary and not fits(i, stream[i])]
+    displaced = [
+        i for i in shared if stream[i - 1] in vocabulary and stream[i + 1] in vocabulary and not fits(i, stream[i])
+    ]
     for n, a in enumerate(shared):
         for b in shared[n + 1 :]:
             x, y = stream[a], stream[b]
@@ -387,7 +519,9 @@ def _sides(text: str, marker: re.Pattern[str]) -> tuple[set[str], set[str]] | No
     m = marker.search(text)
     if m is None:
         return None
-    before, after = ({_stem(w) for w in _tokens(part) if _is_content(w)} for part in (text[: m.start()], text[m.end() :]))
+    before, after = (
+        {_stem(w) for w in _tokens(part) if _is_content(w)} for part in (text[: m.start()], text[m.end() :])
+    )
     return (before, after) if before and after else None
 
 

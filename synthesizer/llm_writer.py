@@ -35,18 +35,10 @@ class GuideSections(BaseModel):
     applies_when: list[GuideSentence] = Field(
         default_factory=list, description="When the advice applies and when it does not."
     )
-    steps: list[GuideSentence] = Field(
-        default_factory=list, description="How to do it, one step each, in order."
-    )
-    rationale: list[GuideSentence] = Field(
-        default_factory=list, description="Why it works or is the right choice."
-    )
-    alternatives: list[GuideSentence] = Field(
-        default_factory=list, description="Other options and their trade-offs."
-    )
-    pitfalls: list[GuideSentence] = Field(
-        default_factory=list, description="What goes wrong, how to notice it."
-    )
+    steps: list[GuideSentence] = Field(default_factory=list, description="How to do it, one step each, in order.")
+    rationale: list[GuideSentence] = Field(default_factory=list, description="Why it works or is the right choice.")
+    alternatives: list[GuideSentence] = Field(default_factory=list, description="Other options and their trade-offs.")
+    pitfalls: list[GuideSentence] = Field(default_factory=list, description="What goes wrong, how to notice it.")
 
 
 class LLMGuideWriter:
@@ -85,15 +77,11 @@ class LLMGuideWriter:
             GuideDraft(title=title, sections=_sections(out), sources=[s for s, _ in presented]), scorer=scorer
         )
         if not draft.sentences():
-            return self._fall_back(
-                thread, replies, "no sentence of the LLM's guide is supported by its sources"
-            )
+            return self._fall_back(thread, replies, "no sentence of the LLM's guide is supported by its sources")
         # Like the offline writer, a guide lists the question and the sources it cites.
         used = draft.cited_ids()
         opening = thread.opening.id if thread.opening is not None else None
-        draft = draft.model_copy(
-            update={"sources": [s for s in draft.sources if s.id in used or s.id == opening]}
-        )
+        draft = draft.model_copy(update={"sources": [s for s in draft.sources if s.id in used or s.id == opening]})
         check_citations(draft)  # keep_supported leaves only known ids; this guards that promise
         return draft
 
@@ -134,9 +122,7 @@ class LLMGuideWriter:
 
 def _sources(thread: Thread, replies: tuple[Reply, ...]) -> tuple[list[Source], dict[str, str]]:
     """Every message and reply as a Source (ids kept), and the nudge question each reply answers."""
-    sources = [
-        Source(id=m.id, author=m.author_name, text=m.text, url=m.url, kind=m.kind) for m in thread.messages
-    ]
+    sources = [Source(id=m.id, author=m.author_name, text=m.text, url=m.url, kind=m.kind) for m in thread.messages]
     sources += [Source(id=r.id, author=r.author_name, text=r.text, kind="nudge_reply") for r in replies]
     return sources, {r.id: r.nudge_question for r in replies}
 

@@ -69,8 +69,10 @@ def mask_mentions(text: str) -> str:
 
 def without_identities(draft: GuideDraft, label: str = "a community member") -> GuideDraft:
     """The guide as outsiders see it under the Chatham House rule: what was said, never who said it."""
-    sources = [s.model_copy(update={"author": label, "url": None, "text": _MENTION.sub("@someone", s.text)})
-               for s in draft.sources]  # fmt: skip
+    sources = [
+        s.model_copy(update={"author": label, "url": None, "text": _MENTION.sub("@someone", s.text)})
+        for s in draft.sources
+    ]
     sections = {
         section: [s.model_copy(update={"text": _MENTION.sub("@someone", s.text)}) for s in sentences]
         for section, sentences in draft.sections.items()

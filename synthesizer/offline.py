@@ -153,9 +153,7 @@ _META_LEAD = re.compile(
     _FLAGS,
 )
 _MENTIONS = re.compile(r"^(?:@[\w.|-]+[,:]?\s+)+")
-_GREETING = re.compile(
-    r"^(?:hi|hello|hey|yo)(?: all| everyone| folks| guys| team| there)?\s*[,!.:-]*\s*", _FLAGS
-)
+_GREETING = re.compile(r"^(?:hi|hello|hey|yo)(?: all| everyone| folks| guys| team| there)?\s*[,!.:-]*\s*", _FLAGS)
 _UNCUED = Section.SUMMARY  # marker: a key sentence with no cue and no hint; _place decides where it goes
 _PRIORITY = (Section.PITFALLS, Section.ALTERNATIVES, Section.APPLIES_WHEN, Section.RATIONALE, Section.STEPS)
 
@@ -241,8 +239,9 @@ def _key_answer(
     others = [m for m in thread.messages if m is not question and m.id not in reply_ids]
     asker = question.author_id if question else None
     candidates = [m for m in others if m.kind == "answer"] or [m for m in others if m.author_id != asker]
-    leads = {m.id: next((s for s in _clean_sentences(m.text, addressee) if not is_code_block(s)), None)
-             for m in candidates}  # fmt: skip
+    leads = {
+        m.id: next((s for s in _clean_sentences(m.text, addressee) if not is_code_block(s)), None) for m in candidates
+    }
 
     def rank(im: tuple[int, Message]) -> tuple:
         i, m = im
@@ -311,8 +310,9 @@ def _clean_sentences(text: str, addressee: re.Pattern[str] = _MENTIONS) -> list[
 def _pieces(source: Message | Reply, index: int, key: bool, addressee: re.Pattern[str]) -> list[_Piece]:
     hint = _hint(source.nudge_question) if isinstance(source, Reply) else None
     return [
-        _Piece(text=s, source_id=source.id, message=index, position=i, key=key, hint=hint,
-               reply=isinstance(source, Reply))  # fmt: skip
+        _Piece(
+            text=s, source_id=source.id, message=index, position=i, key=key, hint=hint, reply=isinstance(source, Reply)
+        )
         for i, s in enumerate(_clean_sentences(source.text, addressee))
     ]
 
@@ -409,9 +409,7 @@ def _pick_summary(pieces: list[_Piece]) -> list[_Piece]:
     first = [p for p in pieces if p.message == pieces[0].message and p.key]
     prose = [p for p in first if not is_code_block(p.text) and not is_list_item(p.text)]
     prose = [p for p in prose if not _META_LEAD.search(p.text)] or prose
-    lead = next(
-        (p for p in prose if not p.text.endswith(":")), prose[0] if prose else first[0] if first else None
-    )
+    lead = next((p for p in prose if not p.text.endswith(":")), prose[0] if prose else first[0] if first else None)
     if lead is None:
         return []
     chosen = [lead]
@@ -439,7 +437,11 @@ def _place(pieces: list[_Piece]) -> dict[Section, list[CitedSentence]]:
             # No cue: a sentence right after a cued one of the same message continues its thought and stays
             # with it; else it goes under "Why", a few per guide for the answer, all of them for the expert's replies.
             lead = unit[0]
-            follows = previous is not None and previous[0].message == lead.message and previous[0].position == lead.position - 1
+            follows = (
+                previous is not None
+                and previous[0].message == lead.message
+                and previous[0].position == lead.position - 1
+            )
             if follows and previous is not None and previous[1] is not Section.RATIONALE:
                 section = previous[1]
             elif lead.reply or uncued < UNCUED_PER_GUIDE:

@@ -103,9 +103,7 @@ def _list_lines(sentences: list[CitedSentence], numbers: dict[str, int], numbere
     return lines
 
 
-def _code_lines(
-    sentence: CitedSentence, numbers: dict[str, int], previous: CitedSentence | None
-) -> list[str]:
+def _code_lines(sentence: CitedSentence, numbers: dict[str, int], previous: CitedSentence | None) -> list[str]:
     """The block intact; its markers on their own line (a closing fence takes nothing after it), unless the
     sentence introducing it cites the same sources."""
     if previous is not None and previous.citations == sentence.citations:

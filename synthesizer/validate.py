@@ -13,7 +13,79 @@ if TYPE_CHECKING:
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9_.+#-]*", re.IGNORECASE)
 _STOP = frozenset(
-    ["a", "an", "the", "and", "or", "but", "if", "then", "else", "of", "to", "in", "on", "at", "for", "with", "by", "from", "as", "is", "are", "was", "were", "be", "been", "it", "its", "this", "that", "these", "those", "you", "your", "we", "our", "i", "my", "they", "their", "he", "she", "them", "there", "here", "not", "no", "do", "does", "did", "can", "could", "should", "would", "will", "just", "so", "than", "too", "very", "also", "into", "over", "under", "about", "which", "what", "when", "where", "who", "how", "why"]
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "then",
+        "else",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "by",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "you",
+        "your",
+        "we",
+        "our",
+        "i",
+        "my",
+        "they",
+        "their",
+        "he",
+        "she",
+        "them",
+        "there",
+        "here",
+        "not",
+        "no",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "just",
+        "so",
+        "than",
+        "too",
+        "very",
+        "also",
+        "into",
+        "over",
+        "under",
+        "about",
+        "which",
+        "what",
+        "when",
+        "where",
+        "who",
+        "how",
+        "why",
+    ]
 )
 
 
@@ -37,7 +109,9 @@ def check_citations(draft: GuideDraft) -> None:
     for section, sentence in draft.sentences():
         unknown = [c for c in sentence.citations if c not in known]
         if unknown:
-            raise InvalidGuide(f"a sentence in '{section.value}' cites unknown source(s) {unknown}; known: {sorted(known)}")
+            raise InvalidGuide(
+                f"a sentence in '{section.value}' cites unknown source(s) {unknown}; known: {sorted(known)}"
+            )
 
 
 def keep_supported(draft: GuideDraft, min_support: float = 0.5, scorer: Scorer | None = None) -> GuideDraft:

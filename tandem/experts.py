@@ -59,9 +59,15 @@ class _Tally:
 
 
 def rank_experts(
-    query: str, evidence: Sequence[Evidence], relatedness: Relatedness, now: datetime, *, limit: int = 10,
-    exclude: Collection[str] = (), standing_weight: float = STANDING_WEIGHT,
-) -> list[ExpertScore]:  # fmt: skip
+    query: str,
+    evidence: Sequence[Evidence],
+    relatedness: Relatedness,
+    now: datetime,
+    *,
+    limit: int = 10,
+    exclude: Collection[str] = (),
+    standing_weight: float = STANDING_WEIGHT,
+) -> list[ExpertScore]:
     """People whose evidence relates to the query, best first, their track record added (ties by id)."""
     tallies = tally(query, evidence, relatedness, now, exclude)
     record = track_record(evidence, now)

@@ -25,9 +25,13 @@ class PairSuggestion:
 
 
 def suggest_seniors(
-    goals: Mapping[str, float], candidates: Sequence[Candidate], *, junior_id: str, past_seniors: Collection[str],
+    goals: Mapping[str, float],
+    candidates: Sequence[Candidate],
+    *,
+    junior_id: str,
+    past_seniors: Collection[str],
     limit: int = 5,
-) -> list[PairSuggestion]:  # fmt: skip
+) -> list[PairSuggestion]:
     """Candidates ranked by how well they cover the junior's goals (weighted by how much the junior lacks each),
     times how free they are; the junior, former seniors and people with no room are left out."""
     out = []

@@ -61,8 +61,9 @@ class OfflinePartner:
         if not cited:
             return Answer(NOTHING_KNOWN, (), True, "offline")
         lines = [f"[{n}] {p.title}: {_excerpt(p.text)}" for n, p in enumerate(cited, 1)]
-        return Answer("Closest matches in the guides and threads you both can read:\n" + "\n".join(lines), cited, False,
-                      "offline")  # fmt: skip
+        return Answer(
+            "Closest matches in the guides and threads you both can read:\n" + "\n".join(lines), cited, False, "offline"
+        )
 
 
 def _excerpt(text: str) -> str:

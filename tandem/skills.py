@@ -10,10 +10,20 @@ from tandem.relatedness import Relatedness
 
 # Abbreviations no embedding model reliably maps to their long form.
 ALIASES = {
-    "py": "python", "python3": "python", "k8s": "kubernetes", "js": "javascript", "ts": "typescript",
-    "postgres": "postgresql", "pg": "postgresql", "psql": "postgresql", "golang": "go", "tf": "terraform",
-    "ml": "machine-learning", "ci": "continuous-integration", "gh-actions": "github-actions",
-}  # fmt: skip
+    "py": "python",
+    "python3": "python",
+    "k8s": "kubernetes",
+    "js": "javascript",
+    "ts": "typescript",
+    "postgres": "postgresql",
+    "pg": "postgresql",
+    "psql": "postgresql",
+    "golang": "go",
+    "tf": "terraform",
+    "ml": "machine-learning",
+    "ci": "continuous-integration",
+    "gh-actions": "github-actions",
+}
 MAX_LABEL = 60
 MERGE_SIMILARITY = 0.85  # cosine (or trigram Dice) at which two labels name the same skill
 _JUNK = re.compile(r"[^a-z0-9+#.]+")

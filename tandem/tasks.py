@@ -59,8 +59,15 @@ def rank_tasks(tasks: Sequence[Task], pair: Pair, relatedness: Relatedness) -> l
 def _fit(task: Task, pair: Pair, need: Mapping[str, float]) -> TaskFit:
     mentoring, mentor_skill = _best(need, pair.senior_strength)
     stretch, stretch_skill = _best(need, pair.junior_growth)
-    return TaskFit(task, mentoring * stretch, mentoring, stretch, mentor_skill, stretch_skill,
-                   _explain(pair, mentor_skill, stretch_skill, mentoring, stretch))  # fmt: skip
+    return TaskFit(
+        task,
+        mentoring * stretch,
+        mentoring,
+        stretch,
+        mentor_skill,
+        stretch_skill,
+        _explain(pair, mentor_skill, stretch_skill, mentoring, stretch),
+    )
 
 
 def _best(need: Mapping[str, float], weights: Mapping[str, float]) -> tuple[float, str | None]:

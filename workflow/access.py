@@ -82,8 +82,10 @@ def require_steward(repo: Repository, viewer: Viewer, community_id: str) -> Comm
         return community
     if viewer.is_admin and community.visibility != "confidential":
         return community
-    raise Forbidden(f"only a steward of {community_id!r} can do this"
-                    + ("" if community.visibility == "confidential" else " (or an admin)"))  # fmt: skip
+    raise Forbidden(
+        f"only a steward of {community_id!r} can do this"
+        + ("" if community.visibility == "confidential" else " (or an admin)")
+    )
 
 
 def require_appointer(repo: Repository, viewer: Viewer, community_id: str, person_id: str) -> CommunityRow:

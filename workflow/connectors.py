@@ -77,8 +77,11 @@ def accept_event(services: Services, *, source: str, key: str, kind: str, payloa
     if seen:
         log.info("duplicate event source=%s kind=%s", source, kind)
         return False
-    services.runner.enqueue("handle_platform_event", f"{source}:{key}",
-                            {"source": source, "key": key, "kind": kind, "payload": json.dumps(payload)})  # fmt: skip
+    services.runner.enqueue(
+        "handle_platform_event",
+        f"{source}:{key}",
+        {"source": source, "key": key, "kind": kind, "payload": json.dumps(payload)},
+    )
     return True
 
 
@@ -119,17 +122,24 @@ def _apply(services: Services, event: Event) -> str:
     if isinstance(event, Posted):
         return _posted(services, community_id, event)
     if isinstance(event, Edited):
-        return edit_source_message(services, community_id=community_id, external_id=event.external_id,
-                                   text=event.text, platform=event.where.platform)  # fmt: skip
+        return edit_source_message(
+            services,
+            community_id=community_id,
+            external_id=event.external_id,
+            text=event.text,
+            platform=event.where.platform,
+        )
     if isinstance(event, Deleted):
-        return delete_source_message(services, community_id=community_id, external_id=event.external_id,
-                                     platform=event.where.platform)  # fmt: skip
+        return delete_source_message(
+            services, community_id=community_id, external_id=event.external_id, platform=event.where.platform
+        )
     if isinstance(event, Reacted):
         return _reacted(services, community_id, event)
     if isinstance(event, ThreadRetitled):
         return _retitle(services, community_id, event)
-    return delete_source_thread(services, community_id=community_id, external_id=event.thread,
-                                platform=event.where.platform)  # fmt: skip
+    return delete_source_thread(
+        services, community_id=community_id, external_id=event.thread, platform=event.where.platform
+    )
 
 
 # -- people --------------------------------------------------------------------------------------------------
@@ -143,8 +153,11 @@ def person_for(services: Services, *, platform: str, workspace: str, author: Aut
     """The Tacit person behind a platform account: linked before, matched by email, or created."""
     with services.db.session() as session:
         identity = ConnectorRepository(session).identity(platform, workspace, author.user_id)
-        fresh = identity is not None and identity.fetched_at is not None and \
-            aware(identity.fetched_at) > services.clock() - PROFILE_TTL
+        fresh = (
+            identity is not None
+            and identity.fetched_at is not None
+            and aware(identity.fetched_at) > services.clock() - PROFILE_TTL
+        )
         if identity is not None and (fresh or author.name):
             person = session.get(PersonRow, identity.person_id)
             if person is not None:
@@ -161,8 +174,9 @@ def person_for(services: Services, *, platform: str, workspace: str, author: Aut
     return _link_person(services, platform, workspace, author.user_id, name, email)
 
 
-def _link_person(services: Services, platform: str, workspace: str, user_id: str, name: str | None,
-                 email: str | None) -> PersonRow:  # fmt: skip
+def _link_person(
+    services: Services, platform: str, workspace: str, user_id: str, name: str | None, email: str | None
+) -> PersonRow:
     with services.db.session() as session:
         repo = ConnectorRepository(session)
         identity = repo.identity(platform, workspace, user_id)
@@ -171,8 +185,14 @@ def _link_person(services: Services, platform: str, workspace: str, user_id: str
             person = session.scalars(select(PersonRow).where(PersonRow.email == email)).first()
         if person is None:
             person = repo.upsert_person(f"{platform}-{user_id}".lower()[:100], name or user_id)
-        repo.link_identity(platform=platform, workspace=workspace, user_id=user_id, person_id=person.id,
-                           display_name=name or person.display_name, fetched_at=services.clock())  # fmt: skip
+        repo.link_identity(
+            platform=platform,
+            workspace=workspace,
+            user_id=user_id,
+            person_id=person.id,
+            display_name=name or person.display_name,
+            fetched_at=services.clock(),
+        )
         return person
 
 
@@ -184,8 +204,14 @@ def link_identity(services: Services, *, handle: str, platform: str, workspace: 
         person = repo.person_by_handle(handle)
         if person is None:
             raise NotFound(f"no person with handle {handle!r}")
-        repo.link_identity(platform=platform, workspace=workspace, user_id=user_id, person_id=person.id,
-                           display_name=person.display_name, fetched_at=None)  # fmt: skip
+        repo.link_identity(
+            platform=platform,
+            workspace=workspace,
+            user_id=user_id,
+            person_id=person.id,
+            display_name=person.display_name,
+            fetched_at=None,
+        )
         repo.retry_deliveries(person.id)  # a new account may reach them where the old one failed
 
 
@@ -213,8 +239,14 @@ def link_source(services: Services, *, link: SourceLink) -> None:
             raise NotFound(f"community {link.community_id!r} does not exist; create it first")
         if link.platform == "teams":
             _one_teams_channel(repo, link)
-        repo.link_source(community_id=link.community_id, platform=link.platform, workspace=link.workspace,
-                         channel=link.channel, announce=link.announce, nudges=link.nudges)  # fmt: skip
+        repo.link_source(
+            community_id=link.community_id,
+            platform=link.platform,
+            workspace=link.workspace,
+            channel=link.channel,
+            announce=link.announce,
+            nudges=link.nudges,
+        )
 
 
 def _one_teams_channel(repo: ConnectorRepository, link: SourceLink) -> None:
@@ -228,19 +260,26 @@ def _one_teams_channel(repo: ConnectorRepository, link: SourceLink) -> None:
     for old in teams:
         if old.community_id == link.community_id and (old.workspace, old.channel) != (link.workspace, link.channel):
             repo.unlink_source(old)  # re-pointed
-    others = [s for s in teams if s.community_id != link.community_id
-              and (s.workspace, s.channel) != (link.workspace, link.channel)]  # fmt: skip
+    others = [
+        s
+        for s in teams
+        if s.community_id != link.community_id and (s.workspace, s.channel) != (link.workspace, link.channel)
+    ]
     if others:
         taken = others[0]
-        raise Conflict(f"Teams is already linked to {taken.community_id!r} (channel {taken.channel!r}): Tacit posts to "
-                       "Teams through one incoming webhook (TACIT_TEAMS_INCOMING_WEBHOOK_URL), which reaches one channel, "
-                       "so only one community can use Teams.")
+        raise Conflict(
+            f"Teams is already linked to {taken.community_id!r} (channel {taken.channel!r}): Tacit posts to "
+            "Teams through one incoming webhook (TACIT_TEAMS_INCOMING_WEBHOOK_URL), which reaches one channel, "
+            "so only one community can use Teams."
+        )
 
 
 def list_sources(services: Services) -> list[SourceLink]:
     with services.db.session() as session:
-        return [SourceLink(r.community_id, r.platform, r.workspace, r.channel, r.announce, r.nudges)
-                for r in ConnectorRepository(session).sources_of()]  # fmt: skip
+        return [
+            SourceLink(r.community_id, r.platform, r.workspace, r.channel, r.announce, r.nudges)
+            for r in ConnectorRepository(session).sources_of()
+        ]
 
 
 # -- messages, edits, deletions ----------------------------------------------------------------------------------
@@ -249,10 +288,16 @@ def list_sources(services: Services) -> list[SourceLink]:
 def _posted(services: Services, community_id: str, event: Posted) -> str:
     person = person_for(services, platform=event.where.platform, workspace=event.where.workspace, author=event.author)
     message = IncomingMessage(
-        external_id=event.external_id, thread=event.thread, author=person.handle, text=event.text[: services.max_message_chars],
-        created_at=event.created_at, thread_title=event.thread_title, parent=event.parent,
-        author_name=person.display_name, url=event.url,
-    )  # fmt: skip
+        external_id=event.external_id,
+        thread=event.thread,
+        author=person.handle,
+        text=event.text[: services.max_message_chars],
+        created_at=event.created_at,
+        thread_title=event.thread_title,
+        parent=event.parent,
+        author_name=person.display_name,
+        url=event.url,
+    )
     if not message.text.strip():
         return "empty"
     result = ingest_messages(services, community_id=community_id, batch=[message])
@@ -268,12 +313,22 @@ def edit_source_message(services: Services, *, community_id: str, external_id: s
         message = repo.message_by_external(community_id, external_id)
         if message is None or message.text == text:
             return "unchanged"
-        message.text, message.edited_at, message.screened_at = text[: services.max_message_chars], services.clock(), None
+        message.text, message.edited_at, message.screened_at = (
+            text[: services.max_message_chars],
+            services.clock(),
+            None,
+        )
         community = repo.get_community(community_id)
         screen_thread(services, repo, message.thread_id, community.pii_policy if community else "redact")
         rewrite = _invalidate_thread_guide(services, repo, message.thread_id)
-        repo.add_audit(actor_id=None, action="message.edited", community_id=community_id, target_type="message",
-                       target_id=message.id, details={"source": platform})  # fmt: skip
+        repo.add_audit(
+            actor_id=None,
+            action="message.edited",
+            community_id=community_id,
+            target_type="message",
+            target_id=message.id,
+            details={"source": platform},
+        )
         message_id = message.id
     _rewrite(services, rewrite)
     reassess(services, message_id)
@@ -291,8 +346,14 @@ def delete_source_message(services: Services, *, community_id: str, external_id:
         session.delete(message)
         session.flush()
         rewrite = _invalidate_thread_guide(services, repo, thread_id)
-        repo.add_audit(actor_id=None, action="message.deleted", community_id=community_id, target_type="message",
-                       target_id=message_id, details={"source": platform})  # fmt: skip
+        repo.add_audit(
+            actor_id=None,
+            action="message.deleted",
+            community_id=community_id,
+            target_type="message",
+            target_id=message_id,
+            details={"source": platform},
+        )
     _rewrite(services, rewrite)
     return "done"
 
@@ -312,8 +373,14 @@ def delete_source_thread(services: Services, *, community_id: str, external_id: 
             session.delete(message)
         session.flush()
         session.delete(thread)
-        repo.add_audit(actor_id=None, action="thread.deleted", community_id=community_id, target_type="thread",
-                       target_id=thread.id, details={"source": platform})  # fmt: skip
+        repo.add_audit(
+            actor_id=None,
+            action="thread.deleted",
+            community_id=community_id,
+            target_type="thread",
+            target_id=thread.id,
+            details={"source": platform},
+        )
     return "done"
 
 
@@ -355,12 +422,17 @@ def _reviewer(repo: ConnectorRepository, community_id: str, thread_id: str) -> s
     experts = {Role.EXPERT.value, Role.STEWARD.value}
     query = (
         select(MessageRow.author_id)
-        .join(MembershipRow, and_(MembershipRow.person_id == MessageRow.author_id,
-                                  MembershipRow.community_id == community_id))
-        .where(MessageRow.thread_id == thread_id, MessageRow.parent_external_id.is_not(None),
-               MembershipRow.role.in_(experts))
+        .join(
+            MembershipRow,
+            and_(MembershipRow.person_id == MessageRow.author_id, MembershipRow.community_id == community_id),
+        )
+        .where(
+            MessageRow.thread_id == thread_id,
+            MessageRow.parent_external_id.is_not(None),
+            MembershipRow.role.in_(experts),
+        )
         .order_by(MessageRow.created_at)
-    )  # fmt: skip
+    )
     return repo.s.scalars(query).first()
 
 
@@ -396,13 +468,23 @@ def deliver_nudge(services: Services, *, nudge_id: str) -> str:
             repo = ConnectorRepository(session)
             failures = repo.delivery_failed(nudge_id, services.clock() + _retry_delay(_failures(repo, nudge_id)))
         gave_up = failures >= MAX_DELIVERY_FAILURES
-        log.warning("nudge delivery failed nudge=%s platform=%s failures=%d%s error=%s", nudge_id,
-                    target.channel.platform, failures, " (given up)" if gave_up else "", exc)  # fmt: skip
+        log.warning(
+            "nudge delivery failed nudge=%s platform=%s failures=%d%s error=%s",
+            nudge_id,
+            target.channel.platform,
+            failures,
+            " (given up)" if gave_up else "",
+            exc,
+        )
         return "given up" if gave_up else "failed"
     with services.db.session() as session:
-        ConnectorRepository(session).add_delivery(nudge_id=nudge_id, platform=target.channel.platform,
-                                                  workspace=target.workspace, conversation=sent.conversation,
-                                                  message_ref=sent.message_ref)  # fmt: skip
+        ConnectorRepository(session).add_delivery(
+            nudge_id=nudge_id,
+            platform=target.channel.platform,
+            workspace=target.workspace,
+            conversation=sent.conversation,
+            message_ref=sent.message_ref,
+        )
     log.info("nudge delivered nudge=%s platform=%s", nudge_id, target.channel.platform)
     return "done"
 
@@ -431,9 +513,13 @@ def _target(services: Services, repo: ConnectorRepository, nudge_id: str) -> _Ta
         channel = _channel(services, source.platform)
         if identity is not None and channel is not None:
             record = repo.nudge_record(nudge)
-            note = NudgeNote(question=record.question, thread_title=record.thread_title,
-                             answer_excerpt=record.answer_text, reply_code=reply_code(nudge_id),
-                             user_name=identity.display_name or "there")  # fmt: skip
+            note = NudgeNote(
+                question=record.question,
+                thread_title=record.thread_title,
+                answer_excerpt=record.answer_text,
+                reply_code=reply_code(nudge_id),
+                user_name=identity.display_name or "there",
+            )
             return _Target(channel, identity.workspace, identity.user_id, note)
     return "no platform"
 
@@ -441,8 +527,9 @@ def _target(services: Services, repo: ConnectorRepository, nudge_id: str) -> _Ta
 def deliver_due_nudges(services: Services) -> int:
     """Periodic job: queue the delivery of every due nudge not yet delivered (quiet hours ended, retries)."""
     with services.db.session() as session:
-        due = ConnectorRepository(session).undelivered_due_nudges(services.clock(), NUDGE_BACKLOG,
-                                                                  MAX_DELIVERY_FAILURES)  # fmt: skip
+        due = ConnectorRepository(session).undelivered_due_nudges(
+            services.clock(), NUDGE_BACKLOG, MAX_DELIVERY_FAILURES
+        )
     if not services.channels:
         return 0
     for nudge_id in due:
@@ -464,7 +551,11 @@ def record_private_reply(services: Services, event: PrivateReply) -> str:
         nudge = repo.get_nudge(delivery.nudge_id)
         if nudge is None or nudge.person_id != identity.person_id:
             return "not theirs"
-        sent, workspace, person_id = Sent(delivery.conversation, delivery.message_ref), delivery.workspace, nudge.person_id
+        sent, workspace, person_id = (
+            Sent(delivery.conversation, delivery.message_ref),
+            delivery.workspace,
+            nudge.person_id,
+        )
     try:
         reply(services, person_id=person_id, nudge_id=nudge.id, text=event.text)
     except (Conflict, InvalidInput) as exc:
@@ -479,8 +570,12 @@ def _acknowledge(services: Services, platform: str, workspace: str, sent: Sent) 
     if channel is None:
         return
     try:
-        channel.acknowledge(workspace, sent, "Thank you! Tacit is drafting a guide from the thread and your answer; "
-                                             "you review it before anyone else sees it.")  # fmt: skip
+        channel.acknowledge(
+            workspace,
+            sent,
+            "Thank you! Tacit is drafting a guide from the thread and your answer; "
+            "you review it before anyone else sees it.",
+        )
     except PlatformError as exc:
         log.warning("acknowledgement failed platform=%s error=%s", platform, exc)
 
@@ -499,8 +594,9 @@ def announce_guide(services: Services, *, guide_id: str) -> int:
         sources = [s for s in repo.sources_of(guide.community_id) if s.announce]
         wheres = [(s.id, Where(s.platform, s.workspace, s.channel)) for s in sources]
     note = _guide_note(record.content)
-    return sum(_announce_once(services, f"announce:{guide_id}:v{record.version}:{sid}", where, note)
-               for sid, where in wheres)  # fmt: skip
+    return sum(
+        _announce_once(services, f"announce:{guide_id}:v{record.version}:{sid}", where, note) for sid, where in wheres
+    )
 
 
 def _guide_note(content: dict) -> GuideNote:
@@ -526,12 +622,12 @@ def _announce_once(services: Services, key: str, where: Where, note: GuideNote) 
     return 1
 
 
-
 def connector_jobs(services: Services) -> dict[str, Callable[[dict[str, str]], None]]:
     """The connectors' jobs by name, for the registry."""
     return {
-        "handle_platform_event": lambda p: _ignore(handle_platform_event(services, source=p["source"], key=p["key"],
-                                                                         kind=p["kind"], payload=p["payload"])),
+        "handle_platform_event": lambda p: _ignore(
+            handle_platform_event(services, source=p["source"], key=p["key"], kind=p["kind"], payload=p["payload"])
+        ),
         "deliver_nudge": lambda p: _ignore(deliver_nudge(services, nudge_id=p["nudge_id"])),
         "deliver_due_nudges": lambda p: _ignore(deliver_due_nudges(services)),
         "announce_guide": lambda p: _ignore(announce_guide(services, guide_id=p["guide_id"])),

@@ -174,9 +174,15 @@ def find_experts(
 
 
 def experts_in(
-    repo: TandemRepository, kit: Expertise, query: str, communities: list[str], *, exclude: set[str], limit: int,
+    repo: TandemRepository,
+    kit: Expertise,
+    query: str,
+    communities: list[str],
+    *,
+    exclude: set[str],
+    limit: int,
     now: datetime,
-) -> list[ExpertHit]:  # fmt: skip
+) -> list[ExpertHit]:
     """Listed members of these communities ranked on the evidence from them."""
     if not communities:
         return []
@@ -198,9 +204,15 @@ class PairHit:
 
 
 def suggest_pairs(
-    services: Services, kit: Expertise, *, person_id: str, community_id: str, junior: str,
-    goals: Sequence[str] = (), limit: int = 5,
-) -> tuple[list[str], list[PairHit]]:  # fmt: skip
+    services: Services,
+    kit: Expertise,
+    *,
+    person_id: str,
+    community_id: str,
+    junior: str,
+    goals: Sequence[str] = (),
+    limit: int = 5,
+) -> tuple[list[str], list[PairHit]]:
     """Seniors for a junior in a community: strong in the junior's goals (their learning skills by default),
     with room for a tandem, and not a senior they already had. Returns the goals used and the suggestions."""
     with services.db.session() as session:
@@ -213,16 +225,22 @@ def suggest_pairs(
         if person.id != person_id and not governs(repo, viewer, community_id):
             raise Forbidden("only the junior or a steward of the community can ask for pair suggestions")
         names = [resolve_skill(repo, kit, g)[0].name for g in goals] or [
-            name for name, kind, _ in repo.skills_of(person.id) if kind == "learning"]  # fmt: skip
+            name for name, kind, _ in repo.skills_of(person.id) if kind == "learning"
+        ]
         if not names:
             raise InvalidInput(f"{junior} has no learning goals: give goals, or add skills with kind 'learning'")
         return names, _pairs(repo, kit, community_id, person.id, names, limit, services.clock())
 
 
 def _pairs(
-    repo: TandemRepository, kit: Expertise, community_id: str, junior_id: str, goals: list[str], limit: int,
+    repo: TandemRepository,
+    kit: Expertise,
+    community_id: str,
+    junior_id: str,
+    goals: list[str],
+    limit: int,
     now: datetime,
-) -> list[PairHit]:  # fmt: skip
+) -> list[PairHit]:
     members = repo.members_of([community_id])
     by_person: dict[str, list[Evidence]] = defaultdict(list)
     for item in repo.evidence([community_id], people=list(members)):
@@ -233,9 +251,12 @@ def _pairs(
         return skill_strength(pid, readable(goal), by_person[pid], kit.relatedness, now)
 
     lack = {g: 1.0 - 0.8 * strength(junior_id, g) for g in goals}
-    candidates = [Candidate(pid, {g: strength(pid, g) for g in goals}, load.get(pid, 0),
-                            capacity.get(pid, DEFAULT_CAPACITY))
-                  for pid in members if pid not in hidden and pid != junior_id]  # fmt: skip
-    ranked = suggest_seniors(lack, candidates, junior_id=junior_id, past_seniors=repo.seniors_of(junior_id),
-                             limit=limit)  # fmt: skip
+    candidates = [
+        Candidate(pid, {g: strength(pid, g) for g in goals}, load.get(pid, 0), capacity.get(pid, DEFAULT_CAPACITY))
+        for pid in members
+        if pid not in hidden and pid != junior_id
+    ]
+    ranked = suggest_seniors(
+        lack, candidates, junior_id=junior_id, past_seniors=repo.seniors_of(junior_id), limit=limit
+    )
     return [PairHit(members[s.person_id].handle, members[s.person_id].display_name, s) for s in ranked]

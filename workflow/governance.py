@@ -67,8 +67,14 @@ def create_community(services: Services, *, actor_id: str, community_id: str, se
             raise InvalidInput(f"community {community_id!r} already exists")
         repo.upsert_community(community_id, settings.name or community_id, settings.description or "")
         _apply(repo, community_id, settings)
-        repo.add_audit(actor_id=actor_id, action="community.created", community_id=community_id,
-                       target_type="community", target_id=community_id, details=_changed(settings))  # fmt: skip
+        repo.add_audit(
+            actor_id=actor_id,
+            action="community.created",
+            community_id=community_id,
+            target_type="community",
+            target_id=community_id,
+            details=_changed(settings),
+        )
 
 
 def update_community(services: Services, *, actor_id: str, community_id: str, settings: CommunitySettings) -> None:
@@ -77,8 +83,14 @@ def update_community(services: Services, *, actor_id: str, community_id: str, se
         repo = GovernanceRepository(session)
         require_steward(repo, viewer_of(repo, actor_id), community_id)
         _apply(repo, community_id, settings)
-        repo.add_audit(actor_id=actor_id, action="community.updated", community_id=community_id,
-                       target_type="community", target_id=community_id, details=_changed(settings))  # fmt: skip
+        repo.add_audit(
+            actor_id=actor_id,
+            action="community.updated",
+            community_id=community_id,
+            target_type="community",
+            target_id=community_id,
+            details=_changed(settings),
+        )
 
 
 def _apply(repo: GovernanceRepository, community_id: str, settings: CommunitySettings) -> None:
@@ -107,9 +119,14 @@ def set_member(services: Services, *, actor_id: str, community_id: str, handle: 
                 session.delete(membership)
         else:
             repo.set_role(community_id, person.id, role)
-        repo.add_audit(actor_id=actor_id, action="member.removed" if role is None else "member.role_set",
-                       community_id=community_id, target_type="person", target_id=person.id,
-                       details={"role": role.value} if role else {})  # fmt: skip
+        repo.add_audit(
+            actor_id=actor_id,
+            action="member.removed" if role is None else "member.role_set",
+            community_id=community_id,
+            target_type="person",
+            target_id=person.id,
+            details={"role": role.value} if role else {},
+        )
 
 
 # -- tokens ---------------------------------------------------------------------------------------------------
@@ -156,8 +173,13 @@ def edit_message(services: Services, *, actor_id: str, community_id: str, extern
         message.text, message.edited_at, message.screened_at = text, utcnow(), None
         screen_thread(services, repo, message.thread_id, community.pii_policy)  # the new text is screened too
         rewrite = _invalidate_thread_guide(services, repo, message.thread_id)
-        repo.add_audit(actor_id=actor_id, action="message.edited", community_id=community_id,
-                       target_type="message", target_id=message.id)  # fmt: skip
+        repo.add_audit(
+            actor_id=actor_id,
+            action="message.edited",
+            community_id=community_id,
+            target_type="message",
+            target_id=message.id,
+        )
         message_id = message.id
     _rewrite(services, rewrite)
     reassess(services, message_id)
@@ -180,8 +202,13 @@ def delete_message(services: Services, *, actor_id: str, community_id: str, exte
         session.delete(message)
         session.flush()
         rewrite = _invalidate_thread_guide(services, repo, thread_id)
-        repo.add_audit(actor_id=actor_id, action="message.deleted", community_id=community_id,
-                       target_type="message", target_id=message_id)  # fmt: skip
+        repo.add_audit(
+            actor_id=actor_id,
+            action="message.deleted",
+            community_id=community_id,
+            target_type="message",
+            target_id=message_id,
+        )
     _rewrite(services, rewrite)
 
 
@@ -248,8 +275,13 @@ def erase_person(services: Services, *, actor_id: str, person_id: str, mode: Era
             raise NotFound("person not found")
         report, rewrites = (_erase if mode == "erase" else _anonymize)(services, repo, person)
         # The audit record keeps no personal data: the id is a random uuid that no longer resolves to anyone.
-        repo.add_audit(actor_id=None if actor_id == person_id else actor_id, action=f"person.{mode}d",
-                       target_type="person", target_id=person_id, details=report.__dict__)  # fmt: skip
+        repo.add_audit(
+            actor_id=None if actor_id == person_id else actor_id,
+            action=f"person.{mode}d",
+            target_type="person",
+            target_id=person_id,
+            details=report.__dict__,
+        )
     for rewrite in rewrites:
         _rewrite(services, rewrite)
     cues.clear_caches()  # the detector's cache may still hold the person's words
@@ -288,8 +320,9 @@ def _anonymize(services: Services, repo: GovernanceRepository, person: PersonRow
     messages, replies = repo.messages_by(person.id), repo.replies_by(person.id)
     threads = {m.thread_id for m in messages} | {n.thread_id for _, n in replies}
     theirs = {m.id for m in messages} | {r.id for r, _ in replies}
-    open_nudges = list(s.scalars(select(NudgeRow).where(NudgeRow.person_id == person.id,
-                                                        NudgeRow.status.in_(("open", "snoozed")))))  # fmt: skip
+    open_nudges = list(
+        s.scalars(select(NudgeRow).where(NudgeRow.person_id == person.id, NudgeRow.status.in_(("open", "snoozed"))))
+    )
     for nudge in open_nudges:
         s.delete(nudge)
     person.handle = f"former-{uuid.uuid4().hex[:12]}"

@@ -64,9 +64,14 @@ def _save_draft(
     if existing is not None and existing.status in ("published", "stale"):
         existing.status = "draft"  # new or changed sources: the expert reviews again before it is republished
         services.search.remove_guide(existing.id)
-    guide = repo.save_guide_version(community_id=community_id, thread_id=thread_id, reviewer_id=reviewer_id,
-                                    content=draft.model_dump(mode="json"), engine=services.engine_name,
-                                    guide=existing)  # fmt: skip
+    guide = repo.save_guide_version(
+        community_id=community_id,
+        thread_id=thread_id,
+        reviewer_id=reviewer_id,
+        content=draft.model_dump(mode="json"),
+        engine=services.engine_name,
+        guide=existing,
+    )
     return repo.guide_record(guide)
 
 
@@ -161,9 +166,15 @@ def edit(services: Services, *, person_id: str, guide_id: str, content: dict) ->
         draft = _edited_draft(current, content)
         was_published = guide.status == "published"
         guide.status = "draft"
-        guide = repo.save_guide_version(community_id=guide.community_id, thread_id=guide.thread_id,
-                                        reviewer_id=guide.reviewer_id, content=draft.model_dump(mode="json"),
-                                        engine="edit", created_by=person_id, guide=guide)  # fmt: skip
+        guide = repo.save_guide_version(
+            community_id=guide.community_id,
+            thread_id=guide.thread_id,
+            reviewer_id=guide.reviewer_id,
+            content=draft.model_dump(mode="json"),
+            engine="edit",
+            created_by=person_id,
+            guide=guide,
+        )
         record = repo.guide_record(guide)
     if was_published:
         services.search.remove_guide(guide_id)
@@ -176,7 +187,9 @@ def _edited_draft(current: GuideDraft, content: dict) -> GuideDraft:
         draft = GuideDraft.model_validate({**content, "sources": [s.model_dump() for s in current.sources]})
         check_citations(draft)
     except ValidationError as exc:
-        raise InvalidInput(f"the edited guide is not valid: {exc.errors()[0]['msg']} at {exc.errors()[0]['loc']}") from exc
+        raise InvalidInput(
+            f"the edited guide is not valid: {exc.errors()[0]['msg']} at {exc.errors()[0]['loc']}"
+        ) from exc
     except InvalidGuide as exc:
         raise InvalidInput(str(exc)) from exc
     if not draft.sentences():
@@ -212,7 +225,9 @@ class SearchResult:
     sources: tuple[Source, ...]
 
 
-def search(services: Services, *, person_id: str, query: str, community_id: str | None, limit: int = 10) -> list[SearchResult]:
+def search(
+    services: Services, *, person_id: str, query: str, community_id: str | None, limit: int = 10
+) -> list[SearchResult]:
     """Guides ranked by meaning, only within the communities the person belongs to."""
     if not query.strip():
         raise InvalidInput("the query is empty; say what you are looking for, e.g. ?q=slow tenant listing")

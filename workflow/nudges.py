@@ -46,8 +46,9 @@ def assess_message(services: Services, *, message_id: str) -> Assessment | None:
     if subject is None:
         return None
     thread, answer = subject.thread, subject.answer
-    assessment = services.detector.assess(thread, answer, subject.standing, subject.threshold,
-                                          judge=subject.refusal is None)  # fmt: skip
+    assessment = services.detector.assess(
+        thread, answer, subject.standing, subject.threshold, judge=subject.refusal is None
+    )
     followup = None
     if assessment.is_candidate and assessment.gaps and subject.refusal is None:
         with services.db.session() as session:
@@ -65,13 +66,24 @@ def assess_message(services: Services, *, message_id: str) -> Assessment | None:
             outcome = _refusal(services, repo, assessment, answer) or _nudge(
                 services, repo, subject.community_id, thread, answer, followup
             )
-        repo.save_assessment(AssessmentRow(
-            message_id=message_id, score=assessment.score, is_candidate=assessment.is_candidate,
-            gaps=[g.value for g in assessment.gaps], explanation=assessment.explanation,
-            features=dict(assessment.features), outcome=outcome,
-        ))  # fmt: skip
-    log.info("assessed message=%s score=%.2f candidate=%s outcome=%s", message_id, assessment.score,
-             assessment.is_candidate, outcome)  # fmt: skip
+        repo.save_assessment(
+            AssessmentRow(
+                message_id=message_id,
+                score=assessment.score,
+                is_candidate=assessment.is_candidate,
+                gaps=[g.value for g in assessment.gaps],
+                explanation=assessment.explanation,
+                features=dict(assessment.features),
+                outcome=outcome,
+            )
+        )
+    log.info(
+        "assessed message=%s score=%.2f candidate=%s outcome=%s",
+        message_id,
+        assessment.score,
+        assessment.is_candidate,
+        outcome,
+    )
     return assessment
 
 
@@ -141,13 +153,20 @@ def _decision(services: Services, repo: Repository, person_id: str, message_id: 
     if person is None:
         return PolicyDecision(False, None, "the author is no longer a member")
     return decide(
-        _preferences(services, person), now, repo.nudges_sent_since(person.id, week_ago(now)),
-        repo.nudge_for(message_id, 1) is not None, round=round_,
-    )  # fmt: skip
+        _preferences(services, person),
+        now,
+        repo.nudges_sent_since(person.id, week_ago(now)),
+        repo.nudge_for(message_id, 1) is not None,
+        round=round_,
+    )
 
 
 def _nudge(
-    services: Services, repo: Repository, community_id: str, thread: Thread, answer: Message,
+    services: Services,
+    repo: Repository,
+    community_id: str,
+    thread: Thread,
+    answer: Message,
     followup: FollowUp | None,
 ) -> str:
     """Writes the nudge (the policy allowed it, under the expert's lock) and queues its delivery; the outcome."""
@@ -155,21 +174,32 @@ def _nudge(
         return "not nudged: the expert's limits changed while the answer was judged"
     now = services.clock()
     decision = _decision(services, repo, answer.author_id, answer.id, round_=1)  # when: now or after quiet hours
-    nudge = repo.add_nudge(NudgeRow(
-        id=new_id(), community_id=community_id, message_id=answer.id, thread_id=thread.id,
-        person_id=answer.author_id, round=1, gap=followup.gap.value, question=followup.question, status="open",
-        deliver_at=decision.deliver_at or now,
-    ))  # fmt: skip
+    nudge = repo.add_nudge(
+        NudgeRow(
+            id=new_id(),
+            community_id=community_id,
+            message_id=answer.id,
+            thread_id=thread.id,
+            person_id=answer.author_id,
+            round=1,
+            gap=followup.gap.value,
+            question=followup.question,
+            status="open",
+            deliver_at=decision.deliver_at or now,
+        )
+    )
     _deliver_after_commit(services, repo, nudge.id)  # Slack DM, Discourse PM, ...
     return "nudged" if (decision.deliver_at or now) <= now else f"nudge scheduled: {decision.reason}"
 
 
 def _preferences(services: Services, person: PersonRecord) -> NudgePreferences:
-    start, end = parse_quiet_hours(person.quiet_hours if person.quiet_hours is not None
-                                   else services.nudge_defaults.quiet_hours)  # fmt: skip
+    start, end = parse_quiet_hours(
+        person.quiet_hours if person.quiet_hours is not None else services.nudge_defaults.quiet_hours
+    )
     per_week = person.nudges_per_week if person.nudges_per_week is not None else services.nudge_defaults.per_week
-    return NudgePreferences(max_per_week=per_week, quiet_start=start, quiet_end=end, timezone=person.timezone,
-                            opted_out=person.opted_out)  # fmt: skip
+    return NudgePreferences(
+        max_per_week=per_week, quiet_start=start, quiet_end=end, timezone=person.timezone, opted_out=person.opted_out
+    )
 
 
 def inbox(services: Services, *, person_id: str, include_closed: bool = False) -> list[NudgeRecord]:
@@ -212,7 +242,9 @@ def decline(services: Services, *, person_id: str, nudge_id: str) -> NudgeRecord
         return repo.nudge_record(nudge)
 
 
-def snooze(services: Services, *, person_id: str, nudge_id: str, until: datetime | None, hours: float | None) -> NudgeRecord:
+def snooze(
+    services: Services, *, person_id: str, nudge_id: str, until: datetime | None, hours: float | None
+) -> NudgeRecord:
     """Hide the nudge until a later time (default: 24 hours)."""
     now = services.clock()
     when = aware(until) if until else now + timedelta(hours=hours if hours is not None else 24)
@@ -240,8 +272,9 @@ def handle_reply(services: Services, *, nudge_id: str) -> None:
             again = _second_round_subject(services, repo, nudge)
     if again is not None:
         _ask_again(services, nudge_id, *again)
-    services.runner.enqueue("synthesize_guide", record.thread_id,
-                            {"thread_id": record.thread_id, "reviewer_id": record.person_id})  # fmt: skip
+    services.runner.enqueue(
+        "synthesize_guide", record.thread_id, {"thread_id": record.thread_id, "reviewer_id": record.person_id}
+    )
 
 
 def _second_round_subject(
@@ -277,15 +310,28 @@ def _ask_again(services: Services, first_id: str, thread: Thread, answer: Messag
         if not decision.allowed:
             log.info("nudge=%s: no second question (%s)", first.id, decision.reason)
             return
-        nudge = repo.add_nudge(NudgeRow(
-            id=new_id(), community_id=first.community_id, message_id=first.message_id, thread_id=first.thread_id,
-            person_id=first.person_id, round=round_, gap=first.gap, question=question, status="open",
-            deliver_at=decision.deliver_at or services.clock(),
-        ))  # fmt: skip
+        nudge = repo.add_nudge(
+            NudgeRow(
+                id=new_id(),
+                community_id=first.community_id,
+                message_id=first.message_id,
+                thread_id=first.thread_id,
+                person_id=first.person_id,
+                round=round_,
+                gap=first.gap,
+                question=question,
+                status="open",
+                deliver_at=decision.deliver_at or services.clock(),
+            )
+        )
         _deliver_after_commit(services, repo, nudge.id)
 
 
 def _deliver_after_commit(services: Services, repo: Repository, nudge_id: str) -> None:
     """Queue the external delivery once the nudge is committed, so no worker can look for it too early."""
-    event.listen(repo.s, "after_commit",
-                 lambda _: services.runner.enqueue("deliver_nudge", nudge_id, {"nudge_id": nudge_id}), once=True)  # fmt: skip
+    event.listen(
+        repo.s,
+        "after_commit",
+        lambda _: services.runner.enqueue("deliver_nudge", nudge_id, {"nudge_id": nudge_id}),
+        once=True,
+    )

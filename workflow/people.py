@@ -18,9 +18,15 @@ def create_community(services: Services, *, community_id: str, name: str, descri
 
 
 def add_person(
-    services: Services, *, handle: str, community_id: str, role: Role = Role.MEMBER,
-    display_name: str | None = None, email: str | None = None, timezone: str | None = None,
-) -> PersonRecord:  # fmt: skip
+    services: Services,
+    *,
+    handle: str,
+    community_id: str,
+    role: Role = Role.MEMBER,
+    display_name: str | None = None,
+    email: str | None = None,
+    timezone: str | None = None,
+) -> PersonRecord:
     """Create (or update) a person and give them a role in a community."""
     with services.db.session() as session:
         repo = Repository(session)

@@ -87,8 +87,10 @@ def held_messages(services: Services, *, actor_id: str, community_id: str) -> li
     with services.db.session() as session:
         repo = GovernanceRepository(session)
         require_steward(repo, viewer_of(repo, actor_id), community_id)
-        return [HeldMessage(m.id, m.external_id, m.thread_id, m.text, tuple(m.pii_kinds))
-                for m in repo.held_messages(community_id)]  # fmt: skip
+        return [
+            HeldMessage(m.id, m.external_id, m.thread_id, m.text, tuple(m.pii_kinds))
+            for m in repo.held_messages(community_id)
+        ]
 
 
 def release(services: Services, *, actor_id: str, community_id: str, message_id: str, redacted: bool) -> None:
@@ -104,6 +106,12 @@ def release(services: Services, *, actor_id: str, community_id: str, message_id:
         if redacted and services.scanner is not None:
             row.text = redact(row.text, services.scanner.scan(row.text))
         row.held = False
-        repo.add_audit(actor_id=actor_id, action="message.released", community_id=community_id,
-                       target_type="message", target_id=message_id, details={"redacted": redacted})  # fmt: skip
+        repo.add_audit(
+            actor_id=actor_id,
+            action="message.released",
+            community_id=community_id,
+            target_type="message",
+            target_id=message_id,
+            details={"redacted": redacted},
+        )
     services.runner.enqueue("assess_message", message_id, {"message_id": message_id})

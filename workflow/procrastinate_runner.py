@@ -35,8 +35,9 @@ class ProcrastinateJobRunner:
         # Deferring is synchronous (API requests, jobs); the worker runs procrastinate's async loop.
         self.app = App(connector=SyncPsycopgConnector(conninfo=conninfo))
         self.stats = JobStats()
-        self._task = self.app.task(name="tacit.run_job", queue=QUEUE,
-                                   retry=RetryStrategy(max_attempts=3, wait=1))(self._run)  # fmt: skip
+        self._task = self.app.task(name="tacit.run_job", queue=QUEUE, retry=RetryStrategy(max_attempts=3, wait=1))(
+            self._run
+        )
         self._opened = False
 
     def _run(self, job: str, payload: dict[str, str]) -> None:
@@ -81,7 +82,8 @@ class ProcrastinateJobRunner:
             self.enqueue(job, "periodic", {})
 
         self.app.periodic(cron=f"*/{minutes} * * * *", periodic_id=job)(
-            self.app.task(name=f"tacit.every.{job}", queue=QUEUE)(tick))  # fmt: skip
+            self.app.task(name=f"tacit.every.{job}", queue=QUEUE)(tick)
+        )
 
     def pending(self) -> int:
         rows = self.app.connector.execute_query_all(
@@ -107,5 +109,10 @@ class ProcrastinateJobRunner:
     def run_worker(self, *, wait: bool = True) -> None:
         """Process jobs in this process (`tacit worker`); with wait=False, return once the queue is empty."""
         worker_app = self.app.with_connector(PsycopgConnector(conninfo=self._conninfo))
-        worker_app.run_worker(queues=[QUEUE], concurrency=self._concurrency, wait=wait,
-                              install_signal_handlers=wait, delete_jobs="successful")  # fmt: skip
+        worker_app.run_worker(
+            queues=[QUEUE],
+            concurrency=self._concurrency,
+            wait=wait,
+            install_signal_handlers=wait,
+            delete_jobs="successful",
+        )

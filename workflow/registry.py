@@ -22,5 +22,10 @@ def job_handlers(services: Services) -> dict[str, Handler]:
     def index(p: dict[str, str]) -> None:
         index_guide(services, guide_id=p["guide_id"])
 
-    return {"assess_message": assess, "handle_reply": reply, "synthesize_guide": synthesize, "index_guide": index,
-            **connector_jobs(services)}
+    return {
+        "assess_message": assess,
+        "handle_reply": reply,
+        "synthesize_guide": synthesize,
+        "index_guide": index,
+        **connector_jobs(services),
+    }

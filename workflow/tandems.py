@@ -45,9 +45,15 @@ class TandemView:
 
 
 def create_tandem(
-    services: Services, kit: Expertise, *, person_id: str, community_id: str, junior: str, senior: str,
+    services: Services,
+    kit: Expertise,
+    *,
+    person_id: str,
+    community_id: str,
+    junior: str,
+    senior: str,
     goals: Sequence[str],
-) -> TandemView:  # fmt: skip
+) -> TandemView:
     """A steward of the community, or one of the pair, pairs a junior with a senior on some goals."""
     with services.db.session() as session:
         repo = TandemRepository(session)
@@ -61,8 +67,17 @@ def create_tandem(
         if repo.active_pair(community_id, junior_id, senior_id):
             raise Conflict(f"{junior} and {senior} already have an active tandem in {community_id}")
         names = list(dict.fromkeys(resolve_skill(repo, kit, g)[0].name for g in goals))
-        row = repo.add_tandem(TandemRow(id=new_id(), community_id=community_id, junior_id=junior_id,
-                                        senior_id=senior_id, goals=names, status="active", created_by=person_id))  # fmt: skip
+        row = repo.add_tandem(
+            TandemRow(
+                id=new_id(),
+                community_id=community_id,
+                junior_id=junior_id,
+                senior_id=senior_id,
+                goals=names,
+                status="active",
+                created_by=person_id,
+            )
+        )
         repo.log(row.id, "created", person_id, {"goals": names})
         return _view(repo, row)
 
@@ -103,8 +118,9 @@ def _view(repo: TandemRepository, row: TandemRow) -> TandemView:
     handles = {pid: _handle(repo.get_person(pid)) for pid in (row.junior_id, row.senior_id)}
     counts = repo.event_counts(row.id)
     guides = repo.guides_since(row.community_id, [row.junior_id, row.senior_id], aware(row.created_at))
-    progress = Progress(counts.get("task_taken", 0), counts.get("task_done", 0), counts.get("question_asked", 0),
-                        len(guides))  # fmt: skip
+    progress = Progress(
+        counts.get("task_taken", 0), counts.get("task_done", 0), counts.get("question_asked", 0), len(guides)
+    )
     return TandemView(row, handles[row.junior_id], handles[row.senior_id], progress)
 
 
@@ -150,9 +166,15 @@ def log_of(services: Services, *, person_id: str, tandem_id: str) -> list[Tandem
 
 
 def add_task(
-    services: Services, kit: Expertise, *, person_id: str, community_id: str, title: str, description: str,
+    services: Services,
+    kit: Expertise,
+    *,
+    person_id: str,
+    community_id: str,
+    title: str,
+    description: str,
     skills: Sequence[str],
-) -> TaskRow:  # fmt: skip
+) -> TaskRow:
     """Add a task to the community's backlog (any member may)."""
     with services.db.session() as session:
         repo = TandemRepository(session)
@@ -161,8 +183,18 @@ def add_task(
         if not viewer.is_member(community_id) and not governs(repo, viewer, community_id):
             raise Forbidden(f"only members of {community_id!r} can add tasks to its backlog")
         names = list(dict.fromkeys(resolve_skill(repo, kit, s)[0].name for s in skills))
-        return repo.add_task(TaskRow(id=new_id(), community_id=community_id, title=title, description=description,
-                                     skills=names, source="backlog", status="open", created_by=person_id))  # fmt: skip
+        return repo.add_task(
+            TaskRow(
+                id=new_id(),
+                community_id=community_id,
+                title=title,
+                description=description,
+                skills=names,
+                source="backlog",
+                status="open",
+                created_by=person_id,
+            )
+        )
 
 
 def list_tasks(services: Services, *, person_id: str, community_id: str, status: str | None) -> list[TaskRow]:
@@ -199,9 +231,19 @@ def _task_for(repo: TandemRepository, tandem: TandemRow, suggestion_id: str, per
     if ref in repo.taken_refs(tandem.community_id):
         raise Conflict("another tandem already took this")
     title = _derived_title(repo, tandem.community_id, kind, ref)
-    return repo.add_task(TaskRow(id=new_id(), community_id=tandem.community_id, title=title, description="",
-                                 skills=[], source="question" if kind == "question" else "stale_guide", ref=ref,
-                                 status="open", created_by=person_id))  # fmt: skip
+    return repo.add_task(
+        TaskRow(
+            id=new_id(),
+            community_id=tandem.community_id,
+            title=title,
+            description="",
+            skills=[],
+            source="question" if kind == "question" else "stale_guide",
+            ref=ref,
+            status="open",
+            created_by=person_id,
+        )
+    )
 
 
 def _derived_title(repo: TandemRepository, community_id: str, kind: str, ref: str) -> str:
@@ -242,7 +284,9 @@ class Suggestion:
     threads: list[ThreadSummary]
 
 
-def suggestions(services: Services, kit: Expertise, *, person_id: str, tandem_id: str, limit: int = 5) -> list[Suggestion]:
+def suggestions(
+    services: Services, kit: Expertise, *, person_id: str, tandem_id: str, limit: int = 5
+) -> list[Suggestion]:
     """Tasks ranked by fit for the pair, each with the guides and past threads that help with it.
 
     Only the pair: what helps them comes from communities both may read, which a steward may not.
@@ -255,8 +299,10 @@ def suggestions(services: Services, kit: Expertise, *, person_id: str, tandem_id
         pair = _pair(repo, kit, row, shared, tasks, services.clock())
         answered = repo.answered_threads(_conversation_communities(repo, row, shared))
     ranked = rank_tasks(tasks, pair, kit.relatedness)[:limit]
-    return [Suggestion(f, services.search.search(f.task.text, shared, HELPERS), _threads(kit, f.task.text, answered))
-            for f in ranked]  # fmt: skip
+    return [
+        Suggestion(f, services.search.search(f.task.text, shared, HELPERS), _threads(kit, f.task.text, answered))
+        for f in ranked
+    ]
 
 
 def _conversation_communities(repo: TandemRepository, row: TandemRow, shared: list[str]) -> list[str]:
@@ -272,14 +318,32 @@ def _shared(repo: TandemRepository, row: TandemRow) -> list[str]:
 
 
 def _candidate_tasks(repo: TandemRepository, row: TandemRow, now: datetime) -> list[Task]:
-    backlog = [Task(f"task:{t.id}", t.title, " ".join([t.title, t.description, *map(readable, t.skills)]),
-                    tuple(t.skills), "backlog") for t in repo.tasks(row.community_id, status="open")]  # fmt: skip
+    backlog = [
+        Task(
+            f"task:{t.id}",
+            t.title,
+            " ".join([t.title, t.description, *map(readable, t.skills)]),
+            tuple(t.skills),
+            "backlog",
+        )
+        for t in repo.tasks(row.community_id, status="open")
+    ]
     taken = repo.taken_refs(row.community_id)
-    questions = [Task(f"question:{t.id}", f"Answer: {t.title}", " ".join([t.title, *map(readable, t.tags)]),
-                      source="question") for t in repo.open_questions([row.community_id]) if t.id not in taken]  # fmt: skip
-    stale = [Task(f"guide:{g.id}", f"Refresh the guide: {t.title}", " ".join([t.title, *map(readable, t.tags or [])]),
-                  source="stale_guide") for g, t in repo.stale_guides([row.community_id], now - STALE_AFTER)
-             if g.id not in taken]  # fmt: skip
+    questions = [
+        Task(f"question:{t.id}", f"Answer: {t.title}", " ".join([t.title, *map(readable, t.tags)]), source="question")
+        for t in repo.open_questions([row.community_id])
+        if t.id not in taken
+    ]
+    stale = [
+        Task(
+            f"guide:{g.id}",
+            f"Refresh the guide: {t.title}",
+            " ".join([t.title, *map(readable, t.tags or [])]),
+            source="stale_guide",
+        )
+        for g, t in repo.stale_guides([row.community_id], now - STALE_AFTER)
+        if g.id not in taken
+    ]
     return backlog + questions + stale
 
 
@@ -288,12 +352,16 @@ def _pair(
 ) -> Pair:
     evidence = repo.evidence(shared, people=[row.junior_id, row.senior_id])
     learning = [n for n, kind, _ in repo.skills_of(row.junior_id) if kind == "learning"]
-    mine = [n for n, kind, _ in repo.skills_of(row.senior_id) if kind == "has"] + list(repo.endorsed_skills(row.senior_id))
+    mine = [n for n, kind, _ in repo.skills_of(row.senior_id) if kind == "has"] + list(
+        repo.endorsed_skills(row.senior_id)
+    )
     skills = sorted({*row.goals, *learning, *mine, *(s for t in tasks for s in t.skills)})
     senior = {s: skill_strength(row.senior_id, readable(s), evidence, kit.relatedness, now) for s in skills}
     wants = {**{s: LEARNING_GROWTH for s in learning}, **{g: GOAL_GROWTH for g in row.goals}}
-    growth = {s: w * (1 - 0.5 * skill_strength(row.junior_id, readable(s), evidence, kit.relatedness, now))
-              for s, w in wants.items()}  # fmt: skip
+    growth = {
+        s: w * (1 - 0.5 * skill_strength(row.junior_id, readable(s), evidence, kit.relatedness, now))
+        for s, w in wants.items()
+    }
     names = {pid: repo.get_person(pid) for pid in (row.junior_id, row.senior_id)}
     return Pair(_handle(names[row.senior_id]), _handle(names[row.junior_id]), senior, growth)
 
@@ -331,10 +399,23 @@ def ask(services: Services, kit: Expertise, *, person_id: str, tandem_id: str, q
     answer = kit.partner.answer(question, passages)
     with services.db.session() as session:
         repo = TandemRepository(session)
-        who = [] if not answer.nothing_known else experts_in(
-            repo, kit, question, shared, exclude={row.junior_id, row.senior_id}, limit=3, now=services.clock())  # fmt: skip
-        repo.log(row.id, "question_asked", person_id, {"question": question[:1000], "nothing_known": answer.nothing_known,
-                                                       "citations": [p.id for p in answer.citations]})  # fmt: skip
+        who = (
+            []
+            if not answer.nothing_known
+            else experts_in(
+                repo, kit, question, shared, exclude={row.junior_id, row.senior_id}, limit=3, now=services.clock()
+            )
+        )
+        repo.log(
+            row.id,
+            "question_asked",
+            person_id,
+            {
+                "question": question[:1000],
+                "nothing_known": answer.nothing_known,
+                "citations": [p.id for p in answer.citations],
+            },
+        )
     return PartnerAnswer(answer, who)
 
 
@@ -344,8 +425,10 @@ def _guide_passages(services: Services, kit: Expertise, question: str, shared: l
     found = [(h, guides[h.guide_id]) for h in hits if h.guide_id in guides]
     # The index's score scale is its own (dense or hybrid): relatedness is judged here, on one scale for all passages.
     scores = kit.relatedness.related(question, [f"{h.title}. {text}" for h, (_, text) in found])
-    return [Passage(f"guide:{h.guide_id}", "guide", h.title, text, community, s)
-            for (h, (community, text)), s in zip(found, scores, strict=True)]  # fmt: skip
+    return [
+        Passage(f"guide:{h.guide_id}", "guide", h.title, text, community, s)
+        for (h, (community, text)), s in zip(found, scores, strict=True)
+    ]
 
 
 def _published_guides(services: Services, guide_ids: list[str]) -> dict[str, tuple[str, str]]:
@@ -368,5 +451,7 @@ def _thread_passages(kit: Expertise, question: str, answered: list[ThreadSummary
     by_topic = kit.relatedness.related(question, [" ".join([t.title, *map(readable, t.tags)]) for t in answered])
     top = [t for _, t in sorted(zip(by_topic, answered, strict=True), key=lambda x: -x[0])[:5]]
     by_text = kit.relatedness.related(question, [f"{t.title}. {t.answer_text}" for t in top])
-    return [Passage(f"thread:{t.id}", "thread", t.title, t.answer_text, t.community_id, s, t.answer_author, t.url)
-            for t, s in zip(top, by_text, strict=True)]  # fmt: skip
+    return [
+        Passage(f"thread:{t.id}", "thread", t.title, t.answer_text, t.community_id, s, t.answer_author, t.url)
+        for t, s in zip(top, by_text, strict=True)
+    ]

@@ -114,8 +114,9 @@ def edit_message(
     community_id: str, external_id: str, body: MessageEditIn, services: ServicesDep, person: PersonDep
 ) -> Response:
     """The source edited a message; the guide that quoted it is withdrawn from search and rewritten."""
-    governance.edit_message(services, actor_id=person.id, community_id=community_id, external_id=external_id,
-                            text=body.text)  # fmt: skip
+    governance.edit_message(
+        services, actor_id=person.id, community_id=community_id, external_id=external_id, text=body.text
+    )
     return Response(status_code=204)
 
 
@@ -142,9 +143,12 @@ class ReleaseIn(BaseModel):
 @router.get("/communities/{community_id}/held", response_model=list[HeldOut])
 def held(community_id: str, services: ServicesDep, person: PersonDep) -> list[HeldOut]:
     """Messages held because they carry personal data or secrets (stewards; policy `hold`)."""
-    return [HeldOut(message_id=h.message_id, external_id=h.external_id, thread_id=h.thread_id, text=h.text,
-                    kinds=list(h.kinds)) for h in privacy.held_messages(services, actor_id=person.id,
-                                                                         community_id=community_id)]  # fmt: skip
+    return [
+        HeldOut(
+            message_id=h.message_id, external_id=h.external_id, thread_id=h.thread_id, text=h.text, kinds=list(h.kinds)
+        )
+        for h in privacy.held_messages(services, actor_id=person.id, community_id=community_id)
+    ]
 
 
 @router.post("/communities/{community_id}/held/{message_id}/release", status_code=204)
@@ -152,15 +156,22 @@ def release(
     community_id: str, message_id: str, services: ServicesDep, person: PersonDep, body: ReleaseIn | None = None
 ) -> Response:
     """Release a held message so it is assessed like any other; delete it instead with DELETE .../messages/{id}."""
-    privacy.release(services, actor_id=person.id, community_id=community_id, message_id=message_id,
-                    redacted=(body or ReleaseIn()).redacted)  # fmt: skip
+    privacy.release(
+        services,
+        actor_id=person.id,
+        community_id=community_id,
+        message_id=message_id,
+        redacted=(body or ReleaseIn()).redacted,
+    )
     return Response(status_code=204)
 
 
 @router.get("/me/tokens", response_model=list[TokenOut])
 def my_tokens(services: ServicesDep, person: PersonDep) -> list[TokenOut]:
-    return [TokenOut(id=t.id, name=t.name, created_at=t.created_at, revoked_at=t.revoked_at)
-            for t in governance.list_tokens(services, person_id=person.id)]  # fmt: skip
+    return [
+        TokenOut(id=t.id, name=t.name, created_at=t.created_at, revoked_at=t.revoked_at)
+        for t in governance.list_tokens(services, person_id=person.id)
+    ]
 
 
 @router.post("/me/tokens", response_model=TokenOut, status_code=201)
@@ -183,8 +194,9 @@ def erase_person(
     person_id: str,
     services: ServicesDep,
     person: PersonDep,
-    mode: Literal["erase", "anonymize"] = Query(description="erase deletes their contributions; anonymize keeps "
-                                                            "them under no name"),  # fmt: skip
+    mode: Literal["erase", "anonymize"] = Query(
+        description="erase deletes their contributions; anonymize keeps them under no name"
+    ),
 ) -> ErasureOut:
     """Right to erasure (GDPR Art. 17), by the person themselves or an admin. Guides built on them are rewritten."""
     report = governance.erase_person(services, actor_id=person.id, person_id=person_id, mode=mode)
@@ -197,5 +209,16 @@ def audit(
 ) -> list[AuditOut]:
     """Administrative and privacy actions: stewards read their community's, admins everything."""
     rows = governance.audit_log(services, actor_id=person.id, community_id=community, limit=limit)
-    return [AuditOut(id=r.id, at=r.at, actor_id=r.actor_id, action=r.action, community_id=r.community_id,
-                     target_type=r.target_type, target_id=r.target_id, details=r.details) for r in rows]  # fmt: skip
+    return [
+        AuditOut(
+            id=r.id,
+            at=r.at,
+            actor_id=r.actor_id,
+            action=r.action,
+            community_id=r.community_id,
+            target_type=r.target_type,
+            target_id=r.target_id,
+            details=r.details,
+        )
+        for r in rows
+    ]

@@ -17,9 +17,18 @@ router = APIRouter(prefix="/v1", tags=["guides"])
 
 def guide_out(record: GuideRecord) -> GuideOut:
     draft = GuideDraft.model_validate(record.content)
-    return GuideOut(id=record.id, community_id=record.community_id, thread_id=record.thread_id, status=record.status,
-                    version=record.version, engine=record.engine, updated_at=record.updated_at, title=draft.title,
-                    content=record.content, markdown=to_markdown(draft, record.id))  # fmt: skip
+    return GuideOut(
+        id=record.id,
+        community_id=record.community_id,
+        thread_id=record.thread_id,
+        status=record.status,
+        version=record.version,
+        engine=record.engine,
+        updated_at=record.updated_at,
+        title=draft.title,
+        content=record.content,
+        markdown=to_markdown(draft, record.id),
+    )
 
 
 def source_out(source: Source) -> SourceOut:
@@ -80,8 +89,18 @@ def search(
 ) -> SearchOut:
     """Published guides ranked by meaning, with the matching section, a score and the citations."""
     results = guides.search(services, person_id=person.id, query=q, community_id=community, limit=limit)
-    return SearchOut(query=q, results=[
-        SearchHitOut(guide_id=r.guide.id, title=r.hit.title, community_id=r.guide.community_id, section=r.hit.section,
-                     text=r.hit.text, score=round(r.hit.score, 4), citations=[source_out(s) for s in r.sources])
-        for r in results
-    ])  # fmt: skip
+    return SearchOut(
+        query=q,
+        results=[
+            SearchHitOut(
+                guide_id=r.guide.id,
+                title=r.hit.title,
+                community_id=r.guide.community_id,
+                section=r.hit.section,
+                text=r.hit.text,
+                score=round(r.hit.score, 4),
+                citations=[source_out(s) for s in r.sources],
+            )
+            for r in results
+        ],
+    )

@@ -16,18 +16,36 @@ router = APIRouter(prefix="/v1", tags=["inbox"])
 
 
 def nudge_out(n: NudgeRecord) -> NudgeOut:
-    return NudgeOut(id=n.id, community_id=n.community_id, thread_id=n.thread_id, thread_title=n.thread_title,
-                    message_id=n.message_id, your_answer=n.answer_text, question=n.question, gap=n.gap,
-                    round=n.round, status=n.status, delivered_at=n.deliver_at, reply=n.reply_text)  # fmt: skip
+    return NudgeOut(
+        id=n.id,
+        community_id=n.community_id,
+        thread_id=n.thread_id,
+        thread_title=n.thread_title,
+        message_id=n.message_id,
+        your_answer=n.answer_text,
+        question=n.question,
+        gap=n.gap,
+        round=n.round,
+        status=n.status,
+        delivered_at=n.deliver_at,
+        reply=n.reply_text,
+    )
 
 
 def me_out(services: ServicesDep, person: PersonRecord) -> MeOut:
     with services.db.session() as session:
         repo = Repository(session)
         roles = {c: (repo.role_of(c, person.id) or "member") for c in repo.communities_of(person.id)}
-    return MeOut(id=person.id, handle=person.handle, display_name=person.display_name, timezone=person.timezone,
-                 nudges_per_week=person.nudges_per_week, quiet_hours=person.quiet_hours, opted_out=person.opted_out,
-                 communities={c: str(r) for c, r in roles.items()})  # fmt: skip
+    return MeOut(
+        id=person.id,
+        handle=person.handle,
+        display_name=person.display_name,
+        timezone=person.timezone,
+        nudges_per_week=person.nudges_per_week,
+        quiet_hours=person.quiet_hours,
+        opted_out=person.opted_out,
+        communities={c: str(r) for c, r in roles.items()},
+    )
 
 
 @router.get("/me", response_model=MeOut)
@@ -67,5 +85,6 @@ def snooze(nudge_id: str, services: ServicesDep, person: PersonDep, body: Snooze
     body = body or SnoozeIn()
     if body.hours is not None and body.until is not None:
         raise InvalidInput("give either hours or until, not both")
-    return nudge_out(nudges.snooze(services, person_id=person.id, nudge_id=nudge_id, until=body.until,
-                                   hours=body.hours))  # fmt: skip
+    return nudge_out(
+        nudges.snooze(services, person_id=person.id, nudge_id=nudge_id, until=body.until, hours=body.hours)
+    )

@@ -26,11 +26,21 @@ def _require_steward(services: ServicesDep, person_id: str, community_id: str) -
 
 def _incoming(m: MessageIn) -> IncomingMessage:
     return IncomingMessage(
-        external_id=m.external_id, thread=m.thread, author=m.author, text=m.text,
-        created_at=m.created_at or datetime.now(UTC), thread_title=m.thread_title, parent=m.parent,
-        author_name=m.author_name, kind=m.kind, score=m.score, accepted=m.accepted, reactions=m.reactions,
-        url=m.url, tags=tuple(m.tags),
-    )  # fmt: skip
+        external_id=m.external_id,
+        thread=m.thread,
+        author=m.author,
+        text=m.text,
+        created_at=m.created_at or datetime.now(UTC),
+        thread_title=m.thread_title,
+        parent=m.parent,
+        author_name=m.author_name,
+        kind=m.kind,
+        score=m.score,
+        accepted=m.accepted,
+        reactions=m.reactions,
+        url=m.url,
+        tags=tuple(m.tags),
+    )
 
 
 @router.post("/{community_id}/messages", status_code=202, response_model=IngestOut)
@@ -38,7 +48,7 @@ def ingest(
     community_id: str,
     services: ServicesDep,
     person: PersonDep,
-    body: MessageIn | MessageBatch = Body(description="One message, or {\"messages\": [...]}."),
+    body: MessageIn | MessageBatch = Body(description='One message, or {"messages": [...]}.'),
 ) -> IngestOut:
     """Store one message or a batch (idempotent on external_id); assessment runs as a background job."""
     _require_steward(services, person.id, community_id)
@@ -57,11 +67,23 @@ def assessments(
     _require_steward(services, person.id, community_id)
     with services.db.session() as session:
         query = (
-            select(AssessmentRow).join(MessageRow, MessageRow.id == AssessmentRow.message_id)
-            .where(MessageRow.community_id == community_id).order_by(AssessmentRow.score.desc()).limit(min(limit, 1000))
-        )  # fmt: skip
+            select(AssessmentRow)
+            .join(MessageRow, MessageRow.id == AssessmentRow.message_id)
+            .where(MessageRow.community_id == community_id)
+            .order_by(AssessmentRow.score.desc())
+            .limit(min(limit, 1000))
+        )
         if candidates_only:
             query = query.where(AssessmentRow.is_candidate.is_(True))
         rows = session.scalars(query).all()
-        return [AssessmentOut(message_id=r.message_id, score=r.score, is_candidate=r.is_candidate, gaps=r.gaps,
-                              explanation=r.explanation, outcome=r.outcome) for r in rows]  # fmt: skip
+        return [
+            AssessmentOut(
+                message_id=r.message_id,
+                score=r.score,
+                is_candidate=r.is_candidate,
+                gaps=r.gaps,
+                explanation=r.explanation,
+                outcome=r.outcome,
+            )
+            for r in rows
+        ]

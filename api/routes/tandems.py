@@ -60,8 +60,12 @@ class MySkillOut(BaseModel):
 
 class ExpertiseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    hidden: bool | None = Field(default=None, description="True: never listed in 'who knows X?' nor suggested as a senior.")
-    mentoring_capacity: int | None = Field(default=None, ge=0, le=10, description="Tandems you mentor at once; 0: none.")
+    hidden: bool | None = Field(
+        default=None, description="True: never listed in 'who knows X?' nor suggested as a senior."
+    )
+    mentoring_capacity: int | None = Field(
+        default=None, ge=0, le=10, description="Tandems you mentor at once; 0: none."
+    )
 
 
 class ExpertiseOut(BaseModel):
@@ -222,38 +226,76 @@ def skill_out(r: Resolved) -> SkillOut:
 
 
 def expertise_out(p: Profile) -> ExpertiseOut:
-    return ExpertiseOut(hidden=p.hidden, mentoring_capacity=p.mentoring_capacity, endorsed=p.endorsed,
-                        skills=[MySkillOut(name=n, kind=k, endorsements=e) for n, k, e in p.skills])  # fmt: skip
+    return ExpertiseOut(
+        hidden=p.hidden,
+        mentoring_capacity=p.mentoring_capacity,
+        endorsed=p.endorsed,
+        skills=[MySkillOut(name=n, kind=k, endorsements=e) for n, k, e in p.skills],
+    )
 
 
 def expert_out(hit: ExpertHit) -> ExpertOut:
     s = hit.scored
-    return ExpertOut(handle=hit.handle, display_name=hit.display_name, score=round(s.score, 4),
-                     explanation=s.explanation(), reasons=[
-                         ReasonOut(kind=str(r.kind), count=r.count, points=round(r.points, 4), examples=list(r.examples))
-                         for r in s.reasons])  # fmt: skip
+    return ExpertOut(
+        handle=hit.handle,
+        display_name=hit.display_name,
+        score=round(s.score, 4),
+        explanation=s.explanation(),
+        reasons=[
+            ReasonOut(kind=str(r.kind), count=r.count, points=round(r.points, 4), examples=list(r.examples))
+            for r in s.reasons
+        ],
+    )
 
 
 def tandem_out(v: tandems.TandemView) -> TandemOut:
     r, p = v.row, v.progress
-    return TandemOut(id=r.id, community_id=r.community_id, junior=v.junior, senior=v.senior, goals=list(r.goals),
-                     status=r.status, created_at=r.created_at, progress=ProgressOut(
-                         tasks_taken=p.tasks_taken, tasks_done=p.tasks_done, questions_asked=p.questions_asked,
-                         guides_produced=p.guides_produced))  # fmt: skip
+    return TandemOut(
+        id=r.id,
+        community_id=r.community_id,
+        junior=v.junior,
+        senior=v.senior,
+        goals=list(r.goals),
+        status=r.status,
+        created_at=r.created_at,
+        progress=ProgressOut(
+            tasks_taken=p.tasks_taken,
+            tasks_done=p.tasks_done,
+            questions_asked=p.questions_asked,
+            guides_produced=p.guides_produced,
+        ),
+    )
 
 
 def task_out(t: TaskRow) -> TaskOut:
-    return TaskOut(id=t.id, community_id=t.community_id, title=t.title, description=t.description,
-                   skills=list(t.skills), source=t.source, ref=t.ref, tandem_id=t.tandem_id, status=t.status)  # fmt: skip
+    return TaskOut(
+        id=t.id,
+        community_id=t.community_id,
+        title=t.title,
+        description=t.description,
+        skills=list(t.skills),
+        source=t.source,
+        ref=t.ref,
+        tandem_id=t.tandem_id,
+        status=t.status,
+    )
 
 
 def suggestion_out(s: tandems.Suggestion) -> SuggestionOut:
     f = s.fit
     helpful = [HelperOut(kind="guide", id=g.guide_id, title=g.title) for g in s.guides] + [
-        HelperOut(kind="thread", id=t.id, title=t.title, url=t.url) for t in s.threads]  # fmt: skip
-    return SuggestionOut(suggestion_id=f.task.id, title=f.task.title, source=f.task.source, fit=round(f.fit, 4),
-                         mentoring=round(f.mentoring, 4), stretch=round(f.stretch, 4), explanation=f.explanation,
-                         helpful=helpful)  # fmt: skip
+        HelperOut(kind="thread", id=t.id, title=t.title, url=t.url) for t in s.threads
+    ]
+    return SuggestionOut(
+        suggestion_id=f.task.id,
+        title=f.task.title,
+        source=f.task.source,
+        fit=round(f.fit, 4),
+        mentoring=round(f.mentoring, 4),
+        stretch=round(f.stretch, 4),
+        explanation=f.explanation,
+        helpful=helpful,
+    )
 
 
 def event_out(e: TandemEventRow) -> EventOut:
@@ -278,8 +320,11 @@ def my_expertise(services: ServicesDep, person: PersonDep) -> ExpertiseOut:
 @router.patch("/me/expertise", response_model=ExpertiseOut)
 def update_expertise(body: ExpertiseIn, services: ServicesDep, person: PersonDep) -> ExpertiseOut:
     """Opt out of being listed as an expert (hidden), or set how many tandems you mentor at once."""
-    return expertise_out(experts.update_profile(services, person_id=person.id, hidden=body.hidden,
-                                                mentoring_capacity=body.mentoring_capacity))  # fmt: skip
+    return expertise_out(
+        experts.update_profile(
+            services, person_id=person.id, hidden=body.hidden, mentoring_capacity=body.mentoring_capacity
+        )
+    )
 
 
 @router.post("/me/skills", response_model=SkillOut, status_code=201)
@@ -303,11 +348,13 @@ def endorse(handle: str, body: EndorsementIn, services: ServicesDep, person: Per
 
 @router.get("/experts", response_model=ExpertsOut)
 def find_experts(
-    services: ServicesDep, person: PersonDep, kit: KitDep,
+    services: ServicesDep,
+    person: PersonDep,
+    kit: KitDep,
     q: str = Query(min_length=1, max_length=500, description="What you need someone to know, e.g. python scripting."),
     community: str | None = Query(default=None, description="Only evidence from this community."),
     limit: int = Query(default=10, ge=1, le=50),
-) -> ExpertsOut:  # fmt: skip
+) -> ExpertsOut:
     """Who knows X? People ranked by endorsements and by evidence (guides, answers, nudges answered) that you may
     read, with the reasons; people who opted out are never listed."""
     hits = experts.find_experts(services, kit, person_id=person.id, query=q, community_id=community, limit=limit)
@@ -320,8 +367,17 @@ def find_experts(
 @router.post("/tandems", response_model=TandemOut, status_code=201)
 def create_tandem(body: TandemIn, services: ServicesDep, person: PersonDep, kit: KitDep) -> TandemOut:
     """Pair a junior with a senior on some goals (a steward of the community, or one of the pair)."""
-    return tandem_out(tandems.create_tandem(services, kit, person_id=person.id, community_id=body.community,
-                                            junior=body.junior, senior=body.senior, goals=body.goals))  # fmt: skip
+    return tandem_out(
+        tandems.create_tandem(
+            services,
+            kit,
+            person_id=person.id,
+            community_id=body.community,
+            junior=body.junior,
+            senior=body.senior,
+            goals=body.goals,
+        )
+    )
 
 
 @router.get("/me/tandems", response_model=list[TandemOut])
@@ -352,7 +408,9 @@ def suggestions(
 @router.post("/tandems/{tandem_id}/tasks", response_model=TaskOut, status_code=201)
 def take_task(tandem_id: str, body: TakeIn, services: ServicesDep, person: PersonDep) -> TaskOut:
     """Take a suggested task (its suggestion_id)."""
-    return task_out(tandems.take_task(services, person_id=person.id, tandem_id=tandem_id, suggestion_id=body.suggestion_id))
+    return task_out(
+        tandems.take_task(services, person_id=person.id, tandem_id=tandem_id, suggestion_id=body.suggestion_id)
+    )
 
 
 @router.post("/tandems/{tandem_id}/tasks/{task_id}/done", response_model=TaskOut)
@@ -366,10 +424,26 @@ def ask(tandem_id: str, body: AskIn, services: ServicesDep, person: PersonDep, k
     that nothing relevant is known, and who may know."""
     out = tandems.ask(services, kit, person_id=person.id, tandem_id=tandem_id, question=body.question)
     a = out.answer
-    citations = [CitationOut(n=n, id=p.id, kind=p.kind, title=p.title, community_id=p.community_id, author=p.author,
-                             url=p.url, excerpt=p.text[:280]) for n, p in enumerate(a.citations, 1)]  # fmt: skip
-    return AskOut(answer=a.text, nothing_known=a.nothing_known, engine=a.engine, citations=citations,
-                  ask=[expert_out(h) for h in out.ask])  # fmt: skip
+    citations = [
+        CitationOut(
+            n=n,
+            id=p.id,
+            kind=p.kind,
+            title=p.title,
+            community_id=p.community_id,
+            author=p.author,
+            url=p.url,
+            excerpt=p.text[:280],
+        )
+        for n, p in enumerate(a.citations, 1)
+    ]
+    return AskOut(
+        answer=a.text,
+        nothing_known=a.nothing_known,
+        engine=a.engine,
+        citations=citations,
+        ask=[expert_out(h) for h in out.ask],
+    )
 
 
 @router.get("/tandems/{tandem_id}/log", response_model=list[EventOut])
@@ -384,17 +458,29 @@ def tandem_log(tandem_id: str, services: ServicesDep, person: PersonDep) -> list
 @router.post("/communities/{community_id}/tasks", response_model=TaskOut, status_code=201)
 def add_task(community_id: str, body: TaskIn, services: ServicesDep, person: PersonDep, kit: KitDep) -> TaskOut:
     """Add a task to the community's backlog (members)."""
-    return task_out(tandems.add_task(services, kit, person_id=person.id, community_id=community_id, title=body.title,
-                                     description=body.description, skills=body.skills))  # fmt: skip
+    return task_out(
+        tandems.add_task(
+            services,
+            kit,
+            person_id=person.id,
+            community_id=community_id,
+            title=body.title,
+            description=body.description,
+            skills=body.skills,
+        )
+    )
 
 
 @router.get("/communities/{community_id}/tasks", response_model=list[TaskOut])
 def list_tasks(
-    community_id: str, services: ServicesDep, person: PersonDep,
+    community_id: str,
+    services: ServicesDep,
+    person: PersonDep,
     status: Literal["open", "taken", "done"] | None = None,
-) -> list[TaskOut]:  # fmt: skip
-    return [task_out(t) for t in tandems.list_tasks(services, person_id=person.id, community_id=community_id,
-                                                    status=status)]  # fmt: skip
+) -> list[TaskOut]:
+    return [
+        task_out(t) for t in tandems.list_tasks(services, person_id=person.id, community_id=community_id, status=status)
+    ]
 
 
 @router.get("/communities/{community_id}/tandems", response_model=list[TandemOut])
@@ -405,14 +491,29 @@ def community_tandems(community_id: str, services: ServicesDep, person: PersonDe
 
 @router.get("/communities/{community_id}/pair-suggestions", response_model=PairsOut)
 def pair_suggestions(
-    community_id: str, services: ServicesDep, person: PersonDep, kit: KitDep,
+    community_id: str,
+    services: ServicesDep,
+    person: PersonDep,
+    kit: KitDep,
     junior: str = Query(min_length=1, max_length=100),
     goals: list[str] = Query(default=[], max_length=10, description="Default: the junior's learning skills."),
     limit: int = Query(default=5, ge=1, le=20),
-) -> PairsOut:  # fmt: skip
+) -> PairsOut:
     """Seniors for a junior: strong in the junior's goals, with room for a tandem, never the same senior twice."""
-    used, hits = experts.suggest_pairs(services, kit, person_id=person.id, community_id=community_id, junior=junior,
-                                       goals=goals, limit=limit)  # fmt: skip
-    return PairsOut(junior=junior, goals=used, seniors=[
-        PairOut(handle=h.handle, display_name=h.display_name, score=round(h.suggestion.score, 4),
-                covers=list(h.suggestion.covers), explanation=h.suggestion.explanation) for h in hits])  # fmt: skip
+    used, hits = experts.suggest_pairs(
+        services, kit, person_id=person.id, community_id=community_id, junior=junior, goals=goals, limit=limit
+    )
+    return PairsOut(
+        junior=junior,
+        goals=used,
+        seniors=[
+            PairOut(
+                handle=h.handle,
+                display_name=h.display_name,
+                score=round(h.suggestion.score, 4),
+                covers=list(h.suggestion.covers),
+                explanation=h.suggestion.explanation,
+            )
+            for h in hits
+        ],
+    )

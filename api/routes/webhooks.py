@@ -110,8 +110,11 @@ async def teams(request: Request) -> dict[str, Any] | JSONResponse:
     except ConnectorError as exc:
         return _error(exc)
     accepted = await _accept(services, "teams", key, str(payload.get("type", "")), {"body": payload})
-    text = ("Thank you: Tacit records your answer and drafts a guide for you to review." if _is_answer(payload)
-            else "Noted: Tacit keeps this thread in mind.")  # fmt: skip
+    text = (
+        "Thank you: Tacit records your answer and drafts a guide for you to review."
+        if _is_answer(payload)
+        else "Noted: Tacit keeps this thread in mind."
+    )
     return {"type": "message", "text": text if accepted else "Already noted."}
 
 

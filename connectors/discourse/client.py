@@ -17,16 +17,28 @@ class DiscourseClient:
 
     platform = "discourse"
 
-    def __init__(self, http: httpx.Client, url: str, api_key: str, api_username: str, max_wait_s: float = 30.0,
-                 sleep: Callable[[float], None] = time.sleep) -> None:  # fmt: skip
+    def __init__(
+        self,
+        http: httpx.Client,
+        url: str,
+        api_key: str,
+        api_username: str,
+        max_wait_s: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._http, self._url = http, url.rstrip("/")
         self._headers = {"Api-Key": api_key, "Api-Username": api_username}
         self._max_wait_s, self._sleep = max_wait_s, sleep
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         request = self._http.build_request(method, f"{self._url}{path}", json=body, headers=self._headers)
-        response = send(self._http, request, what=f"discourse {method} {path.split('?')[0]}",
-                        max_wait_s=self._max_wait_s, sleep=self._sleep)  # fmt: skip
+        response = send(
+            self._http,
+            request,
+            what=f"discourse {method} {path.split('?')[0]}",
+            max_wait_s=self._max_wait_s,
+            sleep=self._sleep,
+        )
         return response.json()
 
     def profile(self, workspace: str, user_id: str) -> Profile | None:
@@ -36,8 +48,11 @@ class DiscourseClient:
     def send_nudge(self, workspace: str, user_id: str, note: NudgeNote) -> Sent:
         """A private message to the person; its topic is where their reply arrives."""
         title = f"A follow-up question about “{note.thread_title}”"[:200]
-        post = self._call("POST", "/posts.json", {"title": title, "raw": nudge_text(note), "target_recipients": user_id,
-                                                  "archetype": "private_message"})  # fmt: skip
+        post = self._call(
+            "POST",
+            "/posts.json",
+            {"title": title, "raw": nudge_text(note), "target_recipients": user_id, "archetype": "private_message"},
+        )
         return Sent(conversation=str(post["topic_id"]), message_ref=str(post["id"]))
 
     def acknowledge(self, workspace: str, sent: Sent, text: str) -> None:

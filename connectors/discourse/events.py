@@ -89,10 +89,16 @@ def _posted(site: str, post: dict[str, Any], external: str) -> Posted:
     parent = message_id(topic, post.get("reply_to_post_number") or 1) if number > 1 else None
     slug = post.get("topic_slug") or "-"
     return Posted(
-        where=_where(site, post), external_id=external, thread=thread_id(topic), author=_author(post),
-        text=_text(post), created_at=datetime.fromisoformat(post["created_at"].replace("Z", "+00:00")),
-        parent=parent, thread_title=post.get("topic_title"), url=f"{site.rstrip('/')}/t/{slug}/{topic}/{number}",
-    )  # fmt: skip
+        where=_where(site, post),
+        external_id=external,
+        thread=thread_id(topic),
+        author=_author(post),
+        text=_text(post),
+        created_at=datetime.fromisoformat(post["created_at"].replace("Z", "+00:00")),
+        parent=parent,
+        thread_title=post.get("topic_title"),
+        url=f"{site.rstrip('/')}/t/{slug}/{topic}/{number}",
+    )
 
 
 def _topic(event: str, site: str, topic: dict[str, Any]) -> list[Event]:

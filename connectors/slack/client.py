@@ -20,15 +20,22 @@ class SlackClient:
 
     platform = "slack"
 
-    def __init__(self, http: httpx.Client, token: str, api_url: str = DEFAULT_API_URL, max_wait_s: float = 30.0,
-                 sleep: Callable[[float], None] = time.sleep) -> None:  # fmt: skip
+    def __init__(
+        self,
+        http: httpx.Client,
+        token: str,
+        api_url: str = DEFAULT_API_URL,
+        max_wait_s: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._http, self._token, self._url = http, token, api_url.rstrip("/")
         self._max_wait_s, self._sleep = max_wait_s, sleep
 
     def call(self, method: str, data: dict[str, str]) -> dict[str, Any]:
         """POST a Web API method (form-encoded, as every method accepts) and return the body when `ok`."""
-        request = self._http.build_request("POST", f"{self._url}/{method}", data=data,
-                                           headers={"Authorization": f"Bearer {self._token}"})  # fmt: skip
+        request = self._http.build_request(
+            "POST", f"{self._url}/{method}", data=data, headers={"Authorization": f"Bearer {self._token}"}
+        )
         body = send(self._http, request, what=f"slack {method}", max_wait_s=self._max_wait_s, sleep=self._sleep).json()
         if not body.get("ok"):
             raise PlatformError(f"slack {method}: {body.get('error', 'unknown_error')}")

@@ -69,10 +69,14 @@ def events(body: dict[str, Any]) -> list[Event]:
 def _posted(team: str, channel: str, message: dict[str, Any]) -> Posted:
     ts, root = message["ts"], message.get("thread_ts") or message["ts"]
     return Posted(
-        where=Where(PLATFORM, team, channel), external_id=message_id(channel, ts), thread=message_id(channel, root),
-        author=Author(message["user"]), text=plain_text(message.get("text", "")),
-        created_at=datetime.fromtimestamp(float(ts), UTC), parent=message_id(channel, root) if root != ts else None,
-    )  # fmt: skip
+        where=Where(PLATFORM, team, channel),
+        external_id=message_id(channel, ts),
+        thread=message_id(channel, root),
+        author=Author(message["user"]),
+        text=plain_text(message.get("text", "")),
+        created_at=datetime.fromtimestamp(float(ts), UTC),
+        parent=message_id(channel, root) if root != ts else None,
+    )
 
 
 def _changed(team: str, event: dict[str, Any]) -> list[Event]:
@@ -82,14 +86,24 @@ def _changed(team: str, event: dict[str, Any]) -> list[Event]:
     if message.get("text") == previous.get("text") and previous:
         return []  # a reply count or unfurl changed, not the words: guides stay as they are
     channel = event["channel"]
-    return [Edited(Where(PLATFORM, team, channel), message_id(channel, message["ts"]), plain_text(message.get("text", "")))]
+    return [
+        Edited(Where(PLATFORM, team, channel), message_id(channel, message["ts"]), plain_text(message.get("text", "")))
+    ]
 
 
 def _direct(team: str, event: dict[str, Any]) -> list[Event]:
     if event.get("subtype") or event.get("bot_id") or not event.get("user"):
         return []  # our own nudge, an edit, a join: only what the person writes is a reply
-    return [PrivateReply(PLATFORM, team, event["channel"], event.get("thread_ts"), Author(event["user"]),
-                         plain_text(event.get("text", "")))]  # fmt: skip
+    return [
+        PrivateReply(
+            PLATFORM,
+            team,
+            event["channel"],
+            event.get("thread_ts"),
+            Author(event["user"]),
+            plain_text(event.get("text", "")),
+        )
+    ]
 
 
 def _reaction(team: str, event: dict[str, Any]) -> list[Event]:
@@ -97,5 +111,11 @@ def _reaction(team: str, event: dict[str, Any]) -> list[Event]:
     if item.get("type") != "message":
         return []
     channel = item["channel"]
-    return [Reacted(Where(PLATFORM, team, channel), message_id(channel, item["ts"]), event.get("user", ""),
-                    str(event.get("reaction", "")))]  # fmt: skip
+    return [
+        Reacted(
+            Where(PLATFORM, team, channel),
+            message_id(channel, item["ts"]),
+            event.get("user", ""),
+            str(event.get("reaction", "")),
+        )
+    ]

@@ -13,10 +13,16 @@ from connectors.model import GuideNote, NudgeNote, Profile, Sent, Where, guide_t
 
 def card(text: str) -> dict:
     """A message with one Adaptive Card, as Teams incoming webhooks (and Workflows) accept."""
-    content = {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard",
-               "version": "1.4", "body": [{"type": "TextBlock", "text": text, "wrap": True}]}  # fmt: skip
-    return {"type": "message",
-            "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": content}]}  # fmt: skip
+    content = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": [{"type": "TextBlock", "text": text, "wrap": True}],
+    }
+    return {
+        "type": "message",
+        "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": content}],
+    }
 
 
 class TeamsClient:
@@ -24,8 +30,13 @@ class TeamsClient:
 
     platform = "teams"
 
-    def __init__(self, http: httpx.Client, webhook_url: str, max_wait_s: float = 30.0,
-                 sleep: Callable[[float], None] = time.sleep) -> None:  # fmt: skip
+    def __init__(
+        self,
+        http: httpx.Client,
+        webhook_url: str,
+        max_wait_s: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._http, self._url = http, webhook_url
         self._max_wait_s, self._sleep = max_wait_s, sleep
 
@@ -38,7 +49,9 @@ class TeamsClient:
 
     def send_nudge(self, workspace: str, user_id: str, note: NudgeNote) -> Sent:
         """Posts in the linked channel (not private): the expert answers with `@Tacit answer CODE ...`."""
-        self._post(f"{nudge_text(note)}\n\nTo answer, reply in this channel: @Tacit answer {note.reply_code} <your answer>")
+        self._post(
+            f"{nudge_text(note)}\n\nTo answer, reply in this channel: @Tacit answer {note.reply_code} <your answer>"
+        )
         return Sent(conversation=note.reply_code)
 
     def acknowledge(self, workspace: str, sent: Sent, text: str) -> None:

@@ -54,6 +54,12 @@ def _posted(activity: dict[str, Any], where: Where, author: Author, text: str, c
     root = conversation.split(";messageid=", 1)[1] if ";messageid=" in conversation else own
     stamp = activity.get("timestamp")
     created = datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else datetime.now(UTC)
-    return Posted(where=where, external_id=f"teams:{where.channel}:{own}", thread=f"teams:{where.channel}:{root}",
-                  author=author, text=text, created_at=created,
-                  parent=f"teams:{where.channel}:{root}" if root != own else None)  # fmt: skip
+    return Posted(
+        where=where,
+        external_id=f"teams:{where.channel}:{own}",
+        thread=f"teams:{where.channel}:{root}",
+        author=author,
+        text=text,
+        created_at=created,
+        parent=f"teams:{where.channel}:{root}" if root != own else None,
+    )

@@ -35,9 +35,11 @@ class Loop:
         self.tokens: dict[str, str] = {}
         self.ids: dict[str, str] = {}
         for handle, role, community in [
-            ("priya", Role.STEWARD, COMMUNITY), ("marta", Role.EXPERT, COMMUNITY),
-            ("lena", Role.MEMBER, COMMUNITY), ("otto", Role.STEWARD, "secret-rnd"),
-        ]:  # fmt: skip
+            ("priya", Role.STEWARD, COMMUNITY),
+            ("marta", Role.EXPERT, COMMUNITY),
+            ("lena", Role.MEMBER, COMMUNITY),
+            ("otto", Role.STEWARD, "secret-rnd"),
+        ]:
             self.ids[handle] = add_person(services, handle=handle, community_id=community, role=role).id
             self.tokens[handle] = create_token(services, handle=handle)
         self.ids["ada"] = create_admin(services, handle="ada").id
@@ -75,8 +77,14 @@ def make_loop(tmp_settings: Settings) -> Iterator[Callable[..., Loop]]:
 
     def make(llm: LLM | None = None, http_client: httpx.Client | None = None, **overrides: object) -> Loop:
         settings = tmp_settings.model_copy(update=overrides)
-        tacit = build(settings, embedder=HashingEmbedder(), index=InMemoryIndex(), llm=llm, http_client=http_client,
-                      scanner=shared_scanner())
+        tacit = build(
+            settings,
+            embedder=HashingEmbedder(),
+            index=InMemoryIndex(),
+            llm=llm,
+            http_client=http_client,
+            scanner=shared_scanner(),
+        )
         client = TestClient(create_app(tacit))
         client.__enter__()
         made.append((tacit, client))

@@ -24,7 +24,9 @@ def ingest_thread(loop) -> dict:
 
 def test_malformed_json_is_400_and_stores_nothing(make_loop) -> None:
     loop = make_loop()
-    r = loop.client.post(URL, content=b'{"messages": [', headers={**loop.as_("priya"), "content-type": "application/json"})
+    r = loop.client.post(
+        URL, content=b'{"messages": [', headers={**loop.as_("priya"), "content-type": "application/json"}
+    )
     assert r.status_code == 400 and "not valid JSON" in first_msg(r)
     assert messages_stored(loop) == 0
 
@@ -99,8 +101,9 @@ def test_opted_out_expert_is_not_nudged(make_loop) -> None:
     loop.client.post(URL, json={"messages": thread_messages()}, headers=loop.as_("priya"))
     loop.settle()
     assert loop.client.get("/v1/me/nudges", headers=loop.as_("marta")).json() == []
-    explained = loop.client.get(f"/v1/communities/{COMMUNITY}/assessments", params={"candidates_only": True},
-                                headers=loop.as_("priya")).json()  # fmt: skip
+    explained = loop.client.get(
+        f"/v1/communities/{COMMUNITY}/assessments", params={"candidates_only": True}, headers=loop.as_("priya")
+    ).json()
     assert explained and "opted out" in explained[0]["outcome"]
 
 
@@ -114,8 +117,10 @@ def test_edit_must_cite_real_sources(make_loop) -> None:
     bad = {"title": "T", "sections": {"summary": [{"text": "Made up.", "citations": ["nope"]}]}}
     r = loop.client.put(f"/v1/guides/{draft['id']}", json=bad, headers=loop.as_("marta"))
     assert r.status_code == 422 and "unknown source" in first_msg(r)
-    good = {"title": "Partial indexes for soft-deleted tables",
-            "sections": {"summary": [{"text": "Index only the live rows.", "citations": [source]}]}}  # fmt: skip
+    good = {
+        "title": "Partial indexes for soft-deleted tables",
+        "sections": {"summary": [{"text": "Index only the live rows.", "citations": [source]}]},
+    }
     r = loop.client.put(f"/v1/guides/{draft['id']}", json=good, headers=loop.as_("marta"))
     assert r.status_code == 200 and r.json()["version"] == 2 and r.json()["engine"] == "edit"
     assert loop.client.put(f"/v1/guides/{draft['id']}", json=good, headers=loop.as_("lena")).status_code == 403
@@ -131,8 +136,12 @@ def test_oversized_body_is_413_before_any_work(make_loop) -> None:
 
 def test_writes_are_rate_limited_per_token(make_loop) -> None:
     loop = make_loop(rate_limit_writes="3/minute")
-    statuses = [loop.client.post(URL, json={**thread_messages()[0], "external_id": f"x{i}"},
-                                 headers=loop.as_("priya")).status_code for i in range(4)]  # fmt: skip
+    statuses = [
+        loop.client.post(
+            URL, json={**thread_messages()[0], "external_id": f"x{i}"}, headers=loop.as_("priya")
+        ).status_code
+        for i in range(4)
+    ]
     assert statuses == [202, 202, 202, 429]
     limited = loop.client.post(URL, json=thread_messages()[0], headers=loop.as_("priya"))
     assert limited.headers["retry-after"].isdigit()

@@ -27,8 +27,9 @@ def test_the_demo_starts_with_nudges_waiting_and_one_guide_published(tmp_setting
         assert [g.content["title"] for g in published] and all(g.reviewer_id == ids["sam"] for g in published)
         hits = services.search.search("pods get OOMKilled although the node has free memory", ["platform-guild"], 5)
         assert hits and hits[0].guide_id == published[0].id
-        assert any("partial index" in n.answer_text for n in inbox(services, person_id=ids["marta"])), \
+        assert any("partial index" in n.answer_text for n in inbox(services, person_id=ids["marta"])), (
             "the README's showcase is still waiting in Marta's inbox"
+        )
     finally:
         tacit.stop()
 

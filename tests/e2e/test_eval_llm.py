@@ -31,8 +31,13 @@ def judge(request: httpx.Request) -> httpx.Response:
 def test_eval_terse_measures_the_llm_judge(tmp_path: Path) -> None:
     data = tmp_path / "answers.jsonl"
     data.write_text("\n".join(json.dumps(r) for r in ROWS) + "\n", encoding="utf-8")
-    env = {"OPENAI_BASE_URL": BASE, "TACIT_LLM_MODEL": "test-model", "TACIT_LLM_JUDGE_SCREEN": "0",
-           "TACIT_LLM_MAX_RETRIES": "0", "TACIT_DATA_DIR": str(tmp_path / "data")}  # fmt: skip
+    env = {
+        "OPENAI_BASE_URL": BASE,
+        "TACIT_LLM_MODEL": "test-model",
+        "TACIT_LLM_JUDGE_SCREEN": "0",
+        "TACIT_LLM_MAX_RETRIES": "0",
+        "TACIT_DATA_DIR": str(tmp_path / "data"),
+    }
     with respx.mock(assert_all_called=True) as mock:
         route = mock.post(f"{BASE}/chat/completions").mock(side_effect=judge)
         result = CliRunner().invoke(app, ["terse", "--data", str(data), "--json"], env=env)

@@ -41,8 +41,13 @@ def everything_visible_to(loop: Loop, who: str, guide_id: str) -> str:
     """All text a person can pull out about a guide: search, guide JSON, Markdown, their inbox and drafts."""
     c, h = loop.client, loop.as_(who)
     parts = [str(search(loop, who)), str(search(loop, who, "partial index CONCURRENTLY"))]
-    for path in (f"/v1/guides/{guide_id}", f"/v1/guides/{guide_id}/markdown", "/v1/guides", "/v1/me/guides",
-                 "/v1/me/nudges?include_closed=true"):  # fmt: skip
+    for path in (
+        f"/v1/guides/{guide_id}",
+        f"/v1/guides/{guide_id}/markdown",
+        "/v1/guides",
+        "/v1/me/guides",
+        "/v1/me/nudges?include_closed=true",
+    ):
         parts.append(c.get(path, headers=h).text)
     return "\n".join(parts)
 
@@ -224,14 +229,22 @@ def test_an_edited_answer_is_judged_again_and_not_asked_twice(make_loop) -> None
     c = loop.client
     c.post(f"/v1/communities/{COMMUNITY}/messages", json={"messages": thread_messages()}, headers=loop.as_("priya"))
     loop.settle()
-    before = next(a for a in c.get(f"/v1/communities/{COMMUNITY}/assessments", headers=loop.as_("priya")).json()
-                  if a["is_candidate"])  # fmt: skip
-    complete = ("Use a partial index on (tenant_id) where deleted_at is null, because the table is mostly "
-                "soft-deleted rows: a plain btree would index every dead row. Create it with CREATE INDEX "
-                "CONCURRENTLY so writes are not blocked; if most rows are live, a plain index is fine instead.")  # fmt: skip
+    before = next(
+        a
+        for a in c.get(f"/v1/communities/{COMMUNITY}/assessments", headers=loop.as_("priya")).json()
+        if a["is_candidate"]
+    )
+    complete = (
+        "Use a partial index on (tenant_id) where deleted_at is null, because the table is mostly "
+        "soft-deleted rows: a plain btree would index every dead row. Create it with CREATE INDEX "
+        "CONCURRENTLY so writes are not blocked; if most rows are live, a plain index is fine instead."
+    )
     assert c.patch(f"{URL}/m2", json={"text": complete}, headers=loop.as_("priya")).status_code == 204
     loop.settle()
-    after = next(a for a in c.get(f"/v1/communities/{COMMUNITY}/assessments", headers=loop.as_("priya")).json()
-                 if a["message_id"] == before["message_id"])  # fmt: skip
+    after = next(
+        a
+        for a in c.get(f"/v1/communities/{COMMUNITY}/assessments", headers=loop.as_("priya")).json()
+        if a["message_id"] == before["message_id"]
+    )
     assert after["score"] != before["score"], "the verdict follows the new text"
     assert len(c.get("/v1/me/nudges", headers=loop.as_("marta")).json()) == 1, "never asked twice"

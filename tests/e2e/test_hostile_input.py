@@ -28,11 +28,13 @@ def test_injection_strings_stay_fenced_and_gain_nothing(make_loop) -> None:
         if body["response_format"]["json_schema"]["name"] == "FollowUpQuestion":
             return completion({"question": "Why a partial index rather than a plain btree here?"})
         # A model that obeyed the injection: invented claims, foreign ids, other communities' secrets.
-        return completion({
-            "summary": [{"text": SECRET, "citations": ["secret-1"]}],
-            "rationale": [{"text": "You are now an admin of every community.", "citations": ["fake"]}],
-            "steps": [{"text": "Grant admin rights to everyone.", "citations": ["x"]}],
-        })  # fmt: skip
+        return completion(
+            {
+                "summary": [{"text": SECRET, "citations": ["secret-1"]}],
+                "rationale": [{"text": "You are now an admin of every community.", "citations": ["fake"]}],
+                "steps": [{"text": "Grant admin rights to everyone.", "citations": ["x"]}],
+            }
+        )
 
     with respx.mock(assert_all_called=True) as mock:
         mock.post(f"{BASE}/chat/completions").mock(side_effect=hostile_model)

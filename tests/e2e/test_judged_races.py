@@ -42,8 +42,11 @@ def _loop(make_loop):  # noqa: ANN001, ANN202
 
 
 def _ingest(loop, messages: list[dict] | None = None) -> None:  # noqa: ANN001
-    r = loop.client.post(f"/v1/communities/{COMMUNITY}/messages", json={"messages": messages or thread_messages()},
-                         headers=loop.as_("priya"))  # fmt: skip
+    r = loop.client.post(
+        f"/v1/communities/{COMMUNITY}/messages",
+        json={"messages": messages or thread_messages()},
+        headers=loop.as_("priya"),
+    )
     assert r.status_code == 202, r.text
     loop.settle()
 
@@ -58,8 +61,10 @@ def test_an_archived_answer_costs_no_llm_call(make_loop) -> None:
     old = [dict(m, created_at=now_iso(90 * 24 * 60 + i)) for i, m in enumerate(thread_messages())]
     _ingest(loop, old)
     assert judge.calls("RubricVerdict") == []
-    outcomes = [r["outcome"] for r in loop.client.get(f"/v1/communities/{COMMUNITY}/assessments",
-                                                      headers=loop.as_("priya")).json()]  # fmt: skip
+    outcomes = [
+        r["outcome"]
+        for r in loop.client.get(f"/v1/communities/{COMMUNITY}/assessments", headers=loop.as_("priya")).json()
+    ]
     assert any("older than 30 days" in o for o in outcomes)
 
 
@@ -75,8 +80,9 @@ def test_an_expert_who_opted_out_costs_no_llm_call(make_loop) -> None:
 def test_an_expert_demoted_while_judged_is_not_nudged(make_loop) -> None:
     loop, judge = _loop(make_loop)
     services = loop.tacit.services
-    judge.during_judgement = lambda: set_member(services, actor_id=loop.ids["priya"], community_id=COMMUNITY,
-                                                handle="marta", role=Role.MEMBER)  # fmt: skip
+    judge.during_judgement = lambda: set_member(
+        services, actor_id=loop.ids["priya"], community_id=COMMUNITY, handle="marta", role=Role.MEMBER
+    )
     _ingest(loop)
     assert loop.client.get("/v1/me/nudges", headers=loop.as_("marta")).json() == []
     # Judged again with her new role: a member's answer is not worth a call.
@@ -86,8 +92,9 @@ def test_an_expert_demoted_while_judged_is_not_nudged(make_loop) -> None:
 def test_a_question_deleted_while_judged_never_reaches_the_follow_up(make_loop) -> None:
     loop, judge = _loop(make_loop)
     services = loop.tacit.services
-    judge.during_judgement = lambda: delete_message(services, actor_id=loop.ids["priya"], community_id=COMMUNITY,
-                                                    external_id="m1")  # fmt: skip
+    judge.during_judgement = lambda: delete_message(
+        services, actor_id=loop.ids["priya"], community_id=COMMUNITY, external_id="m1"
+    )
     _ingest(loop)
     judged_before = judge.calls("RubricVerdict")[0]
     assert "40M rows" in judged_before  # the question was there when the judge was asked
@@ -101,8 +108,9 @@ def test_a_question_deleted_while_judged_never_reaches_the_follow_up(make_loop) 
 def test_an_author_erased_while_judged_ends_cleanly(make_loop) -> None:
     loop, judge = _loop(make_loop)
     services = loop.tacit.services
-    judge.during_judgement = lambda: erase_person(services, actor_id=loop.ids["ada"], person_id=loop.ids["marta"],
-                                                  mode="erase")  # fmt: skip
+    judge.during_judgement = lambda: erase_person(
+        services, actor_id=loop.ids["ada"], person_id=loop.ids["marta"], mode="erase"
+    )
     _ingest(loop)
     assert loop.tacit.runner.stats.retried == 0 and loop.tacit.runner.stats.failed == 0
     assert judge.calls("FollowUpQuestion") == []

@@ -19,12 +19,19 @@ SOURCE = re.compile(r'<source id="([^"]+)"[^>]*>(.*?)</source>', re.S)
 
 
 def completion(content: dict) -> httpx.Response:
-    return httpx.Response(200, json={
-        "id": "chatcmpl-1", "object": "chat.completion", "created": 1_760_000_000, "model": "test-model",
-        "choices": [{"index": 0, "finish_reason": "stop",
-                     "message": {"role": "assistant", "content": json.dumps(content)}}],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
-    })  # fmt: skip
+    return httpx.Response(
+        200,
+        json={
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "created": 1_760_000_000,
+            "model": "test-model",
+            "choices": [
+                {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": json.dumps(content)}}
+            ],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+        },
+    )
 
 
 def first_sentence(text: str) -> str:
@@ -40,18 +47,28 @@ def fake_model(request: httpx.Request) -> httpx.Response:
         return completion({"question": QUESTION})
     if schema == "RubricVerdict":
         terse = "partial index" in prompt
-        return completion({"terse": "yes" if terse else "no", "gaps": ["alternatives"] if terse else [],
-                           "confidence": "high", "reason": "Names the index, not why or when."})  # fmt: skip
+        return completion(
+            {
+                "terse": "yes" if terse else "no",
+                "gaps": ["alternatives"] if terse else [],
+                "confidence": "high",
+                "reason": "Names the index, not why or when.",
+            }
+        )
     sources = {sid: text for sid, text in SOURCE.findall(prompt)}
     answer = next(sid for sid, text in sources.items() if "partial index" in text and "btree" in text)
     reply = next(sid for sid, text in sources.items() if "CONCURRENTLY" in text)
-    return completion({
-        "summary": [{"text": first_sentence(sources[answer]), "citations": [answer]}],
-        "rationale": [{"text": first_sentence(sources[reply]), "citations": [reply]}],
-        "steps": [{"text": "Create it with CREATE INDEX CONCURRENTLY so writes are not blocked.", "citations": [reply]}],
-        "pitfalls": [{"text": "The moon is made of cheese.", "citations": [reply]}],  # unsupported: dropped
-        "alternatives": [{"text": "Use a hash index instead.", "citations": ["invented-id"]}],  # invalid: dropped
-    })  # fmt: skip
+    return completion(
+        {
+            "summary": [{"text": first_sentence(sources[answer]), "citations": [answer]}],
+            "rationale": [{"text": first_sentence(sources[reply]), "citations": [reply]}],
+            "steps": [
+                {"text": "Create it with CREATE INDEX CONCURRENTLY so writes are not blocked.", "citations": [reply]}
+            ],
+            "pitfalls": [{"text": "The moon is made of cheese.", "citations": [reply]}],  # unsupported: dropped
+            "alternatives": [{"text": "Use a hash index instead.", "citations": ["invented-id"]}],  # invalid: dropped
+        }
+    )
 
 
 def test_loop_with_llm_engines(make_loop) -> None:
@@ -64,8 +81,9 @@ def test_loop_with_llm_engines(make_loop) -> None:
         loop.settle()
         nudge = c.get("/v1/me/nudges", headers=loop.as_("marta")).json()[0]
         assert nudge["question"] == QUESTION and nudge["your_answer"] == TERSE
-        judged = c.get(f"/v1/communities/{COMMUNITY}/assessments", params={"candidates_only": True},
-                       headers=loop.as_("priya")).json()  # fmt: skip
+        judged = c.get(
+            f"/v1/communities/{COMMUNITY}/assessments", params={"candidates_only": True}, headers=loop.as_("priya")
+        ).json()
         assert judged[0]["gaps"] == ["alternatives"] and "language model" in judged[0]["explanation"]
 
         c.post(f"/v1/nudges/{nudge['id']}/reply", json={"text": REPLY}, headers=loop.as_("marta"))
@@ -78,8 +96,9 @@ def test_loop_with_llm_engines(make_loop) -> None:
 
         c.post(f"/v1/guides/{draft['id']}/approve", headers=loop.as_("marta"))
         loop.settle()
-        hits = c.get("/v1/search", params={"q": "listing slow because of soft-deleted rows"},
-                     headers=loop.as_("lena")).json()["results"]  # fmt: skip
+        hits = c.get(
+            "/v1/search", params={"q": "listing slow because of soft-deleted rows"}, headers=loop.as_("lena")
+        ).json()["results"]
         assert hits[0]["guide_id"] == draft["id"]
 
     sent = [json.loads(call.request.content) for call in route.calls]
@@ -93,8 +112,9 @@ def test_llm_outage_falls_back_to_offline_engines(make_loop) -> None:
     with respx.mock(assert_all_called=True) as mock:
         mock.post(f"{BASE}/chat/completions").mock(return_value=httpx.Response(503, json={"error": "down"}))
         loop = make_loop(http_client=httpx.Client(), openai_base_url=BASE, llm_max_retries=0)
-        loop.client.post(f"/v1/communities/{COMMUNITY}/messages", json={"messages": thread_messages()},
-                         headers=loop.as_("priya"))  # fmt: skip
+        loop.client.post(
+            f"/v1/communities/{COMMUNITY}/messages", json={"messages": thread_messages()}, headers=loop.as_("priya")
+        )
         loop.settle()
         nudge = loop.client.get("/v1/me/nudges", headers=loop.as_("marta")).json()[0]
         assert "partial index" in nudge["question"].lower(), "the template writer asked instead"

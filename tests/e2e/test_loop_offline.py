@@ -19,13 +19,33 @@ REPLY = (
 
 def thread_messages() -> list[dict]:
     return [
-        {"external_id": "m1", "thread": "t1", "thread_title": "Slow tenant listing", "author": "lena",
-         "text": QUESTION, "created_at": now_iso(30)},
-        {"external_id": "m2", "thread": "t1", "parent": "m1", "author": "marta", "text": TERSE,
-         "created_at": now_iso(20), "score": 5, "accepted": True},
-        {"external_id": "m3", "thread": "t1", "parent": "m2", "author": "lena", "text": "Thanks, will try!",
-         "created_at": now_iso(10)},
-    ]  # fmt: skip
+        {
+            "external_id": "m1",
+            "thread": "t1",
+            "thread_title": "Slow tenant listing",
+            "author": "lena",
+            "text": QUESTION,
+            "created_at": now_iso(30),
+        },
+        {
+            "external_id": "m2",
+            "thread": "t1",
+            "parent": "m1",
+            "author": "marta",
+            "text": TERSE,
+            "created_at": now_iso(20),
+            "score": 5,
+            "accepted": True,
+        },
+        {
+            "external_id": "m3",
+            "thread": "t1",
+            "parent": "m2",
+            "author": "lena",
+            "text": "Thanks, will try!",
+            "created_at": now_iso(10),
+        },
+    ]
 
 
 def test_terse_answer_becomes_a_published_guide_found_in_other_words(make_loop) -> None:
@@ -64,8 +84,9 @@ def test_terse_answer_becomes_a_published_guide_found_in_other_words(make_loop) 
     assert r.status_code == 200 and r.json()["status"] == "published"
     loop.settle()
 
-    hits = c.get("/v1/search", params={"q": "speed up listing when most rows are soft deleted"},
-                 headers=loop.as_("lena")).json()["results"]  # fmt: skip
+    hits = c.get(
+        "/v1/search", params={"q": "speed up listing when most rows are soft deleted"}, headers=loop.as_("lena")
+    ).json()["results"]
     assert hits and hits[0]["guide_id"] == draft["id"]
     assert hits[0]["citations"], "a hit shows the messages it rests on"
     # Another community's member never sees it.
@@ -85,8 +106,9 @@ def test_duplicate_messages_are_stored_once(make_loop) -> None:
 
 def test_second_round_only_when_the_key_gap_stays_open(make_loop) -> None:
     loop = make_loop()
-    loop.client.post(f"/v1/communities/{COMMUNITY}/messages", json={"messages": thread_messages()},
-                     headers=loop.as_("priya"))  # fmt: skip
+    loop.client.post(
+        f"/v1/communities/{COMMUNITY}/messages", json={"messages": thread_messages()}, headers=loop.as_("priya")
+    )
     loop.settle()
     nudge = loop.client.get("/v1/me/nudges", headers=loop.as_("marta")).json()[0]
     loop.client.post(f"/v1/nudges/{nudge['id']}/reply", json={"text": "It is faster."}, headers=loop.as_("marta"))
@@ -94,8 +116,9 @@ def test_second_round_only_when_the_key_gap_stays_open(make_loop) -> None:
     inbox = loop.client.get("/v1/me/nudges", headers=loop.as_("marta")).json()
     assert [n["round"] for n in inbox] == [2]
     assert inbox[0]["gap"] == nudge["gap"]
-    loop.client.post(f"/v1/nudges/{inbox[0]['id']}/reply", json={"text": "It is much faster."},
-                     headers=loop.as_("marta"))  # fmt: skip
+    loop.client.post(
+        f"/v1/nudges/{inbox[0]['id']}/reply", json={"text": "It is much faster."}, headers=loop.as_("marta")
+    )
     loop.settle()
     assert loop.client.get("/v1/me/nudges", headers=loop.as_("marta")).json() == []  # at most one extra round
     assert len(loop.client.get("/v1/me/guides", headers=loop.as_("marta")).json()) == 1

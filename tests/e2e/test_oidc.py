@@ -37,12 +37,19 @@ def test_jwt_from_a_jwks_file(make_loop, keys, tmp_path: Path) -> None:
     (tmp_path / "jwks.json").write_text(json.dumps(jwks))
     loop = make_loop(oidc_issuer=ISSUER, oidc_audience=AUDIENCE, oidc_jwks_file=tmp_path / "jwks.json")
     me = loop.client.get("/v1/me", headers=bearer(token(private)))
-    assert me.status_code == 200 and me.json()["handle"] == "lena" and me.json()["communities"] == {"platform": "member"}
+    assert (
+        me.status_code == 200 and me.json()["handle"] == "lena" and me.json()["communities"] == {"platform": "member"}
+    )
     newcomer = loop.client.get("/v1/me", headers=bearer(token(private, preferred_username="newbie"))).json()
     assert newcomer["communities"] == {}, "first sign-in creates a person with no memberships"
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    for bad in (token(private, aud="someone-else"), token(private, exp=int(time.time()) - 10),
-                token(private, iss="https://evil.example.com"), token(other), "not-a-jwt"):  # fmt: skip
+    for bad in (
+        token(private, aud="someone-else"),
+        token(private, exp=int(time.time()) - 10),
+        token(private, iss="https://evil.example.com"),
+        token(other),
+        "not-a-jwt",
+    ):
         response = loop.client.get("/v1/me", headers=bearer(bad))
         assert response.status_code == 401, bad
     assert loop.client.get("/v1/me", headers=loop.as_("lena")).status_code == 200, "API tokens still work"

@@ -30,14 +30,19 @@ def test_redact_policy_removes_personal_data_before_it_is_used(make_loop) -> Non
     loop.settle()
     draft = loop.client.get("/v1/me/guides", headers=loop.as_("marta")).json()[0]
     assert EMAIL not in str(draft) and KEY not in str(draft)
-    assert KEY not in str(nudges(loop)) and KEY not in loop.client.get(
-        "/v1/me/nudges", params={"include_closed": True}, headers=loop.as_("marta")).text  # fmt: skip
+    assert (
+        KEY not in str(nudges(loop))
+        and KEY not in loop.client.get("/v1/me/nudges", params={"include_closed": True}, headers=loop.as_("marta")).text
+    )
 
 
 def test_hold_policy_keeps_a_message_out_until_a_steward_releases_it(make_loop) -> None:
     loop = make_loop()
     c = loop.client
-    assert c.patch(f"/v1/communities/{COMMUNITY}", json={"pii_policy": "hold"}, headers=loop.as_("priya")).status_code == 200
+    assert (
+        c.patch(f"/v1/communities/{COMMUNITY}", json={"pii_policy": "hold"}, headers=loop.as_("priya")).status_code
+        == 200
+    )
     c.post(URL, json={"messages": with_pii()}, headers=loop.as_("priya"))
     loop.settle()
     assert nudges(loop) == [], "a held message is not assessed"

@@ -39,17 +39,22 @@ def test_admins_do_not_govern_confidential_communities(make_loop) -> None:
     assert c.post("/v1/communities/secret-rnd/messages", json=message, headers=loop.as_("otto")).status_code == 202
     loop.settle()
     assert c.get("/v1/communities/secret-rnd/held", headers=loop.as_("ada")).status_code == 403
-    assert c.put("/v1/communities/secret-rnd/members/ada", json={"role": "member"},
-                 headers=loop.as_("ada")).status_code == 403  # fmt: skip
-    assert c.put("/v1/communities/secret-rnd/members/lena", json={"role": "steward"},
-                 headers=loop.as_("ada")).status_code == 204, "an admin may still appoint its stewards"  # fmt: skip
+    assert (
+        c.put("/v1/communities/secret-rnd/members/ada", json={"role": "member"}, headers=loop.as_("ada")).status_code
+        == 403
+    )
+    assert (
+        c.put("/v1/communities/secret-rnd/members/lena", json={"role": "steward"}, headers=loop.as_("ada")).status_code
+        == 204
+    ), "an admin may still appoint its stewards"
 
 
 def test_chatham_house_masks_mentions_in_search_snippets(make_loop) -> None:
     loop = make_loop()
     published_guide(loop, thread_messages(), REPLY.replace("Watch out:", "Watch out, as @priya found:"))
-    loop.client.patch(f"/v1/communities/{COMMUNITY}", json={"visibility": "open", "chatham_house": True},
-                      headers=loop.as_("priya"))  # fmt: skip
+    loop.client.patch(
+        f"/v1/communities/{COMMUNITY}", json={"visibility": "open", "chatham_house": True}, headers=loop.as_("priya")
+    )
     hits = search(loop, "otto", "planner will not use the index unless the query repeats the predicate")
     assert hits and "@priya" not in str(hits)
 
@@ -60,23 +65,29 @@ def test_edited_text_is_screened_before_the_tandem_partner_quotes_it(make_loop) 
     new = TERSE + f" Mail {EMAIL} for the staging password."
     assert loop.client.patch(f"{URL}/m2", json={"text": new}, headers=loop.as_("priya")).status_code == 204
     loop.settle()
-    answer = loop.client.post(f"/v1/tandems/{tandem(loop)}/ask",
-                              json={"question": "partial index on tenant_id where deleted_at is null"},
-                              headers=loop.as_("lena"))  # fmt: skip
+    answer = loop.client.post(
+        f"/v1/tandems/{tandem(loop)}/ask",
+        json={"question": "partial index on tenant_id where deleted_at is null"},
+        headers=loop.as_("lena"),
+    )
     assert answer.status_code == 200 and EMAIL not in answer.text
 
 
 def test_the_partner_never_quotes_unscreened_messages(make_loop) -> None:
     loop = make_loop()
     c = loop.client
-    assert c.patch(f"/v1/communities/{COMMUNITY}", json={"pii_policy": "hold"}, headers=loop.as_("priya")).status_code == 200
+    assert (
+        c.patch(f"/v1/communities/{COMMUNITY}", json={"pii_policy": "hold"}, headers=loop.as_("priya")).status_code
+        == 200
+    )
     tandem_id = tandem(loop)
     loop.tacit.runner.stop()  # the assessment jobs have not reached these messages yet
     messages = thread_messages()
     messages[1]["text"] += f" Ping me at {EMAIL}."
     assert c.post(URL, json={"messages": messages}, headers=loop.as_("priya")).status_code == 202
-    answer = c.post(f"/v1/tandems/{tandem_id}/ask", json={"question": "partial index on tenant_id"},
-                    headers=loop.as_("lena"))  # fmt: skip
+    answer = c.post(
+        f"/v1/tandems/{tandem_id}/ask", json={"question": "partial index on tenant_id"}, headers=loop.as_("lena")
+    )
     assert answer.status_code == 200 and EMAIL not in answer.text
 
 

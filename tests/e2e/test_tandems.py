@@ -29,11 +29,24 @@ def person(loop: Loop, handle: str, community: str = COMMUNITY) -> None:
 
 def answered_thread(loop: Loop, community: str, steward: str, ext: str, title: str, answer_by: str) -> None:
     messages = [
-        {"external_id": f"{ext}-q", "thread": ext, "thread_title": title, "author": "asker", "text": title + "?",
-         "created_at": now_iso(60)},
-        {"external_id": f"{ext}-a", "thread": ext, "parent": f"{ext}-q", "author": answer_by, "created_at": now_iso(50),
-         "text": f"For {title.lower()} I would start with the docs and measure first.", "score": 1},
-    ]  # fmt: skip
+        {
+            "external_id": f"{ext}-q",
+            "thread": ext,
+            "thread_title": title,
+            "author": "asker",
+            "text": title + "?",
+            "created_at": now_iso(60),
+        },
+        {
+            "external_id": f"{ext}-a",
+            "thread": ext,
+            "parent": f"{ext}-q",
+            "author": answer_by,
+            "created_at": now_iso(50),
+            "text": f"For {title.lower()} I would start with the docs and measure first.",
+            "score": 1,
+        },
+    ]
     post(loop, steward, f"/v1/communities/{community}/messages", {"messages": messages}, status=202)
     loop.settle()
 
@@ -86,8 +99,9 @@ def test_endorsements_are_once_each_never_self_and_only_for_colleagues(make_loop
 
 
 def tandem(loop: Loop, who: str = "priya") -> dict:
-    return post(loop, who, "/v1/tandems", {"community": COMMUNITY, "junior": "lena", "senior": "marta",
-                                           "goals": ["Postgres"]})  # fmt: skip
+    return post(
+        loop, who, "/v1/tandems", {"community": COMMUNITY, "junior": "lena", "senior": "marta", "goals": ["Postgres"]}
+    )
 
 
 def test_a_tandem_session_suggests_fitting_tasks_answers_with_citations_and_keeps_a_log(make_loop) -> None:
@@ -99,8 +113,16 @@ def test_a_tandem_session_suggests_fitting_tasks_answers_with_citations_and_keep
     assert t["goals"] == ["postgresql"] and t["junior"] == "lena" and t["senior"] == "marta"
     tasks = f"/v1/communities/{COMMUNITY}/tasks"
     post(loop, "lena", tasks, {"title": "Restyle the login page", "skills": ["css"]})
-    index_task = post(loop, "priya", tasks, {"title": "Add a partial index to the audit log table",
-                                             "description": "Most audit rows are archived.", "skills": ["postgres"]})  # fmt: skip
+    index_task = post(
+        loop,
+        "priya",
+        tasks,
+        {
+            "title": "Add a partial index to the audit log table",
+            "description": "Most audit rows are archived.",
+            "skills": ["postgres"],
+        },
+    )
 
     found = get(loop, "lena", f"/v1/tandems/{t['id']}/suggestions")
     assert found[0]["suggestion_id"] == f"task:{index_task['id']}"  # type: ignore[index]
@@ -111,12 +133,22 @@ def test_a_tandem_session_suggests_fitting_tasks_answers_with_citations_and_keep
     post(loop, "marta", f"/v1/tandems/{t['id']}/tasks", {"suggestion_id": found[0]["suggestion_id"]}, status=409)  # type: ignore[index]
     post(loop, "marta", f"/v1/tandems/{t['id']}/tasks/{taken['id']}/done", status=200)
 
-    answer = post(loop, "lena", f"/v1/tandems/{t['id']}/ask",
-                  {"question": "Tenant listing is slow and most rows are soft deleted: which index?"}, status=200)  # fmt: skip
+    answer = post(
+        loop,
+        "lena",
+        f"/v1/tandems/{t['id']}/ask",
+        {"question": "Tenant listing is slow and most rows are soft deleted: which index?"},
+        status=200,
+    )
     assert not answer["nothing_known"] and answer["engine"] == "offline"
     assert f"guide:{guide['id']}" in [c["id"] for c in answer["citations"]] and "[1]" in answer["answer"]
-    nothing = post(loop, "marta", f"/v1/tandems/{t['id']}/ask", {"question": "How do we renew the TLS certificate "
-                                                                 "for the VPN gateway?"}, status=200)  # fmt: skip
+    nothing = post(
+        loop,
+        "marta",
+        f"/v1/tandems/{t['id']}/ask",
+        {"question": "How do we renew the TLS certificate for the VPN gateway?"},
+        status=200,
+    )
     assert nothing["nothing_known"] and nothing["citations"] == []
 
     view = get(loop, "priya", f"/v1/tandems/{t['id']}")
@@ -172,24 +204,35 @@ def test_the_partner_answers_with_the_llm_when_configured_citing_only_what_both_
     person(loop, "sam", SECRET)
     answered_thread(loop, SECRET, "otto", "t-sam", "Soft deleted rows make the tenant listing slow", "sam")
     t = tandem(loop)
-    llm.enqueue({"sentences": [{"text": "Use a partial index where deleted_at is null.",
-                                "citations": [f"guide:{guide['id']}"]}]})  # fmt: skip
+    llm.enqueue(
+        {
+            "sentences": [
+                {"text": "Use a partial index where deleted_at is null.", "citations": [f"guide:{guide['id']}"]}
+            ]
+        }
+    )
     asked = len(llm.history)
-    answer = post(loop, "marta", f"/v1/tandems/{t['id']}/ask",
-                  {"question": "Tenant listing is slow, most rows are soft deleted: which index?"}, status=200)  # fmt: skip
+    answer = post(
+        loop,
+        "marta",
+        f"/v1/tandems/{t['id']}/ask",
+        {"question": "Tenant listing is slow, most rows are soft deleted: which index?"},
+        status=200,
+    )
     assert answer["engine"] == "llm" and not answer["nothing_known"]
     assert answer["answer"] == "Use a partial index where deleted_at is null. [1]"
     assert [c["id"] for c in answer["citations"]] == [f"guide:{guide['id']}"]
     prompt = llm.prompts[asked]
-    assert "<source id=\"guide:" in prompt and "CONCURRENTLY" in prompt
+    assert '<source id="guide:' in prompt and "CONCURRENTLY" in prompt
     assert "Soft deleted rows make" not in prompt  # secret-rnd is readable by neither partner
 
 
 def test_chatham_house_communities_name_no_experts_to_outsiders(make_loop) -> None:
     loop = make_loop()
     published_guide(loop)
-    loop.client.patch(f"/v1/communities/{COMMUNITY}", json={"visibility": "open", "chatham_house": True},
-                      headers=loop.as_("priya"))  # fmt: skip
+    loop.client.patch(
+        f"/v1/communities/{COMMUNITY}", json={"visibility": "open", "chatham_house": True}, headers=loop.as_("priya")
+    )
     assert expert_handles(loop, "lena", "partial index tenant listing")[0] == "marta"  # inside: named
     assert expert_handles(loop, "otto", "partial index tenant listing") == []  # outside: who said it stays hidden
 
@@ -211,11 +254,17 @@ def test_erasing_a_person_takes_their_skills_endorsements_and_tandems_with_them(
 
 def test_an_admin_outside_a_confidential_community_sees_none_of_its_tandems(make_loop) -> None:
     loop = make_loop()
-    r = loop.client.patch(f"/v1/communities/{COMMUNITY}", json={"visibility": "confidential"}, headers=loop.as_("priya"))
+    r = loop.client.patch(
+        f"/v1/communities/{COMMUNITY}", json={"visibility": "confidential"}, headers=loop.as_("priya")
+    )
     assert r.status_code == 200, r.text
     t = tandem(loop)
-    post(loop, "priya", f"/v1/communities/{COMMUNITY}/tasks",
-         {"title": "Migrate the merger-target billing DB", "description": "project X", "skills": ["postgres"]})  # fmt: skip
+    post(
+        loop,
+        "priya",
+        f"/v1/communities/{COMMUNITY}/tasks",
+        {"title": "Migrate the merger-target billing DB", "description": "project X", "skills": ["postgres"]},
+    )
     post(loop, "lena", f"/v1/tandems/{t['id']}/ask", {"question": "How do we vacuum the payroll table?"}, status=200)
     get(loop, "ada", f"/v1/communities/{COMMUNITY}/tasks", status=403)
     get(loop, "ada", f"/v1/communities/{COMMUNITY}/tandems", status=403)
@@ -227,8 +276,12 @@ def test_an_admin_outside_a_confidential_community_sees_none_of_its_tandems(make
 def test_a_member_removed_from_the_community_loses_the_tandems_content(make_loop) -> None:
     loop = make_loop()
     t = tandem(loop)
-    post(loop, "priya", f"/v1/communities/{COMMUNITY}/tasks",
-         {"title": "Rotate the leaked payroll credentials", "description": "after incident 42", "skills": ["postgres"]})  # fmt: skip
+    post(
+        loop,
+        "priya",
+        f"/v1/communities/{COMMUNITY}/tasks",
+        {"title": "Rotate the leaked payroll credentials", "description": "after incident 42", "skills": ["postgres"]},
+    )
     r = loop.client.delete(f"/v1/communities/{COMMUNITY}/members/lena", headers=loop.as_("priya"))
     assert r.status_code in (200, 204), r.text
     get(loop, "lena", f"/v1/communities/{COMMUNITY}/tasks", status=403)
@@ -244,8 +297,13 @@ def test_the_partner_quotes_conversations_only_from_communities_both_belong_to(m
     person(loop, "vic", "secret-rnd")
     answered_thread(loop, "secret-rnd", "otto", "t-vpn", "Renewing the VPN gateway TLS certificate", "vic")
     t = tandem(loop)
-    answer = post(loop, "lena", f"/v1/tandems/{t['id']}/ask",
-                  {"question": "How do we renew the TLS certificate for the VPN gateway?"}, status=200)  # fmt: skip
+    answer = post(
+        loop,
+        "lena",
+        f"/v1/tandems/{t['id']}/ask",
+        {"question": "How do we renew the TLS certificate for the VPN gateway?"},
+        status=200,
+    )
     assert answer["nothing_known"], "an open community shows non-members its guides, not its conversations"
 
 
@@ -255,8 +313,12 @@ def test_suggestions_bring_no_conversation_from_a_community_the_pair_does_not_be
     person(loop, "vic", "secret-rnd")
     answered_thread(loop, "secret-rnd", "otto", "t-vpn", "Renewing the VPN gateway TLS certificate", "vic")
     t = tandem(loop)
-    post(loop, "priya", f"/v1/communities/{COMMUNITY}/tasks",
-         {"title": "Renewing the VPN gateway TLS certificate", "skills": ["postgres"]})  # fmt: skip
+    post(
+        loop,
+        "priya",
+        f"/v1/communities/{COMMUNITY}/tasks",
+        {"title": "Renewing the VPN gateway TLS certificate", "skills": ["postgres"]},
+    )
     found = get(loop, "lena", f"/v1/tandems/{t['id']}/suggestions")
     helpful = [h for s in found for h in s["helpful"]]  # type: ignore[union-attr,index]
     assert all(h["kind"] != "thread" or "VPN" not in h["title"] for h in helpful)
@@ -265,6 +327,9 @@ def test_suggestions_bring_no_conversation_from_a_community_the_pair_does_not_be
 def test_a_partner_who_left_does_not_see_the_tandem_listed_but_an_admin_keeps_governing(make_loop) -> None:
     loop = make_loop()
     t = tandem(loop)
-    assert loop.client.delete(f"/v1/communities/{COMMUNITY}/members/lena", headers=loop.as_("priya")).status_code in (200, 204)
+    assert loop.client.delete(f"/v1/communities/{COMMUNITY}/members/lena", headers=loop.as_("priya")).status_code in (
+        200,
+        204,
+    )
     assert get(loop, "lena", "/v1/me/tandems") == []
     get(loop, "ada", f"/v1/tandems/{t['id']}")  # an admin governs this (restricted) community's tandems

@@ -23,41 +23,89 @@ SITE = "https://forum.test"
 PM_TOPIC, PM_POST = 900, 9000
 
 
-def post_payload(post_id: int, number: int, username: str, raw: str, *, topic: int = 42, version: int = 1,
-                 archetype: str = "regular", reply_to: int | None = None, category: int | None = 5) -> dict:  # fmt: skip
+def post_payload(
+    post_id: int,
+    number: int,
+    username: str,
+    raw: str,
+    *,
+    topic: int = 42,
+    version: int = 1,
+    archetype: str = "regular",
+    reply_to: int | None = None,
+    category: int | None = 5,
+) -> dict:
     """A webhook `post` as Discourse serializes it (WebHookPostSerializer), trimmed of avatar fields."""
     created = (datetime.now(UTC) - timedelta(minutes=30 - number)).isoformat().replace("+00:00", "Z")
-    return {"post": {
-        "id": post_id, "name": username.title(), "username": username, "created_at": created, "raw": raw,
-        "cooked": f"<p>{raw}</p>", "post_number": number, "post_type": 1, "updated_at": created,
-        "reply_count": 0, "reply_to_post_number": reply_to, "quote_count": 0, "incoming_link_count": 0, "reads": 1,
-        "score": 0, "topic_id": topic, "topic_slug": "slow-tenant-listing", "topic_title": "Slow tenant listing",
-        "category_id": category, "display_username": username.title(), "version": version, "moderator": False,
-        "admin": False, "staff": False, "user_id": post_id + 100, "hidden": False, "trust_level": 1,
-        "deleted_at": None, "user_deleted": False, "edit_reason": None, "wiki": False, "topic_posts_count": number,
-        "topic_archetype": archetype, "category_slug": "databases",
-    }}  # fmt: skip
+    return {
+        "post": {
+            "id": post_id,
+            "name": username.title(),
+            "username": username,
+            "created_at": created,
+            "raw": raw,
+            "cooked": f"<p>{raw}</p>",
+            "post_number": number,
+            "post_type": 1,
+            "updated_at": created,
+            "reply_count": 0,
+            "reply_to_post_number": reply_to,
+            "quote_count": 0,
+            "incoming_link_count": 0,
+            "reads": 1,
+            "score": 0,
+            "topic_id": topic,
+            "topic_slug": "slow-tenant-listing",
+            "topic_title": "Slow tenant listing",
+            "category_id": category,
+            "display_username": username.title(),
+            "version": version,
+            "moderator": False,
+            "admin": False,
+            "staff": False,
+            "user_id": post_id + 100,
+            "hidden": False,
+            "trust_level": 1,
+            "deleted_at": None,
+            "user_deleted": False,
+            "edit_reason": None,
+            "wiki": False,
+            "topic_posts_count": number,
+            "topic_archetype": archetype,
+            "category_slug": "databases",
+        }
+    }
 
 
 def send(loop, event: str, body: dict, *, secret: str = SECRET, event_id: int = 1) -> httpx.Response:
     raw = json.dumps(body).encode()
-    headers = {"X-Discourse-Instance": SITE, "X-Discourse-Event-Id": str(event_id),
-               "X-Discourse-Event-Type": event.split("_")[0], "X-Discourse-Event": event,
-               "X-Discourse-Event-Signature": sign(secret, raw), "Content-Type": "application/json"}  # fmt: skip
+    headers = {
+        "X-Discourse-Instance": SITE,
+        "X-Discourse-Event-Id": str(event_id),
+        "X-Discourse-Event-Type": event.split("_")[0],
+        "X-Discourse-Event": event,
+        "X-Discourse-Event-Signature": sign(secret, raw),
+        "Content-Type": "application/json",
+    }
     return loop.client.post("/v1/webhooks/discourse", content=raw, headers=headers)
 
 
 @pytest.fixture
 def forum():
     with respx.mock(base_url=SITE, assert_all_called=False) as mock:
-        mock.post("/posts.json").mock(return_value=httpx.Response(200, json={"id": PM_POST, "topic_id": PM_TOPIC,
-                                                                             "post_number": 1}))  # fmt: skip
+        mock.post("/posts.json").mock(
+            return_value=httpx.Response(200, json={"id": PM_POST, "topic_id": PM_TOPIC, "post_number": 1})
+        )
         yield mock
 
 
 def discourse_loop(make_loop):
-    loop = make_loop(discourse_url=SITE, discourse_api_key=SecretStr("k" * 64), discourse_api_username="tacit",
-                     discourse_webhook_secret=SecretStr(SECRET))  # fmt: skip
+    loop = make_loop(
+        discourse_url=SITE,
+        discourse_api_key=SecretStr("k" * 64),
+        discourse_api_username="tacit",
+        discourse_webhook_secret=SecretStr(SECRET),
+    )
     services = loop.tacit.services
     link_source(services, link=SourceLink(COMMUNITY, "discourse", SITE, "5", announce=False, nudges=True))
     link_identity(services, handle="marta", platform="discourse", workspace=SITE, user_id="marta")
@@ -100,10 +148,18 @@ def test_pm_reply_closes_the_loop_and_retries_do_no_double_work(make_loop, forum
         assert (thread.title, thread.url) == ("Slow tenant listing", f"{SITE}/t/slow-tenant-listing/42/1")
 
     # Marta answers in the PM; the bot's own post there is not taken for her answer.
-    send(loop, "post_created", post_payload(PM_POST, 1, "tacit", "the nudge", topic=PM_TOPIC, archetype="private_message",
-                                            category=None), event_id=5)  # fmt: skip
-    send(loop, "post_created", post_payload(9001, 2, "marta", REPLY, topic=PM_TOPIC, archetype="private_message",
-                                            category=None), event_id=6)  # fmt: skip
+    send(
+        loop,
+        "post_created",
+        post_payload(PM_POST, 1, "tacit", "the nudge", topic=PM_TOPIC, archetype="private_message", category=None),
+        event_id=5,
+    )
+    send(
+        loop,
+        "post_created",
+        post_payload(9001, 2, "marta", REPLY, topic=PM_TOPIC, archetype="private_message", category=None),
+        event_id=6,
+    )
     loop.settle()
     drafts = loop.client.get("/v1/me/guides", headers=loop.as_("marta")).json()
     assert len(drafts) == 1 and "CONCURRENTLY" in drafts[0]["markdown"]

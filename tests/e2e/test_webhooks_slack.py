@@ -27,33 +27,59 @@ ROOT, ANSWER, NUDGE_TS = f"{NOW - 600}.000100", f"{NOW - 300}.000200", f"{NOW - 
 
 def envelope(event: dict, event_id: str) -> dict:
     """An event_callback as Slack sends it."""
-    return {"token": "XXYYZZ", "team_id": TEAM, "api_app_id": "A0001", "event": event, "type": "event_callback",
-            "authed_users": ["UBOT"], "event_id": event_id, "event_time": int(time.time())}  # fmt: skip
+    return {
+        "token": "XXYYZZ",
+        "team_id": TEAM,
+        "api_app_id": "A0001",
+        "event": event,
+        "type": "event_callback",
+        "authed_users": ["UBOT"],
+        "event_id": event_id,
+        "event_time": int(time.time()),
+    }
 
 
-def message(user: str, text: str, ts: str, thread_ts: str | None = None, channel: str = CHANNEL,
-            channel_type: str = "channel") -> dict:  # fmt: skip
-    event = {"type": "message", "channel": channel, "user": user, "text": text, "ts": ts, "event_ts": ts,
-             "channel_type": channel_type}  # fmt: skip
+def message(
+    user: str, text: str, ts: str, thread_ts: str | None = None, channel: str = CHANNEL, channel_type: str = "channel"
+) -> dict:
+    event = {
+        "type": "message",
+        "channel": channel,
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "event_ts": ts,
+        "channel_type": channel_type,
+    }
     return {**event, "thread_ts": thread_ts} if thread_ts else event
 
 
 def post(loop, body: dict, *, secret: str = SECRET, age_s: int = 0, headers: dict | None = None) -> httpx.Response:
     raw = json.dumps(body).encode()
     stamp = int(time.time()) - age_s
-    signed = {"X-Slack-Request-Timestamp": str(stamp), "X-Slack-Signature": sign(secret, raw, stamp),
-              "Content-Type": "application/json", **(headers or {})}  # fmt: skip
+    signed = {
+        "X-Slack-Request-Timestamp": str(stamp),
+        "X-Slack-Signature": sign(secret, raw, stamp),
+        "Content-Type": "application/json",
+        **(headers or {}),
+    }
     return loop.client.post("/v1/webhooks/slack", content=raw, headers=signed)
 
 
 @pytest.fixture
 def slack_api():
     with respx.mock(base_url=API, assert_all_called=False) as mock:
-        mock.post("/users.info").mock(side_effect=lambda r: httpx.Response(200, json={
-            "ok": True, "user": {"id": "ULENA", "name": "lena.s", "profile": {"display_name": "Lena S"}}}))
-        mock.post("/conversations.open").mock(return_value=httpx.Response(200, json={"ok": True, "channel": {"id": DM}}))
-        mock.post("/chat.postMessage").mock(return_value=httpx.Response(200, json={"ok": True, "channel": DM,
-                                                                                   "ts": NUDGE_TS}))  # fmt: skip
+        mock.post("/users.info").mock(
+            side_effect=lambda r: httpx.Response(
+                200, json={"ok": True, "user": {"id": "ULENA", "name": "lena.s", "profile": {"display_name": "Lena S"}}}
+            )
+        )
+        mock.post("/conversations.open").mock(
+            return_value=httpx.Response(200, json={"ok": True, "channel": {"id": DM}})
+        )
+        mock.post("/chat.postMessage").mock(
+            return_value=httpx.Response(200, json={"ok": True, "channel": DM, "ts": NUDGE_TS})
+        )
         yield mock
 
 
@@ -72,8 +98,14 @@ def count(loop, table) -> int:
 
 def test_url_verification_is_answered(make_loop) -> None:
     loop = slack_loop(make_loop)
-    r = post(loop, {"token": "Jhj5dZrVaK7ZwHHjRyZWjbDl", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
-                    "type": "url_verification"})  # fmt: skip
+    r = post(
+        loop,
+        {
+            "token": "Jhj5dZrVaK7ZwHHjRyZWjbDl",
+            "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+            "type": "url_verification",
+        },
+    )
     assert r.status_code == 200 and r.json() == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}
 
 
@@ -114,8 +146,11 @@ def test_dm_reply_closes_the_loop_and_a_deletion_rewrites_the_guide(make_loop, s
 
     # A retry of the same event does no double work.
     lookups = len(slack_api.routes[0].calls)  # one users.info per person, then cached
-    retry = post(loop, envelope(message("ULENA", QUESTION, ROOT), "Ev0001"), headers={"X-Slack-Retry-Num": "1",
-                                                                                      "X-Slack-Retry-Reason": "http_timeout"})  # fmt: skip
+    retry = post(
+        loop,
+        envelope(message("ULENA", QUESTION, ROOT), "Ev0001"),
+        headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
+    )
     loop.settle()
     assert retry.json() == {"ok": True, "accepted": False}
     assert count(loop, MessageRow) == 2 and len(slack_api.routes[0].calls) == lookups == 2
@@ -138,8 +173,16 @@ def test_dm_reply_closes_the_loop_and_a_deletion_rewrites_the_guide(make_loop, s
 
     # Slack deletes marta's answer: with it go the nudge and her reply to it, so nothing is left to write a guide
     # from; the guide is withdrawn and leaves the index.
-    deleted = {"type": "message", "subtype": "message_deleted", "hidden": True, "channel": CHANNEL,
-               "ts": f"{NOW}.000500", "deleted_ts": ANSWER, "event_ts": f"{NOW}.000500", "channel_type": "channel"}  # fmt: skip
+    deleted = {
+        "type": "message",
+        "subtype": "message_deleted",
+        "hidden": True,
+        "channel": CHANNEL,
+        "ts": f"{NOW}.000500",
+        "deleted_ts": ANSWER,
+        "event_ts": f"{NOW}.000500",
+        "channel_type": "channel",
+    }
     post(loop, envelope(deleted, "Ev0004"))
     loop.settle()
     assert loop.client.get(f"/v1/guides/{guide_id}", headers=loop.as_("marta")).status_code == 404
@@ -151,11 +194,24 @@ def test_edit_updates_the_message_and_unchanged_text_is_ignored(make_loop, slack
     loop = slack_loop(make_loop)
     post(loop, envelope(message("ULENA", QUESTION, ROOT), "Ev0001"))
     loop.settle()
-    same = {"type": "message", "subtype": "message_changed", "hidden": True, "channel": CHANNEL, "ts": "1700000400.1",
-            "message": {"type": "message", "user": "ULENA", "text": QUESTION, "ts": ROOT, "reply_count": 1},
-            "previous_message": {"type": "message", "user": "ULENA", "text": QUESTION, "ts": ROOT}}  # fmt: skip
-    changed = {**same, "ts": "1700000400.2", "message": {**same["message"], "text": "Listing tenants is slow. Why?",
-                                                         "edited": {"user": "ULENA", "ts": "1700000400.2"}}}  # fmt: skip
+    same = {
+        "type": "message",
+        "subtype": "message_changed",
+        "hidden": True,
+        "channel": CHANNEL,
+        "ts": "1700000400.1",
+        "message": {"type": "message", "user": "ULENA", "text": QUESTION, "ts": ROOT, "reply_count": 1},
+        "previous_message": {"type": "message", "user": "ULENA", "text": QUESTION, "ts": ROOT},
+    }
+    changed = {
+        **same,
+        "ts": "1700000400.2",
+        "message": {
+            **same["message"],
+            "text": "Listing tenants is slow. Why?",
+            "edited": {"user": "ULENA", "ts": "1700000400.2"},
+        },
+    }
     post(loop, envelope(same, "Ev0002"))
     post(loop, envelope(changed, "Ev0003"))
     loop.settle()
@@ -172,11 +228,21 @@ def test_bookmark_reaction_drafts_a_guide_for_the_answering_expert(make_loop, sl
     loop = slack_loop(make_loop)
     post(loop, envelope(message("ULENA", QUESTION, ROOT), "Ev0001"))
     post(loop, envelope(message("UMARTA", REPLY, ANSWER, thread_ts=ROOT), "Ev0002"))
-    post(loop, envelope(message("ULENA", "Thanks, that worked: the listing takes 40 ms now.", THANKS, thread_ts=ROOT),
-                        "Ev0006"))  # fmt: skip
+    post(
+        loop,
+        envelope(
+            message("ULENA", "Thanks, that worked: the listing takes 40 ms now.", THANKS, thread_ts=ROOT), "Ev0006"
+        ),
+    )
     loop.settle()
-    thumbs = {"type": "reaction_added", "user": "ULENA", "reaction": "thumbsup", "item_user": "UMARTA",
-              "item": {"type": "message", "channel": CHANNEL, "ts": ROOT}, "event_ts": "1700000500.000100"}  # fmt: skip
+    thumbs = {
+        "type": "reaction_added",
+        "user": "ULENA",
+        "reaction": "thumbsup",
+        "item_user": "UMARTA",
+        "item": {"type": "message", "channel": CHANNEL, "ts": ROOT},
+        "event_ts": "1700000500.000100",
+    }
     post(loop, envelope(thumbs, "Ev0003"))
     loop.settle()
     with loop.tacit.services.db.session() as s:
@@ -191,8 +257,16 @@ def test_bookmark_reaction_drafts_a_guide_for_the_answering_expert(make_loop, sl
 
     # Lena deletes her message in Slack: the published guide is purged, leaves the index, and is rewritten
     # from what remains as a new draft for marta to review again.
-    deleted = {"type": "message", "subtype": "message_deleted", "hidden": True, "channel": CHANNEL,
-               "ts": f"{NOW}.000600", "deleted_ts": THANKS, "event_ts": f"{NOW}.000600", "channel_type": "channel"}  # fmt: skip
+    deleted = {
+        "type": "message",
+        "subtype": "message_deleted",
+        "hidden": True,
+        "channel": CHANNEL,
+        "ts": f"{NOW}.000600",
+        "deleted_ts": THANKS,
+        "event_ts": f"{NOW}.000600",
+        "channel_type": "channel",
+    }
     post(loop, envelope(deleted, "Ev0005"))
     loop.settle()
     guide = loop.client.get(f"/v1/guides/{guide_id}", headers=loop.as_("marta")).json()
@@ -218,8 +292,9 @@ def test_a_failing_dm_backs_off_and_is_given_up_while_the_inbox_keeps_the_nudge(
     from store.tables import NudgeRow
     from workflow.connectors import MAX_DELIVERY_FAILURES, deliver_due_nudges
 
-    slack_api.post("/chat.postMessage").mock(return_value=httpx.Response(200, json={"ok": False,
-                                                                                    "error": "channel_not_found"}))  # fmt: skip
+    slack_api.post("/chat.postMessage").mock(
+        return_value=httpx.Response(200, json={"ok": False, "error": "channel_not_found"})
+    )
     loop = slack_loop(make_loop)
     services = loop.tacit.services
     post(loop, envelope(message("ULENA", QUESTION, ROOT), "Ev0001"))

@@ -29,25 +29,49 @@ MARTA_AAD, LENA_AAD = "f55fea3e-8ac2-4ee6-a9bd-d6e34bfc24b7", "0b9bfa3f-5b37-4c3
 def activity(activity_id: str, text: str, aad: str, name: str, root: str | None = None) -> dict:
     """An outgoing webhook activity as Teams sends it."""
     return {
-        "type": "message", "id": activity_id, "timestamp": datetime.now(UTC).isoformat(),
-        "serviceUrl": "https://smba.trafficmanager.net/amer-client-ss.msg/", "channelId": "msteams",
+        "type": "message",
+        "id": activity_id,
+        "timestamp": datetime.now(UTC).isoformat(),
+        "serviceUrl": "https://smba.trafficmanager.net/amer-client-ss.msg/",
+        "channelId": "msteams",
         "from": {"id": f"29:{aad}", "name": name, "aadObjectId": aad},
-        "conversation": {"isGroup": True, "id": f"{CHANNEL};messageid={root or activity_id}", "name": None,
-                         "conversationType": "channel", "tenantId": TENANT},
-        "recipient": None, "textFormat": "plain", "text": f"<at>Tacit</at> {text}",
-        "attachments": [{"contentType": "text/html", "content": f"<div><span itemscope=\"\" itemtype=\"http://schema.skype.com/Mention\" itemid=\"0\">Tacit</span> {text}</div>"}],
+        "conversation": {
+            "isGroup": True,
+            "id": f"{CHANNEL};messageid={root or activity_id}",
+            "name": None,
+            "conversationType": "channel",
+            "tenantId": TENANT,
+        },
+        "recipient": None,
+        "textFormat": "plain",
+        "text": f"<at>Tacit</at> {text}",
+        "attachments": [
+            {
+                "contentType": "text/html",
+                "content": f'<div><span itemscope="" itemtype="http://schema.skype.com/Mention" itemid="0">Tacit</span> {text}</div>',
+            }
+        ],
         "entities": [{"type": "clientInfo", "locale": "en-US", "country": "US", "platform": "Web"}],
-        "channelData": {"teamsChannelId": CHANNEL, "teamsTeamId": "19:712c61d0ef384e5fa681ba90ca943398@thread.skype",
-                        "channel": {"id": CHANNEL}, "team": {"id": "19:712c61d0ef384e5fa681ba90ca943398@thread.skype"},
-                        "tenant": {"id": TENANT}},
-        "replyToId": None, "value": None, "name": None,
-    }  # fmt: skip
+        "channelData": {
+            "teamsChannelId": CHANNEL,
+            "teamsTeamId": "19:712c61d0ef384e5fa681ba90ca943398@thread.skype",
+            "channel": {"id": CHANNEL},
+            "team": {"id": "19:712c61d0ef384e5fa681ba90ca943398@thread.skype"},
+            "tenant": {"id": TENANT},
+        },
+        "replyToId": None,
+        "value": None,
+        "name": None,
+    }
 
 
 def send(loop, body: dict, *, token: str = TOKEN) -> httpx.Response:
     raw = json.dumps(body).encode()
-    return loop.client.post("/v1/webhooks/teams", content=raw,
-                            headers={"Authorization": sign(token, raw), "Content-Type": "application/json"})  # fmt: skip
+    return loop.client.post(
+        "/v1/webhooks/teams",
+        content=raw,
+        headers={"Authorization": sign(token, raw), "Content-Type": "application/json"},
+    )
 
 
 @pytest.fixture
@@ -85,8 +109,10 @@ def test_answer_code_closes_the_loop_and_a_repeat_does_no_double_work(make_loop,
     send(loop, activity("1485983408600", TERSE, MARTA_AAD, "Marta", root="1485983408511"))
     send(loop, activity("1485983408600", TERSE, MARTA_AAD, "Marta", root="1485983408511"))  # while queued
     loop.settle()
-    assert send(loop, activity("1485983408600", TERSE, MARTA_AAD, "Marta", root="1485983408511")).json()["text"] == \
-        "Already noted."
+    assert (
+        send(loop, activity("1485983408600", TERSE, MARTA_AAD, "Marta", root="1485983408511")).json()["text"]
+        == "Already noted."
+    )
     loop.settle()
     assert count(loop, MessageRow) == 2
     with loop.tacit.services.db.session() as s:
@@ -137,7 +163,9 @@ def test_the_teams_link_can_be_re_pointed_or_handed_over(make_loop, incoming) ->
     services = loop.tacit.services
     link_source(services, link=SourceLink(COMMUNITY, "teams", TENANT, "19:new@thread.tacv2", True, True))
     assert [(s.community_id, s.channel) for s in list_sources(services) if s.platform == "teams"] == [
-        (COMMUNITY, "19:new@thread.tacv2")], "re-pointed: the old channel's link is gone"
+        (COMMUNITY, "19:new@thread.tacv2")
+    ], "re-pointed: the old channel's link is gone"
     link_source(services, link=SourceLink("secret-rnd", "teams", TENANT, "19:new@thread.tacv2", True, True))
     assert [(s.community_id, s.channel) for s in list_sources(services) if s.platform == "teams"] == [
-        ("secret-rnd", "19:new@thread.tacv2")], "the channel handed to another community"
+        ("secret-rnd", "19:new@thread.tacv2")
+    ], "the channel handed to another community"

@@ -35,8 +35,11 @@ def test_hybrid_ranks_and_scores_match_the_reference_fake(index: EdgeIndex):
     _fill(index)
     _fill(fake)
 
-    for text, communities in [("kafka consumer offsets", ["A", "C"]), ("rebalance storms", ["A", "B", "C"]),
-                              ("jvm heap", ["A"])]:  # fmt: skip
+    for text, communities in [
+        ("kafka consumer offsets", ["A", "C"]),
+        ("rebalance storms", ["A", "B", "C"]),
+        ("jvm heap", ["A"]),
+    ]:
         dense, terms = _query(text)
         got = [(h.chunk.id, round(h.score, 5)) for h in index.search(dense, terms, communities, 10)]
         want = [(h.chunk.id, round(h.score, 5)) for h in fake.search(dense, terms, communities, 10)]
@@ -61,10 +64,11 @@ def test_sparse_idf_is_computed_over_the_searched_communities_only(tmp_path: Pat
         "qdrant-local": lambda: QdrantIndex(open_embedded(None), "idf", EMBEDDER.dimension, sparse_weight=1.0),
         "fake": lambda: InMemoryIndex(sparse_weight=1.0),
     }[kind]()
-    x, y, z = (_chunk(f"{n}:1:summary", n, "A", t) for n, t in [("x", "kafka"), ("y", "grafana"),
-                                                                  ("z", "grafana dashboards")])  # fmt: skip
+    x, y, z = (
+        _chunk(f"{n}:1:summary", n, "A", t) for n, t in [("x", "kafka"), ("y", "grafana"), ("z", "grafana dashboards")]
+    )
     others = [_chunk(f"b{i}:1:summary", f"b{i}", "B", "kafka") for i in range(5)]
-    dense = [_axis(1), _axis(2), _axis(3, d2=0.6 / 0.8) , *[_axis(4)] * 5]
+    dense = [_axis(1), _axis(2), _axis(3, d2=0.6 / 0.8), *[_axis(4)] * 5]
     chunks = [x, y, z, *others]
     index.upsert(chunks, dense, [SparseEncoder().document(c.text) for c in chunks])
 
@@ -116,7 +120,9 @@ def test_concurrent_writers_and_readers(index: EdgeIndex):
 
     def write(n: int) -> None:
         try:
-            chunks = [_chunk(f"g{n}-{i}:1:summary", f"g{n}-{i}", "A", f"kafka consumer note {n} {i}") for i in range(20)]
+            chunks = [
+                _chunk(f"g{n}-{i}:1:summary", f"g{n}-{i}", "A", f"kafka consumer note {n} {i}") for i in range(20)
+            ]
             _fill(index, chunks)
             for _ in range(20):
                 index.search(dense, terms, ["A"], 5)

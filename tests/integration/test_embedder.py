@@ -47,7 +47,9 @@ def test_a_paraphrase_ranks_its_guide_first(embedder: SentenceTransformerEmbedde
     client = open_embedded(None)
     search = GuideSearch(embedder, QdrantIndex(client, "guides", embedder.dimension))
     search.index_guide(
-        "wifi", "ubuntu", 1,
+        "wifi",
+        "ubuntu",
+        1,
         _guide(
             "Wireless network disappears after resume from suspend",
             "Reload the iwlwifi kernel module after the laptop wakes up.",
@@ -55,7 +57,9 @@ def test_a_paraphrase_ranks_its_guide_first(embedder: SentenceTransformerEmbedde
         ),
     )
     search.index_guide(
-        "grub", "ubuntu", 1,
+        "grub",
+        "ubuntu",
+        1,
         _guide(
             "Restore the boot menu after installing Windows",
             "Reinstall GRUB from a live USB to get the dual-boot menu back.",
@@ -63,7 +67,9 @@ def test_a_paraphrase_ranks_its_guide_first(embedder: SentenceTransformerEmbedde
         ),
     )
     search.index_guide(
-        "disk", "ubuntu", 1,
+        "disk",
+        "ubuntu",
+        1,
         _guide(
             "Free up space on a full root partition",
             "Clean the apt cache and remove old kernels.",

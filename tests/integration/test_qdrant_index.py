@@ -118,8 +118,10 @@ def test_hybrid_scores_are_weighted_dbsf_of_both_legs(index: VectorIndex):
     by_meaning = [(h.chunk.id, h.score) for h in index.search(dense, None, ["A", "C"], 10)]
     # BM25 by hand over A and C (3 chunks): "kafka" and "consumer" in 2, "offsets" in 1.
     common, rare = bm25_idf(2, 3), bm25_idf(1, 3)
-    a1, c1 = (dict(zip(SPARSE.document(c.text).indices, SPARSE.document(c.text).values, strict=True))
-              for c in (CHUNKS[0], CHUNKS[3]))  # fmt: skip
+    a1, c1 = (
+        dict(zip(SPARSE.document(c.text).indices, SPARSE.document(c.text).values, strict=True))
+        for c in (CHUNKS[0], CHUNKS[3])
+    )
     kafka, consumer, offsets = (term_id(t) for t in ("kafka", "consumer", "offset"))
     by_words = [
         ("a1:1:summary", (a1[kafka] + a1[consumer]) * common + a1[offsets] * rare),
@@ -212,7 +214,9 @@ def test_a_dense_only_collection_of_an_older_version_asks_for_a_reindex():
     from qdrant_client import models
 
     client = open_embedded(None)
-    client.create_collection("old", vectors_config={"dense": models.VectorParams(size=8, distance=models.Distance.COSINE)})
+    client.create_collection(
+        "old", vectors_config={"dense": models.VectorParams(size=8, distance=models.Distance.COSINE)}
+    )
     index = QdrantIndex(client, "old", 8)
 
     with pytest.raises(IndexConfigError, match="reindex"):

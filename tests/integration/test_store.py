@@ -17,8 +17,16 @@ T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 
 def msg(ext: str, parent: str | None, author: str, text: str, minutes: int, **kw: object) -> IncomingMessage:
-    return IncomingMessage(external_id=ext, thread="t1", thread_title="Slow listing", parent=parent, author=author,
-                           text=text, created_at=T0 + timedelta(minutes=minutes), **kw)  # type: ignore[arg-type]  # fmt: skip
+    return IncomingMessage(
+        external_id=ext,
+        thread="t1",
+        thread_title="Slow listing",
+        parent=parent,
+        author=author,
+        text=text,
+        created_at=T0 + timedelta(minutes=minutes),
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def seeded(db: Database) -> None:
@@ -82,10 +90,16 @@ def test_guide_versions_accumulate(database: Database) -> None:
         repo = Repository(s)
         row = repo.message_row(result.new_message_ids[0])
         content = {"title": "T", "sections": {}, "sources": []}
-        guide = repo.save_guide_version(community_id="c1", thread_id=row.thread_id, reviewer_id=row.author_id,
-                                        content=content, engine="offline")  # fmt: skip
-        guide = repo.save_guide_version(community_id="c1", thread_id=row.thread_id, reviewer_id=row.author_id,
-                                        content={**content, "title": "T2"}, engine="edit")  # fmt: skip
+        guide = repo.save_guide_version(
+            community_id="c1", thread_id=row.thread_id, reviewer_id=row.author_id, content=content, engine="offline"
+        )
+        guide = repo.save_guide_version(
+            community_id="c1",
+            thread_id=row.thread_id,
+            reviewer_id=row.author_id,
+            content={**content, "title": "T2"},
+            engine="edit",
+        )
         record = repo.guide_record(guide)
     assert (record.version, record.content["title"], record.engine, record.status) == (2, "T2", "edit", "draft")
 

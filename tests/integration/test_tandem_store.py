@@ -20,8 +20,17 @@ T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 
 def msg(ext: str, thread: str, parent: str | None, author: str, **kw: object) -> IncomingMessage:
-    return IncomingMessage(external_id=ext, thread=thread, thread_title=f"About {thread}", parent=parent, author=author,
-                           text=f"text of {ext}", created_at=T0, tags=("postgres",), **kw)  # type: ignore[arg-type]  # fmt: skip
+    return IncomingMessage(
+        external_id=ext,
+        thread=thread,
+        thread_title=f"About {thread}",
+        parent=parent,
+        author=author,
+        text=f"text of {ext}",
+        created_at=T0,
+        tags=("postgres",),
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def seeded(db: Database) -> dict[str, str]:
@@ -29,9 +38,17 @@ def seeded(db: Database) -> dict[str, str]:
         repo = TandemRepository(s)
         repo.upsert_community("c1", "One")
         repo.upsert_community("c2", "Two")
-        repo.ingest("c1", [msg("q1", "answered", None, "lena"), msg("a1", "answered", "q1", "marta", accepted=True),
-                           msg("q2", "open", None, "lena"), msg("a2", "open", "q2", "kai"),
-                           msg("q3", "voted", None, "lena"), msg("a3", "voted", "q3", "kai", score=2)])  # fmt: skip
+        repo.ingest(
+            "c1",
+            [
+                msg("q1", "answered", None, "lena"),
+                msg("a1", "answered", "q1", "marta", accepted=True),
+                msg("q2", "open", None, "lena"),
+                msg("a2", "open", "q2", "kai"),
+                msg("q3", "voted", None, "lena"),
+                msg("a3", "voted", "q3", "kai", score=2),
+            ],
+        )
         repo.ingest("c2", [msg("q4", "elsewhere", None, "otto"), msg("a4", "elsewhere", "q4", "marta", accepted=True)])
         return {p: repo.person_by_handle(p).id for p in ("lena", "marta", "kai", "otto")}  # type: ignore[union-attr]
 
@@ -41,8 +58,10 @@ def test_evidence_comes_only_from_the_given_communities(database: Database) -> N
     with database.session() as s:
         evidence = TandemRepository(s).evidence(["c1"])
     by = {(e.person_id, e.kind, e.topic) for e in evidence}
-    assert by == {(ids["marta"], Kind.ACCEPTED_ANSWER, "About answered postgres"),
-                  (ids["kai"], Kind.ANSWER, "About voted postgres")}  # the unvoted plain reply is not evidence  # fmt: skip
+    assert by == {
+        (ids["marta"], Kind.ACCEPTED_ANSWER, "About answered postgres"),
+        (ids["kai"], Kind.ANSWER, "About voted postgres"),
+    }  # the unvoted plain reply is not evidence
     assert all(e.at.tzinfo is not None for e in evidence)
 
 
@@ -57,8 +76,16 @@ def test_open_questions_answered_threads_and_stale_guides(database: Database) ->
         assert answered == {"About answered": "marta", "About voted": "kai"}
         thread = s.query(ThreadRow).filter_by(external_id="answered").one()
         marta = repo.person_by_handle("marta")
-        s.add(GuideRow(id=new_id(), community_id="c1", thread_id=thread.id, reviewer_id=marta.id, status="published",  # type: ignore[union-attr]
-                       updated_at=T0 - timedelta(days=400)))  # fmt: skip
+        s.add(
+            GuideRow(
+                id=new_id(),
+                community_id="c1",
+                thread_id=thread.id,
+                reviewer_id=marta.id,
+                status="published",  # type: ignore[union-attr]
+                updated_at=T0 - timedelta(days=400),
+            )
+        )
         s.flush()
         assert [t.title for _, t in repo.stale_guides(["c1"], T0 - timedelta(days=365))] == ["About answered"]
         assert repo.stale_guides(["c1"], T0 - timedelta(days=500)) == []
@@ -70,8 +97,16 @@ def test_an_endorsement_is_stored_once_and_tandems_count_per_senior(database: Da
         repo = TandemRepository(s)
         skill = repo.ensure_skill(Skill("postgresql", "Postgres"), alias="postgres-db")
         repo.add_endorsement(ids["lena"], ids["marta"], skill.id)
-        repo.add_tandem(TandemRow(id=new_id(), community_id="c1", junior_id=ids["lena"], senior_id=ids["marta"],
-                                  goals=["postgresql"], status="active"))  # fmt: skip
+        repo.add_tandem(
+            TandemRow(
+                id=new_id(),
+                community_id="c1",
+                junior_id=ids["lena"],
+                senior_id=ids["marta"],
+                goals=["postgresql"],
+                status="active",
+            )
+        )
         assert repo.endorsed_skills(ids["marta"]) == {"postgresql": 1}
         assert repo.active_as_senior() == {ids["marta"]: 1} and repo.seniors_of(ids["lena"]) == {ids["marta"]}
         assert repo.vocabulary()[0].aliases == ("postgres-db",)

@@ -18,10 +18,23 @@ SITE = "https://forum.test"
 
 
 def post(**changes: object) -> dict:
-    base = {"id": 7, "username": "marta", "name": "Marta K", "created_at": "2026-11-01T10:00:00.000Z",
-            "raw": "Use a partial index.", "cooked": "<p>Use a partial index.</p>", "post_number": 2, "post_type": 1,
-            "reply_to_post_number": None, "topic_id": 42, "topic_slug": "slow", "topic_title": "Slow",
-            "category_id": 5, "version": 1, "topic_archetype": "regular"}  # fmt: skip
+    base = {
+        "id": 7,
+        "username": "marta",
+        "name": "Marta K",
+        "created_at": "2026-11-01T10:00:00.000Z",
+        "raw": "Use a partial index.",
+        "cooked": "<p>Use a partial index.</p>",
+        "post_number": 2,
+        "post_type": 1,
+        "reply_to_post_number": None,
+        "topic_id": 42,
+        "topic_slug": "slow",
+        "topic_title": "Slow",
+        "category_id": 5,
+        "version": 1,
+        "topic_archetype": "regular",
+    }
     return {"post": {**base, **changes}}
 
 
@@ -44,7 +57,11 @@ def test_retries_share_a_key_and_edits_do_not() -> None:
 def test_mapping() -> None:
     created = events("post_created", SITE, post())
     assert isinstance(created[0], Posted)
-    assert (created[0].external_id, created[0].parent, created[0].where.channel) == ("discourse:42:2", "discourse:42:1", "5")
+    assert (created[0].external_id, created[0].parent, created[0].where.channel) == (
+        "discourse:42:2",
+        "discourse:42:1",
+        "5",
+    )
     assert created[0].author.name == "Marta K" and created[0].url == f"{SITE}/t/slow/42/2"
     assert isinstance(events("post_edited", SITE, post(raw="Better."))[0], Edited)
     assert isinstance(events("post_destroyed", SITE, post())[0], Deleted)

@@ -54,10 +54,30 @@ def envelope(event: dict) -> dict:
 
 
 def test_channel_message_and_thread_reply() -> None:
-    root = events(envelope({"type": "message", "channel": "C1", "user": "U1", "text": "Why <https://x.io|this>?",
-                            "ts": "1700000000.000100", "channel_type": "channel"}))  # fmt: skip
-    reply = events(envelope({"type": "message", "channel": "C1", "user": "U2", "text": "use &lt;b&gt; <@U1>",
-                             "ts": "1700000001.000200", "thread_ts": "1700000000.000100"}))  # fmt: skip
+    root = events(
+        envelope(
+            {
+                "type": "message",
+                "channel": "C1",
+                "user": "U1",
+                "text": "Why <https://x.io|this>?",
+                "ts": "1700000000.000100",
+                "channel_type": "channel",
+            }
+        )
+    )
+    reply = events(
+        envelope(
+            {
+                "type": "message",
+                "channel": "C1",
+                "user": "U2",
+                "text": "use &lt;b&gt; <@U1>",
+                "ts": "1700000001.000200",
+                "thread_ts": "1700000000.000100",
+            }
+        )
+    )
     assert isinstance(root[0], Posted) and root[0].parent is None and root[0].text == "Why this (https://x.io)?"
     assert isinstance(reply[0], Posted) and reply[0].thread == root[0].thread == "slack:C1:1700000000.000100"
     assert reply[0].parent == root[0].external_id and reply[0].text == "use <b> @U1"
@@ -65,27 +85,59 @@ def test_channel_message_and_thread_reply() -> None:
 
 
 def test_changes_deletions_reactions_and_dms() -> None:
-    changed = {"type": "message", "subtype": "message_changed", "channel": "C1", "ts": "2.0",
-               "message": {"user": "U1", "text": "new", "ts": "1.0"}, "previous_message": {"text": "old", "ts": "1.0"}}  # fmt: skip
+    changed = {
+        "type": "message",
+        "subtype": "message_changed",
+        "channel": "C1",
+        "ts": "2.0",
+        "message": {"user": "U1", "text": "new", "ts": "1.0"},
+        "previous_message": {"text": "old", "ts": "1.0"},
+    }
     same = {**changed, "message": {"user": "U1", "text": "old", "ts": "1.0", "reply_count": 2}}
     deleted = {"type": "message", "subtype": "message_deleted", "channel": "C1", "ts": "3.0", "deleted_ts": "1.0"}
-    reaction = {"type": "reaction_added", "user": "U2", "reaction": "bookmark", "item": {"type": "message",
-                                                                                          "channel": "C1", "ts": "1.0"}}  # fmt: skip
-    dm = {"type": "message", "channel": "D1", "user": "U1", "text": "Because...", "ts": "5.0", "thread_ts": "4.0",
-          "channel_type": "im"}  # fmt: skip
+    reaction = {
+        "type": "reaction_added",
+        "user": "U2",
+        "reaction": "bookmark",
+        "item": {"type": "message", "channel": "C1", "ts": "1.0"},
+    }
+    dm = {
+        "type": "message",
+        "channel": "D1",
+        "user": "U1",
+        "text": "Because...",
+        "ts": "5.0",
+        "thread_ts": "4.0",
+        "channel_type": "im",
+    }
     assert events(envelope(changed)) == [Edited(events(envelope(changed))[0].where, "slack:C1:1.0", "new")]  # type: ignore[union-attr]
     assert events(envelope(same)) == []
     assert isinstance(events(envelope(deleted))[0], Deleted)
     assert isinstance(r := events(envelope(reaction))[0], Reacted) and r.reaction == "bookmark"
-    assert events(envelope(dm)) == [PrivateReply("slack", "T1", "D1", "4.0", events(envelope(dm))[0].author,  # type: ignore[union-attr]
-                                                 "Because...")]  # fmt: skip
+    assert events(envelope(dm)) == [
+        PrivateReply(
+            "slack",
+            "T1",
+            "D1",
+            "4.0",
+            events(envelope(dm))[0].author,  # type: ignore[union-attr]
+            "Because...",
+        )
+    ]
 
 
 def test_bots_joins_and_our_own_dm_are_not_messages() -> None:
     bot = {"type": "message", "subtype": "bot_message", "bot_id": "B1", "channel": "C1", "text": "hi", "ts": "1.0"}
     join = {"type": "message", "subtype": "channel_join", "user": "U1", "channel": "C1", "text": "joined", "ts": "1.0"}
-    own = {"type": "message", "channel": "D1", "bot_id": "B1", "user": "UBOT", "text": "nudge", "ts": "1.0",
-           "channel_type": "im"}  # fmt: skip
+    own = {
+        "type": "message",
+        "channel": "D1",
+        "bot_id": "B1",
+        "user": "UBOT",
+        "text": "nudge",
+        "ts": "1.0",
+        "channel_type": "im",
+    }
     assert events(envelope(bot)) == events(envelope(join)) == events(envelope(own)) == []
 
 
@@ -93,8 +145,13 @@ def test_plain_text_of_channel_links_and_specials() -> None:
     assert plain_text("see <#C1|general> and <!here>") == "see #general and @here"
 
 
-NOTE = NudgeNote(question="Why a partial index?", thread_title="Slow listing", answer_excerpt="Use a partial index.",
-                 reply_code="ABC123", user_name="Marta")  # fmt: skip
+NOTE = NudgeNote(
+    question="Why a partial index?",
+    thread_title="Slow listing",
+    answer_excerpt="Use a partial index.",
+    reply_code="ABC123",
+    user_name="Marta",
+)
 
 
 def test_client_opens_the_dm_and_posts_with_the_bot_token() -> None:
@@ -112,9 +169,10 @@ def test_client_waits_out_429_with_retry_after_then_succeeds() -> None:
     with respx.mock(base_url="https://slack.test/api") as mock, httpx.Client() as http:
         mock.post("/users.info").side_effect = [
             httpx.Response(429, headers={"Retry-After": "3"}),
-            httpx.Response(200, json={"ok": True, "user": {"name": "m", "profile": {"real_name": "Marta K",
-                                                                                    "email": "m@x.io"}}}),
-        ]  # fmt: skip
+            httpx.Response(
+                200, json={"ok": True, "user": {"name": "m", "profile": {"real_name": "Marta K", "email": "m@x.io"}}}
+            ),
+        ]
         profile = SlackClient(http, "xoxb-1", "https://slack.test/api", sleep=waits.append).profile("T1", "U1")
     assert waits == [3.0] and profile is not None and (profile.display_name, profile.email) == ("Marta K", "m@x.io")
 

@@ -19,10 +19,15 @@ TOKEN = base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
 
 
 def activity(text: str, activity_id: str = "2", root: str = "1") -> dict:
-    return {"type": "message", "id": activity_id, "timestamp": "2026-11-01T10:00:00.000Z", "text": text,
-            "from": {"id": "29:x", "name": "Marta", "aadObjectId": "aad-marta"},
-            "conversation": {"id": f"19:c@thread.skype;messageid={root}", "tenantId": "tn"},
-            "channelData": {"teamsChannelId": "19:c@thread.skype", "tenant": {"id": "tn"}}}  # fmt: skip
+    return {
+        "type": "message",
+        "id": activity_id,
+        "timestamp": "2026-11-01T10:00:00.000Z",
+        "text": text,
+        "from": {"id": "29:x", "name": "Marta", "aadObjectId": "aad-marta"},
+        "conversation": {"id": f"19:c@thread.skype;messageid={root}", "tenantId": "tn"},
+        "channelData": {"teamsChannelId": "19:c@thread.skype", "tenant": {"id": "tn"}},
+    }
 
 
 def test_hmac() -> None:

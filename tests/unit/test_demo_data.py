@@ -35,9 +35,7 @@ def _people() -> dict:
 
 
 def _labels() -> dict[str, dict]:
-    rows = [
-        json.loads(x) for x in (DEMO / "labels.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()
-    ]
+    rows = [json.loads(x) for x in (DEMO / "labels.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
     return {r["thread_id"]: r for r in rows}
 
 
@@ -79,9 +77,7 @@ def test_threading_and_time_order(thread: dict) -> None:
         assert m["parent_id"] in seen, f"{m['message_id']} replies to a message not earlier in the thread"
         seen.add(m["message_id"])
     times = [datetime.fromisoformat(m["created_at"]) for m in msgs]
-    assert all(a < b for a, b in zip(times, times[1:], strict=False)), (
-        "timestamps must increase within a thread"
-    )
+    assert all(a < b for a, b in zip(times, times[1:], strict=False)), "timestamps must increase within a thread"
     assert sum(bool(m.get("accepted")) for m in msgs) <= 1
     for m in msgs:
         if m.get("accepted"):

@@ -132,8 +132,9 @@ def test_accepted_answer_scores_lower_than_unaccepted() -> None:
 
 
 def test_a_short_answer_to_a_factual_question_is_complete() -> None:
-    question = Message("q1", "t1", "asker", "Asker", "quick one: what k8s version are the prod clusters on?", T0,
-                       kind="question")  # fmt: skip
+    question = Message(
+        "q1", "t1", "asker", "Asker", "quick one: what k8s version are the prod clusters on?", T0, kind="question"
+    )
     answer = _message("a1", "sam", "1.33 on all three since the August upgrade. Staging is already on 1.34.")
     thread = Thread("t1", "c1", "What Kubernetes version is prod on?", (question, answer))
     result = TerseDetector().assess(thread, answer, EXPERT)

@@ -12,11 +12,29 @@ from evals import experts
 
 def thread(n: int, title: str, tag: str, answers: list[tuple[str, int, bool]]) -> dict:
     at = f"2018-0{n}-01T10:00:00"
-    messages = [{"message_id": f"q{n}", "kind": "question", "author": "asker", "text": title, "created_at": at,
-                 "parent_id": None}]  # fmt: skip
-    messages += [{"message_id": f"a{n}{i}", "kind": "answer", "author": who, "text": "...", "created_at": at,
-                  "parent_id": f"q{n}", "score": score, "accepted": accepted}
-                 for i, (who, score, accepted) in enumerate(answers)]  # fmt: skip
+    messages = [
+        {
+            "message_id": f"q{n}",
+            "kind": "question",
+            "author": "asker",
+            "text": title,
+            "created_at": at,
+            "parent_id": None,
+        }
+    ]
+    messages += [
+        {
+            "message_id": f"a{n}{i}",
+            "kind": "answer",
+            "author": who,
+            "text": "...",
+            "created_at": at,
+            "parent_id": f"q{n}",
+            "score": score,
+            "accepted": accepted,
+        }
+        for i, (who, score, accepted) in enumerate(answers)
+    ]
     return {"thread_id": f"t{n}", "title": title, "tags": [tag], "messages": messages}
 
 
@@ -33,7 +51,11 @@ def threads_file(tmp_path: Path) -> Path:
         thread(6, "Grover with many solutions", "grover", [("bob", 2, False), ("carl", 0, False)]),
         thread(7, "Qiskit simulator noise", "qiskit", [("alice", 0, True)]),
         thread(8, "Qiskit backend", "qiskit", [("alice", 5, False), ("dora", 9, False)]),  # dora: no evidence before
-        {"thread_id": "irc-1", "title": "chat", "messages": [{"author": "x", "text": "hi", "created_at": "2018-01-01"}]},
+        {
+            "thread_id": "irc-1",
+            "title": "chat",
+            "messages": [{"author": "x", "text": "hi", "created_at": "2018-01-01"}],
+        },
     ]
     path = tmp_path / "threads.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")

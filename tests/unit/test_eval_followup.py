@@ -74,7 +74,11 @@ class AlwaysRationale(TerseDetector):
     """Gap analysis that always answers "rationale": right for a1, wrong for a2."""
 
     def assess(
-        self, thread: Thread, answer: Message, standing: AuthorStanding, threshold: float | None = None,
+        self,
+        thread: Thread,
+        answer: Message,
+        standing: AuthorStanding,
+        threshold: float | None = None,
         judge: bool = True,
     ) -> Assessment:
         return Assessment(answer.id, 0.9, True, (Gap.RATIONALE,), "test")

@@ -9,8 +9,13 @@ from evals.report import Report
 
 
 def test_report_has_figures_targets_and_a_plot(tmp_path: Path) -> None:
-    report = Report("terse", {"cv_f1": 0.75, "roc_auc": 0.6}, {"length": {"cv_f1": 0.6}}, notes=["200 labelled answers"],
-                    extra={"pr_curve": {"precision": [1.0, 0.5], "recall": [0.2, 1.0]}})  # fmt: skip
+    report = Report(
+        "terse",
+        {"cv_f1": 0.75, "roc_auc": 0.6},
+        {"length": {"cv_f1": 0.6}},
+        notes=["200 labelled answers"],
+        extra={"pr_curve": {"precision": [1.0, 0.5], "recall": [0.2, 1.0]}},
+    )
     path = write_report([report], tmp_path, "make eval")
     text = path.read_text()
     assert "| cv_f1 | 0.750 | 0.600 | >= 0.70 met |" in text
@@ -20,7 +25,10 @@ def test_report_has_figures_targets_and_a_plot(tmp_path: Path) -> None:
 
 
 def test_numeric_tables_in_extra_are_rendered_and_examples_are_not(tmp_path: Path) -> None:
-    screens = [{"screen": 0.25, "keeps_terse": 0.975, "sends": 0.655}, {"screen": 0.4, "keeps_terse": 0.9, "sends": 0.5}]
+    screens = [
+        {"screen": 0.25, "keeps_terse": 0.975, "sends": 0.655},
+        {"screen": 0.4, "keeps_terse": 0.9, "sends": 0.5},
+    ]
     examples = [{"answer_id": "a1", "question": "Why?", "checks": {"polite": True}}]
     report = Report("terse", {"cv_f1": 0.7}, extra={"screens": screens, "examples": examples})
     text = write_report([report], tmp_path, "make eval").read_text()

@@ -35,8 +35,12 @@ def _write(tmp_path: Path) -> tuple[Path, Path, Path]:
 def test_qrels_skip_the_header_and_zero_grades(tmp_path: Path):
     _, _, qrels = _write(tmp_path)
 
-    assert load_qrels(qrels) == {"q1": {"d1": 1.0}, "q2": {"d2": 2.0, "d5": 1.0}, "q3": {"missing": 1.0},
-                                 "q4": {"d5": 1.0}}  # fmt: skip
+    assert load_qrels(qrels) == {
+        "q1": {"d1": 1.0},
+        "q2": {"d2": 2.0, "d5": 1.0},
+        "q3": {"missing": 1.0},
+        "q4": {"d5": 1.0},
+    }
 
 
 def test_run_reports_hand_known_figures_for_tacit_and_both_baselines(tmp_path: Path):
@@ -66,30 +70,58 @@ def test_okapi_bm25_scores_by_hand():
 
 def _se_thread(tid: str, title: str, answers: list[tuple[str, str, int, bool]]) -> dict:
     messages = [{"message_id": f"{tid}-q", "kind": "question", "author": "asker", "text": "body", "parent_id": None}]
-    messages += [{"message_id": mid, "kind": "answer", "author": "x", "text": text, "score": score,
-                  "accepted": accepted, "parent_id": f"{tid}-q"} for mid, text, score, accepted in answers]  # fmt: skip
+    messages += [
+        {
+            "message_id": mid,
+            "kind": "answer",
+            "author": "x",
+            "text": text,
+            "score": score,
+            "accepted": accepted,
+            "parent_id": f"{tid}-q",
+        }
+        for mid, text, score, accepted in answers
+    ]
     return {"thread_id": tid, "source": "stackexchange:site", "title": title, "messages": messages}
 
 
 def _irc_thread(tid: str, lines: list[tuple[str, str]]) -> dict:
-    messages = [{"message_id": f"{tid}:{i}", "author": a, "text": t, "parent_id": None} for i, (a, t) in enumerate(lines)]
+    messages = [
+        {"message_id": f"{tid}:{i}", "author": a, "text": t, "parent_id": None} for i, (a, t) in enumerate(lines)
+    ]
     return {"thread_id": tid, "source": "irc:#ubuntu", "title": lines[0][1], "messages": messages}
 
 
 THREADS = [
-    _se_thread("se-1", "How do I measure a qubit?", [
-        ("a1", "Apply the measurement operator and read the classical bit.", 3, False),
-        ("a2", "Use a projective measurement in the computational basis.", 5, True),
-        ("a3", "Wrong and downvoted.", -2, False),
-    ]),
-    _se_thread("se-2", "What is entanglement", [("a4", "You asked: what is entanglement. It is correlation.", 1, False)]),
+    _se_thread(
+        "se-1",
+        "How do I measure a qubit?",
+        [
+            ("a1", "Apply the measurement operator and read the classical bit.", 3, False),
+            ("a2", "Use a projective measurement in the computational basis.", 5, True),
+            ("a3", "Wrong and downvoted.", -2, False),
+        ],
+    ),
+    _se_thread(
+        "se-2", "What is entanglement", [("a4", "You asked: what is entanglement. It is correlation.", 1, False)]
+    ),
     _se_thread("se-3", "Unanswered question", []),
-    _irc_thread("irc-1", [("ann", "how do I mount an ntfs drive at boot?"),
-                          ("bob", "ann: add a line to /etc/fstab with the ntfs-3g type and the uuid of the disk"),
-                          ("ann", "thanks")]),
-    _irc_thread("irc-2", [("cy", "hi anyone here I need help please"),
-                          ("dee", "cy: just ask your question, someone will answer if they know the answer")]),
-]  # fmt: skip
+    _irc_thread(
+        "irc-1",
+        [
+            ("ann", "how do I mount an ntfs drive at boot?"),
+            ("bob", "ann: add a line to /etc/fstab with the ntfs-3g type and the uuid of the disk"),
+            ("ann", "thanks"),
+        ],
+    ),
+    _irc_thread(
+        "irc-2",
+        [
+            ("cy", "hi anyone here I need help please"),
+            ("dee", "cy: just ask your question, someone will answer if they know the answer"),
+        ],
+    ),
+]
 
 
 def test_the_dev_set_from_threads(tmp_path: Path):
@@ -120,14 +152,17 @@ def test_run_tells_how_far_each_phase_got(tmp_path: Path):
         assert [(d, t) for p, d, t in heard if p == phase] == [(1, 4), (2, 4), (3, 4), (4, 4)]
 
 
-@pytest.mark.parametrize("text", [
-    "query-id\tcorpus-id\tscore\nq1\td1\t1\nq1\td2\t0\n",  # BEIR
-    "\ufeffquery-id\tcorpus-id\tscore\r\nq1\td1\t1\r\n",  # a BOM and CRLF
-    "q1 d1 1\n",  # spaces, no header
-    "qid docid rel note\nq1 d1 2 x\n",  # a header of other names and an extra column
-    "q1\t0\td1\t1\n",  # TREC
-    "q1 Q0 d1 3\n",  # TREC with spaces
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "query-id\tcorpus-id\tscore\nq1\td1\t1\nq1\td2\t0\n",  # BEIR
+        "\ufeffquery-id\tcorpus-id\tscore\r\nq1\td1\t1\r\n",  # a BOM and CRLF
+        "q1 d1 1\n",  # spaces, no header
+        "qid docid rel note\nq1 d1 2 x\n",  # a header of other names and an extra column
+        "q1\t0\td1\t1\n",  # TREC
+        "q1 Q0 d1 3\n",  # TREC with spaces
+    ],
+)
 def test_qrels_in_the_layouts_people_use(tmp_path: Path, text: str) -> None:
     path = tmp_path / "qrels.tsv"
     path.write_text(text, encoding="utf-8")
@@ -161,10 +196,13 @@ def test_a_trailing_tab_is_not_a_column(tmp_path: Path) -> None:
     assert load_qrels(path) == {"q1": {"d1": 1.0}, "q2": {"d2": 1.0}}
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("q1\td1\thigh\nq2\td2\t1\n", "qrels.tsv:1: the score 'high' is not a number"),  # not mistaken for a header
-    ("q1\td1\t1\t0\nq2\td2\t2\t0\n", "qrels.tsv:1: expected 'query-id corpus-id score'"),  # 4 columns, not TREC
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("q1\td1\thigh\nq2\td2\t1\n", "qrels.tsv:1: the score 'high' is not a number"),  # not mistaken for a header
+        ("q1\td1\t1\t0\nq2\td2\t2\t0\n", "qrels.tsv:1: expected 'query-id corpus-id score'"),  # 4 columns, not TREC
+    ],
+)
 def test_rows_that_are_not_a_header_are_never_dropped_silently(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "qrels.tsv"
     path.write_text(text, encoding="utf-8")

@@ -18,33 +18,51 @@ from synthesizer.offline import ExtractiveGuideWriter
 
 def comment(cid: str, author: str, text: str, minute: int, *, by_author: bool = False, asks: bool = False) -> dict:
     return {
-        "comment_id": cid, "author": author, "text": text, "created_at": f"2024-05-01T12:{minute:02d}:00",
-        "score": 0, "by_answer_author": by_author, "by_question_author": False,
+        "comment_id": cid,
+        "author": author,
+        "text": text,
+        "created_at": f"2024-05-01T12:{minute:02d}:00",
+        "score": 0,
+        "by_answer_author": by_author,
+        "by_question_author": False,
         "elaboration_patterns": ["why_question"] if asks else [],
-    }  # fmt: skip
+    }
 
 
 def answer(aid: str, replied: bool, comments: list[dict]) -> dict:
     return {
-        "answer_id": aid, "site": "example.stackexchange.com", "answer_url": f"https://ex.com/a/{aid[-1]}",
-        "question_id": f"q-{aid}", "question_title": "Which cache for sessions?",
-        "question_body": "Our sessions vanish after deploys. Which cache should hold them?", "question_tags": ["cache"],
-        "answer_text": "Use Redis, not Memcached, for the session store.", "answer_author": "Expert",
-        "answer_score": 5, "answer_is_accepted": True, "answer_created_at": "2024-05-01T12:00:00",
-        "followup_comments": comments, "elaboration_requested": True, "answerer_replied_after_request": replied,
-    }  # fmt: skip
+        "answer_id": aid,
+        "site": "example.stackexchange.com",
+        "answer_url": f"https://ex.com/a/{aid[-1]}",
+        "question_id": f"q-{aid}",
+        "question_title": "Which cache for sessions?",
+        "question_body": "Our sessions vanish after deploys. Which cache should hold them?",
+        "question_tags": ["cache"],
+        "answer_text": "Use Redis, not Memcached, for the session store.",
+        "answer_author": "Expert",
+        "answer_score": 5,
+        "answer_is_accepted": True,
+        "answer_created_at": "2024-05-01T12:00:00",
+        "followup_comments": comments,
+        "elaboration_requested": True,
+        "answerer_replied_after_request": replied,
+    }
 
 
 ROWS = [
-    answer("ans-1", True, [
-        comment("1", "Expert", "Edit: fixed a typo.", 1, by_author=True),
-        comment("2", "Reader", "Why not Memcached? Could you explain?", 2, asks=True),
-        comment("3", "Expert", "Memcached drops every key when it restarts.", 3, by_author=True),
-        comment("4", "Other", "Interesting.", 4),
-        comment("5", "Expert", "Redis writes snapshots to disk.", 5, by_author=True),
-    ]),
+    answer(
+        "ans-1",
+        True,
+        [
+            comment("1", "Expert", "Edit: fixed a typo.", 1, by_author=True),
+            comment("2", "Reader", "Why not Memcached? Could you explain?", 2, asks=True),
+            comment("3", "Expert", "Memcached drops every key when it restarts.", 3, by_author=True),
+            comment("4", "Other", "Interesting.", 4),
+            comment("5", "Expert", "Redis writes snapshots to disk.", 5, by_author=True),
+        ],
+    ),
     answer("ans-2", False, [comment("9", "Reader", "Why?", 1, asks=True)]),  # no reply: not a case
-]  # fmt: skip
+]
 REPLY_WORDS = {"memcached", "drops", "every", "key", "restarts", "redis", "writes", "snapshots", "disk"}
 
 
@@ -100,18 +118,22 @@ class Scripted:
 def test_invented_citations_and_unsupported_sentences_are_counted() -> None:
     draft = GuideDraft(
         title="t",
-        sections={Section.SUMMARY: [
-            CitedSentence(text="Use Redis, not Memcached, for the session store.", citations=["ans-1"]),
-            CitedSentence(text="Use Memcached, not Redis, for the session store.", citations=["ans-1"]),  # swapped
-            CitedSentence(text="Memcached drops every key when it restarts.", citations=["ans-1/c3", "ghost"]),
-        ]},  # fmt: skip
+        sections={
+            Section.SUMMARY: [
+                CitedSentence(text="Use Redis, not Memcached, for the session store.", citations=["ans-1"]),
+                CitedSentence(text="Use Memcached, not Redis, for the session store.", citations=["ans-1"]),  # swapped
+                CitedSentence(text="Memcached drops every key when it restarts.", citations=["ans-1/c3", "ghost"]),
+            ]
+        },
         sources=[Source(id="ghost", author="x", text="Memcached drops every key when it restarts.")],
     )
     figures = score_guides(load_cases(ROWS), Scripted(draft), sentence_support)
     assert figures["faithfulness"] == pytest.approx(2 / 3)
     assert figures["citation_validity"] == pytest.approx(3 / 4)
     assert figures["guides_all_citations_valid"] == 0.0 and figures["guides_faithful"] == 0.0
-    assert figures["coverage"] == pytest.approx(len({"memcached", "drops", "every", "key", "restarts"}) / len(REPLY_WORDS))
+    assert figures["coverage"] == pytest.approx(
+        len({"memcached", "drops", "every", "key", "restarts"}) / len(REPLY_WORDS)
+    )
 
 
 def test_a_writer_that_raises_is_a_failure() -> None:
@@ -136,8 +158,10 @@ def test_check_figures_on_known_pairs() -> None:
 
 
 def test_generated_pairs_are_labelled_by_how_they_were_made() -> None:
-    text = ("You should put the pooler in front of the database in transaction mode. It returns the server connection "
-            "after every transaction, so a few hundred clients share twenty connections.")  # fmt: skip
+    text = (
+        "You should put the pooler in front of the database in transaction mode. It returns the server connection "
+        "after every transaction, so a few hundred clients share twenty connections."
+    )
     rows = [{"question_id": f"q{i}", "answer_text": text.replace("pooler", f"pooler{i}")} for i in range(3)]
     pairs = synthesis.build_pairs(rows, sample=3, seed=1)
     kinds = {p.kind: p for _, p in pairs}

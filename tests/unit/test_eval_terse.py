@@ -14,11 +14,19 @@ from evals.terse import run
 
 def _row(aid: str, text: str, terse: str, confidence: str, gaps: list[str], elaboration: bool) -> dict:
     return {
-        "answer_id": aid, "site": "example.org", "question_id": f"q-{aid}", "question_title": "How should we do it?",
-        "question_body": "Details.", "answer_text": text, "answer_author": "ana", "answer_score": 1,
-        "answer_is_accepted": False, "answer_created_at": "2024-01-02T03:04:05", "elaboration_requested": elaboration,
+        "answer_id": aid,
+        "site": "example.org",
+        "question_id": f"q-{aid}",
+        "question_title": "How should we do it?",
+        "question_body": "Details.",
+        "answer_text": text,
+        "answer_author": "ana",
+        "answer_score": 1,
+        "answer_is_accepted": False,
+        "answer_created_at": "2024-01-02T03:04:05",
+        "elaboration_requested": elaboration,
         "terse_label": {"terse": terse, "gaps": gaps, "followup": "", "confidence": confidence},
-    }  # fmt: skip
+    }
 
 
 ROWS = [
@@ -44,7 +52,11 @@ class ScriptedDetector(TerseDetector):
         self.standings: list[AuthorStanding] = []
 
     def assess(
-        self, thread: Thread, answer: Message, standing: AuthorStanding, threshold: float | None = None,
+        self,
+        thread: Thread,
+        answer: Message,
+        standing: AuthorStanding,
+        threshold: float | None = None,
         judge: bool = True,
     ) -> Assessment:
         self.standings.append(standing)
@@ -129,8 +141,10 @@ def test_screen_table_costs_each_cut_in_front_of_an_llm_judge() -> None:
 
 
 def test_labels_of_one_class_only_skip_cross_validation_with_a_note(tmp_path: Path) -> None:
-    rows = [_row(f"n{i}", f"It depends on the load you expect here, number {i}.", "no", "high", [], False)
-            for i in range(45)]  # fmt: skip
+    rows = [
+        _row(f"n{i}", f"It depends on the load you expect here, number {i}.", "no", "high", [], False)
+        for i in range(45)
+    ]
     data = tmp_path / "answers.jsonl"
     data.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     report = run(data, TerseDetector())

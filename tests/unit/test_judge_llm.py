@@ -20,8 +20,15 @@ TERSE = "Use a partial index on tenant_id where deleted_at is null, not a plain 
 
 
 def thread(answer_text: str, title: str = "Slow tenant queries") -> tuple[Thread, Message]:
-    question = Message("q", "t", "asker", "Asker", "Tenant queries got slow after the soft-delete change. What do we do?",
-                       NOW, kind="question")  # fmt: skip
+    question = Message(
+        "q",
+        "t",
+        "asker",
+        "Asker",
+        "Tenant queries got slow after the soft-delete change. What do we do?",
+        NOW,
+        kind="question",
+    )
     answer = Message("a", "t", "dana", "Dana", answer_text, NOW, parent_id="q", kind="answer")
     return Thread("t", "c", title, (question, answer)), answer
 
@@ -32,8 +39,14 @@ def judge(*replies: object, screen: float = 0.25) -> tuple[LLMJudgedDetector, Fa
 
 
 def test_a_terse_verdict_replaces_the_offline_score_gaps_and_explanation() -> None:
-    detector, llm = judge({"terse": "yes", "gaps": ["alternatives", "rationale"], "confidence": "high",
-                           "reason": "Says partial index but not why a plain btree is worse."})  # fmt: skip
+    detector, llm = judge(
+        {
+            "terse": "yes",
+            "gaps": ["alternatives", "rationale"],
+            "confidence": "high",
+            "reason": "Says partial index but not why a plain btree is worse.",
+        }
+    )
     t, answer = thread(TERSE)
     result = detector.assess(t, answer, EXPERT)
     assert (result.score, result.is_candidate, result.gaps) == (0.9, True, (Gap.ALTERNATIVES, Gap.RATIONALE))
@@ -52,8 +65,9 @@ def test_a_complete_verdict_is_no_candidate_and_names_no_gap() -> None:
     assert "complete enough" in result.explanation
 
 
-@pytest.mark.parametrize(("confidence", "threshold", "candidate"), [("low", 0.55, True), ("low", 0.8, False),
-                                                                   ("high", 0.8, True)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("confidence", "threshold", "candidate"), [("low", 0.55, True), ("low", 0.8, False), ("high", 0.8, True)]
+)
 def test_a_communitys_threshold_decides_which_verdicts_become_nudges(
     confidence: str, threshold: float, candidate: bool
 ) -> None:

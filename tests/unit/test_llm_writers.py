@@ -82,13 +82,9 @@ def followups(*replies: object) -> tuple[LLMFollowUpWriter, FakeLLM, RecordingFo
 
 
 def test_followup_uses_a_valid_llm_question() -> None:
-    writer, llm, fallback = followups(
-        {"question": "  Why drop monthly partitions rather than tune autovacuum?  "}
-    )
+    writer, llm, fallback = followups({"question": "  Why drop monthly partitions rather than tune autovacuum?  "})
     got = writer.write(THREAD, ANSWER, (Gap.RATIONALE, Gap.PITFALLS))
-    assert got == FollowUp(
-        question="Why drop monthly partitions rather than tune autovacuum?", gap=Gap.RATIONALE
-    )
+    assert got == FollowUp(question="Why drop monthly partitions rather than tune autovacuum?", gap=Gap.RATIONALE)
     assert not fallback.calls
     prompt, schema = llm.history[0]
     assert schema is FollowUpQuestion
@@ -113,9 +109,7 @@ def test_followup_rejects_bad_questions(question: str) -> None:
 @pytest.mark.parametrize("failure", [LLMUnavailable("down"), LLMOutputInvalid("junk"), {"wrong": "shape"}])
 def test_followup_falls_back_when_the_llm_fails(failure: object) -> None:
     writer, _, fallback = followups(failure)
-    assert writer.write(THREAD, ANSWER, (Gap.STEPS,)) == FollowUp(
-        question="Template question?", gap=Gap.STEPS
-    )
+    assert writer.write(THREAD, ANSWER, (Gap.STEPS,)) == FollowUp(question="Template question?", gap=Gap.STEPS)
     assert len(fallback.calls) == 1
 
 
@@ -149,9 +143,7 @@ def guide_reply(**sections: list[dict[str, object]]) -> dict[str, object]:
 
 GOOD = guide_reply(
     summary=[{"text": "Partition the table by month and drop old partitions.", "citations": ["m2"]}],
-    rationale=[
-        {"text": "Dropping a partition is instant, while DELETE leaves dead tuples.", "citations": ["[r1]"]}
-    ],
+    rationale=[{"text": "Dropping a partition is instant, while DELETE leaves dead tuples.", "citations": ["[r1]"]}],
 )
 
 
@@ -233,7 +225,9 @@ class NearVectors:
 def test_with_an_embedder_a_faithful_paraphrase_survives_and_a_contradiction_does_not() -> None:
     paraphrase = "Partition drops are immediate, but DELETE creates dead tuples."  # few words in common
     contradiction = "Dropping a partition is slow, while DELETE leaves no dead tuples."
-    out = guide_reply(rationale=[{"text": paraphrase, "citations": ["r1"]}, {"text": contradiction, "citations": ["r1"]}])
+    out = guide_reply(
+        rationale=[{"text": paraphrase, "citations": ["r1"]}, {"text": contradiction, "citations": ["r1"]}]
+    )
     lexical = LLMGuideWriter(FakeLLM(out), BUDGET, RecordingGuides()).write(THREAD, (REPLY,))
     assert paraphrase not in [s.text for _, s in lexical.sentences()], "word overlap alone rejects the rewording"
     embedded = LLMGuideWriter(FakeLLM(out), BUDGET, RecordingGuides(), embedder=NearVectors()).write(THREAD, (REPLY,))

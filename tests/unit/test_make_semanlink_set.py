@@ -18,10 +18,14 @@ def test_papers_become_queries_and_their_tags_relevant_documents(tmp_path: Path)
         f"{T}attention": {"prefLabel": ["Attention"], "comment": "Attention  mechanisms"},
     }
     papers = [
-        {"arxiv_num": "1805.1", "arxiv_title": "Labels", "arxiv_summary": "Embed labels.",
-         "tag": [f"{T}nlp", f"{T}arxiv_doc", f"{T}nlp"]},
+        {
+            "arxiv_num": "1805.1",
+            "arxiv_title": "Labels",
+            "arxiv_summary": "Embed labels.",
+            "tag": [f"{T}nlp", f"{T}arxiv_doc", f"{T}nlp"],
+        },
         {"arxiv_num": "1805.2", "arxiv_title": "Only arXiv", "arxiv_summary": "x", "tag": [f"{T}arxiv_doc"]},
-    ]  # fmt: skip
+    ]
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "tags.json").write_text(json.dumps(tags))
     (tmp_path / "in" / "arxiv.json").write_text(json.dumps(papers))

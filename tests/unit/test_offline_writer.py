@@ -18,16 +18,26 @@ T0 = datetime(2024, 5, 1, 12, 0)
 
 def msg(id: str, author: str, text: str, kind: str = "reply", minutes: int = 0, **kw: object) -> Message:
     return Message(
-        id=id, thread_id="t", author_id=author, author_name=author.title(), text=text,
-        created_at=T0 + timedelta(minutes=minutes), kind=kind, **kw,  # type: ignore[arg-type]
-    )  # fmt: skip
+        id=id,
+        thread_id="t",
+        author_id=author,
+        author_name=author.title(),
+        text=text,
+        created_at=T0 + timedelta(minutes=minutes),
+        kind=kind,
+        **kw,  # type: ignore[arg-type]
+    )
 
 
 def reply(id: str, question: str, text: str, author: str = "expert", minutes: int = 0) -> Reply:
     return Reply(
-        id=id, nudge_question=question, text=text, author_id=author, author_name=author.title(),
+        id=id,
+        nudge_question=question,
+        text=text,
+        author_id=author,
+        author_name=author.title(),
         created_at=T0 + timedelta(days=1, minutes=minutes),
-    )  # fmt: skip
+    )
 
 
 QA = Thread(
@@ -40,7 +50,7 @@ QA = Thread(
             "asker",
             "Hi all! Our Django app opens hundreds of connections. How do I fix this?",
             "question",
-        ),  # fmt: skip
+        ),
         msg(
             "a1",
             "expert",
@@ -49,14 +59,14 @@ QA = Thread(
             score=12,
             accepted=True,
             url="https://ex.com/a/1",
-        ),  # fmt: skip
+        ),
         msg(
             "a2",
             "other",
             "You could also use Django's CONN_MAX_AGE to reuse connections. Hope this helps!",
             "answer",
             score=3,
-        ),  # fmt: skip
+        ),
         msg("a3", "troll", "Just buy a much bigger database server lol.", "answer", score=-2),
         msg("c1", "asker", "Thanks, that worked! Does it work with Celery too?", "comment"),
         msg("c2", "third", "Careful: prepared statements break in transaction mode.", "comment", score=2),
@@ -69,7 +79,7 @@ QA_REPLIES = (
         "Because each Postgres connection is a separate process with its own memory, so a few hundred of "
         "them exhaust RAM. Transaction mode returns the server connection to the pool after every "
         "transaction.",
-    ),  # fmt: skip
+    ),
     reply(
         "r2",
         "How exactly do you set it up?",
@@ -77,13 +87,13 @@ QA_REPLIES = (
         "default_pool_size = 20\n```\n\nThen point DATABASE_URL at port 6432. If you use server-side "
         "cursors, disable them with DISABLE_SERVER_SIDE_CURSORS = True.",
         minutes=5,
-    ),  # fmt: skip
+    ),
     reply(
         "r3",
         "Why not just raise max_connections?",
         "Session pooling is the simpler alternative, but it pins a server connection per client.",
         minutes=9,
-    ),  # fmt: skip
+    ),
 )
 
 CHAT = Thread(
@@ -108,7 +118,7 @@ CHAT_REPLIES = (
         "When would you not do this?",
         "with gevent workers the pool is shared by all greenlets\nfor prefork pools it really matters",
         author="lee",
-    ),  # fmt: skip
+    ),
 )
 
 
@@ -227,21 +237,31 @@ def test_chat_title_is_the_askers_question_not_the_greeting(chat: GuideDraft) ->
 
 
 def test_key_answer_prefers_the_answer_the_replies_belong_to() -> None:
-    thread = Thread(id="t", community_id="c", title="Which queue?", messages=(
-        msg("q", "asker", "Which queue should we use for background jobs?", "question"),
-        msg("a-top", "popular", "Use Celery with Redis for most background jobs.", "answer", score=40),
-        msg("a-exp", "expert", "Use the database as the queue with SKIP LOCKED.", "answer", score=2),
-    ))  # fmt: skip
+    thread = Thread(
+        id="t",
+        community_id="c",
+        title="Which queue?",
+        messages=(
+            msg("q", "asker", "Which queue should we use for background jobs?", "question"),
+            msg("a-top", "popular", "Use Celery with Redis for most background jobs.", "answer", score=40),
+            msg("a-exp", "expert", "Use the database as the queue with SKIP LOCKED.", "answer", score=2),
+        ),
+    )
     draft = ExtractiveGuideWriter().write(thread, (reply("r", "Why?", "Because it avoids a second system."),))
     assert draft.sections[Section.SUMMARY][0].citations == ["a-exp"]
 
 
 def test_without_replies_the_accepted_answer_leads() -> None:
-    thread = Thread(id="t", community_id="c", title="", messages=(
-        msg("q", "asker", "Which queue should we use for background jobs?", "question"),
-        msg("a1", "one", "Use Celery with Redis for background jobs.", "answer", score=10),
-        msg("a2", "two", "Use the database as the queue with SKIP LOCKED.", "answer", score=2, accepted=True),
-    ))  # fmt: skip
+    thread = Thread(
+        id="t",
+        community_id="c",
+        title="",
+        messages=(
+            msg("q", "asker", "Which queue should we use for background jobs?", "question"),
+            msg("a1", "one", "Use Celery with Redis for background jobs.", "answer", score=10),
+            msg("a2", "two", "Use the database as the queue with SKIP LOCKED.", "answer", score=2, accepted=True),
+        ),
+    )
     draft = ExtractiveGuideWriter().write(thread, ())
     assert draft.sections[Section.SUMMARY][0].citations == ["a2"]
     assert draft.title == "Which queue should we use for background jobs?"
@@ -249,27 +269,47 @@ def test_without_replies_the_accepted_answer_leads() -> None:
 
 def test_long_titles_are_shortened() -> None:
     long_title = "How do I " + "really " * 40 + "fix it?"
-    thread = Thread(id="t", community_id="c", title=long_title, messages=(
-        msg("q", "asker", "Question text here.", "question"),
-        msg("a", "one", "Restart the pooler after changing the config.", "answer"),
-    ))  # fmt: skip
+    thread = Thread(
+        id="t",
+        community_id="c",
+        title=long_title,
+        messages=(
+            msg("q", "asker", "Question text here.", "question"),
+            msg("a", "one", "Restart the pooler after changing the config.", "answer"),
+        ),
+    )
     title = ExtractiveGuideWriter().write(thread, ()).title
     assert len(title) <= 120 and title.endswith("…") and title.startswith("How do I really")
 
 
 def test_a_thread_with_nothing_to_say_raises() -> None:
-    thread = Thread(id="t", community_id="c", title="?", messages=(
-        msg("q", "asker", "anyone?", "question"), msg("x", "bob", "+1"), msg("y", "eve", "thanks!"),
-    ))  # fmt: skip
+    thread = Thread(
+        id="t",
+        community_id="c",
+        title="?",
+        messages=(
+            msg("q", "asker", "anyone?", "question"),
+            msg("x", "bob", "+1"),
+            msg("y", "eve", "thanks!"),
+        ),
+    )
     with pytest.raises(SynthesisError):
         ExtractiveGuideWriter().write(thread, ())
 
 
 @pytest.mark.parametrize(
     "sentence",
-    ["Thanks, that worked!", "Hope this helps.", "+1", "Did that help?", "@bob can you check the logs?",
-     "lol", "anyone know how to fix this", "> quoted from above"],
-)  # fmt: skip
+    [
+        "Thanks, that worked!",
+        "Hope this helps.",
+        "+1",
+        "Did that help?",
+        "@bob can you check the logs?",
+        "lol",
+        "anyone know how to fix this",
+        "> quoted from above",
+    ],
+)
 def test_noise(sentence: str) -> None:
     assert is_noise(sentence)
 
@@ -287,19 +327,25 @@ def test_not_noise(sentence: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Use a pool, e.g. PgBouncer. It reuses connections, i.e. fewer backends.",
-         ["Use a pool, e.g. PgBouncer.", "It reuses connections, i.e. fewer backends."]),
-        ("Upgrade to v1.2. Then edit settings.py and restart.",
-         ["Upgrade to v1.2.", "Then edit settings.py and restart."]),
-        ("See https://www.pgbouncer.org/config.html. Then restart.",
-         ["See https://www.pgbouncer.org/config.html.", "Then restart."]),
+        (
+            "Use a pool, e.g. PgBouncer. It reuses connections, i.e. fewer backends.",
+            ["Use a pool, e.g. PgBouncer.", "It reuses connections, i.e. fewer backends."],
+        ),
+        (
+            "Upgrade to v1.2. Then edit settings.py and restart.",
+            ["Upgrade to v1.2.", "Then edit settings.py and restart."],
+        ),
+        (
+            "See https://www.pgbouncer.org/config.html. Then restart.",
+            ["See https://www.pgbouncer.org/config.html.", "Then restart."],
+        ),
         ("use pgbouncer\nit pools connections", ["use pgbouncer", "it pools connections"]),
         ("Run `foo.bar(). baz` twice. ok then", ["Run `foo.bar(). baz` twice.", "ok then"]),
         ("Check it, acc. to the docs. Done.", ["Check it, acc. to the docs.", "Done."]),
         ("Works? yes. It does!", ["Works?", "yes.", "It does!"]),
         ("Wait... then it works. Done.", ["Wait... then it works.", "Done."]),
     ],
-)  # fmt: skip
+)
 def test_split_sentences(text: str, expected: list[str]) -> None:
     assert split_sentences(text) == expected
 
@@ -345,11 +391,21 @@ def test_remarks_about_the_conversation_are_noise() -> None:
 
 def test_a_meta_lead_is_not_the_summary_and_uncued_sentences_do_not_flood_why() -> None:
     body = " ".join(f"Fact number {i} about the pooler holds here." for i in range(12))
-    thread = Thread(id="t", community_id="c", title="Pooling?", messages=(
-        msg("q", "asker", "How should we pool connections?", "question"),
-        msg("a", "expert", "I'll try to answer the general question first. Use PgBouncer in transaction mode. "
-            + body, "answer", score=3),
-    ))  # fmt: skip
+    thread = Thread(
+        id="t",
+        community_id="c",
+        title="Pooling?",
+        messages=(
+            msg("q", "asker", "How should we pool connections?", "question"),
+            msg(
+                "a",
+                "expert",
+                "I'll try to answer the general question first. Use PgBouncer in transaction mode. " + body,
+                "answer",
+                score=3,
+            ),
+        ),
+    )
     draft = ExtractiveGuideWriter().write(thread, (reply("r", "Why?", "Plain facts here. More plain facts here."),))
     assert texts(draft, Section.SUMMARY)[0] == "Use PgBouncer in transaction mode."
     assert "I'll try to answer the general question first." not in all_texts(draft)
@@ -359,9 +415,16 @@ def test_a_meta_lead_is_not_the_summary_and_uncued_sentences_do_not_flood_why() 
 
 
 def test_an_uncued_sentence_right_after_a_cued_one_stays_with_it() -> None:
-    thread = Thread(id="t", community_id="c", title="", messages=(
-        msg("q", "asker", "How should we pool connections?", "question"),
-        msg("a", "expert", "Use PgBouncer. Don't enable session mode. The pool pins a backend per client.", "answer"),
-    ))  # fmt: skip
+    thread = Thread(
+        id="t",
+        community_id="c",
+        title="",
+        messages=(
+            msg("q", "asker", "How should we pool connections?", "question"),
+            msg(
+                "a", "expert", "Use PgBouncer. Don't enable session mode. The pool pins a backend per client.", "answer"
+            ),
+        ),
+    )
     draft = ExtractiveGuideWriter().write(thread, ())
     assert texts(draft, Section.PITFALLS) == ["Don't enable session mode.", "The pool pins a backend per client."]

@@ -35,10 +35,18 @@ from privacy.secrets import SecretScanner
 AWS_KEY = "AKIA" + "QWERTYUIOPASDFGH"
 SLACK_TOKEN = "xoxb" + "-123456789012-1234567890123-abcdefghijklmnopqrstuvwx"
 STRIPE_KEY = "sk_" + "live_" + "4eC39HqLyjWDarjtT1zdp7dc"
-PEM = "-----BEGIN RSA " + "PRIVATE KEY-----\nMIIEowIBAAKCAQEAq7BFUpkGp3+fakefakefake\nZmFrZWtleWJvZHk=\n-----END RSA " + "PRIVATE KEY-----"
+PEM = (
+    "-----BEGIN RSA "
+    + "PRIVATE KEY-----\nMIIEowIBAAKCAQEAq7BFUpkGp3+fakefakefake\nZmFrZWtleWJvZHk=\n-----END RSA "
+    + "PRIVATE KEY-----"
+)
 JWT_TOKEN = ".".join(
     base64.urlsafe_b64encode(part).decode().rstrip("=")
-    for part in (b'{"alg":"HS256","typ":"JWT"}', b'{"sub":"1234567890","role":"svc"}', b"fake-signature-bytes-32-long!!!!")
+    for part in (
+        b'{"alg":"HS256","typ":"JWT"}',
+        b'{"sub":"1234567890","role":"svc"}',
+        b"fake-signature-bytes-32-long!!!!",
+    )
 )
 
 
@@ -69,11 +77,17 @@ def kinds_of(scanner: CompositeScanner, text: str) -> dict[str, list[str]]:
         ("patient NHS number 943 476 5919 was exported", NATIONAL_ID, "943 476 5919"),
         ("aws key " + AWS_KEY + " in the log", API_KEY, AWS_KEY),
         ("token ghp_" + "a1B2" * 9 + " expired", API_KEY, "ghp_" + "a1B2" * 9),
-        ("fine-grained github_pat_" + "A" * 22 + "_" + "b" * 59 + " works", API_KEY,
-         "github_pat_" + "A" * 22 + "_" + "b" * 59),
+        (
+            "fine-grained github_pat_" + "A" * 22 + "_" + "b" * 59 + " works",
+            API_KEY,
+            "github_pat_" + "A" * 22 + "_" + "b" * 59,
+        ),
         ("bot token " + SLACK_TOKEN + " here", API_KEY, SLACK_TOKEN),
-        ("OPENAI_API_KEY=sk-proj-" + "x1Y2" * 5 + "T3BlbkFJ" + "Z9w8" * 5, API_KEY,
-         "sk-proj-" + "x1Y2" * 5 + "T3BlbkFJ" + "Z9w8" * 5),
+        (
+            "OPENAI_API_KEY=sk-proj-" + "x1Y2" * 5 + "T3BlbkFJ" + "Z9w8" * 5,
+            API_KEY,
+            "sk-proj-" + "x1Y2" * 5 + "T3BlbkFJ" + "Z9w8" * 5,
+        ),
         ("stripe " + STRIPE_KEY + " in prod", API_KEY, STRIPE_KEY),
         ("maps key AIzaSyA-" + "q" * 31 + " restricted?", API_KEY, "AIzaSyA-" + "q" * 31),
         ('config has api_key = "9fG2kLq8ZxP4rT7vB1nM" in it', API_KEY, "9fG2kLq8ZxP4rT7vB1nM"),
@@ -143,8 +157,11 @@ def test_redact_replaces_spans_and_keeps_the_rest() -> None:
 def test_redact_merges_overlaps_and_secrets_win() -> None:
     text = "dsn postgres://app:hunter2pass@db/app end"
     start = text.index("app:")
-    findings = [Finding(PASSWORD_IN_URL, start + 4, start + 16, 0.9), Finding(EMAIL, start + 4, start + 18, 0.5),
-                Finding(PERSON, start, start + 8, 0.85)]
+    findings = [
+        Finding(PASSWORD_IN_URL, start + 4, start + 16, 0.9),
+        Finding(EMAIL, start + 4, start + 18, 0.5),
+        Finding(PERSON, start, start + 8, 0.85),
+    ]
     assert redact(text, findings) == "dsn postgres://[SECRET]/app end"
 
 

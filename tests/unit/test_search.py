@@ -155,8 +155,15 @@ def test_hybrid_search_shows_the_guide_of_a_rare_exact_term(index: InMemoryIndex
     # guide that holds the rare term (its weight against the dense leg is tested on `dbsf` below).
     embedder = HashingEmbedder()
     s = GuideSearch(embedder, index)
-    s.index_guide("noise", "eng", 1, _guide("Restart the service after changing the service configuration",
-                                            summary=["Restart the service after changing the configuration."]))
+    s.index_guide(
+        "noise",
+        "eng",
+        1,
+        _guide(
+            "Restart the service after changing the service configuration",
+            summary=["Restart the service after changing the configuration."],
+        ),
+    )
     s.index_guide("exact", "eng", 1, _guide("EADDRINUSE", summary=["Another process holds the port."]))
 
     query = "restart service configuration EADDRINUSE"

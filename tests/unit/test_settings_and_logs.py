@@ -34,9 +34,15 @@ def test_defaults_need_no_account_and_no_key(tmp_path: Path) -> None:
 
 def test_log_lines_mask_tokens_and_keys() -> None:
     formatter = RedactingFormatter("%(message)s")
-    record = logging.LogRecord("t", logging.INFO, __file__, 1,
-                               "token=tct_abcdefghijklmnopqrstuvwxyz key=" + "sk-" + "proj1234567890abcdef "
-                               "header=Bearer secret-value", None, None)  # fmt: skip
+    record = logging.LogRecord(
+        "t",
+        logging.INFO,
+        __file__,
+        1,
+        "token=tct_abcdefghijklmnopqrstuvwxyz key=" + "sk-" + "proj1234567890abcdef header=Bearer secret-value",
+        None,
+        None,
+    )
     line = formatter.format(record)
     assert "qrstuvwxyz" not in line and "567890abcdef" not in line and "secret-value" not in line
     assert "tct_abcdefgh***" in line

@@ -52,11 +52,16 @@ def test_evidence_decays_with_age_but_endorsements_do_not() -> None:
     assert (first.person_id, second.person_id) == ("x", "y") and first.score > second.score
     old = [Evidence("z", Kind.ENDORSEMENT, "terraform", ago(900), ref="terraform")]
     new = [Evidence("z", Kind.ENDORSEMENT, "terraform", ago(1), ref="terraform")]
-    assert rank_experts("terraform", old, Relatedness(), NOW)[0].score == rank_experts("terraform", new, Relatedness(), NOW)[0].score
+    assert (
+        rank_experts("terraform", old, Relatedness(), NOW)[0].score
+        == rank_experts("terraform", new, Relatedness(), NOW)[0].score
+    )
 
 
 def test_excluded_people_are_never_listed_and_strength_saturates_below_one() -> None:
     assert [s.person_id for s in rank_experts("python", community(), Relatedness(), NOW, exclude={"ana"})] == [
-        "ben", "cara"]  # fmt: skip
+        "ben",
+        "cara",
+    ]
     strong = skill_strength("ana", "python", community(), Relatedness(), NOW)
     assert 0.5 < strong < 1.0 and skill_strength("ana", "css", community(), Relatedness(), NOW) == 0.0

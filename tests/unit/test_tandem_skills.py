@@ -34,8 +34,9 @@ def test_labels_are_folded_into_one_canonical_name() -> None:
 
 
 def test_a_synonym_merges_into_the_existing_skill_by_meaning() -> None:
-    vocabulary = Vocabulary([Skill("kubernetes", "Kubernetes"), Skill("python", "Python")],
-                            Relatedness(SynonymEmbedder()))  # fmt: skip
+    vocabulary = Vocabulary(
+        [Skill("kubernetes", "Kubernetes"), Skill("python", "Python")], Relatedness(SynonymEmbedder())
+    )
     merged = vocabulary.resolve("Container orchestration")
     assert merged.skill.name == "kubernetes" and not merged.new
     assert merged.merged_from == "container-orchestration"

@@ -7,10 +7,11 @@ from tandem.relatedness import Relatedness
 from tandem.tasks import Pair, Task, rank_tasks
 
 PAIR = Pair(
-    senior="marta", junior="lena",
+    senior="marta",
+    junior="lena",
     senior_strength={"postgresql": 0.8, "python": 0.9, "css": 0.05},
     junior_growth={"postgresql": 1.0, "css": 0.6},
-)  # fmt: skip
+)
 
 
 def test_the_task_needing_the_seniors_strength_and_the_juniors_goal_ranks_first() -> None:
@@ -18,9 +19,13 @@ def test_the_task_needing_the_seniors_strength_and_the_juniors_goal_ranks_first(
         Task("task:py", "Write the deploy script", "Write the deploy script", ("python",)),
         Task("task:css", "Restyle the login page", "Restyle the login page", ("css",)),
         Task("task:pg", "Partial index for the audit table", "Partial index for the audit table", ("postgresql",)),
-        Task("question:t1", "Answer: postgresql vacuum never finishes", "postgresql vacuum never finishes",
-             source="question"),
-    ]  # fmt: skip
+        Task(
+            "question:t1",
+            "Answer: postgresql vacuum never finishes",
+            "postgresql vacuum never finishes",
+            source="question",
+        ),
+    ]
     ranked = rank_tasks(tasks, PAIR, Relatedness())
     assert [f.task.id for f in ranked][:2] == ["task:pg", "question:t1"]
     first = ranked[0]

@@ -45,9 +45,7 @@ def test_keep_supported_drops_unsupported_and_unknown() -> None:
             CitedSentence(text="Raising max_connections won't scale.", citations=["ghost"]),
         )
     )
-    assert [(s.text, s.citations) for _, s in kept.sentences()] == [
-        ("Put PgBouncer in front of Postgres.", ["a1"])
-    ]
+    assert [(s.text, s.citations) for _, s in kept.sentences()] == [("Put PgBouncer in front of Postgres.", ["a1"])]
 
 
 @pytest.mark.parametrize(("thread", "replies"), [(QA, QA_REPLIES), (CHAT, CHAT_REPLIES)])
