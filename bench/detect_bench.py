@@ -8,7 +8,6 @@ Run: python -m bench.detect_bench [--data ANSWERS.jsonl] [--rounds 3]
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from datetime import UTC, datetime
@@ -17,6 +16,7 @@ from pathlib import Path
 from elicitor import cues
 from elicitor.detect import TerseDetector
 from elicitor.model import AuthorStanding, Message, Role, Thread
+from evals.files import read_jsonl
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "answers.jsonl"
 DEMO = Path(__file__).resolve().parents[1] / "demo" / "community.jsonl"
@@ -26,8 +26,7 @@ NOW = datetime(2024, 1, 1, tzinfo=UTC)
 
 def shared_cases(path: Path) -> list[tuple[Thread, Message]]:
     cases = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
+    for _, row in read_jsonl(path):
         question = Message("q", "t", "asker", "Asker", row.get("question_body") or "", NOW, kind="question")
         answer = Message("a", "t", "expert", "Expert", row.get("answer_text") or "", NOW, parent_id="q", kind="answer")
         cases.append((Thread("t", "c", row.get("question_title") or "", (question, answer)), answer))
@@ -36,8 +35,7 @@ def shared_cases(path: Path) -> list[tuple[Thread, Message]]:
 
 def demo_cases(path: Path) -> list[tuple[Thread, Message]]:
     cases = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        raw = json.loads(line)
+    for _, raw in read_jsonl(path):
         messages = tuple(
             Message(
                 m["message_id"],

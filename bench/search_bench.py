@@ -15,7 +15,6 @@ throughput.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import re
@@ -32,6 +31,7 @@ if __package__ in (None, ""):  # run as a file: make the project importable
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+from evals.files import read_jsonl  # noqa: E402
 from retrieval.edge_index import EdgeIndex  # noqa: E402
 from retrieval.embedder import SentenceTransformerEmbedder  # noqa: E402
 from retrieval.ports import Chunk, ChunkHit, EmbedKind, SparseVector, VectorIndex  # noqa: E402
@@ -194,18 +194,17 @@ def real_sentences(path: Path, limit: int = 20_000) -> list[str]:
     if not path.exists():
         return []
     sentences: list[str] = []
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            for message in json.loads(line).get("messages", []):
-                text = message.get("text", "")
-                if "```" in text:
-                    continue
-                for sentence in _SENTENCE_SPLIT.split(text):
-                    words = sentence.split()
-                    if 6 <= len(words) <= 40 and sentence[:1].isalpha():
-                        sentences.append(" ".join(words))
-                        if len(sentences) >= limit:
-                            return sentences
+    for _, thread in read_jsonl(path):
+        for message in thread.get("messages", []):
+            text = message.get("text", "")
+            if "```" in text:
+                continue
+            for sentence in _SENTENCE_SPLIT.split(text):
+                words = sentence.split()
+                if 6 <= len(words) <= 40 and sentence[:1].isalpha():
+                    sentences.append(" ".join(words))
+                    if len(sentences) >= limit:
+                        return sentences
     return sentences
 
 

@@ -29,7 +29,7 @@ def one_run() -> float:
         env = {**os.environ, "TACIT_DATA_DIR": tmp, "TACIT_PORT": str(port), "TACIT_LOG_LEVEL": "WARNING"}
         started = time.perf_counter()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [sys.executable, "-m", "cli.main", "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         try:
             while time.perf_counter() - started < 120:

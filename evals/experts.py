@@ -10,13 +10,13 @@ earlier answers they wrote on threads carrying exactly that tag.
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from evals.files import read_jsonl
 from evals.metrics import mrr_at_k, ndcg_at_k, recall_at_k
 from evals.report import Report
 from retrieval.ports import Embedder
@@ -60,29 +60,27 @@ def load(path: Path) -> list[QAThread]:
 
 
 def _read(path: Path) -> Iterator[QAThread]:
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            raw = json.loads(line)
-            messages = raw.get("messages") or []
-            if not messages:
-                continue
-            answers = tuple(
-                Answer(
-                    str(m.get("author") or "?"),
-                    _time(m.get("created_at")),
-                    int(m.get("score") or 0),
-                    bool(m.get("accepted")),
-                )
-                for m in messages
-                if m.get("kind") == "answer"
+    for _, raw in read_jsonl(path):
+        messages = raw.get("messages") or []
+        if not messages:
+            continue
+        answers = tuple(
+            Answer(
+                str(m.get("author") or "?"),
+                _time(m.get("created_at")),
+                int(m.get("score") or 0),
+                bool(m.get("accepted")),
             )
-            yield QAThread(
-                str(raw.get("thread_id")),
-                str(raw.get("title") or ""),
-                tuple(raw.get("tags") or ()),
-                _time(messages[0].get("created_at")),
-                answers,
-            )
+            for m in messages
+            if m.get("kind") == "answer"
+        )
+        yield QAThread(
+            str(raw.get("thread_id")),
+            str(raw.get("title") or ""),
+            tuple(raw.get("tags") or ()),
+            _time(messages[0].get("created_at")),
+            answers,
+        )
 
 
 def _time(value: object) -> datetime:

@@ -13,13 +13,13 @@ under the same rule. Figures: precision, recall, F1 overall and per kind (`<KIND
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from evals.files import read_jsonl
 from evals.report import Report
 from privacy.model import (
     API_KEY,
@@ -61,8 +61,7 @@ def load(data: Path | None = None) -> list[Row]:
 
         raw = generate()
     else:
-        with data.open(encoding="utf-8") as f:
-            raw = [json.loads(line) for line in f if line.strip()]
+        raw = [row for _, row in read_jsonl(data)]
     return [Row(r["id"], r["text"], tuple(Gold(s["start"], s["end"], s["kind"]) for s in r["spans"])) for r in raw]
 
 

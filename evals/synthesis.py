@@ -24,7 +24,6 @@ constants) plus the hand-written pairs in evals/fixtures/faithfulness_pairs.json
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import re
 from collections import Counter
@@ -36,6 +35,7 @@ from typing import Any
 
 from elicitor.model import Message, Reply, Thread
 from evals.answers import aware_time, read_answers
+from evals.files import read_jsonl
 from evals.metrics import pr_curve, precision_recall_f1
 from evals.report import Report
 from retrieval.ports import Embedder
@@ -351,7 +351,7 @@ def held_out(question_id: str) -> bool:
 def load_hand_pairs(path: Path = HAND_PAIRS) -> list[Pair]:
     if not path.exists():
         return []
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [row for _, row in read_jsonl(path)]
     return [Pair(r["sentence"], r["source"], bool(r["supported"]), r.get("kind", "hand"), "hand") for r in rows]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api.bootstrap import build
-from api.demo import complete_past_loops, load_demo
+from cli.demo import complete_past_loops, load_demo
 from retrieval.fakes import HashingEmbedder, InMemoryIndex
 from tests.e2e.conftest import shared_scanner
 from workflow.guides import list_published

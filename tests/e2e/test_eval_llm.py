@@ -9,7 +9,7 @@ import httpx
 import respx
 from typer.testing import CliRunner
 
-from api.eval_cli import app
+from cli.evals import app
 from tests.e2e.test_loop_llm import completion
 from tests.unit.test_eval_terse import ROWS
 

@@ -87,7 +87,7 @@ def test_unreadable_lines_are_named(tmp_path: Path, data: bytes, message: str) -
 def test_the_cli_says_what_to_fix_and_exits_2(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from api.eval_cli import app
+    from cli.evals import app
 
     path = write(tmp_path, b'{"answer_id": "a1"}\n[1]\n')
     result = CliRunner().invoke(app, ["terse", "--data", str(path)], env={"TACIT_DATA_DIR": str(tmp_path / "d")})

@@ -15,10 +15,10 @@ from rich.table import Table
 
 from api import logs
 from api.bootstrap import Tacit, build
-from api.connect_cli import app as connect_app
-from api.eval_cli import app as eval_app
 from api.settings import Settings
-from api.threads_file import ThreadsFileError, read_threads, thread_messages
+from cli.connect import app as connect_app
+from cli.evals import app as eval_app
+from cli.threads_file import ThreadsFileError, read_threads, thread_messages
 from elicitor.model import Role
 from workflow import guides
 from workflow.errors import WorkflowError
@@ -84,7 +84,7 @@ def serve(
 
 
 def _load_demo_if_missing(tacit: Tacit) -> None:
-    from api.demo import complete_past_loops, demo_loaded, load_demo
+    from cli.demo import complete_past_loops, demo_loaded, load_demo
 
     tokens_file = tacit.settings.data_dir / "demo-tokens.json"
     if demo_loaded(tacit.services):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from api.threads_file import parse_time, read_threads, thread_messages
+from cli.threads_file import parse_time, read_threads, thread_messages
 from elicitor.model import Role
 from store.repository import Repository
 from store.tables import PersonRow

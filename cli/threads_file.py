@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from evals.files import DataError, read_jsonl
 from store.records import IncomingMessage
 
 
@@ -15,21 +15,13 @@ class ThreadsFileError(ValueError):
 
 
 def read_threads(path: Path) -> Iterator[dict]:
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                thread = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ThreadsFileError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
-            if (
-                not isinstance(thread, dict)
-                or "thread_id" not in thread
-                or not isinstance(thread.get("messages"), list)
-            ):
+    try:
+        for number, thread in read_jsonl(path):
+            if "thread_id" not in thread or not isinstance(thread.get("messages"), list):
                 raise ThreadsFileError(f"{path}:{number}: expected an object with thread_id and messages")
             yield thread
+    except DataError as exc:
+        raise ThreadsFileError(str(exc)) from None
 
 
 def parse_time(value: str | None) -> datetime:

@@ -1,0 +1,1 @@
+"""The `tacit` command line: an entrypoint like the HTTP app, building the services through api/bootstrap.py."""
