@@ -42,15 +42,15 @@ class Tacit:
         self.runner.start()
 
     def warm_up(self) -> threading.Thread:
-        """Load the embedding model in the background so the first search does not wait for it."""
-        if self.settings.torch_threads > 0:
-            import torch
-
-            # One thread per query keeps tail latency low when requests and jobs share two cores.
-            torch.set_num_threads(self.settings.torch_threads)
-        thread = threading.Thread(target=self.embedder.embed, args=(["warm up"], "query"), daemon=True)
+        """Load the embedding model and the PII scanner in the background: neither first search nor first job waits."""
+        thread = threading.Thread(target=self._load_engines, name="tacit-warm-up", daemon=True)
         thread.start()
         return thread
+
+    def _load_engines(self) -> None:
+        self.embedder.embed(["warm up"], "query")
+        if self.services.scanner is not None:
+            self.services.scanner.scan("warm up: mail someone@example.org")
 
     def stop(self) -> None:
         self.runner.stop()
@@ -193,9 +193,17 @@ def _scanner(settings: Settings) -> Scanner | None:
 
 
 def _embedder(settings: Settings) -> Embedder:
-    from retrieval.embedder import SentenceTransformerEmbedder
+    """The model behind a query batcher: concurrent searches share model calls instead of fighting for cores."""
+    from retrieval.batcher import QueryBatcher
+    from retrieval.embedder import SentenceTransformerEmbedder, bundled_model_path
 
-    return SentenceTransformerEmbedder(settings.embedding_model_path)
+    threads = settings.embedding_threads
+    if settings.embedding_backend == "torch":
+        return QueryBatcher(SentenceTransformerEmbedder(settings.embedding_model_path, threads=threads))
+    from retrieval.onnx_embedder import OnnxEmbedder
+
+    model_dir = settings.embedding_model_path or bundled_model_path()
+    return QueryBatcher(OnnxEmbedder(model_dir, settings.data_dir / "models", threads=threads))
 
 
 def _index(settings: Settings, embedder: Embedder | None) -> VectorIndex:

@@ -23,7 +23,8 @@ class Settings(BaseSettings):
     qdrant_url: str | None = Field(default=None, validation_alias="QDRANT_URL")
     qdrant_api_key: SecretStr | None = Field(default=None, validation_alias="QDRANT_API_KEY")
     qdrant_collection: str = "tacit_guides"
-    torch_threads: int = 1  # threads per embedding call in `tacit serve`; 0 = torch's default (all cores)
+    embedding_backend: Literal["onnx", "torch"] = "onnx"  # onnx: ONNX Runtime, no torch in the serving process
+    embedding_threads: int = 1  # threads per embedding call; 0 = the backend's default (all cores)
     embedding_model_path: Path | None = Field(
         default=None, description="A local sentence-transformers folder; default: the bundled all-MiniLM-L6-v2."
     )

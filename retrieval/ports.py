@@ -11,7 +11,8 @@ SearchMode = Literal["hybrid", "dense"]
 
 
 class Embedder(Protocol):
-    dimension: int
+    @property
+    def dimension(self) -> int: ...
 
     def embed(self, texts: Sequence[str], kind: EmbedKind) -> list[list[float]]: ...
 
