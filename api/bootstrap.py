@@ -77,9 +77,11 @@ def build(
     llm = llm or _llm(settings, http_client)
     embedder = embedder or _embedder(settings)
     followups, guides, engine = _engines(settings, llm, embedder)
+    # The embedded index is one process per folder: with it, queued jobs run in this process (one writer).
+    embedded_index = index is None and not settings.qdrant_url
     index = index or _index(settings, embedder)
     search = GuideSearch(embedder, index)
-    runner = _runner(settings)
+    runner = _runner(settings, run_here=embedded_index)
     services = Services(
         db=db,
         detector=_detector(settings, llm),
@@ -147,7 +149,7 @@ def _engines(settings: Settings, llm: LLM | None, embedder: Embedder) -> tuple[F
     return LLMFollowUpWriter(llm, template, budget), LLMGuideWriter(llm, budget, extractive, embedder), "llm"
 
 
-def _runner(settings: Settings) -> ManagedJobRunner:
+def _runner(settings: Settings, *, run_here: bool) -> ManagedJobRunner:
     if settings.job_runner == "inprocess":
         return InProcessJobRunner({}, workers=settings.job_workers)
     from workflow.procrastinate_runner import ProcrastinateJobRunner, conninfo_from_sqlalchemy
@@ -155,7 +157,7 @@ def _runner(settings: Settings) -> ManagedJobRunner:
     url = settings.job_queue_url or settings.resolved_database_url()
     if not url.startswith("postgresql"):
         raise ValueError("TACIT_JOB_RUNNER=procrastinate needs PostgreSQL: set DATABASE_URL or TACIT_JOB_QUEUE_URL")
-    return ProcrastinateJobRunner(conninfo_from_sqlalchemy(url), concurrency=settings.job_workers)
+    return ProcrastinateJobRunner(conninfo_from_sqlalchemy(url), concurrency=settings.job_workers, run_here=run_here)
 
 
 def _channels(settings: Settings) -> tuple[Channel, ...]:

@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from retrieval.errors import IndexBusy
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound, WorkflowError
 
 STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, InvalidInput: 422}
@@ -20,6 +21,10 @@ def install(app: FastAPI) -> None:
     async def workflow_error(_: Request, exc: WorkflowError) -> JSONResponse:
         status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
         return JSONResponse(error_body(str(exc)), status_code=status)
+
+    @app.exception_handler(IndexBusy)
+    async def index_busy(_: Request, exc: IndexBusy) -> JSONResponse:
+        return JSONResponse(error_body(str(exc)), status_code=503)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -20,6 +20,7 @@ from cli.connect import app as connect_app
 from cli.evals import app as eval_app
 from cli.threads_file import ThreadsFileError, read_threads, thread_messages
 from elicitor.model import Role
+from retrieval.errors import IndexBusy
 from workflow import guides
 from workflow.errors import WorkflowError
 from workflow.ingest import ingest_messages
@@ -48,7 +49,7 @@ def running(start_jobs: bool = True) -> Iterator[Tacit]:
         tacit.start()
     try:
         yield tacit
-    except WorkflowError as exc:
+    except (WorkflowError, IndexBusy) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
     finally:
@@ -117,6 +118,13 @@ def _wait_for_jobs(tacit: Tacit, bar: Progress, what: str = "Assessing answers")
     bar.update(task, completed=total)
 
 
+EMBEDDED_INDEX_HAS_ONE_WRITER = (
+    "a separate worker needs QDRANT_URL: the embedded vector index (no QDRANT_URL) is one process per folder, and "
+    "jobs index guides, so with it `tacit serve` runs the queued jobs itself (TACIT_JOB_WORKERS at a time). "
+    "Set QDRANT_URL to a Qdrant server to run `tacit worker` processes."
+)
+
+
 @app.command()
 def worker() -> None:
     """Run background jobs from the PostgreSQL queue (TACIT_JOB_RUNNER=procrastinate); start as many as you need.
@@ -127,6 +135,9 @@ def worker() -> None:
 
     settings = Settings()
     logs.configure(settings.log_level)
+    if settings.job_runner == "procrastinate" and not settings.qdrant_url:
+        console.print(f"[red]error:[/red] {EMBEDDED_INDEX_HAS_ONE_WRITER}")
+        raise typer.Exit(2)
     tacit = build(settings)
     if not isinstance(tacit.runner, ProcrastinateJobRunner):
         console.print(
@@ -190,7 +201,7 @@ def reindex() -> None:
     """Rebuild the vector index from the database (the record)."""
     with running(start_jobs=False) as tacit, Progress(console=console) as bar:
         task = bar.add_task("Indexing guides", total=None)
-        chunks = guides.reindex(tacit.services, progress=lambda n: bar.advance(task, n))
+        chunks = guides.reindex(tacit.services, progress=lambda n: bar.update(task, completed=n))
     console.print(f"Indexed {chunks} chunks.")
 
 

@@ -7,3 +7,7 @@ class IndexConfigError(Exception):
 
 class EmbedderError(Exception):
     """The embedding model cannot be prepared (export failed, unsupported pooling)."""
+
+
+class IndexBusy(Exception):
+    """The embedded index's folder is held by another process: it has one writer (the serving process)."""

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from elicitor.model import AuthorStanding, Message, Reply, Role, Thread
@@ -410,32 +410,43 @@ class Repository:
         return guide
 
     def guide_record(self, guide: GuideRow) -> GuideRecord:
-        version = self.s.get(GuideVersionRow, (guide.id, guide.current_version))
-        # A stale guide has no version left until it is rewritten from its remaining sources.
-        content = version.content if version else {"title": "Being rewritten", "sections": {}, "sources": []}
-        return GuideRecord(
-            id=guide.id,
-            community_id=guide.community_id,
-            thread_id=guide.thread_id,
-            reviewer_id=guide.reviewer_id,
-            status=guide.status,
-            version=guide.current_version,
-            content=content,
-            engine=version.engine if version else "none",
-            updated_at=aware(guide.updated_at),
-        )
+        return _guide_record(guide, self.s.get(GuideVersionRow, (guide.id, guide.current_version)))
+
+    def guide_records(self, guide_ids: Iterable[str], *, status: str | None = None) -> dict[str, GuideRecord]:
+        """The guides with these ids (those that exist), each with its current version: one query for all."""
+        ids = list(dict.fromkeys(guide_ids))
+        if not ids:
+            return {}
+        query = _with_current_version().where(GuideRow.id.in_(ids))
+        if status:
+            query = query.where(GuideRow.status == status)
+        return {guide.id: _guide_record(guide, version) for guide, version in self.s.execute(query).tuples()}
+
+    def published_guides_page(self, after_id: str | None, limit: int) -> list[GuideRecord]:
+        """Published guides in id order, `limit` after `after_id`: a rebuild streams them in bounded pages."""
+        query = _with_current_version().where(GuideRow.status == "published").order_by(GuideRow.id).limit(limit)
+        if after_id is not None:
+            query = query.where(GuideRow.id > after_id)
+        return [_guide_record(guide, version) for guide, version in self.s.execute(query).tuples()]
+
+    def communities_by_id(self, community_ids: Iterable[str]) -> dict[str, CommunityRow]:
+        """The communities with these ids, in one query."""
+        ids = list(set(community_ids))
+        if not ids:
+            return {}
+        return {c.id: c for c in self.s.scalars(select(CommunityRow).where(CommunityRow.id.in_(ids)))}
 
     def guides(
         self, *, community_ids: Iterable[str] | None = None, status: str | None = None, reviewer_id: str | None = None
     ) -> list[GuideRecord]:
-        query = select(GuideRow).order_by(GuideRow.updated_at.desc())
+        query = _with_current_version().order_by(GuideRow.updated_at.desc())
         if community_ids is not None:
             query = query.where(GuideRow.community_id.in_(list(community_ids)))
         if status:
             query = query.where(GuideRow.status == status)
         if reviewer_id:
             query = query.where(GuideRow.reviewer_id == reviewer_id)
-        return [self.guide_record(g) for g in self.s.scalars(query)]
+        return [_guide_record(g, v) for g, v in self.s.execute(query).tuples()]
 
     def communities_of(self, person_id: str) -> list[str]:
         return list(self.s.scalars(select(MembershipRow.community_id).where(MembershipRow.person_id == person_id)))
@@ -443,6 +454,28 @@ class Repository:
     def counts(self) -> dict[str, int]:
         tables = {"messages": MessageRow, "threads": ThreadRow, "nudges": NudgeRow, "guides": GuideRow}
         return {name: int(self.s.scalar(select(func.count()).select_from(t)) or 0) for name, t in tables.items()}
+
+
+def _with_current_version() -> Select[GuideRow, GuideVersionRow]:
+    """Guides with their current version's row (None for a stale guide waiting to be rewritten)."""
+    current = and_(GuideVersionRow.guide_id == GuideRow.id, GuideVersionRow.version == GuideRow.current_version)
+    return select(GuideRow, GuideVersionRow).outerjoin(GuideVersionRow, current)
+
+
+def _guide_record(guide: GuideRow, version: GuideVersionRow | None) -> GuideRecord:
+    # A stale guide has no version left until it is rewritten from its remaining sources.
+    content = version.content if version else {"title": "Being rewritten", "sections": {}, "sources": []}
+    return GuideRecord(
+        id=guide.id,
+        community_id=guide.community_id,
+        thread_id=guide.thread_id,
+        reviewer_id=guide.reviewer_id,
+        status=guide.status,
+        version=guide.current_version,
+        content=content,
+        engine=version.engine if version else "none",
+        updated_at=aware(guide.updated_at),
+    )
 
 
 def _first_of_each(batch: Sequence[IncomingMessage]) -> list[IncomingMessage]:

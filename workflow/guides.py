@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from pydantic import ValidationError
@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from retrieval.search import GuideHit
 from store.records import GuideRecord
 from store.repository import GovernanceRepository, Repository
-from store.tables import utcnow
+from store.tables import CommunityRow, utcnow
 from synthesizer.errors import InvalidGuide, SynthesisError
 from synthesizer.model import GuideDraft, Source, mask_mentions, without_identities
 from synthesizer.validate import check_citations
@@ -104,7 +104,10 @@ def get_guide(services: Services, *, person_id: str, guide_id: str) -> GuideReco
 
 def _as_seen_by(repo: Repository, viewer: Viewer, record: GuideRecord) -> GuideRecord:
     """Chatham House communities show outsiders what was said, never who said it."""
-    community = repo.get_community(record.community_id)
+    return _as_seen_in(repo.get_community(record.community_id), viewer, record)
+
+
+def _as_seen_in(community: CommunityRow | None, viewer: Viewer, record: GuideRecord) -> GuideRecord:
     if community is None or sees_identities(viewer, community):
         return record
     draft = without_identities(GuideDraft.model_validate(record.content), f"a member of {community.name}")
@@ -211,11 +214,21 @@ def index_guide(services: Services, *, guide_id: str) -> int:
 
 
 def reindex(services: Services, progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild the whole vector index from the database, which stays the record."""
-    with services.db.session() as session:
-        published = Repository(session).guides(status="published")
-    guides = [(g.id, g.community_id, g.version, GuideDraft.model_validate(g.content)) for g in published]
-    return services.search.reindex(guides, progress)
+    """Rebuild the whole vector index from the database, which stays the record; streamed in pages."""
+    return services.search.reindex(_published_pages(services), progress)
+
+
+def _published_pages(services: Services, page: int = 500) -> Iterator[tuple[str, str, int, GuideDraft]]:
+    """Every published guide, read `page` at a time in short transactions (memory bounded by the page)."""
+    after: str | None = None
+    while True:
+        with services.db.session() as session:
+            batch = Repository(session).published_guides_page(after, page)
+        for g in batch:
+            yield g.id, g.community_id, g.version, GuideDraft.model_validate(g.content)
+        if len(batch) < page:
+            return
+        after = batch[-1].id
 
 
 @dataclass(frozen=True)
@@ -237,20 +250,22 @@ def search(
         communities = _readable_communities(repo, viewer, community_id)
     # The permission filter runs inside the vector search (a payload filter), never after it.
     hits = services.search.search(query, communities, limit)
-    results = []
-    with services.db.session() as session:
+    with services.db.session() as session:  # one query for the guides, one for their communities
         repo = Repository(session)
-        for hit in hits:
-            guide = repo.get_guide_row(hit.guide_id)
-            if guide is None or guide.status != "published" or guide.community_id not in communities:
-                continue  # the index lags the record for a moment: the record wins
-            record = _as_seen_by(repo, viewer, repo.guide_record(guide))
-            community = repo.get_community(record.community_id)
-            if community is not None and not sees_identities(viewer, community):
-                hit = replace(hit, text=mask_mentions(hit.text), title=mask_mentions(hit.title))
-            draft = GuideDraft.model_validate(record.content)
-            cited = tuple(s for s in draft.sources if s.id in set(hit.citations))
-            results.append(SearchResult(hit, record, cited))
+        found = repo.guide_records((h.guide_id for h in hits), status="published")
+        places = repo.communities_by_id(g.community_id for g in found.values())
+    results = []
+    for hit in hits:
+        record = found.get(hit.guide_id)
+        if record is None or record.community_id not in communities:
+            continue  # the index lags the record for a moment: the record wins
+        community = places.get(record.community_id)
+        record = _as_seen_in(community, viewer, record)
+        if community is not None and not sees_identities(viewer, community):
+            hit = replace(hit, text=mask_mentions(hit.text), title=mask_mentions(hit.title))
+        draft = GuideDraft.model_validate(record.content)
+        cited = tuple(s for s in draft.sources if s.id in set(hit.citations))
+        results.append(SearchResult(hit, record, cited))
     return results
 
 
