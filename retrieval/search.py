@@ -13,7 +13,7 @@ from synthesizer.model import GuideDraft, Section
 # A guide has at most one chunk per section, so this many chunks per wanted hit always yields
 # `limit` distinct guides when that many match.
 _OVERFETCH = len(Section)
-_REINDEX_BATCH = 512
+_REINDEX_BATCH = 256
 # A rebuild flushes the index this often: the engine releases replaced files only then (bounded disk and memory).
 _FLUSH_EVERY = 50_000
 
