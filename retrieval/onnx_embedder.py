@@ -91,7 +91,8 @@ class OnnxEmbedder:
         weights = mask[..., None].astype(np.float32)
         pooled = (tokens * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         # Always unit length, as the torch embedder asks of sentence-transformers (normalize_embeddings=True).
-        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        unit: np.ndarray = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return unit
 
     def _loaded(self) -> tuple[Any, Any]:
         if self._session is None:

@@ -26,7 +26,10 @@ def export(model_dir: Path, target: Path) -> None:
             self.model = model
 
         def forward(self, ids: torch.Tensor, mask: torch.Tensor, types: torch.Tensor) -> torch.Tensor:
-            return self.model(input_ids=ids, attention_mask=mask, token_type_ids=types).last_hidden_state
+            hidden: torch.Tensor = self.model(
+                input_ids=ids, attention_mask=mask, token_type_ids=types
+            ).last_hidden_state
+            return hidden
 
     sample = torch.ones(2, 8, dtype=torch.long)
     axes = {0: "batch", 1: "tokens"}
