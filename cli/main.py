@@ -41,8 +41,8 @@ console = Console(stderr=True)
 
 
 @contextmanager
-def running(start_jobs: bool = True) -> Iterator[Tacit]:
-    settings = Settings()
+def running(start_jobs: bool = True, **overrides: object) -> Iterator[Tacit]:
+    settings = Settings().model_copy(update=overrides)
     logs.configure("WARNING")
     tacit = build(settings)
     if start_jobs:
@@ -199,7 +199,8 @@ def ingest(
 @app.command()
 def reindex() -> None:
     """Rebuild the vector index from the database (the record)."""
-    with running(start_jobs=False) as tacit, Progress(console=console) as bar:
+    # A rebuild has the cores to itself: the model may use them all (serving keeps TACIT_EMBEDDING_THREADS).
+    with running(start_jobs=False, embedding_threads=0) as tacit, Progress(console=console) as bar:
         task = bar.add_task("Indexing guides", total=None)
         chunks = guides.reindex(tacit.services, progress=lambda n: bar.update(task, completed=n))
     console.print(f"Indexed {chunks} chunks.")

@@ -55,7 +55,7 @@ def ensure_onnx_export(model_dir: Path, cache_dir: Path) -> Path:
 class OnnxEmbedder:
     """Normalized sentence embeddings from an ONNX export of a sentence-transformers model; thread-safe."""
 
-    def __init__(self, model_dir: Path, cache_dir: Path, *, threads: int = 1, batch_size: int = 64) -> None:
+    def __init__(self, model_dir: Path, cache_dir: Path, *, threads: int = 1, batch_size: int = 16) -> None:
         self._model_dir = model_dir
         self._cache_dir = cache_dir
         self._threads = threads
@@ -110,6 +110,9 @@ class OnnxEmbedder:
         options.intra_op_num_threads = max(0, self._threads)
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        # No memory arena: it keeps the largest batch's buffers (hundreds of MB for 256-token documents) for good;
+        # without it a long document batch costs its memory only while it runs.
+        options.enable_cpu_mem_arena = False
         model_file = ensure_onnx_export(self._model_dir, self._cache_dir)
         session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
         self.dimension = int(session.get_outputs()[0].shape[-1] or MINILM_DIMENSION)
