@@ -41,7 +41,8 @@ def ensure_onnx_export(model_dir: Path, cache_dir: Path) -> Path:
     if not target.exists():
         # A subprocess: torch (needed to export) is loaded there and its ~400 MB leave with it.
         done = subprocess.run(
-            [sys.executable, "-m", "retrieval.onnx_export", str(model_dir), str(target)],
+            # By file, not `-m`: it imports nothing of Tacit, so it runs whatever the caller's sys.path.
+            [sys.executable, str(Path(__file__).with_name("onnx_export.py")), str(model_dir), str(target)],
             capture_output=True,
             text=True,
             check=False,

@@ -1,6 +1,6 @@
 """Export a sentence-transformers folder's transformer to ONNX, once; run as a subprocess so serving never imports torch.
 
-Usage: python -m retrieval.onnx_export MODEL_DIR TARGET.onnx
+Usage: python retrieval/onnx_export.py MODEL_DIR TARGET.onnx
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import event, inspect
 
 from elicitor.model import Role
 from store.db import Database
@@ -102,6 +102,47 @@ def test_guide_versions_accumulate(database: Database) -> None:
         )
         record = repo.guide_record(guide)
     assert (record.version, record.content["title"], record.engine, record.status) == (2, "T2", "edit", "draft")
+
+
+def test_guides_by_id_come_with_their_current_version_in_one_query(database: Database) -> None:
+    seeded(database)
+    questions = [
+        IncomingMessage(
+            external_id=f"q{n}", thread=f"t{n}", thread_title="T", parent=None, author="lena", text="?", created_at=T0
+        )
+        for n in range(3)
+    ]
+    with database.session() as s:
+        result = Repository(s).ingest("c1", questions)
+    with database.session() as s:
+        repo = Repository(s)
+        ids = []
+        for n in range(3):
+            row = repo.message_row(result.new_message_ids[n])
+            guide = None
+            for title in (f"G{n} v1", f"G{n} v2"):
+                guide = repo.save_guide_version(
+                    community_id="c1",
+                    thread_id=row.thread_id,
+                    reviewer_id=row.author_id,
+                    content={"title": title, "sections": {}, "sources": []},
+                    engine="offline",
+                    guide=guide,
+                )
+            ids.append(guide.id)
+    statements: list[str] = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731  (conn, cursor, statement, ...)
+    event.listen(database.engine, "before_cursor_execute", listen)
+    try:
+        with database.session() as s:
+            found = Repository(s).guide_records([*ids, "missing", ids[0]])
+    finally:
+        event.remove(database.engine, "before_cursor_execute", listen)
+
+    assert sorted(found) == sorted(ids)
+    assert {r.content["title"] for r in found.values()} == {"G0 v2", "G1 v2", "G2 v2"}
+    assert all(r.version == 2 for r in found.values())
+    assert len([q for q in statements if q.lstrip().upper().startswith("SELECT")]) == 1
 
 
 def test_unknown_thread_raises_key_error(database: Database) -> None:
