@@ -158,9 +158,7 @@ async def client_loop(
             elif op == "reply":
                 expert = rng.choice(EXPERTS)
                 inbox = await client.get("/v1/me/nudges", headers=_as(tokens, expert))
-                waiting = [
-                    x for x in inbox.json() if x.get("status") in ("delivered", "pending", "sent")
-                ] or inbox.json()
+                waiting = [x for x in inbox.json() if x.get("status") == "open"]
                 if not waiting:
                     stats.record("inbox", started, inbox)
                     continue
