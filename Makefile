@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench eval install clean
+.PHONY: run test lint bench bench-load eval install clean
 SHARED ?= ../shared/data
+CHUNKS ?= 10000 100000
+LOAD_S ?= 600
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PY) not found); set PY=..."; exit 1; }
@@ -38,6 +40,11 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.startup_bench
 	$(BIN)/python -m bench.webhook_bench
 	$(BIN)/python -m bench.detect_bench
+	$(BIN)/python -m bench.scale_bench $(foreach n,$(CHUNKS),--chunks $(n))
+
+# The loop under mixed traffic on PostgreSQL + procrastinate (needs the local PostgreSQL); LOAD_S seconds.
+bench-load: $(STAMP)
+	$(BIN)/python -m bench.loop_load --duration $(LOAD_S)
 
 eval: $(STAMP)
 	$(BIN)/tacit eval report --shared $(SHARED) --out reports

@@ -114,6 +114,9 @@ class OnnxEmbedder:
         # No memory arena: it keeps the largest batch's buffers (hundreds of MB for 256-token documents) for good;
         # without it a long document batch costs its memory only while it runs.
         options.enable_cpu_mem_arena = False
+        # Pool threads that spin while waiting steal the cores that requests and jobs need (and, on a shared
+        # machine, other processes'): they sleep instead.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         model_file = ensure_onnx_export(self._model_dir, self._cache_dir)
         session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
         self.dimension = int(session.get_outputs()[0].shape[-1] or MINILM_DIMENSION)
