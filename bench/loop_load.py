@@ -97,6 +97,16 @@ def reply_text(rng: random.Random) -> str:
     )
 
 
+def link_model(data_dir: Path, cache: Path) -> None:
+    """The ONNX export made once into `cache` and linked into the fresh data folder (it takes seconds to minutes)."""
+    from retrieval.embedder import bundled_model_path
+    from retrieval.onnx_embedder import ensure_onnx_export
+
+    exported = ensure_onnx_export(bundled_model_path(), cache)
+    (data_dir / "models").mkdir(parents=True, exist_ok=True)
+    (data_dir / "models" / exported.name).symlink_to(exported)
+
+
 def setup(database_url: str, data_dir: Path) -> dict[str, str]:
     """The community, its people and their tokens, written straight through the workflow (before serving)."""
     from api.bootstrap import build
@@ -255,6 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--database-url",
         default=os.environ.get("TACIT_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/tacit_scale"),
     )
+    parser.add_argument("--model-cache", type=Path, default=Path(tempfile.gettempdir()) / "tacit-bench-models")
     args = parser.parse_args(argv)
 
     schema = f"tacit_load_{uuid.uuid4().hex[:8]}"
@@ -265,6 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="tacit-load-") as tmp:
             data = Path(tmp) / "data"
+            link_model(data, args.model_cache)
             tokens = setup(url, data)
             port = free_port()
             env = {
