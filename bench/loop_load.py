@@ -114,7 +114,7 @@ def setup(database_url: str, data_dir: Path) -> dict[str, str]:
     from elicitor.model import Role
     from workflow.people import add_person, create_community, create_token
 
-    tacit = build(Settings(_env_file=None, data_dir=data_dir, database_url=database_url, pii_scan=False))
+    tacit = build(Settings(_env_file=None, data_dir=data_dir, database_url=database_url, pii_scan=False))  # type: ignore[call-arg]
     services = tacit.services
     create_community(services, community_id=COMMUNITY, name="Load test")
     tokens = {}
