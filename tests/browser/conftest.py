@@ -139,3 +139,15 @@ def sign_in(page, site: DemoSite, handle: str) -> None:  # noqa: ANN001
     page.goto(site.link(handle))
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{site.url}/")
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def screenshot(page, name: str) -> None:  # noqa: ANN001
+    """Save docs/screenshots/<name>.png for the README when TACIT_SCREENSHOTS=1 (off by default: no churn)."""
+    import os
+
+    if os.environ.get("TACIT_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
