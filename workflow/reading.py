@@ -4,6 +4,7 @@ its versions; "was this helpful?" that reaches the guide's reviewer; searches th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from store.records import GuideRecord
 from store.repository import Repository, aware
@@ -89,7 +90,7 @@ class FeedbackForReviewer:
     helpful: bool
     reason: str | None
     version: int
-    created_at: object
+    created_at: datetime
 
 
 def feedback_on_my_guides(services: Services, *, person_id: str) -> list[FeedbackForReviewer]:
