@@ -39,7 +39,7 @@ def guide_facts(services: Services, *, person_id: str, guides: list[GuideRecord]
         repo, web = Repository(session), WebRepository(session)
         viewer = viewer_of(repo, person_id)
         for record in guides:
-            row = repo.get_guide_row(record.id)
+            row = repo.get_guide_row(record.id)  # in the session's identity map when search just loaded it
             if row is None:
                 continue
             community, reviewer, published_at = web.guide_facts(row)

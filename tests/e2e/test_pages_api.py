@@ -98,3 +98,35 @@ def test_hostile_text_in_a_search_is_escaped(make_loop) -> None:
     page = c.get("/", params={"q": '<script>alert(1)</script>"><img src=x onerror=alert(1)>\x00'})
     assert page.status_code == 200 and "<script>alert" not in page.text and "<img src=x" not in page.text
     assert c.get("/", params={"q": "x" * 1001}).status_code == 422
+
+
+def test_tacit_login_link_prints_a_link_that_signs_in_once(tmp_path) -> None:  # noqa: ANN001
+    from fastapi.testclient import TestClient
+    from typer.testing import CliRunner
+
+    from api.app import create_app
+    from api.bootstrap import build
+    from api.settings import Settings
+    from cli.main import app
+    from retrieval.fakes import HashingEmbedder, InMemoryIndex
+    from workflow.people import add_person, create_community
+
+    env = {"TACIT_DATA_DIR": str(tmp_path / "d"), "TACIT_PUBLIC_URL": "https://tacit.example"}
+    settings = Settings(_env_file=None, data_dir=tmp_path / "d", public_url="https://tacit.example")  # type: ignore[call-arg]
+    tacit = build(settings, embedder=HashingEmbedder(), index=InMemoryIndex(), scanner=None)
+    create_community(tacit.services, community_id="c", name="C")
+    add_person(tacit.services, handle="marta", community_id="c")
+    result = CliRunner().invoke(app, ["login-link", "marta"], env=env)
+    assert result.exit_code == 0, result.output
+    link = result.output.strip()
+    assert link.startswith("https://tacit.example/signin/link/tcl_")
+    path = link.removeprefix("https://tacit.example")
+    with TestClient(create_app(tacit), base_url="https://tacit.example") as client:
+        csrf = _csrf(client.get(path).text)
+        first = client.post(path, data={"csrf_token": csrf}, follow_redirects=False)
+        assert first.status_code == 303 and "secure" in first.headers["set-cookie"].lower(), "Secure behind HTTPS"
+        client.cookies.clear()
+        again = client.post(path, data={"csrf_token": _csrf(client.get(path).text)}, follow_redirects=False)
+        assert again.status_code == 410, "a link works once"
+    unknown = CliRunner().invoke(app, ["login-link", "nobody"], env=env)
+    assert unknown.exit_code == 1
