@@ -79,3 +79,42 @@ def test_someone_elses_nudge_and_draft_are_not_found(page, demo_site) -> None:
     response = page.goto(f"/inbox/{nudge.id}")
     assert response is not None and response.status == 404
     assert_accessible(page)
+
+
+def _tab_to(page, predicate: str, limit: int = 80) -> None:  # noqa: ANN001
+    """Press Tab until the focused element matches `predicate` (a JS expression over `el`)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"(() => {{ const el = document.activeElement; return {predicate}; }})()"):
+            return
+    raise AssertionError(f"Tab never reached {predicate}")
+
+
+def test_answering_and_reviewing_by_keyboard_alone(page, demo_site) -> None:
+    sign_in(page, demo_site, "marta")
+    page.goto("/inbox")
+    _tab_to(page, "el.textContent === 'Renaming a column without downtime'")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/inbox/*")
+    _tab_to(page, "el.id === 'reply'")
+    page.keyboard.type("Backfills run for hours and deploys restart workers, so keep a cursor and resume from it.")
+    _tab_to(page, "el.textContent === 'Send answer'")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("draft guide is being written")
+    demo_site.settle()
+    page.reload()
+    _tab_to(page, "el.closest('section') && el.closest('section').id === '' && el.textContent.startsWith('Renaming')")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/review")
+    _tab_to(page, "el.tagName === 'TEXTAREA' && el.id.startsWith('s-')")
+    page.keyboard.press("End")
+    page.keyboard.type(" (checked by keyboard)")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Save sentence"
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_have_text("Saved as a new version.")
+    assert "(checked by keyboard)" in page.locator("textarea[id^='s-']").first.input_value()
+    _tab_to(page, "el.textContent === 'Approve and publish'", limit=200)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/guides/*")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Renaming a column")
