@@ -130,3 +130,15 @@ def test_tacit_login_link_prints_a_link_that_signs_in_once(tmp_path) -> None:  #
         assert again.status_code == 410, "a link works once"
     unknown = CliRunner().invoke(app, ["login-link", "nobody"], env=env)
     assert unknown.exit_code == 1
+
+
+def test_outside_a_chatham_house_community_the_guide_page_names_nobody(make_loop) -> None:
+    loop = make_loop()
+    guide = _published_guide(loop)
+    settings = {"visibility": "open", "chatham_house": True}
+    assert loop.client.patch(f"/v1/communities/{COMMUNITY}", json=settings, headers=loop.as_("priya")).is_success
+    c = loop.client
+    c.post("/signin", data={"token": loop.tokens["otto"], "csrf_token": _csrf(c.get("/signin").text)})
+    page = c.get(f"/guides/{guide}")
+    assert page.status_code == 200 and "marta" not in page.text.lower()
+    assert "a member of Platform Guild" in page.text
