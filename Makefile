@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.startup_bench
 	$(BIN)/python -m bench.webhook_bench
 	$(BIN)/python -m bench.detect_bench
+	$(BIN)/python -m bench.pages_bench
 	$(BIN)/python -m bench.scale_bench $(foreach n,$(CHUNKS),--chunks $(n))
 
 # The loop under mixed traffic on PostgreSQL + procrastinate (needs the local PostgreSQL); LOAD_S seconds.
