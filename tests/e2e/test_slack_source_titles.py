@@ -54,38 +54,28 @@ def _deleted(ts: str, deleted_ts: str) -> dict:
     }
 
 
-def test_deleting_the_opener_in_slack_clears_its_words_from_the_thread_title(make_loop, slack_api) -> None:
+def test_slack_edits_and_deletions_of_the_opener_reach_the_thread_title(make_loop, slack_api) -> None:
+    """One loop for the three cases (each loop costs seconds): a reply's edit, the opener's edit, its deletion."""
     loop = slack_loop(make_loop)
     post(loop, envelope(message("ULENA", QUESTION, ROOT), "Ev0001"))
     post(loop, envelope(message("UMARTA", TERSE, ANSWER, thread_ts=ROOT), "Ev0002"))
     loop.settle()
     assert _title(loop).startswith(SECRET_WORDS)
 
-    post(loop, envelope(_deleted(f"{NOW}.000900", ROOT), "Ev0003"))
-    loop.settle()
-    assert SECRET_WORDS not in _title(loop) and _title(loop) == "Untitled thread"
-    with loop.tacit.services.db.session() as s:
-        audit = [(a.action, a.actor_id, a.details) for a in s.scalars(select(AuditEventRow))]
-    assert ("message.deleted", None, {"source": "slack"}) in audit
-
-
-def test_editing_the_opener_in_slack_updates_the_thread_title(make_loop, slack_api) -> None:
-    loop = slack_loop(make_loop)
-    post(loop, envelope(message("ULENA", QUESTION, ROOT), "Ev0001"))
-    loop.settle()
-    post(loop, envelope(_changed("Tenant listing is slow\nMore details below.", f"{NOW}.000901"), "Ev0002"))
-    loop.settle()
-    assert _title(loop) == "Tenant listing is slow"
-    assert SECRET_WORDS not in _title(loop)
-
-
-def test_editing_a_reply_leaves_the_title_alone(make_loop, slack_api) -> None:
-    loop = slack_loop(make_loop)
-    post(loop, envelope(message("ULENA", QUESTION, ROOT), "Ev0001"))
-    post(loop, envelope(message("UMARTA", TERSE, ANSWER, thread_ts=ROOT), "Ev0002"))
-    loop.settle()
     reply_edit = _changed("Use a partial index.", f"{NOW}.000902")
     reply_edit["message"] = {**reply_edit["message"], "user": "UMARTA", "ts": ANSWER, "thread_ts": ROOT}
     post(loop, envelope(reply_edit, "Ev0003"))
     loop.settle()
-    assert _title(loop).startswith(SECRET_WORDS)
+    assert _title(loop).startswith(SECRET_WORDS), "a reply's edit leaves the title alone"
+
+    post(loop, envelope(_changed("Tenant listing is slow\nMore details below.", f"{NOW}.000901"), "Ev0004"))
+    loop.settle()
+    assert _title(loop) == "Tenant listing is slow", "message_changed of the opener retitles the thread"
+
+    post(loop, envelope(_deleted(f"{NOW}.000900", ROOT), "Ev0005"))
+    loop.settle()
+    assert _title(loop) == "Untitled thread", "message_deleted of the opener takes its words out of the title"
+    with loop.tacit.services.db.session() as s:
+        audit = [(a.action, a.actor_id, a.details) for a in s.scalars(select(AuditEventRow))]
+    assert ("message.deleted", None, {"source": "slack"}) in audit
+    assert ("message.edited", None, {"source": "slack"}) in audit
