@@ -140,11 +140,6 @@ def edit_message(services: Services, *, actor_id: str, community_id: str, extern
         sources.edit_message(services, uow, _message(uow, community_id, external_id), text, sources.Actor(actor_id))
 
 
-def reassess(services: Services, message_id: str) -> None:
-    """An edited message is judged again (kept here for callers; the rule is workflow/sources.py's)."""
-    sources.reassess(services, message_id)
-
-
 def delete_message(services: Services, *, actor_id: str, community_id: str, external_id: str) -> None:
     """A steward deletes a message: delete it, and rewrite or withdraw the guide that quoted it."""
     with services.uow() as uow:
