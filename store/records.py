@@ -268,3 +268,39 @@ class TandemEventRecord:
     kind: str
     actor_id: str | None
     details: dict
+
+
+@dataclass(frozen=True)
+class FeedbackRecord:
+    guide_id: str
+    person_id: str
+    helpful: bool
+    reason: str | None
+    version: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class MissedSearchRecord:
+    community_id: str
+    query: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class GuideFacts:
+    """What a reader sees about a guide besides its text: where, who approved it and when, whether it is stale."""
+
+    guide_id: str
+    community_name: str
+    reviewer_name: str
+    published_at: datetime | None
+    stale: bool
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    version: int
+    engine: str
+    created_at: datetime
+    created_by: str | None  # display name of the editor; None for a written (synthesized) draft

@@ -28,6 +28,7 @@ from store.repositories.nudges import NudgeRepository
 from store.repositories.people import PeopleRepository
 from store.repositories.tandems import TandemRepository
 from store.repositories.tokens import TokenRepository
+from store.repositories.web import WebRepository
 
 
 class UnitOfWork:
@@ -43,6 +44,7 @@ class UnitOfWork:
     connectors: ConnectorRepository
     audit: AuditRepository
     tokens: TokenRepository
+    web: WebRepository  # the pages: browser sessions, sign-in links, feedback, searches that found nothing
 
     def __enter__(self) -> UnitOfWork:
         return self
@@ -78,7 +80,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.people, self.communities, self.messages = PeopleRepository(s), CommunityRepository(s), MessageRepository(s)
         self.assessments, self.nudges, self.guides = AssessmentRepository(s), NudgeRepository(s), GuideRepository(s)
         self.tandems, self.connectors = TandemRepository(s), ConnectorRepository(s)
-        self.audit, self.tokens = AuditRepository(s), TokenRepository(s)
+        self.audit, self.tokens, self.web = AuditRepository(s), TokenRepository(s), WebRepository(s)
         return self
 
     def __exit__(

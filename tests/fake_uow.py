@@ -59,6 +59,7 @@ class Tables:
     versions: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
     audit: list[AuditRecord] = field(default_factory=list)
     locks: list[str] = field(default_factory=list)
+    missed: list[tuple[str, str, str]] = field(default_factory=list)  # (community, person, query)
 
 
 class FakeCommunities:
@@ -572,6 +573,19 @@ class FakeConnectors:
         return []
 
 
+class FakeWeb:
+    """What the pages keep that the loop's use cases touch: searches that found nothing."""
+
+    def __init__(self, t: Tables) -> None:
+        self.t = t
+
+    def record_missed(self, community_ids: list[str], person_id: str, query: str) -> None:
+        self.t.missed.extend((c, person_id, query[:500]) for c in community_ids)
+
+    def forget_person(self, person_id: str) -> None:
+        self.t.missed = [m for m in self.t.missed if m[1] != person_id]
+
+
 class Unfaked:
     """An area the fake does not keep: using it is a test's mistake, said plainly."""
 
@@ -595,7 +609,7 @@ class FakeUnitOfWork:
         t = self._tables
         self.communities, self.people, self.tokens = FakeCommunities(t), FakePeople(t), FakeTokens(t)
         self.messages, self.assessments, self.nudges = FakeMessages(t), FakeAssessments(t), FakeNudges(t)
-        self.guides, self.audit = FakeGuides(t), FakeAudit(t)
+        self.guides, self.audit, self.web = FakeGuides(t), FakeAudit(t), FakeWeb(t)
         self.tandems, self.connectors = Unfaked("tandems"), FakeConnectors(t)
         return self
 

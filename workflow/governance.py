@@ -198,7 +198,7 @@ def _erase(services: Services, uow: UnitOfWork, person: PersonRecord) -> Erasure
     for guide in uow.guides.reviewed_by(person.id):  # guides they reviewed in threads they never posted in
         services.search.remove_guide(guide.id)
         uow.guides.delete(guide.id)
-    uow.people.forget(person.id)
+    _forget(uow, person.id)
     uow.people.delete(person.id)
     return ErasureReport(
         "erase", erased.messages, erased.replies, erased.nudges, erased.guides_rewritten, len(withdrawn_before)
@@ -213,7 +213,7 @@ def _anonymize(services: Services, uow: UnitOfWork, person: PersonRecord) -> Era
     uow.people.update(
         person.id, handle=f"former-{uuid.uuid4().hex[:12]}", display_name="Former member", email=None, opted_out=True
     )
-    uow.people.forget(person.id)
+    _forget(uow, person.id)
     uow.people.hide_as_expert(person.id)  # never listed as an expert or partner again
     # What they said stays, under no name: the current version of each guide drops their name from its sources,
     # and older versions (which still name them) are purged.
@@ -224,6 +224,13 @@ def _anonymize(services: Services, uow: UnitOfWork, person: PersonRecord) -> Era
             uow.guides.anonymize_sources(guide.id, theirs, "Former member")
             rewritten += 1
     return ErasureReport("anonymize", len(messages), len(replies), stopped, rewritten, 0)
+
+
+def _forget(uow: UnitOfWork, person_id: str) -> None:
+    """Nothing can act as them again: tokens, memberships, platform accounts, what is said about them, and what the
+    pages hold (browser sessions, sign-in links, feedback, their searches' words)."""
+    uow.people.forget(person_id)
+    uow.web.forget_person(person_id)
 
 
 def audit_log(services: Services, *, actor_id: str, community_id: str | None, limit: int = 200) -> list[AuditRecord]:

@@ -234,6 +234,8 @@ def search(
             draft = GuideDraft.model_validate(record.content)
             cited = tuple(s for s in draft.sources if s.id in set(hit.citations))
             results.append(SearchResult(hit, record, cited))
+        if not results and communities:
+            uow.web.record_missed(communities, person_id, query.strip())  # the knowledge missing, for stewards
     return results
 
 

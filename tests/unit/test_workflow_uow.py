@@ -189,6 +189,7 @@ def test_approve_publishes_and_indexes_edit_makes_a_new_draft_and_reject_unpubli
     guides.edit(services, person_id=marta, guide_id=guide_id, content=edited)
     assert (tables.guides[guide_id]["status"], tables.guides[guide_id]["version"]) == ("draft", 2)
     assert guides.search(services, person_id=lena, query="tenant listing slow soft deleted", community_id=None) == []
+    assert tables.missed == [("platform", lena, "tenant listing slow soft deleted")], "kept for the stewards"
     with pytest.raises(InvalidInput):  # an edit may not cite what the guide never quoted
         bad = {**edited, "sections": {"summary": [{"text": "Made up.", "citations": ["nope"]}]}}
         guides.edit(services, person_id=marta, guide_id=guide_id, content=bad)
