@@ -366,8 +366,8 @@ class FakeNudges:
             rows = [r for r in rows if r["status"] in ("open", "snoozed") and r["deliver_at"] <= now]
         return [self._record(r["id"]) for r in sorted(rows, key=lambda r: r["deliver_at"], reverse=True)]
 
-    def close(self, nudge_id: str, status: str, at: datetime) -> NudgeRecord:
-        self.t.nudges[nudge_id].update(status=status, closed_at=at)
+    def close(self, nudge_id: str, status: str, at: datetime, decline_reason: str | None = None) -> NudgeRecord:
+        self.t.nudges[nudge_id].update(status=status, closed_at=at, decline_reason=decline_reason)
         return self._record(nudge_id)
 
     def snooze(self, nudge_id: str, until: datetime) -> NudgeRecord:

@@ -152,7 +152,8 @@ def edit(services: Services, *, person_id: str, guide_id: str, content: dict) ->
     """Save the expert's edit as a new draft version; its sentences may only cite the guide's sources."""
     with services.uow() as uow:
         guide = _reviewable(uow, person_id, guide_id)
-        draft = _edited_draft(GuideDraft.model_validate(guide.content), content)
+        # What the expert writes is screened like every reply (personal data, secrets).
+        draft = screen_guide(services, _edited_draft(GuideDraft.model_validate(guide.content), content))
         was_published = guide.status == "published"
         record = uow.guides.save_version(
             community_id=guide.community_id,

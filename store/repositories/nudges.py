@@ -47,10 +47,10 @@ class NudgeRepository:
             query = query.where(NudgeRow.status.in_(OPEN), NudgeRow.deliver_at <= now)
         return [self._record(r) for r in self.s.scalars(query.order_by(NudgeRow.deliver_at.desc())).all()]
 
-    def close(self, nudge_id: str, status: str, at: datetime) -> NudgeRecord:
-        """Answered or declined: the nudge is closed."""
+    def close(self, nudge_id: str, status: str, at: datetime, decline_reason: str | None = None) -> NudgeRecord:
+        """Answered or declined (with the expert's reason, a label for detection): the nudge is closed."""
         row = self._row(nudge_id)
-        row.status, row.closed_at = status, at
+        row.status, row.closed_at, row.decline_reason = status, at, decline_reason
         self.s.flush()
         return self._record(row)
 
