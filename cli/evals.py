@@ -44,19 +44,37 @@ def _readable() -> Iterator[None]:
         raise typer.Exit(2) from None
 
 
-@app.command()
-def terse(data: Path = DataOpt, as_json: bool = JsonOpt) -> None:
-    """Terse-answer detection against terse_label and elaboration_requested.
+TrainOpt = typer.Option(
+    None,
+    "--train",
+    exists=True,
+    dir_okay=False,
+    help="Another community's answers file: train on it, measure on --data (never-seen community), learning curve.",
+)
 
-    Example: tacit eval terse --data ../shared/data/answers.jsonl --json
+
+@app.command()
+def terse(data: Path = DataOpt, train: Path | None = TrainOpt, as_json: bool = JsonOpt) -> None:
+    """Terse-answer detection against terse_label and elaboration_requested; with --train, transfer figures too.
+
+    Example: tacit eval terse --data ../shared/data/answers.jsonl --train ../shared/data/answers_irc.jsonl
     """
     from evals import terse as module
+    from evals import transfer
 
+    tacit = _components()
     total = sum(1 for line in data.read_bytes().split(b"\n") if line.strip())
     with _readable(), Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("Assessing answers", total=total)
-        report = module.run(data, _components().services.detector, progress=lambda n: bar.advance(task, n))
-    _show(report, as_json)
+        report = module.run(data, tacit.services.detector, progress=lambda n: bar.advance(task, n))
+        moved = None
+        if train is not None:
+            task = bar.add_task("Transfer", total=total)
+            threshold = tacit.settings.terse_threshold
+            moved = transfer.run(data, train, threshold, progress=lambda n: bar.advance(task, n))
+    _show(report, as_json and moved is None)
+    if moved is not None:
+        _show(moved, as_json)
 
 
 @app.command()
