@@ -181,7 +181,7 @@ def report(
 
     Example: tacit eval report --shared ../shared/data --out reports
     """
-    from evals import experts, followup, pii, retrieval, synthesis, terse
+    from evals import experts, followup, pii, retrieval, synthesis, terse, transfer
     from evals.markdown import write_report
 
     answers, threads = shared / "answers.jsonl", shared / "threads.jsonl"
@@ -190,11 +190,15 @@ def report(
         return
     tacit = _components()
     services = tacit.services
-    reports = [
-        terse.run(answers, services.detector),
-        followup.run(answers, services.detector, services.followups, tacit.embedder),
-        synthesis.run(answers, services.guides, tacit.embedder),
-    ]
+    reports = [terse.run(answers, services.detector)]
+    chat = shared / "answers_irc.jsonl"
+    if chat.exists():  # the second community: leave-one-community-out in both directions, follow-ups on chat
+        threshold = tacit.settings.terse_threshold
+        reports += [transfer.run(chat, answers, threshold), transfer.run(answers, chat, threshold)]
+    for path in (answers, chat) if chat.exists() else (answers,):
+        reports.append(followup.run(path, services.detector, services.followups, tacit.embedder))
+        reports[-1].subject = path.name
+    reports.append(synthesis.run(answers, services.guides, tacit.embedder))
     dev = Path(tempfile.mkdtemp(prefix="tacit-retrieval-"))
     corpus, queries, qrels = retrieval.build_dev_set(threads, dev)
     reports.append(retrieval.run(corpus, queries, qrels, tacit.embedder))

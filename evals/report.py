@@ -19,6 +19,7 @@ class Report:
     baselines: dict[str, dict[str, float]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # how the data was built, what was skipped, counts
     extra: dict[str, Any] = field(default_factory=dict)  # curves etc. for the Markdown report (not printed)
+    subject: str = ""  # which data, when one evaluation runs on several (a heading in the report)
 
     def figures(self) -> dict[str, Any]:
         """The JSON object printed on the last line with --json."""

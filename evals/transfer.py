@@ -22,7 +22,7 @@ from elicitor.gaps import find_gaps
 from elicitor.terse_model import OPERATING_POINT, TerseModel, refit
 from evals.metrics import best_threshold_f1, precision_at_top, precision_recall_f1, roc_auc
 from evals.report import Report
-from evals.terse import EXPERT, _Row, load, model_inputs, train_model
+from evals.terse import _Row, load, model_inputs, train_model
 
 CURVE_KS = (0, 10, 25, 50, 100)
 CURVE_DRAWS = 10
@@ -173,7 +173,8 @@ def run(
         f"({sum(i.terse for i in target)} terse): a community the model never saw",
     ]
     if not target or len({i.terse for i in target}) < 2:
-        return Report("terse-transfer", {}, {}, [*notes, "no figures: the data needs terse and non-terse labels"])
+        notes.append("no figures: the data needs terse and non-terse labels")
+        return Report("terse-transfer", {}, {}, notes, subject=f"measured on {data.name}")
     tacit = figures(model, target, threshold)
     source_cut = length_cut(source)
     own_cut = length_cut(target)
@@ -192,4 +193,5 @@ def run(
         f"transferred model), the rest scored; k > 0 averaged over {CURVE_DRAWS} seeded draws; length_f1 tunes its "
         "threshold on the same k labels"
     )
-    return Report("terse-transfer", tacit, baselines, notes, {"learning_curve": curve})
+    subject = f"trained on {train_data.name}, measured on {data.name}"
+    return Report("terse-transfer", tacit, baselines, notes, {"learning_curve": curve}, subject)
