@@ -86,7 +86,8 @@ class TerseModel:
     def values(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
         """Rows as this model's standardised design matrix."""
         x = np.array([[r.get(n, 0.0) for n in self.names] for r in rows], dtype=float).reshape(len(rows), -1)
-        return (x - np.array(self.mean)) / np.array(self.scale)
+        standardised: np.ndarray = (x - np.array(self.mean)) / np.array(self.scale)
+        return standardised
 
     @classmethod
     def load(cls, path: Path = DEFAULT_PATH) -> TerseModel:
