@@ -130,3 +130,19 @@ def test_run_with_one_kind_of_label_reports_nothing(tmp_path: Path) -> None:
     target.write_text("\n".join(json.dumps(_answer(n, True, "b")) for n in range(5)))
     report = transfer.run(target, source)
     assert report.tacit == {} and "no figures" in report.notes[-1]
+
+
+def test_the_cli_prints_the_transfer_table_and_its_learning_curve(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cli.evals import app
+
+    source, target = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    source.write_text("\n".join(json.dumps(_answer(n, n % 2 == 0, "a")) for n in range(30)))
+    target.write_text("\n".join(json.dumps(_answer(n, n % 3 == 0, "b")) for n in range(30)))
+    args = ["terse", "--data", str(target), "--train", str(source), "--json"]
+    result = CliRunner().invoke(app, args, env={"TACIT_DATA_DIR": str(tmp_path / "d"), "COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "tacit eval terse-transfer" in result.output and "learning_curve" in result.output
+    figures = json.loads(result.output.strip().splitlines()[-1])
+    assert figures["tacit"]["roc_auc_terse"] == 1.0 and "always_yes" in figures["baselines"]
