@@ -145,7 +145,7 @@ class GuideRepository:
         return _guide_record(guide, self.s.get(GuideVersionRow, (guide.id, guide.current_version)))
 
 
-def _with_current_version() -> Select[tuple[GuideRow, GuideVersionRow]]:
+def _with_current_version() -> Select[GuideRow, GuideVersionRow]:
     """Guides with their current version's row (None for a stale guide waiting to be rewritten)."""
     current = and_(GuideVersionRow.guide_id == GuideRow.id, GuideVersionRow.version == GuideRow.current_version)
     return select(GuideRow, GuideVersionRow).outerjoin(GuideVersionRow, current)
