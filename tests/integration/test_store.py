@@ -143,6 +143,46 @@ def test_guides_by_id_come_with_their_current_version_in_one_query(database: Dat
     assert len([q for q in statements if q.lstrip().upper().startswith("SELECT")]) == 1
 
 
+def test_published_guides_come_in_keyset_pages_and_communities_by_id(database: Database) -> None:
+    seeded(database)
+    questions = [
+        IncomingMessage(
+            external_id=f"q{n}", thread=f"t{n}", thread_title="T", parent=None, author="lena", text="?", created_at=T0
+        )
+        for n in range(5)
+    ]
+    with SqlUnitOfWork(database) as uow:
+        result = uow.messages.ingest("c1", questions)
+    with SqlUnitOfWork(database) as uow:
+        for n, message_id in enumerate(result.new_message_ids):
+            row = uow.messages.get(message_id)
+            assert row is not None
+            content = {"title": f"G{n}", "sections": {}, "sources": []}
+            status = "draft" if n == 0 else "published"
+            uow.guides.save_version(
+                community_id="c1",
+                thread_id=row.thread_id,
+                reviewer_id=row.author_id,
+                content=content,
+                engine="offline",
+                status=status,
+            )
+    pages, after = [], None
+    while True:
+        with SqlUnitOfWork(database) as uow:
+            page = uow.guides.published_page(after, 2)
+        pages.append([g.id for g in page])
+        if len(page) < 2:
+            break
+        after = page[-1].id
+    streamed = [guide_id for page in pages for guide_id in page]
+    assert [len(p) for p in pages] == [2, 2, 0] and streamed == sorted(streamed) and len(set(streamed)) == 4
+    with SqlUnitOfWork(database) as uow:
+        assert {g.id for g in uow.guides.find(status="published")} == set(streamed)
+        places = uow.communities.by_ids(["c1", "c1", "nope"])
+    assert list(places) == ["c1"] and places["c1"].name == "Community one"
+
+
 def test_unknown_thread_raises_key_error(database: Database) -> None:
     with SqlUnitOfWork(database) as uow, pytest.raises(KeyError):
         uow.messages.load_thread("nope")
