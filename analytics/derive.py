@@ -27,11 +27,14 @@ def exchanges(records: Records) -> list[Exchange]:
 
 
 def _answers(records: Records) -> Iterable[Exchange]:
+    """A reply carries its author's knowledge to the parent's author; the asker's own replies in their thread
+    (thanks, follow-up questions) carry none."""
     posts = visible_posts(records)
     by_id = {p.id: p for p in posts}
+    askers = {p.thread_id: p.author for p in posts if p.parent_id is None}
     for post in posts:
         parent = by_id.get(post.parent_id) if post.parent_id else None
-        if parent is None or parent.author == post.author:
+        if parent is None or parent.author == post.author or askers.get(post.thread_id) == post.author:
             continue
         topic = (post.topics or parent.topics or (None,))[0]
         yield Exchange(post.author, parent.author, answer_kind(post), records.community, post.at, topic)

@@ -56,8 +56,10 @@ def topic_risks(records: Records, settings: ValueSettings) -> list[TopicRisk]:
     answers_by: dict[tuple[str, str], set[str]] = defaultdict(set)  # (topic, person) -> threads they answered
     for post in posts:
         parent = by_id.get(post.parent_id) if post.parent_id else None
-        if parent is None or parent.author == post.author or post.at >= records.end:
-            continue
+        question = questions.get(post.thread_id)
+        asker = question.author if question else None
+        if parent is None or post.author in (parent.author, asker) or post.at >= records.end:
+            continue  # the asker's own replies in their thread answer nobody
         for topic in _topics(post, questions):
             contributions[topic][post.author] += 2 if post.accepted else 1  # an answer, and an accepted one
             answered[topic].add(post.thread_id)
