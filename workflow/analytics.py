@@ -51,6 +51,17 @@ class AnalyticsView:
     named: bool  # False: Chatham House and the viewer is outside it, people appear only as counts
     figures: dict[str, Any]
 
+    def as_dict(self) -> dict[str, Any]:
+        """The view as JSON-able data: what the API answers and the CLI prints."""
+        period = {"label": self.period.label, "start": self.period.start, "end": self.period.end}
+        return {
+            "community_id": self.community_id,
+            "community_name": self.community_name,
+            "period": period,
+            "named": self.named,
+            **self.figures,
+        }
+
 
 def parse_period(text: str | None, now: datetime) -> Period:
     """'90d' (the last 90 days, the default), '2026-11' (a month), '2026-Q4' (a quarter) or '2026' (a year)."""
@@ -209,3 +220,12 @@ def record_search(
 ) -> None:
     with services.db.session() as session:
         AnalyticsRepository(session).record_search(person_id, community_id, results, top_community_id, services.clock())
+
+
+def person_id_for_handle(services: Services, *, handle: str) -> str:
+    """The id of the person with this handle (the CLI acts as someone)."""
+    with services.db.session() as session:
+        person = Repository(session).person_by_handle(handle)
+        if person is None:
+            raise NotFound(f"no person with handle {handle[:100]!r}")
+        return person.id

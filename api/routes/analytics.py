@@ -18,16 +18,6 @@ class FeedbackIn(BaseModel):
     helpful: bool
 
 
-def view_out(view: analytics.AnalyticsView) -> dict[str, Any]:
-    return {
-        "community_id": view.community_id,
-        "community_name": view.community_name,
-        "period": {"label": view.period.label, "start": view.period.start, "end": view.period.end},
-        "named": view.named,
-        **view.figures,
-    }
-
-
 @router.get("/communities/{community_id}/analytics")
 def community_analytics(
     community_id: str,
@@ -40,7 +30,7 @@ def community_analytics(
     Stewards of the community, and admins except in confidential communities. In a Chatham House community,
     viewers outside it see people only as counts."""
     view = analytics.community_analytics(services, person_id=person.id, community_id=community_id, period=period)
-    return view_out(view)
+    return view.as_dict()
 
 
 @router.get("/communities/{community_id}/analytics/settings")
