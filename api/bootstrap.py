@@ -100,6 +100,7 @@ def build(
         runner.register(name, handler)
     if services.channels:
         runner.every(60, "deliver_due_nudges")  # nudges whose quiet hours ended, deliveries to retry
+    _register_xapi(settings, services, runner)
     log.info(
         "built database=%s vectors=%s engine=%s",
         db.engine.url.render_as_string(hide_password=True),
@@ -107,6 +108,23 @@ def build(
         engine,
     )
     return Tacit(settings, services, runner, embedder, index, llm)
+
+
+def _register_xapi(settings: Settings, services: Services, runner: ManagedJobRunner) -> None:
+    """With an LRS configured: the xAPI job, run every xapi_interval_s."""
+    if not settings.xapi_endpoint:
+        return
+    from analytics.xapi import Vocabulary
+    from connectors.xapi.client import LrsClient
+    from workflow.xapi import xapi_jobs
+
+    password = settings.xapi_password.get_secret_value() if settings.xapi_password else None
+    http = httpx.Client(timeout=settings.connector_timeout_s)
+    lrs = LrsClient(http, settings.xapi_endpoint, settings.xapi_username, password, settings.xapi_version)
+    words = Vocabulary(settings.public_url.rstrip("/"))
+    for name, handler in xapi_jobs(services, lrs, words, settings.xapi_batch_size).items():
+        runner.register(name, handler)
+    runner.every(settings.xapi_interval_s, "xapi_send")
 
 
 def _llm(settings: Settings, http_client: httpx.Client | None) -> LLM | None:

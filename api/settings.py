@@ -76,6 +76,18 @@ class Settings(BaseSettings):
     teams_incoming_webhook_url: SecretStr | None = None  # the URL carries its own secret
     connector_timeout_s: float = 10.0
     connector_max_wait_s: float = 30.0  # the longest Retry-After a job waits out; longer ones retry later
+    # Links: the base of every link Tacit puts in chat, LTI and xAPI IRIs
+    public_url: str = "http://127.0.0.1:8000"
+    # xAPI out (docs/analytics.md): statements go to this LRS in batches, by a job, when the endpoint is set
+    xapi_endpoint: str | None = None  # e.g. https://lrs.example.org/xAPI
+    xapi_username: str | None = None  # basic auth
+    xapi_password: SecretStr | None = None
+    xapi_version: str = "1.0.3"  # the X-Experience-API-Version header
+    xapi_batch_size: int = Field(default=100, ge=1, le=1000)
+    xapi_interval_s: float = Field(default=300.0, ge=10.0)
+    # LTI 1.3 (docs/analytics.md): Tacit as a tool; its RSA key signs deep-linking answers and service tokens
+    lti_private_key_file: Path | None = None  # default: <data_dir>/lti_key.pem, created on first start
+    lti_state_max_age_s: int = Field(default=600, ge=30)  # from login initiation to launch
     # Serving
     host: str = "127.0.0.1"
     port: int = 8000
