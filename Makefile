@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench eval install clean
+.PHONY: run test lint bench eval install clean ralph-lrs
 SHARED ?= ../shared/data
 
 $(BIN)/python:
@@ -41,6 +41,11 @@ bench: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/tacit eval report --shared $(SHARED) --out reports
+
+# ralph's LRS for the xAPI integration test, in its own virtualenv (it pins an older FastAPI than Tacit's).
+ralph-lrs:
+	$(PY) -m venv .venv-ralph
+	.venv-ralph/bin/pip install -q "ralph-malph[cli,lrs,backend-fs]>=5.1" requests
 
 clean:
 	rm -rf data .pytest_cache
