@@ -21,6 +21,7 @@ from store.db import Database
 from synthesizer.offline import ExtractiveGuideWriter
 from synthesizer.ports import GuideWriter
 from workflow.jobs import InProcessJobRunner, ManagedJobRunner
+from workflow.lti import LtiTool
 from workflow.registry import job_handlers
 from workflow.services import NudgeDefaults, Services
 
@@ -37,6 +38,7 @@ class Tacit:
     embedder: Embedder
     index: VectorIndex
     llm: LLM | None = None  # the LLM gateway when configured (the tandem partner answers with it)
+    lti: LtiTool | None = None  # Tacit as an LTI 1.3 tool
 
     def start(self) -> None:
         self.runner.start()
@@ -107,7 +109,19 @@ def build(
         "qdrant-server" if settings.qdrant_url else "qdrant-edge",
         engine,
     )
-    return Tacit(settings, services, runner, embedder, index, llm)
+    return Tacit(settings, services, runner, embedder, index, llm, _lti(settings))
+
+
+def _lti(settings: Settings) -> LtiTool:
+    """Tacit's LTI key (read or created on first use, not now), the platforms' keys and Names and Roles."""
+    from connectors.lti.keys import ToolKey
+    from connectors.lti.nrps import NamesAndRoles
+    from connectors.lti.platform import PlatformKeys
+
+    key = ToolKey(settings.lti_private_key_file or settings.data_dir / "lti_key.pem")
+    http = httpx.Client(timeout=settings.connector_timeout_s)
+    public_url = settings.public_url.rstrip("/")
+    return LtiTool(key, PlatformKeys(http), NamesAndRoles(http, key), public_url, settings.lti_state_max_age_s)
 
 
 def _register_xapi(settings: Settings, services: Services, runner: ManagedJobRunner) -> None:

@@ -83,6 +83,7 @@ class LtiDeploymentRow(Base):
     platform_id: Mapped[str] = mapped_column(ForeignKey("lti_platforms.id", ondelete="CASCADE"), primary_key=True)
     deployment_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     community_id: Mapped[str] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    memberships_url: Mapped[str] = mapped_column(String(1000), default="")  # Names and Roles, from the last launch
 
 
 class LtiNonceRow(Base):

@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("platform_id", sa.String(length=36), nullable=False),
         sa.Column("deployment_id", sa.String(length=200), nullable=False),
         sa.Column("community_id", sa.String(length=64), nullable=False),
+        sa.Column("memberships_url", sa.String(length=1000), nullable=False),
         sa.ForeignKeyConstraint(["community_id"], ["communities.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["platform_id"], ["lti_platforms.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("platform_id", "deployment_id"),
