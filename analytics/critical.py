@@ -7,8 +7,11 @@ import random
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
+import numpy as np
+from scipy.sparse.csgraph import dijkstra, shortest_path
 
 from analytics.flow import home
 from analytics.model import TANGIBLE, Exchange, Person, ValueSettings
@@ -44,17 +47,66 @@ class Bottleneck:
 
 def global_efficiency(graph: nx.Graph, sources: list[str] | None = None) -> float:
     """Mean of 1/d(u, v) over ordered pairs (d in hops; 0 when unreachable); from sampled sources when given."""
-    n = graph.number_of_nodes()
-    if n < 2:
+    order = list(graph.nodes)
+    index = {v: i for i, v in enumerate(order)}
+    starts = [index[v] for v in (sources if sources is not None else order) if v in index]
+    return _efficiency(nx.to_scipy_sparse_array(graph, nodelist=order, weight=None, format="csr"), starts)
+
+
+def _efficiency(adjacency: Any, starts: list[int]) -> float:
+    n = adjacency.shape[0]
+    if n < 2 or not starts:
         return 0.0
-    starts = sources if sources is not None else list(graph.nodes)
+    hops = shortest_path(adjacency, method="D", directed=False, unweighted=True, indices=starts)
+    with np.errstate(divide="ignore"):
+        inverse = 1.0 / hops
+    inverse[~np.isfinite(inverse)] = 0.0  # the source itself (0 hops) and the unreachable
+    return float(inverse.sum()) / (len(starts) * (n - 1))
+
+
+def _efficiency_without(adjacency: Any, starts: list[int], removed: int) -> float:
+    """Global efficiency once one person is taken out (their row and column dropped)."""
+    keep = np.array([i for i in range(adjacency.shape[0]) if i != removed])
+    moved = {old: new for new, old in enumerate(keep.tolist())}
+    return _efficiency(adjacency[keep][:, keep], [moved[s] for s in starts if s != removed])
+
+
+def sampled_betweenness(graph: nx.Graph, order: list[str], sources: list[int]) -> dict[str, float]:
+    """Betweenness (distance = 1/weight) estimated from sampled sources, one shortest path per pair, in scipy.
+
+    Brandes' accumulation over each source's shortest-path tree; scaled like networkx's normalised estimate."""
+    n = len(order)
+    distances = nx.to_scipy_sparse_array(graph, nodelist=order, weight="distance", format="csr")
+    reach, parents = dijkstra(distances, directed=False, indices=sources, return_predecessors=True)
+    total = np.zeros(n)
+    for row in range(len(sources)):
+        dependency = np.zeros(n)
+        reached = np.flatnonzero(np.isfinite(reach[row]))
+        for w in reached[np.argsort(-reach[row][reached], kind="stable")]:
+            parent = parents[row][w]
+            if parent >= 0:
+                dependency[parent] += 1.0 + dependency[w]
+        dependency[sources[row]] = 0.0
+        total += dependency
+    scale = n / len(sources) / ((n - 1) * (n - 2))
+    return {order[i]: float(total[i] * scale) for i in range(n)}
+
+
+def constraint(graph: nx.Graph, person: str) -> float:
+    """Burt's constraint: sum over contacts j of (p_ij + sum_q p_iq p_qj)^2, p = a tie's share of one's ties."""
+    share = {u: _shares(graph, u) for u in [person, *graph.neighbors(person)]}
+    mine = share[person]
     total = 0.0
-    for s in starts:
-        if s not in graph:
-            continue
-        lengths = nx.single_source_shortest_path_length(graph, s)
-        total += sum(1.0 / d for t, d in lengths.items() if t != s)
-    return total / (len(starts) * (n - 1))
+    for j, p_ij in mine.items():
+        indirect = sum(p_iq * share[q].get(j, 0.0) for q, p_iq in mine.items() if q != j)
+        total += (p_ij + indirect) ** 2
+    return total
+
+
+def _shares(graph: nx.Graph, u: str) -> dict[str, float]:
+    ties = {v: float(d.get("weight", 1.0)) for v, d in graph[u].items() if v != u}
+    strength = sum(ties.values())
+    return {v: w / strength for v, w in ties.items()} if strength > 0 else {}
 
 
 def critical_people(graph: nx.Graph, people: Mapping[str, Person]) -> list[CriticalPerson]:
@@ -63,27 +115,31 @@ def critical_people(graph: nx.Graph, people: Mapping[str, Person]) -> list[Criti
     if n < 3:
         return []
     rng = random.Random(0)
-    k = None if n <= EXACT_UP_TO else SAMPLES
-    betweenness = nx.betweenness_centrality(graph, k=k, weight="distance", normalized=True, seed=rng.randint(0, 999))
+    order = list(graph.nodes)
+    exact = n <= EXACT_UP_TO
+    starts = list(range(n)) if exact else sorted(rng.sample(range(n), SAMPLES))
+    if exact:  # all shortest paths, ties shared: what the hand-made tests check
+        betweenness = nx.betweenness_centrality(graph, weight="distance", normalized=True)
+    else:
+        betweenness = sampled_betweenness(graph, order, starts)
     cut_points = set(nx.articulation_points(graph))
     brokers = [p for p, b in betweenness.items() if b >= MIN_BETWEENNESS]
-    candidates = sorted(set(brokers) | cut_points, key=lambda p: -betweenness[p])[:MAX_EFFICIENCY_CHECKS]
-    sources = None if n <= EXACT_UP_TO else rng.sample(sorted(graph.nodes), SAMPLES)
-    base = global_efficiency(graph, sources)
+    candidates = sorted(set(brokers) | cut_points, key=lambda p: (-betweenness[p], p))[:MAX_EFFICIENCY_CHECKS]
+    adjacency = nx.to_scipy_sparse_array(graph, nodelist=order, weight=None, format="csr")
+    index = {v: i for i, v in enumerate(order)}
+    base = _efficiency(adjacency, starts)
     found = []
     for person in candidates:
-        constraint = float(nx.constraint(graph, [person], weight="weight")[person])
+        held = constraint(graph, person)
         groups = tuple(sorted({home(people, v) for v in graph.neighbors(person)}))
-        broker = betweenness[person] >= MIN_BETWEENNESS and constraint <= MAX_CONSTRAINT and len(groups) >= 2
+        broker = betweenness[person] >= MIN_BETWEENNESS and held <= MAX_CONSTRAINT and len(groups) >= 2
         if not broker and person not in cut_points:
             continue
-        without = graph.subgraph(v for v in graph if v != person)
-        kept = None if sources is None else [s for s in sources if s != person] or None
-        loss = base - global_efficiency(without, kept) if without.number_of_nodes() > 1 else base
+        loss = base - _efficiency_without(adjacency, starts, index[person])
         parts = _parts_without(graph, person) if person in cut_points else 1
-        reasons = _reasons(betweenness[person], constraint, groups, parts, loss, base, broker)
+        reasons = _reasons(betweenness[person], held, groups, parts, loss, base, broker)
         found.append(
-            CriticalPerson(person, betweenness[person], constraint, groups, person in cut_points, parts, loss, reasons)
+            CriticalPerson(person, betweenness[person], held, groups, person in cut_points, parts, loss, reasons)
         )
     return sorted(found, key=lambda c: (people[c.person].name if c.person in people else c.person, c.person))
 

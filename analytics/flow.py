@@ -46,17 +46,16 @@ class Flow:
 
 def knowledge_graph(exchanges: Iterable[Exchange], settings: ValueSettings) -> nx.DiGraph:
     """A directed graph giver -> receiver; each edge sums its exchanges' minutes (weight) and counts them by type."""
-    graph = nx.DiGraph()
+    ties: dict[tuple[str, str], list[float]] = {}
     for e in exchanges:
-        minutes = settings.minutes_for(e)
-        if graph.has_edge(e.giver, e.receiver):
-            data = graph.edges[e.giver, e.receiver]
-            data["weight"] += minutes
-            data["count"] += 1
-        else:
-            graph.add_edge(e.giver, e.receiver, weight=minutes, count=1, tangible=0)
-            data = graph.edges[e.giver, e.receiver]
-        data["tangible"] += 1 if e.kind in TANGIBLE else 0
+        tie = ties.setdefault((e.giver, e.receiver), [0.0, 0, 0])
+        tie[0] += settings.minutes_for(e)
+        tie[1] += 1
+        tie[2] += 1 if e.kind in TANGIBLE else 0
+    graph = nx.DiGraph()
+    graph.add_edges_from(
+        (u, v, {"weight": w, "count": int(c), "tangible": int(t)}) for (u, v), (w, c, t) in ties.items()
+    )
     return graph
 
 

@@ -73,13 +73,23 @@ def core_classes(exchanges: list[Exchange]) -> dict[str, str]:
     return classes
 
 
-def growth(records: Records, exchanges: list[Exchange], settings: ValueSettings) -> Growth:
+def growth(
+    records: Records, exchanges: list[Exchange], settings: ValueSettings, known: dict[str, dict[str, str]] | None = None
+) -> Growth:
+    """`known`: classes of whole months already computed (another period's), reused and filled in."""
     by_month: dict[str, list[Exchange]] = defaultdict(list)
     for e in exchanges:
         if e.at < records.end:
             by_month[month_of(e.at)].append(e)
     months = tuple(sorted(by_month))
-    monthly = {m: core_classes(by_month[m]) for m in months}
+    last = month_of(records.end - timedelta(microseconds=1))  # may be cut short by the period's end
+    cache = {} if known is None else known
+    monthly = {}
+    for m in months:
+        whole = m != last or month_of(records.end) != last
+        monthly[m] = cache[m] if whole and m in cache else core_classes(by_month[m])
+        if whole:
+            cache[m] = monthly[m]
     people = sorted({p for classes in monthly.values() for p in classes})
     classes = {p: tuple(monthly[m].get(p, "absent") for m in months) for p in people}
     first_post, first_accepted = _firsts(records)

@@ -63,8 +63,13 @@ def questions_and_answers(records: Records) -> list[tuple[Post, Post | None]]:
     return pairs
 
 
-def health(records: Records, settings: ValueSettings) -> Health:
-    pairs = [(q, a) for q, a in questions_and_answers(records) if records.in_period(q.at)]
+Pairs = list[tuple[Post, Post | None]]
+
+
+def health(records: Records, settings: ValueSettings, every: Pairs | None = None) -> Health:
+    """`every`: questions_and_answers(records), when the caller has it already."""
+    every = questions_and_answers(records) if every is None else every
+    pairs = [(q, a) for q, a in every if records.in_period(q.at)]
     hours = [(a.at - q.at).total_seconds() / 3600 for q, a in pairs if a is not None]
     target = timedelta(hours=settings.answer_target_hours)
     old = [(q, a) for q, a in pairs if records.now - q.at >= target]
@@ -94,7 +99,7 @@ def health(records: Records, settings: ValueSettings) -> Health:
         searches_without_result=sum(1 for s in searches if s.results == 0),
         feedback=len(rated),
         helpful_rate=sum(1 for r in rated if r.helpful) / len(rated) if rated else None,
-        waiting=waiting(records, settings),
+        waiting=waiting(records, settings, every),
     )
 
 
@@ -123,7 +128,7 @@ def funnel(records: Records) -> tuple[FunnelStep, ...]:
     return tuple(steps)
 
 
-def waiting(records: Records, settings: ValueSettings) -> tuple[Waiting, ...]:
+def waiting(records: Records, settings: ValueSettings, every: Pairs | None = None) -> tuple[Waiting, ...]:
     """Open nudges and unanswered questions waiting past their target, the longest first."""
     items = []
     nudge_target = timedelta(days=settings.nudge_target_days)
@@ -131,7 +136,7 @@ def waiting(records: Records, settings: ValueSettings) -> tuple[Waiting, ...]:
         if n.status in ("open", "snoozed") and records.now - n.created_at > nudge_target:
             items.append(Waiting("nudge", n.id, n.person, n.created_at, _hours(records.now - n.created_at)))
     question_target = timedelta(hours=settings.answer_target_hours)
-    for q, a in questions_and_answers(records):
+    for q, a in questions_and_answers(records) if every is None else every:
         if a is None and records.now - q.at > question_target:
             items.append(Waiting("question", q.thread_id, q.author, q.at, _hours(records.now - q.at)))
     return tuple(sorted(items, key=lambda w: (-w.hours, w.id)))

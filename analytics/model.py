@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -146,6 +146,25 @@ class Records:
 
     def in_period(self, at: datetime) -> bool:
         return self.start <= at < self.end
+
+    def before(self, start: datetime) -> Records:
+        """The period [start, self.start) as it stood at its end: what the trend compares with."""
+        cut = self.start
+        return replace(
+            self,
+            start=start,
+            end=cut,
+            now=cut,
+            posts=tuple(p for p in self.posts if p.at < cut),
+            nudges=tuple(n for n in self.nudges if n.created_at < cut),
+            candidates=0,  # counted per period by the store; the earlier count is not kept
+            guides=tuple(g for g in self.guides if g.created_at < cut),
+            reads=tuple(r for r in self.reads if r.at < cut),
+            endorsements=tuple(e for e in self.endorsements if e.at < cut),
+            tandems=tuple(t for t in self.tandems if t.created_at < cut),
+            sessions=tuple(s for s in self.sessions if s.at < cut),
+            searches=tuple(s for s in self.searches if s.at < cut),
+        )
 
 
 DEFAULT_MINUTES = {

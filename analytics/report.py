@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import networkx as nx
 
@@ -10,7 +11,7 @@ from analytics.critical import Bottleneck, CriticalPerson, critical_people, pers
 from analytics.derive import exchanges
 from analytics.flow import Flow, flow_summary, knowledge_graph, undirected
 from analytics.growth import Growth, growth
-from analytics.health import Health, health
+from analytics.health import Health, health, questions_and_answers
 from analytics.model import Exchange, Person, Records, ValueSettings
 from analytics.risk import TopicRisk, topic_risks
 from analytics.scorecard import Measure, proxy_values, scorecard
@@ -42,22 +43,35 @@ class Figures:
     proxies: dict[str, float | None]
 
 
-def figures(records: Records, settings: ValueSettings) -> Figures:
+def figures(
+    records: Records,
+    settings: ValueSettings,
+    every: list[Exchange] | None = None,
+    months: dict[str, dict[str, str]] | None = None,
+) -> Figures:
+    """`every`: the exchanges before the records' end; `months`: k-core classes of whole months, shared."""
     people = {p.id: p for p in records.people}
-    every = exchanges(records)
+    every = exchanges(records) if every is None else every
     period = [e for e in every if records.in_period(e.at)]
     graph = knowledge_graph(period, settings)
     flow = flow_summary(period, people, settings, graph)
     risks = topic_risks(records, settings)
-    grown = growth(records, every, settings)
-    checked = health(records, settings)
-    return Figures(flow, graph, period, risks, grown, checked, proxy_values(records, flow, checked, risks, grown))
+    grown = growth(records, every, settings, months)
+    pairs = questions_and_answers(records)
+    checked = health(records, settings, pairs)
+    proxies = proxy_values(records, flow, checked, risks, grown, pairs)
+    return Figures(flow, graph, period, risks, grown, checked, proxies)
 
 
-def analyse(records: Records, settings: ValueSettings, previous: Records | None = None) -> Report:
-    """The full report; `previous` (the period before, same length) gives each scorecard proxy its trend."""
-    now = figures(records, settings)
-    before = figures(previous, settings).proxies if previous is not None else None
+def analyse(records: Records, settings: ValueSettings, previous_start: datetime | None = None) -> Report:
+    """The full report; the period from `previous_start` to this one's start gives each proxy its trend."""
+    every = [e for e in exchanges(records) if e.at < records.end]
+    months: dict[str, dict[str, str]] = {}
+    now = figures(records, settings, every, months)
+    before = None
+    if previous_start is not None:
+        earlier = records.before(previous_start)
+        before = figures(earlier, settings, [e for e in every if e.at < earlier.end], months).proxies
     people = {p.id: p for p in records.people}
     return Report(
         community=records.community,

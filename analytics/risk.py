@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from analytics.derive import visible_posts
-from analytics.model import Post, Records, ValueSettings
+from analytics.model import Records, ValueSettings
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def topic_risks(records: Records, settings: ValueSettings) -> list[TopicRisk]:
         asker = question.author if question else None
         if parent is None or post.author in (parent.author, asker) or post.at >= records.end:
             continue  # the asker's own replies in their thread answer nobody
-        for topic in _topics(post, questions):
+        for topic in post.topics or (question.topics if question else ()):
             contributions[topic][post.author] += 2 if post.accepted else 1  # an answer, and an accepted one
             answered[topic].add(post.thread_id)
             answers_by[(topic, post.author)].add(post.thread_id)
@@ -97,11 +97,6 @@ def topic_risks(records: Records, settings: ValueSettings) -> list[TopicRisk]:
             )
         )
     return sorted(risks, key=lambda r: (not r.at_risk, -r.demand, r.topic))
-
-
-def _topics(post: Post, questions: dict[str, Post]) -> tuple[str, ...]:
-    question = questions.get(post.thread_id)
-    return post.topics or (question.topics if question else ())
 
 
 def _next_steps(

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from analytics.flow import Flow
 from analytics.growth import Growth
-from analytics.health import Health, questions_and_answers
+from analytics.health import Health, Pairs, questions_and_answers
 from analytics.model import Records
 from analytics.risk import TopicRisk
 
@@ -55,7 +55,7 @@ class Measure:
 
 
 def proxy_values(
-    records: Records, flow: Flow, health: Health, risks: list[TopicRisk], growth: Growth
+    records: Records, flow: Flow, health: Health, risks: list[TopicRisk], growth: Growth, every: Pairs | None = None
 ) -> dict[str, float | None]:
     """Each proxy's value for one period."""
     nudged = next(s.count for s in health.funnel if s.step == "nudged")
@@ -70,7 +70,7 @@ def proxy_values(
     searches = health.searches
     return {
         "exchange_value": flow.value,
-        "questions_deflected": float(deflected(records)),
+        "questions_deflected": float(deflected(records, every)),
         "first_answer_median_hours": health.first_answer_median_hours,
         "search_success": (searches - health.searches_without_result) / searches if searches else None,
         "helpful_rate": health.helpful_rate,
@@ -83,10 +83,10 @@ def proxy_values(
     }
 
 
-def deflected(records: Records) -> int:
+def deflected(records: Records, every: Pairs | None = None) -> int:
     """Searches of the period that found something, not followed by a question from the same person within a day."""
     asked: dict[str, list] = {}
-    for question, _ in questions_and_answers(records):
+    for question, _ in questions_and_answers(records) if every is None else every:
         asked.setdefault(question.author, []).append(question.at)
     count = 0
     for s in records.searches:

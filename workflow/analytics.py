@@ -164,9 +164,8 @@ def community_analytics(
         stored = store.settings_values(community_id)
         bots = set(stored.get("bots") or ())
         current = store.records(community_id, span.start, span.end, min(now, span.end), bots)
-        previous = store.records(community_id, before.start, before.end, before.end, bots)
         name = community.name
-    report = analyse(current, value_settings(stored), previous)
+    report = analyse(current, value_settings(stored), before.start)
     names = {p.id: p.name for p in current.people} if named else None
     return AnalyticsView(community_id, name, span, named, present(report, names))
 

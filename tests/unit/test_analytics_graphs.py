@@ -113,3 +113,31 @@ def test_reciprocity_and_helpful_guides() -> None:
 def test_too_small_a_graph_has_nobody_critical() -> None:
     graph = undirected(knowledge_graph([ex("a", "b")], SETTINGS))
     assert critical_people(graph, people({"a": "g", "b": "g"})) == []
+
+
+def test_constraint_of_a_bridge_between_two_triangles() -> None:
+    from analytics.critical import constraint
+
+    # x1 in triangle x1-x2-x3, tied to y1 of another triangle. p = 1/3 for each of x1's ties.
+    # Via x2: 1/3 + p(x1,x3) p(x3,x2) = 1/3 + 1/3 * 1/2 = 1/2 -> 1/4; via x3 the same; y1: (1/3)^2 = 1/9.
+    pairs = [("x1", "x2"), ("x2", "x3"), ("x3", "x1"), ("y1", "y2"), ("y2", "y3"), ("y3", "y1"), ("x1", "y1")]
+    graph = undirected(knowledge_graph([ex(u, v) for u, v in pairs], SETTINGS))
+    assert constraint(graph, "x1") == pytest.approx(1 / 4 + 1 / 4 + 1 / 9)
+
+
+def test_the_sampled_estimate_agrees_with_the_exact_one_where_paths_are_unique() -> None:
+    import random
+
+    import networkx as nx
+
+    from analytics.critical import sampled_betweenness
+
+    rng = random.Random(3)
+    exchanges = [ex(f"p{rng.randrange(40)}", f"p{rng.randrange(40)}") for _ in range(160)]
+    graph = undirected(knowledge_graph([e for e in exchanges if e.giver != e.receiver], SETTINGS))
+    for _, _, d in graph.edges(data=True):  # distinct distances: one shortest path per pair
+        d["distance"] = rng.uniform(1.0, 2.0)
+    order = list(graph.nodes)
+    estimate = sampled_betweenness(graph, order, list(range(len(order))))  # every source: no sampling error
+    exact = nx.betweenness_centrality(graph, weight="distance", normalized=True)
+    assert max(abs(estimate[p] - exact[p]) for p in order) < 1e-9
