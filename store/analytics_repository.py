@@ -15,6 +15,7 @@ from store.repository import aware, new_id
 from store.tables import (
     AssessmentRow,
     EndorsementRow,
+    GuideFeedbackRow,
     GuideRow,
     GuideVersionRow,
     MembershipRow,
@@ -181,12 +182,25 @@ class AnalyticsRepository:
         return tuple(guides)
 
     def _reads(self, community_id: str, end: datetime) -> tuple[Read, ...]:
+        """Guide reads with the reader's "was this helpful?" (feedback given without a recorded read counts too)."""
         rows = self.s.execute(
-            select(GuideReadRow.guide_id, GuideReadRow.person_id, GuideReadRow.read_at, GuideReadRow.helpful)
+            select(GuideReadRow.guide_id, GuideReadRow.person_id, GuideReadRow.read_at)
             .join(GuideRow, GuideRow.id == GuideReadRow.guide_id)
             .where(GuideRow.community_id == community_id, GuideReadRow.read_at < end)
         ).all()
-        return tuple(Read(r.guide_id, r.person_id, aware(r.read_at), r.helpful) for r in rows)
+        feedback = {
+            (r.guide_id, r.person_id): (bool(r.helpful), aware(r.created_at))
+            for r in self.s.execute(
+                select(GuideFeedbackRow.guide_id, GuideFeedbackRow.person_id, GuideFeedbackRow.helpful,
+                       GuideFeedbackRow.created_at)
+                .join(GuideRow, GuideRow.id == GuideFeedbackRow.guide_id)
+                .where(GuideRow.community_id == community_id, GuideFeedbackRow.created_at < end)
+            )
+        }  # fmt: skip
+        reads = {(r.guide_id, r.person_id): aware(r.read_at) for r in rows}
+        for key, (_, at) in feedback.items():
+            reads.setdefault(key, at)
+        return tuple(Read(g, p, at, feedback.get((g, p), (None, at))[0]) for (g, p), at in reads.items())
 
     def _endorsements(self, community_id: str, end: datetime) -> tuple[Endorsement, ...]:
         members = select(MembershipRow.person_id).where(MembershipRow.community_id == community_id)
@@ -241,16 +255,14 @@ class AnalyticsRepository:
         self.s.flush()
 
     # -- recording --------------------------------------------------------------------------------------------
-    def record_read(self, guide_id: str, person_id: str, at: datetime, helpful: bool | None) -> GuideReadRow:
-        """The first read counts; feedback, given later, overwrites the earlier feedback."""
+    def record_read(self, guide_id: str, person_id: str, at: datetime) -> GuideReadRow:
+        """The first read counts."""
         row = self.s.scalars(
             select(GuideReadRow).where(GuideReadRow.guide_id == guide_id, GuideReadRow.person_id == person_id)
         ).first()
         if row is None:
             row = GuideReadRow(id=new_id(), guide_id=guide_id, person_id=person_id, read_at=at)
             self.s.add(row)
-        if helpful is not None:
-            row.helpful, row.rated_at = helpful, at
         self.s.flush()
         return row
 

@@ -13,7 +13,7 @@ from store.tables import Base, utcnow
 
 
 class GuideReadRow(Base):
-    """A person opened a published guide (once per person; later feedback overwrites `helpful`)."""
+    """A person opened a published guide (the first time counts); "was this helpful?" lives in guide_feedback."""
 
     __tablename__ = "guide_reads"
     __table_args__ = (UniqueConstraint("guide_id", "person_id", name="uq_guide_read_once"),)
@@ -21,8 +21,6 @@ class GuideReadRow(Base):
     guide_id: Mapped[str] = mapped_column(ForeignKey("guides.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     read_at: Mapped[datetime] = mapped_column(default=utcnow)
-    helpful: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    rated_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class SearchEventRow(Base):

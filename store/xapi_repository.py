@@ -15,6 +15,7 @@ from store.tables import (
     AuditEventRow,
     CommunityRow,
     EndorsementRow,
+    GuideFeedbackRow,
     GuideRow,
     MembershipRow,
     MessageRow,
@@ -197,19 +198,27 @@ class XapiRepository:
                 read.guide_id,
                 title or "",
             )
-            if read.helpful is not None and read.rated_at is not None:
-                yield Event(
-                    "rated",
-                    f"{read.id}:{read.helpful}",
-                    read.person_id,
-                    name,
-                    community_id,
-                    aware(read.rated_at),
-                    "guide",
-                    read.guide_id,
-                    title or "",
-                    success=read.helpful,
-                )
+        rated = self.s.execute(
+            select(GuideFeedbackRow, PersonRow.display_name, ThreadRow.title)
+            .join(GuideRow, GuideRow.id == GuideFeedbackRow.guide_id)
+            .join(PersonRow, PersonRow.id == GuideFeedbackRow.person_id)
+            .join(ThreadRow, ThreadRow.id == GuideRow.thread_id)
+            .where(GuideRow.community_id == community_id)
+        ).all()
+        for f, name, title in rated:
+            # Keyed by the answer too: a reader who changes their mind makes a new statement.
+            yield Event(
+                "rated",
+                f"{f.id}:{f.helpful}",
+                f.person_id,
+                name,
+                community_id,
+                aware(f.created_at),
+                "guide",
+                f.guide_id,
+                title or "",
+                success=bool(f.helpful),
+            )
 
     def _searches(self, community_id: str) -> Iterator[Event]:
         rows = self.s.execute(

@@ -205,13 +205,13 @@ def _effective(stored: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def record_guide_read(services: Services, *, person_id: str, guide_id: str, helpful: bool | None = None) -> None:
-    """A person read a guide they may read (and perhaps said whether it helped)."""
+def record_guide_read(services: Services, *, person_id: str, guide_id: str) -> None:
+    """A person read a guide they may read."""
     guide = get_guide(services, person_id=person_id, guide_id=guide_id)  # NotFound unless they may read it
     if guide.status != "published":
         return  # a reviewer opening their own draft is not a read
     with services.db.session() as session:
-        AnalyticsRepository(session).record_read(guide_id, person_id, services.clock(), helpful)
+        AnalyticsRepository(session).record_read(guide_id, person_id, services.clock())
 
 
 def record_search(

@@ -66,7 +66,6 @@ class Launch:
     person_id: str
     community_id: str
     role: Role
-    session_token: str  # signs the person into the pages
     target: str  # a path on Tacit to go to
     deep_link_session: str | None = None  # for a deep-linking request: what the chooser posts back
 
@@ -247,7 +246,6 @@ def _sign_in(
         service = claims.get(NRPS)
         if isinstance(service, dict) and isinstance(service.get("context_memberships_url"), str):
             lti.set_memberships_url(platform.id, deployment_id, service["context_memberships_url"])
-        token = Repository(session).create_token(person_id, name="lti session")
     community = deployment.community_id
     if kind == DEEP_LINK_REQUEST:
         settings = claims.get(DEEP_LINKING + "deep_linking_settings") or {}
@@ -268,9 +266,9 @@ def _sign_in(
                 "community": community,
             }
         )
-        return Launch(person_id, community, role, token, f"/lti/deep-link?community={community}", session_token)
+        return Launch(person_id, community, role, f"/lti/deep-link?community={community}", session_token)
     path = target[len(tool.public_url) :] if target.startswith(tool.public_url + "/") else ""
-    return Launch(person_id, community, role, token, path or f"/?community={community}")
+    return Launch(person_id, community, role, path or f"/?community={community}")
 
 
 def _grant(repo: Repository, community_id: str, person_id: str, role: Role) -> Role:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import PersonDep, ServicesDep
-from workflow import analytics
+from workflow import analytics, reading
 
 router = APIRouter(prefix="/v1", tags=["analytics"])
 
@@ -16,6 +16,7 @@ router = APIRouter(prefix="/v1", tags=["analytics"])
 class FeedbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     helpful: bool
+    reason: str | None = Field(default=None, max_length=32, description="When not helpful: outdated, wrong, ...")
 
 
 @router.get("/communities/{community_id}/analytics")
@@ -47,6 +48,7 @@ def patch_settings(community_id: str, body: dict[str, Any], services: ServicesDe
 
 @router.post("/guides/{guide_id}/feedback", status_code=204, tags=["guides"])
 def guide_feedback(guide_id: str, body: FeedbackIn, services: ServicesDep, person: PersonDep) -> Response:
-    """Say whether a guide helped you (it refines the minutes the guide is counted as saving)."""
-    analytics.record_guide_read(services, person_id=person.id, guide_id=guide_id, helpful=body.helpful)
+    """Say whether a guide helped you (the JSON twin of the guide page's question; it refines the minutes the
+    guide is counted as saving, and the reviewer sees it)."""
+    reading.give_feedback(services, person_id=person.id, guide_id=guide_id, helpful=body.helpful, reason=body.reason)
     return Response(status_code=204)

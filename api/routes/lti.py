@@ -11,12 +11,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import PersonDep, ServicesDep
-from workflow import lti
+from web.security import set_session_cookie
+from workflow import lti, sessions
 from workflow.errors import InvalidInput, NotFound
 
 router = APIRouter(tags=["lti"])
-STATE_COOKIE, DEEP_LINK_COOKIE, SESSION_COOKIE = "tacit_lti_state", "tacit_lti_deep_link", "tacit_session"
-SESSION_HOURS = 8
+STATE_COOKIE, DEEP_LINK_COOKIE = "tacit_lti_state", "tacit_lti_deep_link"
 
 
 class PlatformIn(BaseModel):
@@ -54,7 +54,7 @@ async def _params(request: Request) -> dict[str, str]:
 def _cookie(response: Response, tool: lti.LtiTool, name: str, value: str, max_age: int, path: str = "/") -> None:
     secure = tool.public_url.startswith("https://")
     # The platform posts the launch from its own site: over https the state cookie must be SameSite=None.
-    same_site: Literal["lax", "none"] = "none" if secure and name != SESSION_COOKIE else "lax"
+    same_site: Literal["lax", "none"] = "none" if secure else "lax"
     response.set_cookie(name, value, max_age=max_age, path=path, httponly=True, secure=secure, samesite=same_site)
 
 
@@ -88,8 +88,11 @@ async def launch(request: Request, services: ServicesDep) -> Response:
     done = lti.launch(
         services, tool, id_token=p["id_token"], state=p["state"], state_cookie=request.cookies.get(STATE_COOKIE)
     )
+    # An LTI launch is an OpenID Connect sign-in the platform started: the pages' own browser session.
+    hours = request.app.state.tacit.settings.session_hours
+    token = sessions.start_session(services, person_id=done.person_id, via="oidc", hours=hours)
     response = RedirectResponse(done.target, status_code=303)
-    _cookie(response, tool, SESSION_COOKIE, done.session_token, SESSION_HOURS * 3600)
+    set_session_cookie(request, response, token)
     response.delete_cookie(STATE_COOKIE, path="/lti")
     if done.deep_link_session:
         _cookie(response, tool, DEEP_LINK_COOKIE, done.deep_link_session, 3600, path="/lti")

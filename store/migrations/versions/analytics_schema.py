@@ -1,14 +1,14 @@
 """analytics: guide reads and feedback, searches, analytics settings, the xAPI sent log, LTI platforms, deployments, nonces, users
 
 Revision ID: analytics
-Revises: 0006
+Revises: pages
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "analytics"
-down_revision = "0006"
+down_revision = "pages"
 branch_labels = None
 depends_on = None
 
@@ -103,8 +103,6 @@ def upgrade() -> None:
         sa.Column("guide_id", sa.String(length=36), nullable=False),
         sa.Column("person_id", sa.String(length=36), nullable=False),
         sa.Column("read_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("helpful", sa.Boolean(), nullable=True),
-        sa.Column("rated_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["guide_id"], ["guides.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["person_id"], ["people.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
