@@ -1,22 +1,15 @@
-"""Analytics: a community's figures per period for stewards, its analytics settings, guide feedback."""
+"""Analytics: a community's figures per period for stewards, and its analytics settings."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Query
 
 from api.auth import PersonDep, ServicesDep
-from workflow import analytics, reading
+from workflow import analytics
 
 router = APIRouter(prefix="/v1", tags=["analytics"])
-
-
-class FeedbackIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    helpful: bool
-    reason: str | None = Field(default=None, max_length=32, description="When not helpful: outdated, wrong, ...")
 
 
 @router.get("/communities/{community_id}/analytics")
@@ -44,11 +37,3 @@ def get_settings(community_id: str, services: ServicesDep, person: PersonDep) ->
 def patch_settings(community_id: str, body: dict[str, Any], services: ServicesDep, person: PersonDep) -> dict[str, Any]:
     """Change some settings, e.g. {"hourly_rate": 80, "targets": {"first_answer_median_hours": 24}}."""
     return analytics.update_analytics_settings(services, person_id=person.id, community_id=community_id, values=body)
-
-
-@router.post("/guides/{guide_id}/feedback", status_code=204, tags=["guides"])
-def guide_feedback(guide_id: str, body: FeedbackIn, services: ServicesDep, person: PersonDep) -> Response:
-    """Say whether a guide helped you (the JSON twin of the guide page's question; it refines the minutes the
-    guide is counted as saving, and the reviewer sees it)."""
-    reading.give_feedback(services, person_id=person.id, guide_id=guide_id, helpful=body.helpful, reason=body.reason)
-    return Response(status_code=204)
