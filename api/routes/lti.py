@@ -58,7 +58,7 @@ def _cookie(response: Response, tool: lti.LtiTool, name: str, value: str, max_ag
     response.set_cookie(name, value, max_age=max_age, path=path, httponly=True, secure=secure, samesite=same_site)
 
 
-@router.api_route("/lti/login", methods=["GET", "POST"], response_class=RedirectResponse)
+@router.api_route("/lti/login", methods=["GET", "POST"], include_in_schema=False)  # browser-facing: error pages
 async def login(request: Request, services: ServicesDep) -> Response:
     """OIDC login initiation from the platform: redirect to its authorization endpoint."""
     tool, p = _tool(request), await _params(request)
@@ -79,7 +79,7 @@ async def login(request: Request, services: ServicesDep) -> Response:
     return response
 
 
-@router.post("/lti/launch", response_class=RedirectResponse)
+@router.post("/lti/launch", include_in_schema=False)
 async def launch(request: Request, services: ServicesDep) -> Response:
     """The platform posts the id_token; the person is signed in to the community and sent to the page."""
     tool, p = _tool(request), await _params(request)
@@ -99,7 +99,7 @@ async def launch(request: Request, services: ServicesDep) -> Response:
     return response
 
 
-@router.get("/lti/deep-link", response_class=HTMLResponse)
+@router.get("/lti/deep-link", include_in_schema=False)
 def deep_link_page(request: Request, services: ServicesDep) -> HTMLResponse:
     """The instructor chooses guides to place in the course."""
     tool = _tool(request)
@@ -117,7 +117,7 @@ def deep_link_page(request: Request, services: ServicesDep) -> HTMLResponse:
     return HTMLResponse(_page("Add guides to your course", body))
 
 
-@router.post("/lti/deep-link", response_class=HTMLResponse)
+@router.post("/lti/deep-link", include_in_schema=False)
 async def deep_link_answer(request: Request, services: ServicesDep) -> HTMLResponse:
     """Post the signed choice back to the platform (a form the browser submits)."""
     tool = _tool(request)
