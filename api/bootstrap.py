@@ -20,10 +20,11 @@ from retrieval.search import GuideSearch
 from store.db import Database
 from synthesizer.offline import ExtractiveGuideWriter
 from synthesizer.ports import GuideWriter
+from workflow.job_types import Job
 from workflow.jobs import InProcessJobRunner, ManagedJobRunner
 from workflow.lti import LtiTool
 from workflow.registry import job_handlers
-from workflow.services import NudgeDefaults, Services
+from workflow.services import NudgeDefaults, Services, XapiOut
 
 log = logging.getLogger("tacit.bootstrap")
 
@@ -56,7 +57,8 @@ class Tacit:
 
     def stop(self) -> None:
         self.runner.stop()
-        self.services.db.dispose()
+        if self.services.db is not None:
+            self.services.db.dispose()
         close = getattr(self.index, "close", None)
         if callable(close):
             close()
@@ -97,12 +99,14 @@ def build(
         scanner=scanner or _scanner(settings),
         channels=_channels(settings),
         guide_reaction=settings.slack_guide_reaction,
+        xapi=_xapi(settings),
     )
     for name, handler in job_handlers(services).items():
         runner.register(name, handler)
     if services.channels:
-        runner.every(60, "deliver_due_nudges")  # nudges whose quiet hours ended, deliveries to retry
-    _register_xapi(settings, services, runner)
+        runner.every(60, Job.DELIVER_DUE_NUDGES)  # nudges whose quiet hours ended, deliveries to retry
+    if services.xapi:
+        runner.every(settings.xapi_interval_s, Job.XAPI_SEND)
     log.info(
         "built database=%s vectors=%s engine=%s",
         db.engine.url.render_as_string(hide_password=True),
@@ -124,21 +128,17 @@ def _lti(settings: Settings) -> LtiTool:
     return LtiTool(key, PlatformKeys(http), NamesAndRoles(http, key), public_url, settings.lti_state_max_age_s)
 
 
-def _register_xapi(settings: Settings, services: Services, runner: ManagedJobRunner) -> None:
-    """With an LRS configured: the xAPI job, run every xapi_interval_s."""
+def _xapi(settings: Settings) -> XapiOut | None:
+    """With an LRS configured: its client, the statements' vocabulary and the batch size."""
     if not settings.xapi_endpoint:
-        return
+        return None
     from analytics.xapi import Vocabulary
     from connectors.xapi.client import LrsClient
-    from workflow.xapi import xapi_jobs
 
     password = settings.xapi_password.get_secret_value() if settings.xapi_password else None
     http = httpx.Client(timeout=settings.connector_timeout_s)
     lrs = LrsClient(http, settings.xapi_endpoint, settings.xapi_username, password, settings.xapi_version)
-    words = Vocabulary(settings.public_url.rstrip("/"))
-    for name, handler in xapi_jobs(services, lrs, words, settings.xapi_batch_size).items():
-        runner.register(name, handler)
-    runner.every(settings.xapi_interval_s, "xapi_send")
+    return XapiOut(lrs, Vocabulary(settings.public_url.rstrip("/")), settings.xapi_batch_size)
 
 
 def _llm(settings: Settings, http_client: httpx.Client | None) -> LLM | None:

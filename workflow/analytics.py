@@ -13,8 +13,6 @@ from analytics.model import DEFAULT_MINUTES, Kind, ValueSettings
 from analytics.present import present
 from analytics.report import analyse
 from analytics.scorecard import PROXIES
-from store.analytics_repository import AnalyticsRepository
-from store.repository import Repository
 from workflow.access import can_read, require_community, require_steward, sees_identities, viewer_of
 from workflow.errors import InvalidInput, NotFound
 from workflow.guides import get_guide
@@ -152,18 +150,16 @@ def community_analytics(
     now = services.clock()
     span = parse_period(period, now)
     before = span.previous()
-    with services.db.session() as session:
-        repo = Repository(session)
-        viewer = viewer_of(repo, person_id)
-        community = require_community(repo, community_id)
-        if not can_read(repo, viewer, community_id) and not viewer.is_member(community_id):
+    with services.uow() as uow:
+        viewer = viewer_of(uow, person_id)
+        community = require_community(uow, community_id)
+        if not can_read(uow, viewer, community_id) and not viewer.is_member(community_id):
             raise NotFound(f"community {community_id!r} does not exist")  # its existence is not disclosed
-        require_steward(repo, viewer, community_id)
+        require_steward(uow, viewer, community_id)
         named = sees_identities(viewer, community)
-        store = AnalyticsRepository(session)
-        stored = store.settings_values(community_id)
+        stored = uow.analytics.settings_values(community_id)
         bots = set(stored.get("bots") or ())
-        current = store.records(community_id, span.start, span.end, min(now, span.end), bots)
+        current = uow.analytics.records(community_id, span.start, span.end, min(now, span.end), bots)
         name = community.name
     report = analyse(current, value_settings(stored), before.start)
     names = {p.id: p.name for p in current.people} if named else None
@@ -172,10 +168,9 @@ def community_analytics(
 
 def analytics_settings(services: Services, *, person_id: str, community_id: str) -> dict[str, Any]:
     """The community's analytics settings with the defaults filled in."""
-    with services.db.session() as session:
-        repo = Repository(session)
-        require_steward(repo, viewer_of(repo, person_id), community_id)
-        stored = AnalyticsRepository(session).settings_values(community_id)
+    with services.uow() as uow:
+        require_steward(uow, viewer_of(uow, person_id), community_id)
+        stored = uow.analytics.settings_values(community_id)
     return _effective(stored)
 
 
@@ -184,14 +179,12 @@ def update_analytics_settings(
 ) -> dict[str, Any]:
     """Merge a steward's changes into the stored settings (nested minutes and targets too)."""
     clean = validated_settings(values)
-    with services.db.session() as session:
-        repo = Repository(session)
-        require_steward(repo, viewer_of(repo, person_id), community_id)
-        store = AnalyticsRepository(session)
-        stored = store.settings_values(community_id)
+    with services.uow() as uow:
+        require_steward(uow, viewer_of(uow, person_id), community_id)
+        stored = uow.analytics.settings_values(community_id)
         for key, value in clean.items():
             stored[key] = {**stored.get(key, {}), **value} if isinstance(value, dict) else value
-        store.save_settings(community_id, stored, person_id, services.clock())
+        uow.analytics.save_settings(community_id, stored, person_id, services.clock())
     return _effective(stored)
 
 
@@ -210,21 +203,21 @@ def record_guide_read(services: Services, *, person_id: str, guide_id: str) -> N
     guide = get_guide(services, person_id=person_id, guide_id=guide_id)  # NotFound unless they may read it
     if guide.status != "published":
         return  # a reviewer opening their own draft is not a read
-    with services.db.session() as session:
-        AnalyticsRepository(session).record_read(guide_id, person_id, services.clock())
+    with services.uow() as uow:
+        uow.analytics.record_read(guide_id, person_id, services.clock())
 
 
 def record_search(
     services: Services, *, person_id: str, community_id: str | None, results: int, top_community_id: str | None
 ) -> None:
-    with services.db.session() as session:
-        AnalyticsRepository(session).record_search(person_id, community_id, results, top_community_id, services.clock())
+    with services.uow() as uow:
+        uow.analytics.record_search(person_id, community_id, results, top_community_id, services.clock())
 
 
 def person_id_for_handle(services: Services, *, handle: str) -> str:
     """The id of the person with this handle (the CLI acts as someone)."""
-    with services.db.session() as session:
-        person = Repository(session).person_by_handle(handle)
+    with services.uow() as uow:
+        person = uow.people.by_handle(handle)
         if person is None:
             raise NotFound(f"no person with handle {handle[:100]!r}")
         return person.id

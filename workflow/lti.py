@@ -17,8 +17,8 @@ from connectors.lti.keys import ToolKey
 from connectors.lti.nrps import NamesAndRoles
 from connectors.lti.platform import CLAIM, DEEP_LINKING, NRPS, InvalidLaunch, PlatformKeys, verify_id_token
 from elicitor.model import Role
-from store.lti_repository import LtiRepository, Platform
-from store.repository import Repository
+from store.records import PlatformRecord
+from store.uow import UnitOfWork
 from workflow.access import require_admin, require_steward, viewer_of
 from workflow.errors import Forbidden, InvalidInput, NotFound
 from workflow.guides import list_published
@@ -110,17 +110,16 @@ def register_platform(
     auth_token_url: str = "",
     jwks: dict[str, Any] | None = None,
     jwks_url: str = "",
-) -> Platform:
+) -> PlatformRecord:
     """An admin registers an LMS (its issuer, our client id there, its endpoints and keys)."""
     if not (jwks and isinstance(jwks.get("keys"), list) and jwks["keys"]) and not jwks_url:
         raise InvalidInput("give the platform's public keys: jwks ({'keys': [...]}) or jwks_url")
     for value, what in ((auth_login_url, "auth_login_url"), (jwks_url, "jwks_url"), (auth_token_url, "auth_token_url")):
         if value:
             _url(value, what)
-    with services.db.session() as session:
-        repo = Repository(session)
-        require_admin(viewer_of(repo, person_id))
-        return LtiRepository(session).add_platform(
+    with services.uow() as uow:
+        require_admin(viewer_of(uow, person_id))
+        return uow.lti.add_platform(
             issuer=issuer,
             client_id=client_id,
             auth_login_url=auth_login_url,
@@ -134,13 +133,11 @@ def add_deployment(
     services: Services, *, person_id: str, platform_id: str, deployment_id: str, community_id: str
 ) -> None:
     """Bind a deployment of Tacit on a platform to the community its launches open (its stewards or admins)."""
-    with services.db.session() as session:
-        repo = Repository(session)
-        require_steward(repo, viewer_of(repo, person_id), community_id)
-        lti = LtiRepository(session)
-        if lti.platform(platform_id) is None:
+    with services.uow() as uow:
+        require_steward(uow, viewer_of(uow, person_id), community_id)
+        if uow.lti.platform(platform_id) is None:
             raise NotFound(f"LTI platform {platform_id!r} is not registered")
-        lti.add_deployment(platform_id, deployment_id, community_id)
+        uow.lti.add_deployment(platform_id, deployment_id, community_id)
 
 
 def login(
@@ -156,8 +153,8 @@ def login(
     """OIDC login initiation: send the browser to the platform's authorization endpoint with a state and nonce."""
     if not target_link_uri.startswith(tool.public_url + "/"):
         raise InvalidInput("target_link_uri must be a page of this Tacit")
-    with services.db.session() as session:
-        platforms = LtiRepository(session).platforms_of(issuer, client_id)
+    with services.uow() as uow:
+        platforms = uow.lti.platforms_of(issuer, client_id)
     if not platforms:
         raise NotFound("this LMS is not registered with Tacit (ask an admin to register its issuer)")
     if len(platforms) > 1:
@@ -200,8 +197,8 @@ def launch(services: Services, tool: LtiTool, *, id_token: str, state: str, stat
         started = tool.key.verify_own(state, STATE_AUDIENCE)
     except jwt.PyJWTError as exc:
         raise Forbidden("the login state is invalid or has expired; launch again from the LMS") from exc
-    with services.db.session() as session:
-        platform = LtiRepository(session).platform(str(started.get("platform")))
+    with services.uow() as uow:
+        platform = uow.lti.platform(str(started.get("platform")))
     if platform is None:
         raise Forbidden("the platform of this login is no longer registered")
     try:
@@ -225,7 +222,7 @@ def launch(services: Services, tool: LtiTool, *, id_token: str, state: str, stat
 def _sign_in(
     services: Services,
     tool: LtiTool,
-    platform: Platform,
+    platform: PlatformRecord,
     claims: dict[str, Any],
     deployment_id: str,
     kind: str,
@@ -234,15 +231,15 @@ def _sign_in(
     roles = [r for r in claims.get(CLAIM + "roles", []) if isinstance(r, str)]
     name = str(claims.get("name") or claims.get("given_name") or "")[:200]
     email = claims.get("email") if isinstance(claims.get("email"), str) else None
-    with services.db.session() as session:
-        lti = LtiRepository(session)
+    with services.uow() as uow:
+        lti = uow.lti
         deployment = lti.deployment(platform.id, deployment_id)
         if deployment is None:
             raise Forbidden(f"launch refused: deployment {deployment_id[:80]!r} is not bound to a community")
         if not lti.use_nonce(str(claims["nonce"]), platform.id, services.clock()):
             raise Forbidden("launch refused: this id_token was already used (replay)")
         person_id = lti.person_for(platform.id, str(claims["sub"]), name, email)
-        role = _grant(Repository(session), deployment.community_id, person_id, community_role(roles))
+        role = _grant(uow, deployment.community_id, person_id, community_role(roles))
         service = claims.get(NRPS)
         if isinstance(service, dict) and isinstance(service.get("context_memberships_url"), str):
             lti.set_memberships_url(platform.id, deployment_id, service["context_memberships_url"])
@@ -271,11 +268,11 @@ def _sign_in(
     return Launch(person_id, community, role, path or f"/?community={community}")
 
 
-def _grant(repo: Repository, community_id: str, person_id: str, role: Role) -> Role:
+def _grant(uow: UnitOfWork, community_id: str, person_id: str, role: Role) -> Role:
     """The LMS may raise a person's role in the community, never lower one Tacit gave."""
-    current = repo.role_of(community_id, person_id)
+    current = uow.communities.role_of(community_id, person_id)
     if current is None or ROLE_RANK[role] > ROLE_RANK[current]:
-        repo.set_role(community_id, person_id, role)
+        uow.communities.set_role(community_id, person_id, role)
         return role
     return current
 
@@ -301,8 +298,8 @@ def deep_link_answer(services: Services, tool: LtiTool, *, token: str, guide_ids
     unknown = [g for g in guide_ids if g not in chosen]
     if unknown or not guide_ids:
         raise InvalidInput("choose one or more published guides of this community")
-    with services.db.session() as db:
-        platform = LtiRepository(db).platform(str(session["platform"]))
+    with services.uow() as uow:
+        platform = uow.lti.platform(str(session["platform"]))
     if platform is None:
         raise Forbidden("the platform is no longer registered")
     items = [
@@ -328,11 +325,10 @@ def deep_link_answer(services: Services, tool: LtiTool, *, token: str, guide_ids
 def sync_members(services: Services, tool: LtiTool, *, person_id: str, community_id: str) -> SyncReport:
     """Names and Roles: the course's members join the community (roles raised, never lowered); LMS members who
     left the course leave it, unless Tacit made them expert or steward."""
-    with services.db.session() as session:
-        repo = Repository(session)
-        require_steward(repo, viewer_of(repo, person_id), community_id)
-        deployments = [d for d in LtiRepository(session).deployments_of(community_id) if d.memberships_url]
-        platforms = {d.platform_id: LtiRepository(session).platform(d.platform_id) for d in deployments}
+    with services.uow() as uow:
+        require_steward(uow, viewer_of(uow, person_id), community_id)
+        deployments = [d for d in uow.lti.deployments_of(community_id) if d.memberships_url]
+        platforms = {d.platform_id: uow.lti.platform(d.platform_id) for d in deployments}
     if not deployments:
         raise Forbidden("no LMS course has launched this community with the Names and Roles service yet")
     members = added = removed = 0
@@ -345,17 +341,16 @@ def sync_members(services: Services, tool: LtiTool, *, person_id: str, community
             roster = tool.names_roles.members(memberships_url=d.memberships_url, token=token)
         except PlatformError as exc:
             raise InvalidInput(f"the LMS did not give its members: {exc}") from exc
-        with services.db.session() as session:
-            repo, lti = Repository(session), LtiRepository(session)
+        with services.uow() as uow:
             present = set()
             for m in (m for m in roster if m.active):
-                person = lti.person_for(platform.id, m.user_id, m.name, m.email or None)
-                added += repo.role_of(community_id, person) is None
-                _grant(repo, community_id, person, community_role(list(m.roles)))
+                person = uow.lti.person_for(platform.id, m.user_id, m.name, m.email or None)
+                added += uow.communities.role_of(community_id, person) is None
+                _grant(uow, community_id, person, community_role(list(m.roles)))
                 present.add(person)
-            for person in set(lti.launched_people(platform.id).values()) - present:
-                if repo.role_of(community_id, person) == Role.MEMBER:
-                    lti.remove_membership(community_id, person)
+            for person in set(uow.lti.launched_people(platform.id).values()) - present:
+                if uow.communities.role_of(community_id, person) == Role.MEMBER:
+                    uow.communities.remove_member(community_id, person)
                     removed += 1
             members += len(present)
     return SyncReport(members, added, removed)

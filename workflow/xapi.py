@@ -8,20 +8,14 @@ communities send pseudonymous accounts and no names; erasure sends a voiding sta
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from analytics.xapi import Vocabulary, statement, statement_id, voiding
 from connectors.xapi.client import LrsConflict
-from store.xapi_repository import XapiRepository
-from workflow.services import Services
+from workflow.services import Services, StatementSink
 
 log = logging.getLogger("tacit.xapi")
-
-
-class StatementSink(Protocol):
-    def post(self, statements: Sequence[dict[str, Any]]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -41,23 +35,22 @@ def send_statements(
 ) -> XapiRun:
     """Void the erased people's statements, then send every statement not yet sent (all communities or one)."""
     voided = _void_erased(services, sink, words, batch_size)
-    with services.db.session() as session:
-        communities = [(c, ch) for c, ch in XapiRepository(session).communities() if community_id in (None, c)]
+    with services.uow() as uow:
+        communities = [(c, ch) for c, ch in uow.xapi.communities() if community_id in (None, c)]
     sent = batches = 0
     for community, chatham_house in communities:
-        with services.db.session() as session:
-            repo = XapiRepository(session)
-            done, erased = repo.sent_ids(community), repo.erased_people()
-            events = [e for e in repo.events(community) if e.person_id not in erased]
+        with services.uow() as uow:
+            done, erased = uow.xapi.sent_ids(community), uow.xapi.erased_people()
+            events = [e for e in uow.xapi.events(community) if e.person_id not in erased]
         todo = [e for e in events if statement_id(e.kind, e.key) not in done]
         todo.sort(key=lambda e: (e.at, e.kind, e.key))
         for start in range(0, len(todo), batch_size):
             batch = todo[start : start + batch_size]
             statements = [statement(e, words, named=not chatham_house) for e in batch]
             _post(sink, statements)
-            with services.db.session() as session:
+            with services.uow() as uow:
                 rows = [(s["id"], e.person_id, s["verb"]["id"]) for s, e in zip(statements, batch, strict=True)]
-                XapiRepository(session).mark_sent(community, rows, services.clock())
+                uow.xapi.mark_sent(community, rows, services.clock())
             sent, batches = sent + len(batch), batches + 1
     if sent or voided:
         log.info("xapi sent=%d voided=%d batches=%d", sent, voided, batches)
@@ -78,24 +71,21 @@ def _post(sink: StatementSink, statements: list[dict[str, Any]]) -> None:
 
 def _void_erased(services: Services, sink: StatementSink, words: Vocabulary, batch_size: int) -> int:
     """A voiding statement per statement of an erased person, timed at the erasure (a resend is identical)."""
-    with services.db.session() as session:
-        targets = XapiRepository(session).to_void()
+    with services.uow() as uow:
+        targets = uow.xapi.to_void()
     for start in range(0, len(targets), batch_size):
         batch = targets[start : start + batch_size]
         _post(sink, [voiding(target, words, erased_at) for target, erased_at in batch])
-        with services.db.session() as session:
-            XapiRepository(session).mark_voided([target for target, _ in batch])
+        with services.uow() as uow:
+            uow.xapi.mark_voided([target for target, _ in batch])
     return len(targets)
 
 
-def xapi_jobs(
-    services: Services, sink: StatementSink, words: Vocabulary, batch_size: int
-) -> dict[str, Callable[[dict[str, str]], None]]:
-    """The xAPI job by name, for the runner (registered by the composition root when an LRS is configured)."""
-
-    def run(payload: dict[str, str]) -> None:
-        send_statements(
-            services, sink=sink, words=words, batch_size=batch_size, community_id=payload.get("community_id") or None
-        )
-
-    return {"xapi_send": run}
+def send_to_lrs(services: Services, *, community_id: str | None = None) -> XapiRun | None:
+    """The xapi_send job: send to the configured LRS (all communities or one); nothing without an LRS."""
+    if services.xapi is None:
+        return None
+    out = services.xapi
+    return send_statements(
+        services, sink=out.sink, words=out.words, batch_size=out.batch_size, community_id=community_id
+    )

@@ -255,7 +255,7 @@ class AnalyticsRepository:
         self.s.flush()
 
     # -- recording --------------------------------------------------------------------------------------------
-    def record_read(self, guide_id: str, person_id: str, at: datetime) -> GuideReadRow:
+    def record_read(self, guide_id: str, person_id: str, at: datetime) -> None:
         """The first read counts."""
         row = self.s.scalars(
             select(GuideReadRow).where(GuideReadRow.guide_id == guide_id, GuideReadRow.person_id == person_id)
@@ -264,7 +264,6 @@ class AnalyticsRepository:
             row = GuideReadRow(id=new_id(), guide_id=guide_id, person_id=person_id, read_at=at)
             self.s.add(row)
         self.s.flush()
-        return row
 
     def record_search(
         self, person_id: str, community_id: str | None, results: int, top_community_id: str | None, at: datetime

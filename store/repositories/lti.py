@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,33 +11,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store.analytics_tables import LtiDeploymentRow, LtiNonceRow, LtiPlatformRow, LtiUserRow
+from store.records import DeploymentRecord, PlatformRecord
 from store.repository import new_id
-from store.tables import MembershipRow, PersonRow
+from store.tables import PersonRow
 
 NONCES_KEPT = timedelta(days=2)  # far longer than any id_token lives
 
 
-@dataclass(frozen=True)
-class Platform:
-    id: str
-    issuer: str
-    client_id: str
-    auth_login_url: str
-    auth_token_url: str
-    jwks: dict[str, Any]
-    jwks_url: str
-
-
-@dataclass(frozen=True)
-class Deployment:
-    platform_id: str
-    deployment_id: str
-    community_id: str
-    memberships_url: str
-
-
-def _platform(row: LtiPlatformRow) -> Platform:
-    return Platform(
+def _platform(row: LtiPlatformRow) -> PlatformRecord:
+    return PlatformRecord(
         row.id, row.issuer, row.client_id, row.auth_login_url, row.auth_token_url, dict(row.jwks or {}), row.jwks_url
     )
 
@@ -56,7 +37,7 @@ class LtiRepository:
         auth_token_url: str,
         jwks: dict[str, Any],
         jwks_url: str,
-    ) -> Platform:
+    ) -> PlatformRecord:
         row = self.s.scalars(
             select(LtiPlatformRow).where(LtiPlatformRow.issuer == issuer, LtiPlatformRow.client_id == client_id)
         ).first()
@@ -67,32 +48,34 @@ class LtiRepository:
         self.s.flush()
         return _platform(row)
 
-    def platform(self, platform_id: str) -> Platform | None:
+    def platform(self, platform_id: str) -> PlatformRecord | None:
         row = self.s.get(LtiPlatformRow, platform_id)
         return _platform(row) if row else None
 
-    def platforms_of(self, issuer: str, client_id: str | None) -> list[Platform]:
+    def platforms_of(self, issuer: str, client_id: str | None) -> list[PlatformRecord]:
         query = select(LtiPlatformRow).where(LtiPlatformRow.issuer == issuer)
         if client_id:
             query = query.where(LtiPlatformRow.client_id == client_id)
         return [_platform(r) for r in self.s.scalars(query)]
 
-    def add_deployment(self, platform_id: str, deployment_id: str, community_id: str) -> Deployment:
+    def add_deployment(self, platform_id: str, deployment_id: str, community_id: str) -> DeploymentRecord:
         row = self.s.get(LtiDeploymentRow, (platform_id, deployment_id))
         if row is None:
             row = LtiDeploymentRow(platform_id=platform_id, deployment_id=deployment_id, memberships_url="")
             self.s.add(row)
         row.community_id = community_id
         self.s.flush()
-        return Deployment(row.platform_id, row.deployment_id, row.community_id, row.memberships_url)
+        return DeploymentRecord(row.platform_id, row.deployment_id, row.community_id, row.memberships_url)
 
-    def deployment(self, platform_id: str, deployment_id: str) -> Deployment | None:
+    def deployment(self, platform_id: str, deployment_id: str) -> DeploymentRecord | None:
         row = self.s.get(LtiDeploymentRow, (platform_id, deployment_id))
-        return Deployment(row.platform_id, row.deployment_id, row.community_id, row.memberships_url) if row else None
+        return (
+            DeploymentRecord(row.platform_id, row.deployment_id, row.community_id, row.memberships_url) if row else None
+        )
 
-    def deployments_of(self, community_id: str) -> list[Deployment]:
+    def deployments_of(self, community_id: str) -> list[DeploymentRecord]:
         rows = self.s.scalars(select(LtiDeploymentRow).where(LtiDeploymentRow.community_id == community_id))
-        return [Deployment(r.platform_id, r.deployment_id, r.community_id, r.memberships_url) for r in rows]
+        return [DeploymentRecord(r.platform_id, r.deployment_id, r.community_id, r.memberships_url) for r in rows]
 
     def set_memberships_url(self, platform_id: str, deployment_id: str, url: str) -> None:
         row = self.s.get(LtiDeploymentRow, (platform_id, deployment_id))
@@ -136,9 +119,3 @@ class LtiRepository:
             select(LtiUserRow.subject, LtiUserRow.person_id).where(LtiUserRow.platform_id == platform_id)
         )
         return {r[0]: r[1] for r in rows}
-
-    def remove_membership(self, community_id: str, person_id: str) -> None:
-        row = self.s.get(MembershipRow, (community_id, person_id))
-        if row is not None:
-            self.s.delete(row)
-            self.s.flush()
