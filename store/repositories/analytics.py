@@ -20,6 +20,7 @@ from store.tables import (
     GuideVersionRow,
     MembershipRow,
     MessageRow,
+    MissedSearchRow,
     NudgeRow,
     PersonRow,
     SkillRow,
@@ -238,7 +239,31 @@ class AnalyticsRepository:
                 SearchEventRow.at < end,
             )
         ).all()
-        return tuple(Search(r.person_id, aware(r.at), int(r.results)) for r in rows)
+        logged = tuple(Search(r.person_id, aware(r.at), int(r.results)) for r in rows)
+        return logged + self._missed_searches(community_id, end, logged)
+
+    def _missed_searches(self, community_id: str, end: datetime, logged: tuple[Search, ...]) -> tuple[Search, ...]:
+        """The pages' searches that found nothing (missed_searches), as searches without a result.
+
+        The JSON search logs both a search event and a miss, so per person as many misses as their logged
+        searches without a result are left out (they are the same searches)."""
+        rows = self.s.execute(
+            select(MissedSearchRow.person_id, MissedSearchRow.at)
+            .where(MissedSearchRow.community_id == community_id, MissedSearchRow.at < end)
+            .order_by(MissedSearchRow.at)
+        ).all()
+        already: dict[str, int] = defaultdict(int)
+        for search in logged:
+            already[search.person] += search.results == 0
+        missed = []
+        for person_id, at in rows:
+            if person_id is None:
+                continue  # the person was erased
+            if already[person_id] > 0:
+                already[person_id] -= 1
+                continue
+            missed.append(Search(person_id, aware(at), 0))
+        return tuple(missed)
 
     # -- settings ---------------------------------------------------------------------------------------------
     def settings_values(self, community_id: str) -> dict[str, Any]:

@@ -96,3 +96,23 @@ def test_settings_are_checked_and_merged(make_loop) -> None:
         assert bad.json()["detail"][0]["msg"]
     assert c.get(url, headers=loop.as_("priya")).json()["hourly_rate"] == 90  # nothing lost
     assert c.patch(url, json={"hourly_rate": 1}, headers=loop.as_("lena")).status_code == 403
+
+
+def test_searches_that_found_nothing_count_once_from_pages_and_api(make_loop) -> None:
+    """A miss on the search page (missed_searches) counts; a JSON search's miss, logged twice, counts once."""
+    from workflow.guides import search
+
+    loop = make_loop()
+    c = loop.client
+    url = f"/v1/communities/{COMMUNITY}/analytics?period=30d"
+    nothing = "zebra quantum marmalade"
+    search(loop.tacit.services, person_id=_person(loop, "lena"), query=nothing, community_id=COMMUNITY)  # the page
+    c.get("/v1/search", params={"q": nothing, "community": COMMUNITY}, headers=loop.as_("lena"))  # the API
+    body = c.get(url, headers=loop.as_("priya")).json()
+    assert (body["health"]["searches"], body["health"]["searches_without_result"]) == (2, 2)
+
+
+def _person(loop, handle: str) -> str:  # type: ignore[no-untyped-def]
+    from workflow.analytics import person_id_for_handle
+
+    return person_id_for_handle(loop.tacit.services, handle=handle)
