@@ -125,3 +125,25 @@ def test_chatham_house_sends_no_names_and_erasure_voids(make_loop) -> None:
         for s in lrs.stored.values()
         if s["object"]["id"] in voided and s["verb"]["display"]["en-US"] == "voided"
     )
+
+
+def test_the_typed_xapi_send_job_sends_through_the_configured_lrs(make_loop) -> None:
+    """The registry's xapi_send handler (a stored payload, as the runner hands it back) reaches services.xapi."""
+    from workflow.job_types import Job, XapiSend, as_dict
+    from workflow.registry import job_handlers
+    from workflow.services import XapiOut
+
+    loop = make_loop()
+    run_the_loop(loop)
+    services = loop.tacit.services
+    handle = job_handlers(services)[Job.XAPI_SEND.value]
+    handle(as_dict(XapiSend()))  # no LRS configured: nothing to do, nothing raised
+    lrs = FakeLrs()
+    with respx.mock(assert_all_called=False) as mock, httpx.Client() as http:
+        mock.post(f"{LRS}/statements").mock(side_effect=lrs)
+        services.xapi = XapiOut(lrs_client(http), WORDS, batch_size=3)
+        try:
+            handle({})  # the periodic run's payload: every community
+        finally:
+            services.xapi = None
+    assert lrs.stored and all(s["id"] for s in lrs.stored.values())
