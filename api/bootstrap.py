@@ -22,8 +22,9 @@ from synthesizer.offline import ExtractiveGuideWriter
 from synthesizer.ports import GuideWriter
 from workflow.job_types import Job
 from workflow.jobs import InProcessJobRunner, ManagedJobRunner
+from workflow.lti import LtiTool
 from workflow.registry import job_handlers
-from workflow.services import NudgeDefaults, Services
+from workflow.services import NudgeDefaults, Services, XapiOut
 
 log = logging.getLogger("tacit.bootstrap")
 
@@ -38,6 +39,7 @@ class Tacit:
     embedder: Embedder
     index: VectorIndex
     llm: LLM | None = None  # the LLM gateway when configured (the tandem partner answers with it)
+    lti: LtiTool | None = None  # Tacit as an LTI 1.3 tool
 
     def start(self) -> None:
         self.runner.start()
@@ -99,18 +101,46 @@ def build(
         scanner=scanner or _scanner(settings),
         channels=_channels(settings),
         guide_reaction=settings.slack_guide_reaction,
+        xapi=_xapi(settings),
     )
     for name, handler in job_handlers(services).items():
         runner.register(name, handler)
     if services.channels:
         runner.every(60, Job.DELIVER_DUE_NUDGES)  # nudges whose quiet hours ended, deliveries to retry
+    if services.xapi:
+        runner.every(settings.xapi_interval_s, Job.XAPI_SEND)
     log.info(
         "built database=%s vectors=%s engine=%s",
         db.engine.url.render_as_string(hide_password=True),
         "qdrant-server" if settings.qdrant_url else "qdrant-edge",
         engine,
     )
-    return Tacit(settings, services, runner, embedder, index, llm)
+    return Tacit(settings, services, runner, embedder, index, llm, _lti(settings))
+
+
+def _lti(settings: Settings) -> LtiTool:
+    """Tacit's LTI key (read or created on first use, not now), the platforms' keys and Names and Roles."""
+    from connectors.lti.keys import ToolKey
+    from connectors.lti.nrps import NamesAndRoles
+    from connectors.lti.platform import PlatformKeys
+
+    key = ToolKey(settings.lti_private_key_file or settings.data_dir / "lti_key.pem")
+    http = httpx.Client(timeout=settings.connector_timeout_s)
+    public_url = settings.public_url.rstrip("/")
+    return LtiTool(key, PlatformKeys(http), NamesAndRoles(http, key), public_url, settings.lti_state_max_age_s)
+
+
+def _xapi(settings: Settings) -> XapiOut | None:
+    """With an LRS configured: its client, the statements' vocabulary and the batch size."""
+    if not settings.xapi_endpoint:
+        return None
+    from analytics.xapi import Vocabulary
+    from connectors.xapi.client import LrsClient
+
+    password = settings.xapi_password.get_secret_value() if settings.xapi_password else None
+    http = httpx.Client(timeout=settings.connector_timeout_s)
+    lrs = LrsClient(http, settings.xapi_endpoint, settings.xapi_username, password, settings.xapi_version)
+    return XapiOut(lrs, Vocabulary(settings.public_url.rstrip("/")), settings.xapi_batch_size)
 
 
 def _llm(settings: Settings, http_client: httpx.Client | None) -> LLM | None:

@@ -16,6 +16,7 @@ from rich.table import Table
 from api import logs
 from api.bootstrap import Tacit, build
 from api.settings import Settings
+from cli.analytics import app as analytics_app
 from cli.connect import app as connect_app
 from cli.evals import app as eval_app
 from cli.threads_file import ThreadsFileError, read_threads, thread_messages
@@ -35,6 +36,7 @@ app.add_typer(community_app, name="community")
 app.add_typer(person_app, name="person")
 app.add_typer(eval_app, name="eval")
 app.add_typer(connect_app, name="connect")
+app.add_typer(analytics_app, name="analytics")
 tandem_app = typer.Typer(help="Tandems: pair juniors with seniors.", no_args_is_help=True)  # tandems
 app.add_typer(tandem_app, name="tandem")
 console = Console(stderr=True)
