@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 
 from api import errors
 from api.bootstrap import Tacit
-from api.limits import RequestLimits
+from api.limits import RequestLimits, WriteLimiter
 from api.oidc import JWTVerifier
 from api.routes import governance, guides, inbox, ingest, tandems, webhooks
 from api.settings import Settings
@@ -34,12 +34,9 @@ def create_app(tacit: Tacit, *, manage_runner: bool = True) -> FastAPI:
     app.state.jwt_verifier = _jwt_verifier(tacit.settings)
     errors.install(app)
     settings = tacit.settings
-    app.add_middleware(
-        RequestLimits,
-        max_body_bytes=settings.max_body_bytes,
-        writes=settings.rate_limit_writes,
-        storage=settings.rate_limit_storage,
-    )
+    app.state.write_limiter = WriteLimiter(writes=settings.rate_limit_writes, storage=settings.rate_limit_storage)
+    app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(errors.ServerErrors)  # outermost of ours: a 500 never breaks the keep-alive connection
     for module in (ingest, inbox, guides, governance, tandems, webhooks):
         app.include_router(module.router)
 

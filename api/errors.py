@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import traceback
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from api.limits import ASGIApp, Message, Receive, Scope, Send
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound, WorkflowError
+
+log = logging.getLogger("tacit.api")
 
 STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, InvalidInput: 422}
 
@@ -35,3 +42,48 @@ def install(app: FastAPI) -> None:
 def _readable(error: dict) -> str:
     field = ".".join(str(p) for p in error.get("loc", [])[1:]) or "body"
     return f"{field}: {error.get('msg', 'invalid value')}"
+
+
+class ServerErrors:
+    """ASGI middleware: an unhandled error becomes a 500 in the one error shape and is logged (path only, no query
+    or body), and is not raised further: the server would otherwise drop the keep-alive connection after the 500,
+    resetting the client's next request on it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as exc:
+            frame = traceback.extract_tb(exc.__traceback__)[-1]
+            # Never the exception's message or a traceback with values: drivers put the statement's data there.
+            log.error(
+                "server error method=%s path=%s error=%s at=%s:%d",
+                scope.get("method"),
+                scope.get("path"),
+                type(exc).__name__,
+                frame.filename,
+                frame.lineno or 0,
+            )
+            if started:
+                return  # the response is on its way; nothing more can be said on it
+            body = json.dumps(error_body("Tacit failed to handle this request; it was logged. Try again later."))
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                }
+            )
+            await send({"type": "http.response.body", "body": body.encode()})

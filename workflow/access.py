@@ -75,9 +75,18 @@ def governs(repo: Repository, viewer: Viewer, community_id: str) -> bool:
     return True
 
 
+def require_visible(repo: Repository, viewer: Viewer, community_id: str) -> CommunityRow:
+    """The community, if the viewer may know it exists (a member, an admin, or open); else NotFound, as if it
+    did not exist, so that a 403 never discloses a restricted or confidential community."""
+    community = require_community(repo, community_id)
+    if viewer.is_member(community_id) or viewer.is_admin or community.visibility == "open":
+        return community
+    raise NotFound(f"community {community_id!r} does not exist")
+
+
 def require_steward(repo: Repository, viewer: Viewer, community_id: str) -> CommunityRow:
     """The community, if the viewer governs it: its steward, or a global admin unless it is confidential."""
-    community = require_community(repo, community_id)
+    community = require_visible(repo, viewer, community_id)
     if viewer.role_in(community_id) == Role.STEWARD:
         return community
     if viewer.is_admin and community.visibility != "confidential":
@@ -90,7 +99,7 @@ def require_steward(repo: Repository, viewer: Viewer, community_id: str) -> Comm
 
 def require_appointer(repo: Repository, viewer: Viewer, community_id: str, person_id: str) -> CommunityRow:
     """Who may give roles: stewards; admins too, but in a confidential community never to themselves."""
-    community = require_community(repo, community_id)
+    community = require_visible(repo, viewer, community_id)
     if viewer.role_in(community_id) == Role.STEWARD:
         return community
     if viewer.is_admin and (community.visibility != "confidential" or person_id != viewer.person_id):

@@ -50,10 +50,14 @@ def resolve_skill(repo: TandemRepository, kit: Expertise, label: str) -> tuple[S
     return repo.ensure_skill(resolved.skill, alias=resolved.merged_from), resolved
 
 
-def vocabulary(services: Services) -> list[tuple[str, str, tuple[str, ...]]]:
-    """(name, label, aliases) of every skill the organisation knows."""
+def vocabulary(services: Services, *, person_id: str) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(name, label, aliases) of the skills with evidence the person may read: a skill named only inside a
+    restricted or confidential community stays there."""
     with services.db.session() as session:
-        return [(s.name, s.label, s.aliases) for s in TandemRepository(session).vocabulary()]
+        repo = TandemRepository(session)
+        communities = readable_communities(repo, viewer_of(repo, person_id))
+        visible = repo.skill_names_in_use(communities, person_id)
+        return [(s.name, s.label, s.aliases) for s in repo.vocabulary() if s.name in visible]
 
 
 def add_skill(services: Services, kit: Expertise, *, person_id: str, label: str, kind: str) -> Resolved:

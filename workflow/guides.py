@@ -69,7 +69,7 @@ def _save_draft(
         thread_id=thread_id,
         reviewer_id=reviewer_id,
         content=draft.model_dump(mode="json"),
-        engine=services.engine_name,
+        engine=draft.engine or services.engine_name,  # an LLM engine's fallback writes offline guides
         guide=existing,
     )
     return repo.guide_record(guide)
@@ -129,6 +129,9 @@ def _reviewable(repo: Repository, person_id: str, guide_id: str):  # type: ignor
     if guide is None:
         raise NotFound(f"guide {guide_id!r} does not exist")
     if guide.reviewer_id != person_id:
+        readable = guide.status == "published" and can_read(repo, viewer_of(repo, person_id), guide.community_id)
+        if not readable:
+            raise NotFound(f"guide {guide_id!r} does not exist")  # a draft or a foreign guide is not disclosed
         raise Forbidden("only the expert whose knowledge this guide holds can review it")
     return guide
 
@@ -260,5 +263,5 @@ def _readable_communities(repo: Repository, viewer: Viewer, community_id: str | 
         return readable
     require_community(repo, community_id)
     if community_id not in readable:
-        raise Forbidden(f"community {community_id!r} is members-only and you are not a member")
+        raise NotFound(f"community {community_id!r} does not exist")  # members-only: its existence is not disclosed
     return [community_id]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Body, HTTPException
+from fastapi import APIRouter, Body, HTTPException, Query
 from sqlalchemy import select
 
 from api.auth import PersonDep, ServicesDep
@@ -61,7 +61,11 @@ def ingest(
 
 @router.get("/{community_id}/assessments", response_model=list[AssessmentOut])
 def assessments(
-    community_id: str, services: ServicesDep, person: PersonDep, candidates_only: bool = False, limit: int = 100
+    community_id: str,
+    services: ServicesDep,
+    person: PersonDep,
+    candidates_only: bool = False,
+    limit: int = Query(default=100, ge=1, le=1000),
 ) -> list[AssessmentOut]:
     """What the detector decided for recent messages, with a one-line explanation (stewards only)."""
     _require_steward(services, person.id, community_id)
@@ -71,7 +75,7 @@ def assessments(
             .join(MessageRow, MessageRow.id == AssessmentRow.message_id)
             .where(MessageRow.community_id == community_id)
             .order_by(AssessmentRow.score.desc())
-            .limit(min(limit, 1000))
+            .limit(limit)
         )
         if candidates_only:
             query = query.where(AssessmentRow.is_candidate.is_(True))
