@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from elicitor.model import AuthorStanding, Message, Reply, Role, Thread
@@ -24,6 +24,7 @@ from store.tables import (
     MessageRow,
     NudgeRow,
     PersonRow,
+    RemovalRow,
     ReplyRow,
     ThreadRow,
     utcnow,
@@ -86,11 +87,24 @@ class Repository:
         return row
 
     def set_role(self, community_id: str, person_id: str, role: Role) -> None:
+        """Give a role; an explicit role also ends an earlier removal."""
         row = self.s.get(MembershipRow, (community_id, person_id))
         if row is None:
             self.s.add(MembershipRow(community_id=community_id, person_id=person_id, role=role.value))
         else:
             row.role = role.value
+        removal = self.s.get(RemovalRow, (community_id, person_id))
+        if removal is not None:
+            self.s.delete(removal)
+        self.s.flush()
+
+    def remove_member(self, community_id: str, person_id: str) -> None:
+        """End a membership and remember the removal, so that new messages of theirs never restore it."""
+        row = self.s.get(MembershipRow, (community_id, person_id))
+        if row is not None:
+            self.s.delete(row)
+        if self.s.get(RemovalRow, (community_id, person_id)) is None:
+            self.s.add(RemovalRow(community_id=community_id, person_id=person_id))
         self.s.flush()
 
     def role_of(self, community_id: str, person_id: str) -> Role | None:
@@ -202,6 +216,14 @@ class Repository:
             self.s.scalars(
                 select(MembershipRow.person_id).where(
                     MembershipRow.community_id == community_id, MembershipRow.person_id.in_(people.values())
+                )
+            )
+        )
+        # Removed people's messages are kept as messages; they do not make them members again.
+        members |= set(
+            self.s.scalars(
+                select(RemovalRow.person_id).where(
+                    RemovalRow.community_id == community_id, RemovalRow.person_id.in_(people.values())
                 )
             )
         )
@@ -333,8 +355,25 @@ class Repository:
     def get_nudge(self, nudge_id: str) -> NudgeRow | None:
         return self.s.get(NudgeRow, nudge_id)
 
-    def inbox(self, person_id: str, now: datetime, include_closed: bool = False) -> list[NudgeRecord]:
+    def claim_open_nudge(self, nudge_id: str, **values: object) -> NudgeRow | None:
+        """Move an open or snoozed nudge to new values in one conditional UPDATE (atomic on SQLite and
+        PostgreSQL alike); None when another request changed it first. Returns the row as it is now."""
+        result = self.s.execute(
+            update(NudgeRow)
+            .where(NudgeRow.id == nudge_id, NudgeRow.status.in_(("open", "snoozed")))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return self.s.get(NudgeRow, nudge_id, populate_existing=True)
+
+    def inbox(
+        self, person_id: str, now: datetime, include_closed: bool = False, community_ids: Sequence[str] | None = None
+    ) -> list[NudgeRecord]:
         query = select(NudgeRow).where(NudgeRow.person_id == person_id)
+        if community_ids is not None:
+            query = query.where(NudgeRow.community_id.in_(community_ids))
         if not include_closed:
             query = query.where(NudgeRow.status.in_(("open", "snoozed")), NudgeRow.deliver_at <= now)
         rows = self.s.scalars(query.order_by(NudgeRow.deliver_at.desc())).all()
@@ -374,6 +413,23 @@ class Repository:
 
     def get_guide_row(self, guide_id: str) -> GuideRow | None:
         return self.s.get(GuideRow, guide_id)
+
+    def fresh_guide(self, guide_id: str) -> GuideRow | None:
+        """The guide as the database has it now (after another transaction changed it)."""
+        return self.s.get(GuideRow, guide_id, populate_existing=True)
+
+    def claim_guide(self, guide_id: str, version: int, statuses: Sequence[str], **values: object) -> GuideRow | None:
+        """Change a guide only if it is still at `version` in one of `statuses`, in one conditional UPDATE that
+        also holds the row (PostgreSQL) or the write lock (SQLite) until commit; None when it changed meanwhile."""
+        result = self.s.execute(
+            update(GuideRow)
+            .where(GuideRow.id == guide_id, GuideRow.current_version == version, GuideRow.status.in_(statuses))
+            .values(updated_at=utcnow(), **values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return self.s.get(GuideRow, guide_id, populate_existing=True)
 
     def save_guide_version(
         self,
@@ -490,10 +546,15 @@ class GovernanceRepository(Repository):
         )
         self.s.flush()
 
-    def audit_events(self, community_ids: list[str] | None, limit: int) -> list[AuditEventRow]:
+    def audit_events(
+        self, community_ids: list[str] | None, limit: int, *, excluding: list[str] | None = None
+    ) -> list[AuditEventRow]:
+        """Events of these communities (None: all), minus those of `excluding`; events of no community stay."""
         query = select(AuditEventRow).order_by(AuditEventRow.id.desc()).limit(limit)
         if community_ids is not None:
             query = query.where(AuditEventRow.community_id.in_(community_ids))
+        if excluding:
+            query = query.where(or_(AuditEventRow.community_id.is_(None), AuditEventRow.community_id.not_in(excluding)))
         return list(self.s.scalars(query))
 
     def tokens_of(self, person_id: str) -> list[ApiTokenRow]:

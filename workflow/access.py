@@ -44,6 +44,17 @@ def viewer_of(repo: Repository, person_id: str) -> Viewer:
     return Viewer(person_id, bool(person.is_admin), {m.community_id: Role(m.role) for m in rows})
 
 
+def may_act_in(viewer: Viewer, community_id: str) -> bool:
+    """Acting on one's own nudges and guides needs current membership: ownership alone is not enough, so an
+    expert removed from a community loses their inbox, drafts and guides there at once."""
+    return viewer.is_member(community_id)
+
+
+def acting_communities(viewer: Viewer) -> list[str]:
+    """The communities where the viewer may act on their own nudges and guides."""
+    return sorted(viewer.roles)
+
+
 def readable_communities(repo: Repository, viewer: Viewer) -> list[str]:
     """Communities whose published guides this viewer may read and search."""
     visible = []
@@ -97,14 +108,24 @@ def require_steward(repo: Repository, viewer: Viewer, community_id: str) -> Comm
     )
 
 
-def require_appointer(repo: Repository, viewer: Viewer, community_id: str, person_id: str) -> CommunityRow:
-    """Who may give roles: stewards; admins too, but in a confidential community never to themselves."""
+def require_appointer(
+    repo: Repository, viewer: Viewer, community_id: str, person_id: str, role: Role | None
+) -> CommunityRow:
+    """Who may give roles: stewards; admins too, but in a confidential community an admin only appoints a
+    steward (someone else, who is not one yet): never removes, demotes or changes anyone else's role there."""
     community = require_visible(repo, viewer, community_id)
     if viewer.role_in(community_id) == Role.STEWARD:
         return community
-    if viewer.is_admin and (community.visibility != "confidential" or person_id != viewer.person_id):
+    if viewer.is_admin and community.visibility != "confidential":
+        return community
+    if viewer.is_admin and role == Role.STEWARD and person_id != viewer.person_id:
         return community
     raise Forbidden(f"only a steward of {community_id!r} can do this")
+
+
+def confidential_communities(repo: Repository) -> list[str]:
+    """Ids of the confidential communities (whose governance stays with their own stewards)."""
+    return [c.id for c in repo.s.scalars(select(CommunityRow).where(CommunityRow.visibility == "confidential"))]
 
 
 def require_admin(viewer: Viewer) -> None:

@@ -30,7 +30,14 @@ from store.tables import (
     ThreadRow,
     utcnow,
 )
-from workflow.access import VISIBILITIES, require_admin, require_appointer, require_steward, viewer_of
+from workflow.access import (
+    VISIBILITIES,
+    confidential_communities,
+    require_admin,
+    require_appointer,
+    require_steward,
+    viewer_of,
+)
 from workflow.errors import Forbidden, InvalidInput, NotFound
 from workflow.privacy import screen_thread
 from workflow.services import Services
@@ -112,11 +119,9 @@ def set_member(services: Services, *, actor_id: str, community_id: str, handle: 
         person = repo.person_by_handle(handle)
         if person is None:
             raise NotFound(f"no person with handle {handle!r}")
-        require_appointer(repo, viewer_of(repo, actor_id), community_id, person.id)
+        require_appointer(repo, viewer_of(repo, actor_id), community_id, person.id, role)
         if role is None:
-            membership = session.get(MembershipRow, (community_id, person.id))
-            if membership is not None:
-                session.delete(membership)
+            repo.remove_member(community_id, person.id)
         else:
             repo.set_role(community_id, person.id, role)
         repo.add_audit(
@@ -377,4 +382,5 @@ def audit_log(services: Services, *, actor_id: str, community_id: str | None, li
             require_steward(repo, viewer, community_id)
             return repo.audit_events([community_id], limit)
         require_admin(viewer)
-        return repo.audit_events(None, limit)
+        # Admins do not govern confidential communities: their events stay with their stewards.
+        return repo.audit_events(None, limit, excluding=confidential_communities(repo))

@@ -15,7 +15,16 @@ from store.tables import utcnow
 from synthesizer.errors import InvalidGuide, SynthesisError
 from synthesizer.model import GuideDraft, Source, mask_mentions, without_identities
 from synthesizer.validate import check_citations
-from workflow.access import Viewer, can_read, readable_communities, require_community, sees_identities, viewer_of
+from workflow.access import (
+    Viewer,
+    acting_communities,
+    can_read,
+    may_act_in,
+    readable_communities,
+    require_community,
+    sees_identities,
+    viewer_of,
+)
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workflow.privacy import screen_guide
 from workflow.services import Services
@@ -51,7 +60,12 @@ def synthesize_guide(services: Services, *, thread_id: str, reviewer_id: str) ->
             repo = Repository(session)
             if not repo.sources_unchanged([s.id for s in draft.sources], since=started):
                 continue
+            if not may_act_in(viewer_of(repo, reviewer_id), thread.community_id):
+                log.info("guide not drafted thread=%s: its reviewer is no longer a member", thread_id)
+                return None
             record = _save_draft(services, repo, thread.community_id, thread_id, reviewer_id, draft)
+            if record is None:
+                continue  # an edit or another draft took the version meanwhile: write again from what is there
         log.info("guide drafted guide=%s thread=%s version=%d", record.id, thread_id, record.version)
         return record
     raise SynthesisError(f"the sources of thread {thread_id} kept changing while the guide was written")
@@ -59,11 +73,19 @@ def synthesize_guide(services: Services, *, thread_id: str, reviewer_id: str) ->
 
 def _save_draft(
     services: Services, repo: Repository, community_id: str, thread_id: str, reviewer_id: str, draft: GuideDraft
-) -> GuideRecord:
+) -> GuideRecord | None:
+    """The new draft version, or None when the guide's version moved meanwhile (the caller writes again)."""
     existing = repo.guide_for_thread(thread_id)
-    if existing is not None and existing.status in ("published", "stale"):
-        existing.status = "draft"  # new or changed sources: the expert reviews again before it is republished
-        services.search.remove_guide(existing.id)
+    if existing is not None:
+        was_live = existing.status in ("published", "stale")
+        # New or changed sources: the expert reviews again before it is republished.
+        statuses = ("draft", "stale", "published", "rejected")
+        status = "draft" if was_live else existing.status
+        existing = repo.claim_guide(existing.id, existing.current_version, statuses, status=status)
+        if existing is None:
+            return None
+        if was_live:
+            services.search.remove_guide(existing.id)
     guide = repo.save_guide_version(
         community_id=community_id,
         thread_id=thread_id,
@@ -94,9 +116,9 @@ def get_guide(services: Services, *, person_id: str, guide_id: str) -> GuideReco
         if guide is None:
             raise NotFound(f"guide {guide_id!r} does not exist")
         record = repo.guide_record(guide)
-        if record.reviewer_id == person_id:
-            return record
         viewer = viewer_of(repo, person_id)
+        if record.reviewer_id == person_id and may_act_in(viewer, record.community_id):
+            return record
         if record.status == "published" and can_read(repo, viewer, record.community_id):
             return _as_seen_by(repo, viewer, record)
     raise NotFound(f"guide {guide_id!r} does not exist")  # not "forbidden": its existence is not disclosed
@@ -112,8 +134,11 @@ def _as_seen_by(repo: Repository, viewer: Viewer, record: GuideRecord) -> GuideR
 
 
 def guides_to_review(services: Services, *, person_id: str) -> list[GuideRecord]:
+    """Drafts waiting for this expert, in the communities they are still a member of."""
     with services.db.session() as session:
-        return Repository(session).guides(reviewer_id=person_id, status="draft")
+        repo = Repository(session)
+        communities = acting_communities(viewer_of(repo, person_id))
+        return repo.guides(community_ids=communities, reviewer_id=person_id, status="draft")
 
 
 def list_published(services: Services, *, person_id: str, community_id: str | None) -> list[GuideRecord]:
@@ -125,11 +150,13 @@ def list_published(services: Services, *, person_id: str, community_id: str | No
 
 
 def _reviewable(repo: Repository, person_id: str, guide_id: str):  # type: ignore[no-untyped-def]
+    """The guide, if the person reviews it and is still a member of its community (checked at the act)."""
     guide = repo.get_guide_row(guide_id)
     if guide is None:
         raise NotFound(f"guide {guide_id!r} does not exist")
-    if guide.reviewer_id != person_id:
-        readable = guide.status == "published" and can_read(repo, viewer_of(repo, person_id), guide.community_id)
+    viewer = viewer_of(repo, person_id)
+    if guide.reviewer_id != person_id or not may_act_in(viewer, guide.community_id):
+        readable = guide.status == "published" and can_read(repo, viewer, guide.community_id)
         if not readable:
             raise NotFound(f"guide {guide_id!r} does not exist")  # a draft or a foreign guide is not disclosed
         raise Forbidden("only the expert whose knowledge this guide holds can review it")
@@ -143,7 +170,11 @@ def approve(services: Services, *, person_id: str, guide_id: str) -> GuideRecord
         guide = _reviewable(repo, person_id, guide_id)
         if guide.status == "rejected":
             raise Conflict("this guide was rejected; edit it to make a new draft before approving")
-        guide.status, guide.published_at, guide.updated_at = "published", utcnow(), utcnow()
+        if guide.status != "published":  # approving twice is the same as once
+            claimed = repo.claim_guide(
+                guide_id, guide.current_version, ("draft", "stale"), status="published", published_at=utcnow()
+            )
+            guide = claimed if claimed is not None else _changed_meanwhile(repo, guide_id, accept="published")
         record = repo.guide_record(guide)
     services.runner.enqueue("index_guide", guide_id, {"guide_id": guide_id})
     services.runner.enqueue("announce_guide", guide_id, {"guide_id": guide_id})  # in linked channels
@@ -154,10 +185,21 @@ def reject(services: Services, *, person_id: str, guide_id: str) -> GuideRecord:
     with services.db.session() as session:
         repo = Repository(session)
         guide = _reviewable(repo, person_id, guide_id)
-        guide.status, guide.updated_at = "rejected", utcnow()
+        if guide.status != "rejected":
+            statuses = ("draft", "stale", "published")
+            claimed = repo.claim_guide(guide_id, guide.current_version, statuses, status="rejected")
+            guide = claimed if claimed is not None else _changed_meanwhile(repo, guide_id, accept="rejected")
         record = repo.guide_record(guide)
     services.search.remove_guide(guide_id)
     return record
+
+
+def _changed_meanwhile(repo: Repository, guide_id: str, accept: str):  # type: ignore[no-untyped-def]
+    """After a lost race: the guide as it is now when it reached `accept` anyway, else a 409."""
+    guide = repo.fresh_guide(guide_id)
+    if guide is not None and guide.status == accept:
+        return guide
+    raise Conflict("the guide changed meanwhile (a new version or another review); reload it")
 
 
 def edit(services: Services, *, person_id: str, guide_id: str, content: dict) -> GuideRecord:
@@ -168,7 +210,12 @@ def edit(services: Services, *, person_id: str, guide_id: str, content: dict) ->
         current = GuideDraft.model_validate(repo.guide_record(guide).content)
         draft = _edited_draft(current, content)
         was_published = guide.status == "published"
-        guide.status = "draft"
+        # Held until commit: two edits of one version cannot both become the next one.
+        statuses = ("draft", "stale", "published", "rejected")
+        claimed = repo.claim_guide(guide_id, guide.current_version, statuses, status="draft")
+        if claimed is None:
+            raise Conflict("the guide changed while you edited it (another edit or a rewrite); reload and edit again")
+        guide = claimed
         guide = repo.save_guide_version(
             community_id=guide.community_id,
             thread_id=guide.thread_id,

@@ -14,6 +14,7 @@ from elicitor.policy import MAX_ROUNDS, NudgePreferences, PolicyDecision, decide
 from store.records import NudgeRecord, PersonRecord
 from store.repository import Repository, aware, new_id, week_ago
 from store.tables import AssessmentRow, NudgeRow
+from workflow.access import acting_communities, may_act_in, viewer_of
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workflow.privacy import screen_text, screen_thread
 from workflow.services import Services
@@ -203,20 +204,29 @@ def _preferences(services: Services, person: PersonRecord) -> NudgePreferences:
 
 
 def inbox(services: Services, *, person_id: str, include_closed: bool = False) -> list[NudgeRecord]:
-    """The nudges waiting for this person (delivered, not yet answered or declined)."""
+    """The nudges waiting for this person (delivered, not yet answered or declined), in communities they are
+    still a member of: a removed expert keeps no inbox there."""
     with services.db.session() as session:
-        return Repository(session).inbox(person_id, services.clock(), include_closed)
+        repo = Repository(session)
+        communities = acting_communities(viewer_of(repo, person_id))
+        return repo.inbox(person_id, services.clock(), include_closed, communities)
 
 
-def _own_open_nudge(repo: Repository, person_id: str, nudge_id: str) -> NudgeRow:
+def _claim_own_nudge(repo: Repository, person_id: str, nudge_id: str, **values: object) -> NudgeRow:
+    """The recipient's open nudge moved to `values` atomically: checked at the time of the act (a current
+    member of its community), and a clear 409 for the loser when two requests race."""
     nudge = repo.get_nudge(nudge_id)
-    if nudge is None:
+    if nudge is None or not may_act_in(viewer_of(repo, person_id), nudge.community_id):
         raise NotFound(f"nudge {nudge_id!r} does not exist")
     if nudge.person_id != person_id:
         raise Forbidden("this nudge was sent to someone else; only its recipient can answer it")
     if nudge.status not in ("open", "snoozed"):
         raise Conflict(f"this nudge is already {nudge.status}; it cannot be changed")
-    return nudge
+    claimed = repo.claim_open_nudge(nudge_id, **values)
+    if claimed is None:
+        now = repo.s.get(NudgeRow, nudge_id, populate_existing=True)
+        raise Conflict(f"this nudge was just {now.status if now else 'removed'} by another request; reload it")
+    return claimed
 
 
 def reply(services: Services, *, person_id: str, nudge_id: str, text: str) -> NudgeRecord:
@@ -225,10 +235,11 @@ def reply(services: Services, *, person_id: str, nudge_id: str, text: str) -> Nu
         raise InvalidInput("the reply is empty; write what you would tell a colleague")
     if len(text) > services.max_message_chars:
         raise InvalidInput(f"the reply has {len(text)} characters; the limit is {services.max_message_chars}")
+    screened = screen_text(services, text.strip()).text
     with services.db.session() as session:
         repo = Repository(session)
-        nudge = _own_open_nudge(repo, person_id, nudge_id)
-        repo.add_reply(nudge, screen_text(services, text.strip()).text)
+        nudge = _claim_own_nudge(repo, person_id, nudge_id, status="answered", closed_at=services.clock())
+        repo.add_reply(nudge, screened)
         record = repo.nudge_record(nudge)
     services.runner.enqueue("handle_reply", nudge_id, {"nudge_id": nudge_id})
     return record
@@ -237,8 +248,7 @@ def reply(services: Services, *, person_id: str, nudge_id: str, text: str) -> Nu
 def decline(services: Services, *, person_id: str, nudge_id: str) -> NudgeRecord:
     with services.db.session() as session:
         repo = Repository(session)
-        nudge = _own_open_nudge(repo, person_id, nudge_id)
-        nudge.status, nudge.closed_at = "declined", services.clock()
+        nudge = _claim_own_nudge(repo, person_id, nudge_id, status="declined", closed_at=services.clock())
         return repo.nudge_record(nudge)
 
 
@@ -254,8 +264,7 @@ def snooze(
         raise InvalidInput("a nudge can be snoozed for at most 30 days; decline it instead")
     with services.db.session() as session:
         repo = Repository(session)
-        nudge = _own_open_nudge(repo, person_id, nudge_id)
-        nudge.status, nudge.deliver_at = "snoozed", when
+        nudge = _claim_own_nudge(repo, person_id, nudge_id, status="snoozed", deliver_at=when)
         return repo.nudge_record(nudge)
 
 
@@ -265,6 +274,9 @@ def handle_reply(services: Services, *, nudge_id: str) -> None:
         repo = Repository(session)
         nudge = repo.get_nudge(nudge_id)
         if nudge is None or nudge.status != "answered":
+            return
+        if not may_act_in(viewer_of(repo, nudge.person_id), nudge.community_id):
+            log.info("nudge=%s: its expert is no longer a member; no guide is drafted", nudge_id)
             return
         record = repo.nudge_record(nudge)
         again = None

@@ -19,6 +19,7 @@ from tests.e2e.test_tandems import post, tandem
 PHISHING = "https://evil.example/login"
 MARKUP = ("<img", "onerror", "javascript:", "<!--", "<script", PHISHING)
 APPENDED = "and then drop the production database"
+CONCURRENTLY = "Create it with CREATE INDEX CONCURRENTLY so writes are not blocked."
 
 
 def hostile_model(request: httpx.Request) -> httpx.Response:
