@@ -1,32 +1,54 @@
-"""One error shape everywhere: {"detail": [{"msg": "...", "loc": [...]}]}, with the status that fits the cause."""
+"""One error shape everywhere: {"detail": [{"msg": "...", "loc": [...]}]}, with the status that fits the cause.
+
+Every non-2xx answer goes through here: the workflow's and the connectors' own errors, request validation,
+Starlette's HTTP errors (unknown routes, wrong methods, auth, size) and, last, anything unexpected (500).
+"""
 
 from __future__ import annotations
 
-import json
 import logging
-import traceback
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.limits import ASGIApp, Message, Receive, Scope, Send
+from connectors.errors import ConnectorError, InvalidPayload, InvalidSignature, NotConfigured
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound, WorkflowError
 
 log = logging.getLogger("tacit.api")
 
-STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, InvalidInput: 422}
+STATUS: dict[type[Exception], int] = {
+    NotFound: 404,
+    Forbidden: 403,
+    Conflict: 409,
+    InvalidInput: 422,
+    InvalidSignature: 401,
+    NotConfigured: 404,
+    InvalidPayload: 400,
+}
+SERVER_ERROR = "Something went wrong on our side; nothing you sent was lost. Try again, or tell your steward."
 
 
 def error_body(msg: str, loc: list[str | int] | None = None) -> dict:
     return {"detail": [{"msg": msg, "loc": loc or []}]}
 
 
+def status_of(exc: Exception) -> int:
+    """The HTTP status of a workflow or connector error (400 when no closer one fits)."""
+    return next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(WorkflowError)
-    async def workflow_error(_: Request, exc: WorkflowError) -> JSONResponse:
-        status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
-        return JSONResponse(error_body(str(exc)), status_code=status)
+    @app.exception_handler(ConnectorError)
+    async def known_error(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(error_body(str(exc)), status_code=status_of(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(error_body(_sentence(exc)), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -38,6 +60,21 @@ def install(app: FastAPI) -> None:
         detail = [{"msg": _readable(e), "loc": list(e.get("loc", []))} for e in errors]
         return JSONResponse({"detail": detail}, status_code=422)
 
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled %s", type(exc).__name__, exc_info=exc)
+        return JSONResponse(error_body(SERVER_ERROR), status_code=500)
+
+
+def _sentence(exc: StarletteHTTPException) -> str:
+    if isinstance(exc.detail, str) and exc.detail:
+        if exc.status_code == 404 and exc.detail == "Not Found":
+            return "There is nothing at this address; the API is described at /docs."
+        if exc.status_code == 405:
+            return "This address does not take that method; the API is described at /docs."
+        return exc.detail
+    return "The request could not be handled."
+
 
 def _readable(error: dict) -> str:
     field = ".".join(str(p) for p in error.get("loc", [])[1:]) or "body"
@@ -45,9 +82,9 @@ def _readable(error: dict) -> str:
 
 
 class ServerErrors:
-    """ASGI middleware: an unhandled error becomes a 500 in the one error shape and is logged (path only, no query
-    or body), and is not raised further: the server would otherwise drop the keep-alive connection after the 500,
-    resetting the client's next request on it."""
+    """ASGI middleware: an unhandled error is answered by the app's own Exception handler (the JSON envelope, or
+    the pages' error page) and is not raised further. Starlette's outer error middleware re-raises after its
+    500, and the server then drops the keep-alive connection, resetting the client's next request on it."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -66,24 +103,13 @@ class ServerErrors:
         try:
             await self.app(scope, receive, tracking)
         except Exception as exc:
-            frame = traceback.extract_tb(exc.__traceback__)[-1]
-            # Never the exception's message or a traceback with values: drivers put the statement's data there.
-            log.error(
-                "server error method=%s path=%s error=%s at=%s:%d",
-                scope.get("method"),
-                scope.get("path"),
-                type(exc).__name__,
-                frame.filename,
-                frame.lineno or 0,
-            )
             if started:
+                log.error("unhandled %s after the response started path=%s", type(exc).__name__, scope.get("path"))
                 return  # the response is on its way; nothing more can be said on it
-            body = json.dumps(error_body("Tacit failed to handle this request; it was logged. Try again later."))
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 500,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-                }
-            )
-            await send({"type": "http.response.body", "body": body.encode()})
+            handler = getattr(scope.get("app"), "exception_handlers", {}).get(Exception)
+            if handler is None:
+                log.error("unhandled %s path=%s", type(exc).__name__, scope.get("path"))
+                response: Response = JSONResponse(error_body(SERVER_ERROR), status_code=500)
+            else:
+                response = await handler(Request(scope, receive), exc)
+            await response(scope, receive, send)

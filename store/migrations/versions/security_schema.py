@@ -1,14 +1,14 @@
 """removals: a person removed from a community stays removed (ingestion never makes them a member again)
 
 Revision ID: security
-Revises: 0006
+Revises: pages
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "security"
-down_revision = "0006"
+down_revision = "pages"
 branch_labels = None
 depends_on = None
 
