@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     # Jobs
     job_workers: int = 1
     job_runner: Literal["inprocess", "procrastinate"] = "inprocess"  # procrastinate: `tacit worker` processes run jobs
+    job_heartbeat_s: float = Field(default=10.0, gt=0)  # procrastinate workers; 3 missed beats: its jobs are retried
     job_queue_url: str | None = None  # procrastinate's PostgreSQL; default: DATABASE_URL
     # Limits
     max_message_chars: int = 20_000

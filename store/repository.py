@@ -496,6 +496,29 @@ class Repository:
     def communities_of(self, person_id: str) -> list[str]:
         return list(self.s.scalars(select(MembershipRow.community_id).where(MembershipRow.person_id == person_id)))
 
+    def unassessed_message_ids(self, limit: int) -> list[str]:
+        """Messages stored but never assessed (held ones wait for a steward, not for a job), oldest first."""
+        query = (
+            select(MessageRow.id)
+            .outerjoin(AssessmentRow, AssessmentRow.message_id == MessageRow.id)
+            .where(AssessmentRow.message_id.is_(None), MessageRow.held.is_(False))
+            .order_by(MessageRow.created_at)
+            .limit(limit)
+        )
+        return list(self.s.scalars(query))
+
+    def replies_without_draft(self, limit: int) -> list[str]:
+        """Answered nudges whose thread has no guide written since the reply (the drafting job never ran)."""
+        query = (
+            select(NudgeRow.id)
+            .join(ReplyRow, ReplyRow.nudge_id == NudgeRow.id)
+            .outerjoin(GuideRow, GuideRow.thread_id == NudgeRow.thread_id)
+            .where(NudgeRow.status == "answered")
+            .where((GuideRow.id.is_(None)) | (GuideRow.updated_at < ReplyRow.created_at))
+            .limit(limit)
+        )
+        return list(self.s.scalars(query))
+
     def counts(self) -> dict[str, int]:
         tables = {"messages": MessageRow, "threads": ThreadRow, "nudges": NudgeRow, "guides": GuideRow}
         return {name: int(self.s.scalar(select(func.count()).select_from(t)) or 0) for name, t in tables.items()}

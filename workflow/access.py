@@ -78,10 +78,12 @@ def require_community(repo: Repository, community_id: str) -> CommunityRow:
 
 
 def governs(repo: Repository, viewer: Viewer, community_id: str) -> bool:
-    """Whether the viewer governs the community: require_steward's rule, as a question."""
+    """Whether the viewer governs the community: require_steward's rule, as a question (NotFound when the
+    community does not exist at all)."""
+    require_community(repo, community_id)
     try:
         require_steward(repo, viewer, community_id)
-    except Forbidden:
+    except (Forbidden, NotFound):
         return False
     return True
 

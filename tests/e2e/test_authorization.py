@@ -92,7 +92,9 @@ def test_admins_do_not_govern_confidential_communities_nor_read_their_audit(make
     assert c.put(f"{members}/ada", json={"role": "steward"}, headers=ada).status_code == 403, "never themselves"
     assert c.put(f"{members}/priya", json={"role": "steward"}, headers=ada).status_code == 204, "may appoint one"
     assert c.get("/v1/me", headers=loop.as_("otto")).json()["communities"] == {"secret-rnd": "steward"}
-    assert c.patch(f"/v1/communities/{COMMUNITY}", json={"name": "Platform"}, headers=loop.as_("priya")).status_code == 200
+    assert (
+        c.patch(f"/v1/communities/{COMMUNITY}", json={"name": "Platform"}, headers=loop.as_("priya")).status_code == 200
+    )
     events = c.get("/v1/audit", headers=ada).json()
     assert events and all(e["community_id"] != "secret-rnd" for e in events)
     own = c.get("/v1/audit", params={"community": "secret-rnd"}, headers=otto).json()

@@ -62,7 +62,7 @@ def stored(loop: Loop) -> dict:
     return {k: v for k, v in health.items() if k not in ("status", "engine", "jobs_pending")}
 
 
-def test_bad_input_table_on_both_databases(make_loop, database_url: str | None) -> None:
+def test_bad_input_table_on_both_databases(database_url: str | None, make_loop) -> None:
     loop = make_loop(database_url=database_url, rate_limit_writes="100000/minute")
     c = loop.client
     assert c.post(URL, json={"messages": thread_messages()}, headers=loop.as_("priya")).status_code == 202
@@ -81,7 +81,7 @@ def test_bad_input_table_on_both_databases(make_loop, database_url: str | None) 
     assert c.post(URL, json=message(), headers=loop.as_("priya")).status_code == 202, "good input still works"
 
 
-def test_nul_bytes_are_a_422_that_names_them(make_loop, database_url: str | None) -> None:
+def test_nul_bytes_are_a_422_that_names_them(database_url: str | None, make_loop) -> None:
     loop = make_loop(database_url=database_url)
     r = loop.client.post(URL, json=message(text=NUL), headers=loop.as_("priya"))
     assert r.status_code == 422 and "NUL" in r.json()["detail"][0]["msg"]
@@ -91,7 +91,7 @@ def test_nul_bytes_are_a_422_that_names_them(make_loop, database_url: str | None
     assert escaped.status_code == 202, "an escaped backslash followed by u0000 is ordinary text"
 
 
-def test_limits_stay_within_the_documented_cap(make_loop, database_url: str | None) -> None:
+def test_limits_stay_within_the_documented_cap(database_url: str | None, make_loop) -> None:
     loop = make_loop(database_url=database_url)
     batch = [message(external_id=f"e{i}", thread=f"t{i}", text=f"Answer number {i}.") for i in range(3)]
     loop.client.post(URL, json={"messages": batch}, headers=loop.as_("priya"))

@@ -13,14 +13,14 @@ pytestmark = pytest.mark.postgres
 SEARCH = "listing slow when most rows are soft deleted"
 
 
-def test_loop_on_postgresql(make_loop, postgres_url: str) -> None:
+def test_loop_on_postgresql(postgres_url: str, make_loop) -> None:
     loop = make_loop(database_url=postgres_url, job_workers=2)
     draft = published_guide(loop)
     assert search(loop, "lena", SEARCH)[0]["guide_id"] == draft["id"]
     assert loop.tacit.services.db.engine.dialect.name == "postgresql"
 
 
-def test_loop_on_postgresql_with_the_procrastinate_queue(make_loop, postgres_url: str) -> None:
+def test_loop_on_postgresql_with_the_procrastinate_queue(postgres_url: str, make_loop) -> None:
     """The scale path: jobs wait in PostgreSQL (procrastinate) and a worker runs them."""
     loop = make_loop(database_url=postgres_url, job_runner="procrastinate")
     runner = loop.tacit.runner

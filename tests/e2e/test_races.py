@@ -42,7 +42,7 @@ def nudged(loop: Loop) -> dict:
     return loop.client.get("/v1/me/nudges", headers=loop.as_("marta")).json()[0]
 
 
-def test_parallel_replies_and_declines_on_one_nudge(make_loop, database_url: str | None) -> None:
+def test_parallel_replies_and_declines_on_one_nudge(database_url: str | None, make_loop) -> None:
     loop = make_loop(database_url=database_url, rate_limit_writes="100000/minute")
     nudge = nudged(loop)
     marta = loop.as_("marta")
@@ -69,7 +69,7 @@ def test_parallel_replies_and_declines_on_one_nudge(make_loop, database_url: str
         assert final["status"] == "declined" and final["reply"] is None and drafts == []
 
 
-def test_parallel_approvals_and_edits_of_one_guide(make_loop, database_url: str | None) -> None:
+def test_parallel_approvals_and_edits_of_one_guide(database_url: str | None, make_loop) -> None:
     loop = make_loop(database_url=database_url, rate_limit_writes="100000/minute")
     nudge = nudged(loop)
     marta = loop.as_("marta")

@@ -1,0 +1,34 @@
+"""Recovery after a crash: work that was acknowledged but never done is found in the database and queued again.
+
+The database is the record and every job is idempotent, so the sweep needs no outbox: a message without an
+assessment (not held) is assessed, an answered nudge whose thread has no guide written since the reply is drafted.
+It runs when Tacit starts (the in-process queue lives in memory and dies with a `kill -9`) and every few minutes
+(a procrastinate deferral can be lost between the message's commit and the defer).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from store.repository import Repository
+from workflow.services import Services
+
+log = logging.getLogger("tacit.recovery")
+BATCH = 10_000  # per sweep: a larger backlog is taken by the next sweep
+
+
+def reconcile(services: Services) -> int:
+    """Queue every assessment and draft that was acknowledged but never done; returns how many were queued."""
+    with services.db.session() as session:
+        repo = Repository(session)
+        messages = repo.unassessed_message_ids(BATCH)
+        replies = repo.replies_without_draft(BATCH)
+    for message_id in messages:
+        services.runner.enqueue("assess_message", message_id, {"message_id": message_id})
+    for nudge_id in replies:
+        services.runner.enqueue("handle_reply", nudge_id, {"nudge_id": nudge_id})
+    if messages or replies:
+        log.warning(
+            "recovery queued assessments=%d drafts=%d left over from an interrupted run", len(messages), len(replies)
+        )
+    return len(messages) + len(replies)
