@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from elicitor import cues
 from elicitor.model import Role
+from store.erasure_repository import ErasureRepository, reclaim_space
 from store.repository import GovernanceRepository
 from store.tables import (
     ApiTokenRow,
@@ -225,12 +226,14 @@ def _message(repo: GovernanceRepository, community_id: str, external_id: str):  
     return message
 
 
-def _untitle_if_opener(repo: GovernanceRepository, message: MessageRow) -> None:
-    """A thread's title is its opener's words (given or derived): it goes when the opener goes."""
+def _untitle_if_opener(repo: GovernanceRepository, message: MessageRow) -> str | None:
+    """A thread's title is its opener's words (given or derived): it goes when the opener goes. Returns it."""
     if message.parent_external_id is None:
         thread = repo.s.get(ThreadRow, message.thread_id)
         if thread is not None:
-            thread.title = "Untitled thread"
+            old, thread.title = thread.title, "Untitled thread"
+            return old
+    return None
 
 
 def _invalidate_thread_guide(
@@ -290,6 +293,7 @@ def erase_person(services: Services, *, actor_id: str, person_id: str, mode: Era
         )
     for rewrite in rewrites:
         _rewrite(services, rewrite)
+    reclaim_space(services.db.engine)  # no copy of their words left in the WAL or in dead rows
     cues.clear_caches()  # the detector's cache may still hold the person's words
     log.info("person %sd person=%s messages=%d replies=%d", mode, person_id, report.messages, report.replies)
     return report
@@ -302,8 +306,8 @@ def _erase(services: Services, repo: GovernanceRepository, person: PersonRow):  
     for reply, _ in replies:
         s.delete(reply)
     s.flush()
+    titles = [t for m in messages if (t := _untitle_if_opener(repo, m))]
     for message in messages:
-        _untitle_if_opener(repo, message)
         s.delete(message)
     nudges = list(s.scalars(select(NudgeRow).where(NudgeRow.person_id == person.id)))
     for nudge in nudges:
@@ -314,6 +318,7 @@ def _erase(services: Services, repo: GovernanceRepository, person: PersonRow):  
     for guide in _guides_reviewed_by(repo, person.id):  # guides they reviewed in threads they never posted in
         services.search.remove_guide(guide.id)
         repo.delete_guide(guide)
+    ErasureRepository(s).scrub_derived(person.id, titles)  # questions, tasks, events quoting them; their skills
     _forget(repo, person)
     s.delete(person)
     s.flush()

@@ -6,6 +6,7 @@ python -m tests.e2e.crash_child worker DATA_DIR DATABASE_URL          # a procra
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,8 @@ from store.records import IncomingMessage
 from workflow.ingest import ingest_messages
 from workflow.people import add_person, create_community
 
-COMMUNITY, BATCHES, PER_BATCH = "crash", 12, 50
+COMMUNITY, PER_BATCH = "crash", 50
+BATCHES = int(os.environ.get("TACIT_CRASH_BATCHES", "12"))
 
 
 def tacit_for(data_dir: str, database_url: str, runner: str) -> Tacit:
