@@ -11,8 +11,9 @@ from api.limits import WRITES, WriteLimiter
 from api.oidc import InvalidJWT, JWTVerifier
 from store.records import PersonRecord
 from store.repository import TOKEN_PREFIX
-from workflow.people import person_for_oidc, person_for_token
+from workflow.people import person_for_token
 from workflow.services import Services
+from workflow.sessions import person_for_identity
 
 bearer = HTTPBearer(auto_error=False, description="An API token from `tacit token create HANDLE`.")
 
@@ -48,7 +49,8 @@ def _authenticated(request: Request, services: Services, token: str) -> PersonRe
             identity = verifier.identity(token)
         except InvalidJWT as exc:
             raise HTTPException(401, str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
-        return person_for_oidc(
+        # The same rule as the pages' sign-in: issuer + subject, linked once, never a name.
+        return person_for_identity(
             services, issuer=identity.issuer, subject=identity.subject, handle_hint=identity.handle_hint
         )
     person = person_for_token(services, token)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from elicitor.model import Role
@@ -110,31 +109,7 @@ def create_admin(services: Services, *, handle: str, display_name: str | None = 
     return repo_record
 
 
-OIDC = "oidc"  # the platform name of identity-provider accounts in the identities table
-
-
-def person_for_oidc(services: Services, *, issuer: str, subject: str, handle_hint: str) -> PersonRecord:
-    """The person an identity provider vouched for, found by issuer and subject only.
-
-    The first sign-in creates a new person with no memberships (named by the hint when that handle is free) and
-    links the identity to them once; a claim never selects an existing person, so it cannot take one over.
-    """
-    with services.db.session() as session:
-        repo = ConnectorRepository(session)
-        linked = repo.identity(OIDC, issuer, subject)
-        if linked is None:
-            person = repo.upsert_person(_free_handle(repo, handle_hint, subject))
-            linked = repo.link_identity(
-                platform=OIDC,
-                workspace=issuer,
-                user_id=subject,
-                person_id=person.id,
-                display_name=handle_hint,
-                fetched_at=None,
-            )
-        record = repo.person_record(linked.person_id)
-    assert record is not None
-    return record
+OIDC = "oidc"  # the platform name of identity-provider accounts in the identities table (workflow.sessions signs in)
 
 
 def link_oidc(services: Services, *, handle: str, issuer: str, subject: str) -> None:
@@ -147,15 +122,3 @@ def link_oidc(services: Services, *, handle: str, issuer: str, subject: str) -> 
         repo.link_identity(
             platform=OIDC, workspace=issuer, user_id=subject, person_id=person.id, display_name=handle, fetched_at=None
         )
-
-
-def _free_handle(repo: Repository, hint: str, subject: str) -> str:
-    """The hint if no one has it, else the hint with a suffix drawn from the subject (stable for that account)."""
-    if repo.person_by_handle(hint) is None:
-        return hint
-    suffix = hashlib.sha256(subject.encode()).hexdigest()
-    for length in (6, 12, 64):
-        candidate = f"{hint}-{suffix[:length]}"[:100]
-        if repo.person_by_handle(candidate) is None:
-            return candidate
-    raise InvalidInput("no free handle for this account; link it to a person with `tacit person link-oidc`")
