@@ -13,11 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from elicitor.model import Role
-from store.repository import Repository
-from store.tables import CommunityRow, MembershipRow, PersonRow
+from store.records import CommunityRecord
+from store.uow import UnitOfWork
 from workflow.errors import Forbidden, NotFound
 
 VISIBILITIES = ("open", "restricted", "confidential")
@@ -36,12 +34,11 @@ class Viewer:
         return community_id in self.roles
 
 
-def viewer_of(repo: Repository, person_id: str) -> Viewer:
-    person = repo.s.get(PersonRow, person_id)
+def viewer_of(uow: UnitOfWork, person_id: str) -> Viewer:
+    person = uow.people.get(person_id)
     if person is None:
         raise NotFound("person not found")
-    rows = repo.s.scalars(select(MembershipRow).where(MembershipRow.person_id == person_id))
-    return Viewer(person_id, bool(person.is_admin), {m.community_id: Role(m.role) for m in rows})
+    return Viewer(person_id, bool(person.is_admin), uow.communities.roles_of(person_id))
 
 
 def may_act_in(viewer: Viewer, community_id: str) -> bool:
@@ -55,10 +52,10 @@ def acting_communities(viewer: Viewer) -> list[str]:
     return sorted(viewer.roles)
 
 
-def readable_communities(repo: Repository, viewer: Viewer) -> list[str]:
+def readable_communities(uow: UnitOfWork, viewer: Viewer) -> list[str]:
     """Communities whose published guides this viewer may read and search."""
     visible = []
-    for community in repo.s.scalars(select(CommunityRow)):
+    for community in uow.communities.all():
         open_to_all = community.visibility == "open"
         admin_may = viewer.is_admin and community.visibility == "restricted"
         if viewer.is_member(community.id) or open_to_all or admin_may:
@@ -66,40 +63,40 @@ def readable_communities(repo: Repository, viewer: Viewer) -> list[str]:
     return sorted(visible)
 
 
-def can_read(repo: Repository, viewer: Viewer, community_id: str) -> bool:
-    return community_id in readable_communities(repo, viewer)
+def can_read(uow: UnitOfWork, viewer: Viewer, community_id: str) -> bool:
+    return community_id in readable_communities(uow, viewer)
 
 
-def require_community(repo: Repository, community_id: str) -> CommunityRow:
-    community = repo.get_community(community_id)
+def require_community(uow: UnitOfWork, community_id: str) -> CommunityRecord:
+    community = uow.communities.get(community_id)
     if community is None:
         raise NotFound(f"community {community_id!r} does not exist")
     return community
 
 
-def governs(repo: Repository, viewer: Viewer, community_id: str) -> bool:
+def governs(uow: UnitOfWork, viewer: Viewer, community_id: str) -> bool:
     """Whether the viewer governs the community: require_steward's rule, as a question (NotFound when the
     community does not exist at all)."""
-    require_community(repo, community_id)
+    require_community(uow, community_id)
     try:
-        require_steward(repo, viewer, community_id)
+        require_steward(uow, viewer, community_id)
     except (Forbidden, NotFound):
         return False
     return True
 
 
-def require_visible(repo: Repository, viewer: Viewer, community_id: str) -> CommunityRow:
+def require_visible(uow: UnitOfWork, viewer: Viewer, community_id: str) -> CommunityRecord:
     """The community, if the viewer may know it exists (a member, an admin, or open); else NotFound, as if it
     did not exist, so that a 403 never discloses a restricted or confidential community."""
-    community = require_community(repo, community_id)
+    community = require_community(uow, community_id)
     if viewer.is_member(community_id) or viewer.is_admin or community.visibility == "open":
         return community
     raise NotFound(f"community {community_id!r} does not exist")
 
 
-def require_steward(repo: Repository, viewer: Viewer, community_id: str) -> CommunityRow:
+def require_steward(uow: UnitOfWork, viewer: Viewer, community_id: str) -> CommunityRecord:
     """The community, if the viewer governs it: its steward, or a global admin unless it is confidential."""
-    community = require_visible(repo, viewer, community_id)
+    community = require_visible(uow, viewer, community_id)
     if viewer.role_in(community_id) == Role.STEWARD:
         return community
     if viewer.is_admin and community.visibility != "confidential":
@@ -111,11 +108,11 @@ def require_steward(repo: Repository, viewer: Viewer, community_id: str) -> Comm
 
 
 def require_appointer(
-    repo: Repository, viewer: Viewer, community_id: str, person_id: str, role: Role | None
-) -> CommunityRow:
+    uow: UnitOfWork, viewer: Viewer, community_id: str, person_id: str, role: Role | None
+) -> CommunityRecord:
     """Who may give roles: stewards; admins too, but in a confidential community an admin only appoints a
     steward (someone else, who is not one yet): never removes, demotes or changes anyone else's role there."""
-    community = require_visible(repo, viewer, community_id)
+    community = require_visible(uow, viewer, community_id)
     if viewer.role_in(community_id) == Role.STEWARD:
         return community
     if viewer.is_admin and community.visibility != "confidential":
@@ -125,9 +122,9 @@ def require_appointer(
     raise Forbidden(f"only a steward of {community_id!r} can do this")
 
 
-def confidential_communities(repo: Repository) -> list[str]:
+def confidential_communities(uow: UnitOfWork) -> list[str]:
     """Ids of the confidential communities (whose governance stays with their own stewards)."""
-    return [c.id for c in repo.s.scalars(select(CommunityRow).where(CommunityRow.visibility == "confidential"))]
+    return [c.id for c in uow.communities.all() if c.visibility == "confidential"]
 
 
 def require_admin(viewer: Viewer) -> None:
@@ -135,6 +132,6 @@ def require_admin(viewer: Viewer) -> None:
         raise Forbidden("only an admin can do this")
 
 
-def sees_identities(viewer: Viewer, community: CommunityRow) -> bool:
+def sees_identities(viewer: Viewer, community: CommunityRecord) -> bool:
     """Chatham House: inside the community contributors are named; outside it, nobody is."""
     return not community.chatham_house or viewer.is_member(community.id)

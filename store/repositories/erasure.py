@@ -6,7 +6,9 @@ from collections.abc import Sequence
 
 from sqlalchemy import delete, select, text
 
-from store.repository import GovernanceRepository
+from sqlalchemy.orm import Session
+
+from store.db import Database
 from store.tables import (
     EndorsementRow,
     NudgeRow,
@@ -21,7 +23,10 @@ ERASED = "[erased]"
 VACUUMED = ("messages", "replies", "nudges", "threads", "guides", "guide_versions", "tasks", "tandem_events", "skills")
 
 
-class ErasureRepository(GovernanceRepository):
+class ErasureRepository:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
     def scrub_derived(self, person_id: str, phrases: Sequence[str]) -> None:
         """Their tasks and the skills only they named go; other people's nudge questions, tasks and tandem events
         that quote one of `phrases` (titles of threads they opened) keep their place with the phrase erased."""
@@ -60,10 +65,11 @@ class ErasureRepository(GovernanceRepository):
         self.s.flush()
 
 
-def reclaim_space(engine) -> None:  # type: ignore[no-untyped-def]
+def reclaim_space(database: Database) -> None:
     """After an erasure commits: SQLite folds its WAL into the database file and truncates it (secure_delete has
     already zeroed the freed pages); PostgreSQL vacuums the tables that held the person's words (dead rows go;
     the server's own WAL and backups are outside Tacit's reach)."""
+    engine = database.engine
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:
             conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
