@@ -13,8 +13,8 @@ from typing import Literal
 
 from elicitor import cues
 from elicitor.model import Role
-from store.repositories.erasure import reclaim_space
 from store.records import AuditRecord, CommunitySettingsChange, MessageRecord, PersonRecord, TokenRecord
+from store.repositories.erasure import reclaim_space
 from store.uow import UnitOfWork
 from workflow import sources
 from workflow.access import (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from store.repository import Repository
+from workflow.job_types import AssessMessage, HandleReply, defer
 from workflow.services import Services
 
 log = logging.getLogger("tacit.recovery")
@@ -19,14 +19,13 @@ BATCH = 10_000  # per sweep: a larger backlog is taken by the next sweep
 
 def reconcile(services: Services) -> int:
     """Queue every assessment and draft that was acknowledged but never done; returns how many were queued."""
-    with services.db.session() as session:
-        repo = Repository(session)
-        messages = repo.unassessed_message_ids(BATCH)
-        replies = repo.replies_without_draft(BATCH)
+    with services.uow() as uow:
+        messages = uow.messages.unassessed_ids(BATCH)
+        replies = uow.nudges.replies_without_draft(BATCH)
     for message_id in messages:
-        services.runner.enqueue("assess_message", message_id, {"message_id": message_id})
+        defer(services.runner, AssessMessage(message_id))
     for nudge_id in replies:
-        services.runner.enqueue("handle_reply", nudge_id, {"nudge_id": nudge_id})
+        defer(services.runner, HandleReply(nudge_id))
     if messages or replies:
         log.warning(
             "recovery queued assessments=%d drafts=%d left over from an interrupted run", len(messages), len(replies)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import delete, select, text
-
 from sqlalchemy.orm import Session
 
 from store.db import Database

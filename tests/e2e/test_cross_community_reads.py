@@ -91,9 +91,9 @@ def read_paths(guides: list[str], tandems: list[str], rng: random.Random) -> str
 def test_randomized_reads_never_cross_a_community(make_loop) -> None:
     loop = make_loop()
     c = loop.client
-    assert c.patch(
-        f"/v1/communities/{SECRET}", json={"visibility": "confidential"}, headers=loop.as_("otto")
-    ).is_success
+    # main's detector scores the secret answer 0.48: a lower threshold keeps it a candidate (setup only).
+    settings = {"visibility": "confidential", "terse_threshold": 0.4}
+    assert c.patch(f"/v1/communities/{SECRET}", json=settings, headers=loop.as_("otto")).is_success
     add_person(loop.tacit.services, handle="sam", community_id=SECRET)
     add_person(loop.tacit.services, handle="eve", community_id=SECRET)
     c.delete(f"/v1/communities/{SECRET}/members/eve", headers=loop.as_("otto"))  # eve: no community at all
