@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 import web
 from api import errors
 from api.bootstrap import Tacit
-from api.limits import RequestLimits
+from api.limits import RequestLimits, WriteLimiter
 from api.oidc import JWTVerifier
 from api.routes import analytics, feedback, governance, guides, inbox, ingest, lti, tandems, webhooks
 from api.settings import Settings
@@ -35,12 +35,9 @@ def create_app(tacit: Tacit, *, manage_runner: bool = True) -> FastAPI:
     app.state.jwt_verifier = _jwt_verifier(tacit.settings)
     errors.install(app)
     settings = tacit.settings
-    app.add_middleware(
-        RequestLimits,
-        max_body_bytes=settings.max_body_bytes,
-        writes=settings.rate_limit_writes,
-        storage=settings.rate_limit_storage,
-    )
+    app.state.write_limiter = WriteLimiter(writes=settings.rate_limit_writes, storage=settings.rate_limit_storage)
+    app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(errors.ServerErrors)  # outermost of ours: a 500 never breaks the keep-alive connection
     for module in (ingest, inbox, guides, feedback, governance, tandems, webhooks, analytics, lti):
         app.include_router(module.router)
 

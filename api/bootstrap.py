@@ -23,10 +23,14 @@ from synthesizer.ports import GuideWriter
 from workflow.job_types import Job
 from workflow.jobs import InProcessJobRunner, ManagedJobRunner
 from workflow.lti import LtiTool
+from workflow.recovery import reconcile
 from workflow.registry import job_handlers
 from workflow.services import NudgeDefaults, Services, XapiOut
 
 log = logging.getLogger("tacit.bootstrap")
+
+
+RECOVERY_EVERY_S = 300
 
 
 @dataclass
@@ -42,7 +46,9 @@ class Tacit:
     lti: LtiTool | None = None  # Tacit as an LTI 1.3 tool
 
     def start(self) -> None:
+        """Start the jobs, then queue what an interrupted run acknowledged but never did (kill -9 included)."""
         self.runner.start()
+        recover(self.runner, self.services)
 
     def warm_up(self) -> threading.Thread:
         """Load the embedding model and the PII scanner in the background: neither first search nor first job waits."""
@@ -105,6 +111,14 @@ def build(
     )
     for name, handler in job_handlers(services).items():
         runner.register(name, handler)
+
+    def sweep(_: dict[str, str]) -> None:
+        recover(runner, services)
+
+    runner.register("recover", sweep)
+    if isinstance(runner, InProcessJobRunner):
+        # procrastinate: every API and worker start recovers (its periodic deferrer needs an async connector)
+        runner.every(RECOVERY_EVERY_S, "recover")
     if services.channels:
         runner.every(60, Job.DELIVER_DUE_NUDGES)  # nudges whose quiet hours ended, deliveries to retry
     if services.xapi:
@@ -181,6 +195,14 @@ def _engines(settings: Settings, llm: LLM | None, embedder: Embedder) -> tuple[F
     return LLMFollowUpWriter(llm, template, budget), LLMGuideWriter(llm, budget, extractive, embedder), "llm"
 
 
+def recover(runner: ManagedJobRunner, services: Services) -> int:
+    """Jobs of workers that died mid-job are retried (procrastinate's stalled-job query), then every assessment
+    and draft that was acknowledged but never done is queued again (workflow.recovery)."""
+    retry_stalled = getattr(runner, "retry_stalled", None)
+    stalled = retry_stalled() if callable(retry_stalled) else 0
+    return stalled + reconcile(services)
+
+
 def _runner(settings: Settings, *, run_here: bool) -> ManagedJobRunner:
     if settings.job_runner == "inprocess":
         return InProcessJobRunner({}, workers=settings.job_workers)
@@ -189,7 +211,12 @@ def _runner(settings: Settings, *, run_here: bool) -> ManagedJobRunner:
     url = settings.job_queue_url or settings.resolved_database_url()
     if not url.startswith("postgresql"):
         raise ValueError("TACIT_JOB_RUNNER=procrastinate needs PostgreSQL: set DATABASE_URL or TACIT_JOB_QUEUE_URL")
-    return ProcrastinateJobRunner(conninfo_from_sqlalchemy(url), concurrency=settings.job_workers, run_here=run_here)
+    return ProcrastinateJobRunner(
+        conninfo_from_sqlalchemy(url),
+        concurrency=settings.job_workers,
+        heartbeat_s=settings.job_heartbeat_s,
+        run_here=run_here,
+    )
 
 
 def _channels(settings: Settings) -> tuple[Channel, ...]:

@@ -10,8 +10,9 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from connectors.errors import ConnectorError, InvalidPayload, InvalidSignature, NotConfigured
 from retrieval.errors import IndexBusy
@@ -89,3 +90,37 @@ def _sentence(exc: StarletteHTTPException) -> str:
 def _readable(error: dict) -> str:
     field = ".".join(str(p) for p in error.get("loc", [])[1:]) or "body"
     return f"{field}: {error.get('msg', 'invalid value')}"
+
+
+class ServerErrors:
+    """ASGI middleware: an unhandled error is answered by the app's own Exception handler (the JSON envelope, or
+    the pages' error page) and is not raised further. Starlette's outer error middleware re-raises after its
+    500, and the server then drops the keep-alive connection, resetting the client's next request on it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as exc:
+            if started:
+                log.error("unhandled %s after the response started path=%s", type(exc).__name__, scope.get("path"))
+                return  # the response is on its way; nothing more can be said on it
+            handler = getattr(scope.get("app"), "exception_handlers", {}).get(Exception)
+            if handler is None:
+                log.error("unhandled %s path=%s", type(exc).__name__, scope.get("path"))
+                response: Response = JSONResponse(error_body(SERVER_ERROR), status_code=500)
+            else:
+                response = await handler(Request(scope, receive), exc)
+            await response(scope, receive, send)

@@ -17,11 +17,24 @@ class RedactingFormatter(logging.Formatter):
         return SECRET.sub(_mask, super().format(record))
 
 
+class WithoutQuery(logging.Filter):
+    """The access log keeps the path, never the query string: search text (`?q=`) is what people asked."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
+
+
 def configure(level: str = "INFO") -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(RedactingFormatter("ts=%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, WithoutQuery) for f in access.filters):
+        access.addFilter(WithoutQuery())
     for noisy in ("httpx", "httpcore", "sentence_transformers", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -2,13 +2,17 @@
 
 Tacit's own API tokens start with `tct_`; any other bearer token is validated as a JWT when an issuer is
 configured: signature against the provider's JWKS (a file, or a URL fetched and cached by PyJWT), issuer,
-audience, expiry. The person is found by a claim (default `preferred_username`) and created on first sign-in
-with no memberships: stewards grant roles.
+audience, expiry. The person is found by issuer and subject (`iss` + `sub`, the only pair the OIDC spec makes
+unique and stable), linked once: the first sign-in creates a new person with no memberships (stewards grant roles),
+named after the handle claim (default `preferred_username`) when that handle is free. The claim never selects an
+existing person, so a provider account named like a local admin is not that admin; link existing people
+explicitly with `tacit person link-oidc HANDLE --subject SUB`.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -18,6 +22,15 @@ import jwt
 
 class InvalidJWT(Exception):
     """The bearer token is not a valid JWT for this deployment; the message says why."""
+
+
+@dataclass(frozen=True)
+class OidcIdentity:
+    """Who the identity provider vouched for: issuer and subject identify; the handle is only a naming hint."""
+
+    issuer: str
+    subject: str
+    handle_hint: str
 
 
 class JWTVerifier:
@@ -55,8 +68,8 @@ class JWTVerifier:
             return match[0].key
         return self._client.get_signing_key_from_jwt(token).key
 
-    def handle(self, token: str) -> str:
-        """The person's handle from a valid token."""
+    def identity(self, token: str) -> OidcIdentity:
+        """The provider's identity of the bearer of a valid token."""
         try:
             claims = jwt.decode(
                 token,
@@ -64,11 +77,13 @@ class JWTVerifier:
                 algorithms=self.algorithms,
                 audience=self.audience,
                 issuer=self.issuer,
-                options={"require": ["exp", "iss", "aud"]},
+                options={"require": ["exp", "iss", "aud", "sub"]},
             )
         except jwt.PyJWTError as exc:
             raise InvalidJWT(f"the bearer token is not valid here: {exc}") from exc
-        handle = claims.get(self.handle_claim)
-        if not isinstance(handle, str) or not handle.strip():
-            raise InvalidJWT(f"the token has no {self.handle_claim!r} claim")
-        return handle.strip()[:100]
+        subject = claims.get("sub")
+        if not isinstance(subject, str) or not subject.strip() or len(subject) > 200:
+            raise InvalidJWT("the token's 'sub' claim is missing or not a string of at most 200 characters")
+        hint = claims.get(self.handle_claim)
+        hint = hint.strip()[:80] if isinstance(hint, str) and hint.strip() else "oidc-user"
+        return OidcIdentity(issuer=self.issuer, subject=subject, handle_hint=hint)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from synthesizer.render import safe_url
 
 MAX_TEXT_CHARS = 20_000  # the default of TACIT_MAX_MESSAGE_CHARS; the configured value is enforced on ingest
+MAX_COUNT = 1_000_000_000  # votes and reactions: far above any real count, far below a 64-bit column's range
 
 
 class MessageIn(BaseModel):
@@ -46,11 +49,19 @@ class MessageIn(BaseModel):
     )
     created_at: datetime | None = Field(default=None, description="ISO 8601; default: now.")
     kind: str | None = Field(default=None, pattern="^(question|answer|comment|reply)$")
-    score: int = 0
+    score: int = Field(default=0, ge=-MAX_COUNT, le=MAX_COUNT, description="Votes at the source.")
     accepted: bool = False
-    reactions: int = Field(default=0, ge=0)
-    url: str | None = Field(default=None, max_length=1000)
-    tags: list[str] = Field(default_factory=list, max_length=20)
+    reactions: int = Field(default=0, ge=0, le=MAX_COUNT)
+    url: str | None = Field(default=None, max_length=1000, description="Link to the message; http(s) only.")
+
+    @field_validator("url")
+    @classmethod
+    def _http_only(cls, url: str | None) -> str | None:
+        if url and safe_url(url) is None:
+            raise ValueError("url must be an http(s) link with a host, e.g. https://forum.example.com/t/42")
+        return url
+
+    tags: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(default_factory=list, max_length=20)
 
 
 class MessageBatch(BaseModel):
@@ -122,8 +133,8 @@ class SourceOut(BaseModel):
     id: str
     author: str
     kind: str
-    url: str | None
-    excerpt: str
+    url: str | None = Field(description="The source's link when it is http(s); otherwise none.")
+    excerpt: str = Field(description="HTML-escaped.")
 
 
 class GuideOut(BaseModel):
@@ -149,10 +160,10 @@ class GuideEditIn(BaseModel):
 
 class SearchHitOut(BaseModel):
     guide_id: str
-    title: str
+    title: str = Field(description="HTML-escaped (&, <, >), like every snippet: safe to insert into a page.")
     community_id: str
     section: str
-    text: str
+    text: str = Field(description="The matching section, HTML-escaped.")
     score: float
     citations: list[SourceOut]
 

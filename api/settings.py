@@ -51,12 +51,13 @@ class Settings(BaseSettings):
     # Jobs
     job_workers: int = 1
     job_runner: Literal["inprocess", "procrastinate"] = "inprocess"  # procrastinate: `tacit worker` processes run jobs
+    job_heartbeat_s: float = Field(default=10.0, gt=0)  # procrastinate workers; 3 missed beats: its jobs are retried
     job_queue_url: str | None = None  # procrastinate's PostgreSQL; default: DATABASE_URL
     # Limits
     max_message_chars: int = 20_000
     max_batch_messages: int = 1000
     max_body_bytes: int = 5_000_000
-    rate_limit_writes: str = "120/minute"  # per API token, on POST/PUT/PATCH/DELETE
+    rate_limit_writes: str = "120/minute"  # per person, on POST/PUT/PATCH/DELETE
     rate_limit_storage: str = "memory://"  # redis://127.0.0.1:6379 when several processes serve the API
     # Optional OIDC/JWT bearer tokens (besides Tacit's own API tokens)
     oidc_issuer: str | None = None

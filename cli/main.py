@@ -91,10 +91,13 @@ def _load_demo_if_missing(tacit: Tacit) -> None:
 
     tokens_file = tacit.settings.data_dir / "demo-tokens.json"
     if demo_loaded(tacit.services):
-        console.print(f"Demo community already loaded; tokens in {tokens_file}")
-        tokens = json.loads(tokens_file.read_text()) if tokens_file.exists() else {}
+        where = tokens_file if tokens_file.exists() else "none kept; make new ones with `tacit token create HANDLE`"
+        console.print(f"Demo community already loaded; tokens: {where}")
+        tokens = json.loads(tokens_file.read_text() or "{}") if tokens_file.exists() else {}
         _print_demo_sign_in(tacit, tokens)
         return
+    # Checked before anything is committed: the tokens are stored hashed, so an unwritable file loses them.
+    _prepare_tokens_file(tokens_file)
     tacit.start()
     with Progress(console=console) as bar:
         task = bar.add_task("Loading demo threads", total=None)
@@ -125,6 +128,17 @@ def _print_demo_sign_in(tacit: Tacit, tokens: dict[str, str]) -> None:
     for handle in tokens:
         console.print(f"  {handle:<8} {sign_in_link(tacit, handle)}", soft_wrap=True, highlight=False)
     console.print(f"Search is the front page: {tacit.settings.public_url}/", soft_wrap=True, highlight=False)
+
+
+def _prepare_tokens_file(path: Path) -> None:
+    """The data folder exists (PostgreSQL never creates it) and the tokens file can be written, owner-only."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600, exist_ok=True)
+        path.chmod(0o600)
+    except OSError as exc:
+        console.print(f"[red]error:[/red] cannot write the demo tokens to {path} ({exc.strerror}); set TACIT_DATA_DIR")
+        raise typer.Exit(1) from exc
 
 
 def _wait_for_jobs(tacit: Tacit, bar: Progress, what: str = "Assessing answers") -> None:
@@ -309,6 +323,27 @@ def person_admin(handle: str, name: str = typer.Option(None, help="Display name.
     with running(start_jobs=False) as tacit:
         create_admin(tacit.services, handle=handle, display_name=name)
         console.print(f"{handle} is an admin")
+
+
+@person_app.command("link-oidc")
+def person_link_oidc(
+    handle: str,
+    subject: str = typer.Option(..., help="The identity provider's `sub` for this person."),
+    issuer: str = typer.Option(None, help="Default: TACIT_OIDC_ISSUER."),
+) -> None:
+    """Sign an existing person in through the identity provider (matched by issuer + subject, never by name).
+
+    Example: tacit person link-oidc marta --subject 248289761001
+    """
+    from workflow.people import link_oidc
+
+    with running(start_jobs=False) as tacit:
+        chosen = issuer or tacit.settings.oidc_issuer
+        if not chosen:
+            console.print("[red]error:[/red] give --issuer or set TACIT_OIDC_ISSUER")
+            raise typer.Exit(2)
+        link_oidc(tacit.services, handle=handle, issuer=chosen, subject=subject)
+        console.print(f"{handle} signs in as {subject} at {chosen}")
 
 
 @tandem_app.command("suggest-pairs")

@@ -12,6 +12,7 @@ from elicitor.ports import FollowUpWriter
 from prompts.budget import TokenBudget
 from prompts.llm import LLM, LLMError
 from prompts.render import render
+from prompts.untrusted import acceptable
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,8 @@ def check_question(text: str) -> str | None:
     question = " ".join(text.split()).strip().strip('"').strip()
     if not question or not question.endswith("?") or question.count("?") != 1:
         return None
-    if len(question.split()) > MAX_WORDS or re.search(r"</?[a-z]+[^>]*>", question):
+    # A question needs no link and no markup: one would be a model repeating hostile thread text (phishing).
+    if len(question.split()) > MAX_WORDS or re.search(r"</?[a-z]+[^>]*>", question) or not acceptable(question):
         return None
     return question
 

@@ -19,6 +19,7 @@ from elicitor.model import Assessment, AuthorStanding, Gap, Message, Thread
 from prompts.budget import TokenBudget
 from prompts.llm import LLM, LLMError
 from prompts.render import render
+from prompts.untrusted import acceptable
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +121,8 @@ def _judged(offline: Assessment, verdict: RubricVerdict, limit: float) -> Assess
     features = {**offline.features, "offline_score": offline.score, "score": score, "llm_judged": 1.0}
     missing = ", ".join(g.value for g in gaps) if gaps else "nothing material"
     reason = " ".join(verdict.reason.split())[:300]
+    if not acceptable(reason):
+        reason = ""  # stewards read it: markup or a link is a model echoing hostile text, not a reason
     explanation = (
         f"Judged {'terse' if terse else 'complete enough'} by the language model ({verdict.confidence} "
         f"confidence); missing: {missing}." + (f" {reason}" if reason else "")

@@ -311,9 +311,11 @@ def build_pairs(rows: Sequence[dict[str, Any]], sample: int = PAIR_ROWS, seed: i
     Supported: the sentence verbatim, trimmed (hedges, leads, parentheticals or a trailing clause dropped),
     fused with the next sentence, reworded (synonyms, expanded contractions), reordered (a leading condition
     moved to the end). Unsupported: a sentence from another question, the sentence negated (or its negation
-    removed), two of its content words swapped, a claim from another question appended.
+    removed), two of its content words swapped, a claim from another question appended, one to six words of
+    another question appended to the verbatim sentence (how a model slips an unsupported claim past overlap).
     """
     rng = random.Random(seed)
+    tails = random.Random(seed + 1)  # its own stream: the other pairs stay what they were
     usable = [(r, s) for r in rows for s in [_prose(r.get("answer_text") or "")] if len(s) >= 2]
     picked = rng.sample(usable, min(sample, len(usable)))
     foreign = [(r["question_id"], s) for r, ss in usable for s in ss]
@@ -340,7 +342,17 @@ def build_pairs(rows: Sequence[dict[str, Any]], sample: int = PAIR_ROWS, seed: i
         add(_swapped(sentence, rng), False, "swapped")
         if len(others) > 1:
             add(sentence.rstrip(".!") + ", and " + others[1][:1].lower() + others[1][1:], False, "added_claim")
+        add(_appended(sentence, source, others, tails), False, "appended_words")
     return out
+
+
+def _appended(sentence: str, source: str, others: Sequence[str], rng: random.Random) -> str | None:
+    """The sentence verbatim with 1-6 content words of other questions appended, none of them in its source."""
+    known = content_words(source)
+    fresh = [w for o in others for w in o.split() if w.isalpha() and content_words(w) and not content_words(w) & known]
+    if not fresh:
+        return None
+    return sentence.rstrip(".!") + " " + " ".join(fresh[: rng.randint(1, 6)]) + "."
 
 
 def held_out(question_id: str) -> bool:

@@ -141,8 +141,13 @@ def _parse(text: str, schema: type[T]) -> T:
         except json.JSONDecodeError:
             data = None
         if data is None:
-            raise LLMOutputInvalid(f"reply is not JSON: {text[:120]!r}") from None
+            # Model output never reaches a message (or the log): it may echo community text.
+            raise LLMOutputInvalid(f"reply is not JSON ({len(text)} characters)") from None
     try:
         return schema.model_validate(data)
     except ValidationError as e:
-        raise LLMOutputInvalid(f"reply does not fit {schema.__name__}: {e.error_count()} error(s): {e}") from e
+        where = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'reply'}: {err['type']}"
+            for err in e.errors(include_input=False)[:5]
+        )
+        raise LLMOutputInvalid(f"reply does not fit {schema.__name__}: {e.error_count()} error(s): {where}") from None

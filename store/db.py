@@ -20,6 +20,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # Deleted content is overwritten with zeros, not left in free pages (erasure must reach the file itself).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

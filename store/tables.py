@@ -65,6 +65,16 @@ class MembershipRow(Base):
     role: Mapped[str] = mapped_column(String(16), default="member")
 
 
+class RemovalRow(Base):
+    """A person a steward removed from a community: their new messages are kept, but never make them a member
+    again (only a steward giving them a role does)."""
+
+    __tablename__ = "removals"
+    community_id: Mapped[str] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    removed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ApiTokenRow(Base):
     __tablename__ = "api_tokens"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

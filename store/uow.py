@@ -23,6 +23,7 @@ from store.repositories.assessments import AssessmentRepository
 from store.repositories.audit import AuditRepository
 from store.repositories.communities import CommunityRepository
 from store.repositories.connectors import ConnectorRepository
+from store.repositories.erasure import ErasureRepository
 from store.repositories.guides import GuideRepository
 from store.repositories.lti import LtiRepository
 from store.repositories.messages import MessageRepository
@@ -47,6 +48,7 @@ class UnitOfWork:
     connectors: ConnectorRepository
     audit: AuditRepository
     tokens: TokenRepository
+    erasure: ErasureRepository  # what erasure reaches beyond a person's own rows
     web: WebRepository  # the pages: browser sessions, sign-in links, feedback, searches that found nothing
     analytics: AnalyticsRepository  # what the figures read, the reads and searches they rest on, their settings
     xapi: XapiRepository  # the events xAPI statements are made of, and the log of those sent
@@ -88,6 +90,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.tandems, self.connectors = TandemRepository(s), ConnectorRepository(s)
         self.audit, self.tokens, self.web = AuditRepository(s), TokenRepository(s), WebRepository(s)
         self.analytics, self.xapi, self.lti = AnalyticsRepository(s), XapiRepository(s), LtiRepository(s)
+        self.erasure = ErasureRepository(s)
         return self
 
     def __exit__(

@@ -12,7 +12,9 @@ sentence fusing two source sentences is matched whole):
     negation the sentence drops ("don't set it to 0" -> "set it to 0"), or a word swapped for its opposite;
   * swapped roles: the shared words appear in an order that interleaves the source's ("use A, not B" from
     "use B, not A"); whole phrases moved about ("Because Y, X" from "X because Y") do not interleave;
-  * an added claim: a run of several consecutive content words the sources do not have.
+  * an added claim: two consecutive content words the sources do not have, a clause mostly made of them, or a
+    source passage quoted word for word with words of no source appended ("... use a partial index, then drop
+    the table."): a model's way of smuggling a claim past an overlap score.
 
 `sentence_support` is the lexical check (no model, no heavy dependency); `SupportScorer` adds the embedding.
 Both are `Scorer`s, which `faithfulness`, `sentence_scores` and `unsupported` accept. The check's precision
@@ -36,9 +38,9 @@ COSINE_FLOOR = 0.60  # a cosine at or below this lends no support
 COSINE_FULL = 0.95  # a cosine at or above this lends full support
 CONTRADICTION_FACTOR = 0.3
 SWAP_FACTOR = 0.4
-ADDED_CLAIM_FACTOR = 0.5
+ADDED_CLAIM_FACTOR = 0.4  # below MIN_SUPPORT even for full overlap: an added claim alone fails the check
 CANDIDATES = 3  # source spans compared by embedding: the best lexical matches
-ADDED_RUN = 4  # this many consecutive content words absent from the sources make an added claim
+ADDED_RUN = 3  # this many consecutive content words absent from the sources make an added claim
 CLAUSE_SUPPORT = 0.5  # a clause with 3+ content words needs at least this share of them in the sources
 
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9_+#'-]*(?:\.[a-z0-9_+#'-]+)*", re.IGNORECASE)
@@ -355,7 +357,7 @@ def evidence(sentence: str, cited_texts: list[str]) -> Evidence:
         or _opposite_used(words, vocabulary)
         or _new_number(words, vocabulary),
         swapped=_exchanged(sentence, spans) or _sides_swapped(sentence, ranked[:CANDIDATES]),
-        added_claim=_added_claim(sentence, content, vocabulary),
+        added_claim=_added_claim(sentence, content, vocabulary, cited_texts),
     )
 
 
@@ -525,8 +527,10 @@ def _sides(text: str, marker: re.Pattern[str]) -> tuple[set[str], set[str]] | No
     return (before, after) if before and after else None
 
 
-def _added_claim(sentence: str, content: list[str], vocabulary: set[str]) -> bool:
-    """A run of content words the sources lack, or a clause mostly made of them."""
+def _added_claim(sentence: str, content: list[str], vocabulary: set[str], cited_texts: Sequence[str] = ()) -> bool:
+    """A run of content words the sources lack, a clause mostly made of them, or an unsupported tail."""
+    if _appended_tail(sentence, cited_texts, vocabulary):
+        return True
     longest = run = 0
     for w in content:
         run = 0 if _stem(w) in vocabulary else run + 1
@@ -538,6 +542,20 @@ def _added_claim(sentence: str, content: list[str], vocabulary: set[str]) -> boo
         if len(stems) >= 4 and len(stems & vocabulary) / len(stems) < CLAUSE_SUPPORT:
             return True
     return False
+
+
+def _appended_tail(sentence: str, cited_texts: Sequence[str], vocabulary: set[str]) -> bool:
+    """A verbatim run of a source (3+ words) followed by words none of which is in the sources' vocabulary."""
+    words = _tokens(sentence)
+    sources = [" " + " ".join(_tokens(t)) + " " for t in cited_texts]
+    quoted = 0
+    for end in range(len(words), 2, -1):
+        run = " " + " ".join(words[:end]) + " "
+        if any(run in s for s in sources):
+            quoted = end
+            break
+    tail = [w for w in words[quoted:] if _is_content(w)]
+    return quoted >= 3 and bool(tail) and not any(_stem(w) in vocabulary for w in tail)
 
 
 def _stream(text: str) -> list[str]:

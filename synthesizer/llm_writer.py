@@ -10,6 +10,7 @@ from elicitor.model import Message, Reply, Thread
 from prompts.budget import TokenBudget
 from prompts.llm import LLM, LLMError
 from prompts.render import render
+from prompts.untrusted import acceptable, source_urls
 from synthesizer.errors import SynthesisError
 from synthesizer.faithfulness import SupportScorer, TextEmbedder
 from synthesizer.model import CitedSentence, GuideDraft, Section, Source
@@ -73,9 +74,9 @@ class LLMGuideWriter:
             return self._fall_back(thread, replies, f"the LLM failed ({e})")
         # A scorer per guide: its embedding cache lives as long as this one check.
         scorer = SupportScorer(self._embedder) if self._embedder is not None else None
-        draft = keep_supported(
-            GuideDraft(title=title, sections=_sections(out), sources=[s for s, _ in presented]), scorer=scorer
-        )
+        given = [s for s, _ in presented]
+        allowed = source_urls([s.url for s in given] + [s.text for s in given])
+        draft = keep_supported(GuideDraft(title=title, sections=_sections(out, allowed), sources=given), scorer=scorer)
         if not draft.sentences():
             return self._fall_back(thread, replies, "no sentence of the LLM's guide is supported by its sources")
         # Like the offline writer, a guide lists the question and the sources it cites.
@@ -83,7 +84,7 @@ class LLMGuideWriter:
         opening = thread.opening.id if thread.opening is not None else None
         draft = draft.model_copy(update={"sources": [s for s in draft.sources if s.id in used or s.id == opening]})
         check_citations(draft)  # keep_supported leaves only known ids; this guards that promise
-        return draft
+        return draft.model_copy(update={"engine": "llm"})
 
     def _fit(
         self,
@@ -150,11 +151,14 @@ def _title(thread: Thread) -> str:
     return title[:300] or f"Guide for thread {thread.id}"
 
 
-def _sections(out: GuideSections) -> dict[Section, list[CitedSentence]]:
+def _sections(out: GuideSections, allowed_urls: set[str]) -> dict[Section, list[CitedSentence]]:
+    """The model's sentences, minus any with markup or a link that is not one of the sources' own."""
     sections: dict[Section, list[CitedSentence]] = {}
     for section in Section:
         for sentence in getattr(out, section.value):
             text = " ".join(sentence.text.split())
+            if not acceptable(text, allowed_urls):
+                continue
             # Models often write "[m1]" or "#m1" for an id: strip the wrapping, keep the order, drop repeats.
             citations = list(dict.fromkeys(c.strip().strip("[]()#").strip() for c in sentence.citations))
             citations = [c for c in citations if c]

@@ -50,6 +50,8 @@ class GuideDraft(BaseModel):
     title: str = Field(min_length=1, max_length=300)
     sections: dict[Section, list[CitedSentence]] = Field(default_factory=dict)
     sources: list[Source] = Field(default_factory=list)
+    # Which writer produced it ("llm", "offline"); kept beside the content, never stored inside it.
+    engine: str | None = Field(default=None, exclude=True)
 
     def sentences(self) -> list[tuple[Section, CitedSentence]]:
         """All sentences in section order."""

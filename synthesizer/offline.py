@@ -189,7 +189,7 @@ class ExtractiveGuideWriter:
         used = {c for sents in sections.values() for s in sents for c in s.citations}
         asked = _question_messages(thread, question)
         sources = [_source(m) for m in asked] + [_source(src) for src, _ in ordered if src.id in used]
-        return GuideDraft(title=_title(thread, asked, sections), sections=sections, sources=sources)
+        return GuideDraft(title=_title(thread, asked, sections), sections=sections, sources=sources, engine="offline")
 
 
 # ---- choosing messages ------------------------------------------------------------

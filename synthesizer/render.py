@@ -2,15 +2,45 @@
 
 Citation markers are numbers, `[1][2]`, pointing into a numbered "Sources" list: sources are numbered in the
 order the guide first cites them, then the sources it does not cite (e.g. the question, kept as context).
+
+Every text is community or model text, so it is escaped: HTML cannot open (`<` and `>` become entities), and
+Markdown links and images cannot form (brackets and backslashes are escaped). Code blocks stay verbatim (a
+renderer shows them as code). A source link is shown only when it is an http(s) URL, percent-encoded so that
+it cannot close its `<...>`.
 """
 
 from __future__ import annotations
+
+import re
+from urllib.parse import quote, urlsplit
 
 from synthesizer.model import SECTION_TITLES, CitedSentence, GuideDraft, Section
 from synthesizer.sentences import is_code_block, is_list_item, strip_list_marker
 
 UNKNOWN_MARKER = "[?]"  # a citation of a message that is not among the sources: shown, never hidden
 KIND_LABELS = {"nudge_reply": "reply to a follow-up question", "reply": "message"}
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "[": "\\[", "]": "\\]", "<": "&lt;", ">": "&gt;"})
+_FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+def escape(text: str) -> str:
+    """Community or model text as Markdown that shows it literally: no HTML, no link, no image."""
+    return text.translate(_ESCAPES)
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL when it is http(s) with a host, with characters that could end a link percent-encoded; else None."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(ord(c) < 32 for c in url):
+        return None
+    return quote(url.strip(), safe=":/?#@!$&'()*+,;=%-._~")
 
 
 def source_numbers(draft: GuideDraft) -> dict[str, int]:
@@ -26,7 +56,7 @@ def source_numbers(draft: GuideDraft) -> dict[str, int]:
 def to_markdown(draft: GuideDraft, guide_id: str | None = None) -> str:
     """The guide as Markdown: title, non-empty sections, citation markers, and the numbered sources."""
     numbers = source_numbers(draft)
-    lines = [f"# {' '.join(draft.title.split())}"]
+    lines = [f"# {escape(' '.join(draft.title.split()))}"]
     if guide_id:
         lines.append(f"<!-- tacit-guide: {guide_id} -->")
     for section in Section:
@@ -41,8 +71,9 @@ def to_markdown(draft: GuideDraft, guide_id: str | None = None) -> str:
         for source_id, n in sorted(numbers.items(), key=lambda kv: kv[1]):
             source = by_id[source_id]
             kind = KIND_LABELS.get(source.kind, source.kind)
-            entry = f"{n}. {' '.join(source.author.split())} ({kind})"
-            lines.append(f"{entry}: <{source.url}>" if source.url else entry)
+            entry = f"{n}. {escape(' '.join(source.author.split()))} ({escape(kind)})"
+            url = safe_url(source.url)
+            lines.append(f"{entry}: <{url}>" if url else entry)
     return "\n".join(lines) + "\n"
 
 
@@ -75,7 +106,7 @@ def _paragraph_lines(sentences: list[CitedSentence], numbers: dict[str, int]) ->
                 prose = []
             lines += _code_lines(sentence, numbers, previous)
         else:
-            prose.append(f"{sentence.text} {markers(sentence, numbers)}")
+            prose.append(f"{escape(sentence.text)} {markers(sentence, numbers)}")
         previous = sentence
     if prose:
         lines.append(" ".join(prose))
@@ -96,7 +127,7 @@ def _list_lines(sentences: list[CitedSentence], numbers: dict[str, int], numbere
         n += 1
         bullet = f"{n}. " if numbered else "- "
         text = strip_list_marker(sentence.text) if is_list_item(sentence.text) else sentence.text
-        body = f"{text} {markers(sentence, numbers)}".replace("\n", "\n" + " " * len(bullet))
+        body = f"{escape(text)} {markers(sentence, numbers)}".replace("\n", "\n" + " " * len(bullet))
         lines.append(bullet + body)
     while lines and not lines[-1]:
         lines.pop()
@@ -106,6 +137,15 @@ def _list_lines(sentences: list[CitedSentence], numbers: dict[str, int], numbere
 def _code_lines(sentence: CitedSentence, numbers: dict[str, int], previous: CitedSentence | None) -> list[str]:
     """The block intact; its markers on their own line (a closing fence takes nothing after it), unless the
     sentence introducing it cites the same sources."""
+    block = _verbatim_block(sentence.text)
     if previous is not None and previous.citations == sentence.citations:
-        return [sentence.text]
-    return [sentence.text, markers(sentence, numbers)]
+        return [block]
+    return [block, markers(sentence, numbers)]
+
+
+def _verbatim_block(text: str) -> str:
+    """A code block as given, unless a fence inside it would close it early and let the rest render: then the
+    inner lines that look like fences are indented, which keeps them code."""
+    lines = text.split("\n")
+    inner = [("    " + line if _FENCE.match(line) else line) for line in lines[1:-1]]
+    return "\n".join([lines[0], *inner, lines[-1]]) if len(lines) >= 2 else text

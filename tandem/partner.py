@@ -4,6 +4,7 @@ plainly that nothing relevant is known."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -12,6 +13,9 @@ from pydantic import BaseModel, Field
 
 from prompts.llm import LLM, LLMError
 from prompts.render import render
+from prompts.untrusted import acceptable, source_urls
+from synthesizer.faithfulness import MIN_SUPPORT as FAITHFUL
+from synthesizer.faithfulness import sentence_support
 from tandem.relatedness import words
 
 log = logging.getLogger(__name__)
@@ -20,6 +24,9 @@ MIN_RELEVANCE = 0.15  # passages less related than this to the question are not 
 MAX_CITED = 3
 EXCERPT_CHARS = 400
 SUPPORT = 0.5  # share of a generated sentence's content words its cited passages must contain
+_NAME = re.compile(
+    r"(?<=[\s(\"'])[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*|(?<=[a-z,;] )[A-Z][a-z]{2,}"
+)  # names mid-sentence
 NOTHING_KNOWN = "Nothing relevant is known in the guides and threads you both can read."
 
 
@@ -125,7 +132,14 @@ def _validated(reply: PartnerReply, passages: Sequence[Passage]) -> Answer | Non
 
 
 def _supported(sentence: str, cited: Sequence[Passage]) -> bool:
-    """Lexical support: most content words of the sentence occur in what it cites."""
+    """Said by what it cites: no markup, no link but the passages' own, no name they lack, most of its words in
+    them, and the guides' faithfulness check (negations, swapped roles, added claims) passed."""
+    texts = [p.title + ". " + p.text for p in cited]
+    if not acceptable(sentence, source_urls([*(p.url for p in cited), *texts])):
+        return False
     mine = words(sentence)
-    source = set().union(*(words(p.title + " " + p.text) for p in cited))
-    return bool(mine) and len(mine & source) / len(mine) >= SUPPORT
+    source = set().union(*(words(t) for t in texts))
+    said = " ".join(texts).lower()
+    if any(name.lower() not in said for name in _NAME.findall(sentence[1:])):
+        return False  # a project, product or person named by no passage
+    return bool(mine) and len(mine & source) / len(mine) >= SUPPORT and sentence_support(sentence, texts) >= FAITHFUL

@@ -363,11 +363,25 @@ class FakeNudges:
     def sent_since(self, person_id: str, since: datetime) -> int:
         return sum(1 for r in self.t.nudges.values() if r["person_id"] == person_id and r["deliver_at"] >= since)
 
-    def inbox(self, person_id: str, now: datetime, include_closed: bool = False) -> list[NudgeRecord]:
+    def inbox(
+        self, person_id: str, now: datetime, include_closed: bool = False, community_ids: Sequence[str] | None = None
+    ) -> list[NudgeRecord]:
         rows = [r for r in self.t.nudges.values() if r["person_id"] == person_id]
+        if community_ids is not None:
+            rows = [r for r in rows if r["community_id"] in community_ids]
         if not include_closed:
             rows = [r for r in rows if r["status"] in ("open", "snoozed") and r["deliver_at"] <= now]
         return [self._record(r["id"]) for r in sorted(rows, key=lambda r: r["deliver_at"], reverse=True)]
+
+    def claim_open(self, nudge_id: str, **values: object) -> NudgeRecord | None:
+        row = self.t.nudges.get(nudge_id)
+        if row is None or row["status"] not in ("open", "snoozed"):
+            return None
+        row.update(values)
+        return self._record(nudge_id)
+
+    def fresh(self, nudge_id: str) -> NudgeRecord | None:
+        return self.get(nudge_id)
 
     def close(self, nudge_id: str, status: str, at: datetime, decline_reason: str | None = None) -> NudgeRecord:
         self.t.nudges[nudge_id].update(status=status, closed_at=at, decline_reason=decline_reason)
@@ -492,6 +506,16 @@ class FakeGuides:
         self.t.versions[(guide_id, row["version"])] = {"content": content, "engine": engine, "created_by": created_by}
         return self._record(guide_id)
 
+    def claim(self, guide_id: str, version: int, statuses: Sequence[str], **values: object) -> GuideRecord | None:
+        row = self.t.guides.get(guide_id)
+        if row is None or row["version"] != version or row["status"] not in statuses:
+            return None
+        row.update(updated_at=_now(), **values)
+        return self._record(guide_id)
+
+    def fresh(self, guide_id: str) -> GuideRecord | None:
+        return self.get(guide_id)
+
     def set_status(self, guide_id: str, status: str, *, published_at: datetime | None = None) -> GuideRecord:
         row = self.t.guides[guide_id]
         row.update(status=status, updated_at=_now())
@@ -562,8 +586,11 @@ class FakeAudit:
         )
         self.t.audit.append(record)
 
-    def events(self, community_ids: list[str] | None, limit: int) -> list[AuditRecord]:
+    def events(
+        self, community_ids: list[str] | None, limit: int, *, excluding: list[str] | None = None
+    ) -> list[AuditRecord]:
         mine = [e for e in self.t.audit if community_ids is None or e.community_id in community_ids]
+        mine = [e for e in mine if e.community_id is None or e.community_id not in (excluding or [])]
         return list(reversed(mine))[:limit]
 
 
@@ -599,6 +626,16 @@ class FakeWeb:
         self.t.missed = [m for m in self.t.missed if m[1] != person_id]
 
 
+class FakeErasure:
+    """Erasure's reach into tasks and tandems: the fake keeps none of those, so there is nothing to scrub."""
+
+    def __init__(self, t: Tables) -> None:
+        self.t = t
+
+    def scrub_derived(self, person_id: str, phrases: Sequence[str]) -> None:
+        return None
+
+
 class Unfaked:
     """An area the fake does not keep: using it is a test's mistake, said plainly."""
 
@@ -624,6 +661,7 @@ class FakeUnitOfWork:
         self.messages, self.assessments, self.nudges = FakeMessages(t), FakeAssessments(t), FakeNudges(t)
         self.guides, self.audit, self.web = FakeGuides(t), FakeAudit(t), FakeWeb(t)
         self.tandems, self.connectors = Unfaked("tandems"), FakeConnectors(t)
+        self.erasure = FakeErasure(t)
         return self
 
     def __exit__(

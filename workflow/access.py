@@ -41,6 +41,17 @@ def viewer_of(uow: UnitOfWork, person_id: str) -> Viewer:
     return Viewer(person_id, bool(person.is_admin), uow.communities.roles_of(person_id))
 
 
+def may_act_in(viewer: Viewer, community_id: str) -> bool:
+    """Acting on one's own nudges and guides needs current membership: ownership alone is not enough, so an
+    expert removed from a community loses their inbox, drafts and guides there at once."""
+    return viewer.is_member(community_id)
+
+
+def acting_communities(viewer: Viewer) -> list[str]:
+    """The communities where the viewer may act on their own nudges and guides."""
+    return sorted(viewer.roles)
+
+
 def readable_communities(uow: UnitOfWork, viewer: Viewer) -> list[str]:
     """Communities whose published guides this viewer may read and search."""
     visible = []
@@ -64,17 +75,28 @@ def require_community(uow: UnitOfWork, community_id: str) -> CommunityRecord:
 
 
 def governs(uow: UnitOfWork, viewer: Viewer, community_id: str) -> bool:
-    """Whether the viewer governs the community: require_steward's rule, as a question."""
+    """Whether the viewer governs the community: require_steward's rule, as a question (NotFound when the
+    community does not exist at all)."""
+    require_community(uow, community_id)
     try:
         require_steward(uow, viewer, community_id)
-    except Forbidden:
+    except (Forbidden, NotFound):
         return False
     return True
 
 
+def require_visible(uow: UnitOfWork, viewer: Viewer, community_id: str) -> CommunityRecord:
+    """The community, if the viewer may know it exists (a member, an admin, or open); else NotFound, as if it
+    did not exist, so that a 403 never discloses a restricted or confidential community."""
+    community = require_community(uow, community_id)
+    if viewer.is_member(community_id) or viewer.is_admin or community.visibility == "open":
+        return community
+    raise NotFound(f"community {community_id!r} does not exist")
+
+
 def require_steward(uow: UnitOfWork, viewer: Viewer, community_id: str) -> CommunityRecord:
     """The community, if the viewer governs it: its steward, or a global admin unless it is confidential."""
-    community = require_community(uow, community_id)
+    community = require_visible(uow, viewer, community_id)
     if viewer.role_in(community_id) == Role.STEWARD:
         return community
     if viewer.is_admin and community.visibility != "confidential":
@@ -85,14 +107,24 @@ def require_steward(uow: UnitOfWork, viewer: Viewer, community_id: str) -> Commu
     )
 
 
-def require_appointer(uow: UnitOfWork, viewer: Viewer, community_id: str, person_id: str) -> CommunityRecord:
-    """Who may give roles: stewards; admins too, but in a confidential community never to themselves."""
-    community = require_community(uow, community_id)
+def require_appointer(
+    uow: UnitOfWork, viewer: Viewer, community_id: str, person_id: str, role: Role | None
+) -> CommunityRecord:
+    """Who may give roles: stewards; admins too, but in a confidential community an admin only appoints a
+    steward (someone else, who is not one yet): never removes, demotes or changes anyone else's role there."""
+    community = require_visible(uow, viewer, community_id)
     if viewer.role_in(community_id) == Role.STEWARD:
         return community
-    if viewer.is_admin and (community.visibility != "confidential" or person_id != viewer.person_id):
+    if viewer.is_admin and community.visibility != "confidential":
+        return community
+    if viewer.is_admin and role == Role.STEWARD and person_id != viewer.person_id:
         return community
     raise Forbidden(f"only a steward of {community_id!r} can do this")
+
+
+def confidential_communities(uow: UnitOfWork) -> list[str]:
+    """Ids of the confidential communities (whose governance stays with their own stewards)."""
+    return [c.id for c in uow.communities.all() if c.visibility == "confidential"]
 
 
 def require_admin(viewer: Viewer) -> None:

@@ -51,10 +51,13 @@ def resolve_skill(uow: UnitOfWork, kit: Expertise, label: str) -> tuple[SkillRec
     return uow.tandems.ensure_skill(resolved.skill, alias=resolved.merged_from), resolved
 
 
-def vocabulary(services: Services) -> list[tuple[str, str, tuple[str, ...]]]:
-    """(name, label, aliases) of every skill the organisation knows."""
+def vocabulary(services: Services, *, person_id: str) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(name, label, aliases) of the skills with evidence the person may read: a skill named only inside a
+    restricted or confidential community stays there."""
     with services.uow() as uow:
-        return [(s.name, s.label, s.aliases) for s in uow.tandems.vocabulary()]
+        communities = readable_communities(uow, viewer_of(uow, person_id))
+        visible = uow.tandems.skill_names_in_use(communities, person_id)
+        return [(s.name, s.label, s.aliases) for s in uow.tandems.vocabulary() if s.name in visible]
 
 
 def add_skill(services: Services, kit: Expertise, *, person_id: str, label: str, kind: str) -> Resolved:

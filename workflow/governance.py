@@ -14,9 +14,17 @@ from typing import Literal
 from elicitor import cues
 from elicitor.model import Role
 from store.records import AuditRecord, CommunitySettingsChange, MessageRecord, PersonRecord, TokenRecord
+from store.repositories.erasure import reclaim_space
 from store.uow import UnitOfWork
 from workflow import sources
-from workflow.access import VISIBILITIES, require_admin, require_appointer, require_steward, viewer_of
+from workflow.access import (
+    VISIBILITIES,
+    confidential_communities,
+    require_admin,
+    require_appointer,
+    require_steward,
+    viewer_of,
+)
 from workflow.errors import Forbidden, InvalidInput, NotFound
 from workflow.services import Services
 
@@ -86,7 +94,7 @@ def set_member(services: Services, *, actor_id: str, community_id: str, handle: 
         person = uow.people.by_handle(handle)
         if person is None:
             raise NotFound(f"no person with handle {handle!r}")
-        require_appointer(uow, viewer_of(uow, actor_id), community_id, person.id)
+        require_appointer(uow, viewer_of(uow, actor_id), community_id, person.id, role)
         if role is None:
             uow.communities.remove_member(community_id, person.id)
         else:
@@ -187,6 +195,8 @@ def erase_person(services: Services, *, actor_id: str, person_id: str, mode: Era
             target_id=person_id,
             details=report.__dict__,
         )
+    if services.db is not None:
+        reclaim_space(services.db)  # no copy of their words left in the WAL or in dead rows
     cues.clear_caches()  # the detector's cache may still hold the person's words
     log.info("person %sd person=%s messages=%d replies=%d", mode, person_id, report.messages, report.replies)
     return report
@@ -194,15 +204,23 @@ def erase_person(services: Services, *, actor_id: str, person_id: str, mode: Era
 
 def _erase(services: Services, uow: UnitOfWork, person: PersonRecord) -> ErasureReport:
     withdrawn_before = uow.guides.reviewed_by(person.id)
+    titles = _opened_titles(uow, person.id)
     erased = sources.erase_contributions(services, uow, person.id)
     for guide in uow.guides.reviewed_by(person.id):  # guides they reviewed in threads they never posted in
         services.search.remove_guide(guide.id)
         uow.guides.delete(guide.id)
+    uow.erasure.scrub_derived(person.id, titles)  # questions, tasks, events quoting them; their skills
     _forget(uow, person.id)
     uow.people.delete(person.id)
     return ErasureReport(
         "erase", erased.messages, erased.replies, erased.nudges, erased.guides_rewritten, len(withdrawn_before)
     )
+
+
+def _opened_titles(uow: UnitOfWork, person_id: str) -> list[str]:
+    """Titles of the threads the person opened: their words, which erasure also scrubs from derived texts."""
+    openers = {m.thread_id for m in uow.messages.by_author(person_id) if m.parent_external_id is None}
+    return [t.title for thread_id in sorted(openers) if (t := uow.messages.thread(thread_id)) is not None]
 
 
 def _anonymize(services: Services, uow: UnitOfWork, person: PersonRecord) -> ErasureReport:
@@ -241,4 +259,5 @@ def audit_log(services: Services, *, actor_id: str, community_id: str | None, li
             require_steward(uow, viewer, community_id)
             return uow.audit.events([community_id], limit)
         require_admin(viewer)
-        return uow.audit.events(None, limit)
+        # Admins do not govern confidential communities: their events stay with their stewards.
+        return uow.audit.events(None, limit, excluding=confidential_communities(uow))

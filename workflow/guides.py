@@ -15,7 +15,16 @@ from store.uow import UnitOfWork
 from synthesizer.errors import InvalidGuide, SynthesisError
 from synthesizer.model import GuideDraft, Source, mask_mentions, without_identities
 from synthesizer.validate import check_citations
-from workflow.access import Viewer, can_read, readable_communities, require_community, sees_identities, viewer_of
+from workflow.access import (
+    Viewer,
+    acting_communities,
+    can_read,
+    may_act_in,
+    readable_communities,
+    require_community,
+    sees_identities,
+    viewer_of,
+)
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workflow.job_types import AnnounceGuide, IndexGuide, defer
 from workflow.privacy import screen_guide
@@ -50,7 +59,12 @@ def synthesize_guide(services: Services, *, thread_id: str, reviewer_id: str) ->
         with services.uow() as uow:
             if not uow.messages.sources_unchanged([s.id for s in draft.sources], since=started):
                 continue
+            if not may_act_in(viewer_of(uow, reviewer_id), thread.community_id):
+                log.info("guide not drafted thread=%s: its reviewer is no longer a member", thread_id)
+                return None
             record = _save_draft(services, uow, thread.community_id, thread_id, reviewer_id, draft)
+            if record is None:
+                continue  # an edit or another draft took the version meanwhile: write again from what is there
         log.info("guide drafted guide=%s thread=%s version=%d", record.id, thread_id, record.version)
         return record
     raise SynthesisError(f"the sources of thread {thread_id} kept changing while the guide was written")
@@ -58,19 +72,24 @@ def synthesize_guide(services: Services, *, thread_id: str, reviewer_id: str) ->
 
 def _save_draft(
     services: Services, uow: UnitOfWork, community_id: str, thread_id: str, reviewer_id: str, draft: GuideDraft
-) -> GuideRecord:
+) -> GuideRecord | None:
+    """The new draft version, or None when the guide's version moved meanwhile (the caller writes again)."""
     existing = uow.guides.for_thread(thread_id)
-    status = None
-    if existing is not None and existing.status in ("published", "stale"):
-        status = "draft"  # new or changed sources: the expert reviews again before it is republished
-        services.search.remove_guide(existing.id)
+    if existing is not None:
+        was_live = existing.status in ("published", "stale")
+        # New or changed sources: the expert reviews again before it is republished.
+        statuses = ("draft", "stale", "published", "rejected")
+        status = "draft" if was_live else existing.status
+        if uow.guides.claim(existing.id, existing.version, statuses, status=status) is None:
+            return None
+        if was_live:
+            services.search.remove_guide(existing.id)
     return uow.guides.save_version(
         community_id=community_id,
         thread_id=thread_id,
         reviewer_id=reviewer_id,
         content=draft.model_dump(mode="json"),
-        engine=services.engine_name,
-        status=status,
+        engine=draft.engine or services.engine_name,  # an LLM engine's fallback writes offline guides
     )
 
 
@@ -90,9 +109,9 @@ def get_guide(services: Services, *, person_id: str, guide_id: str) -> GuideReco
         record = uow.guides.get(guide_id)
         if record is None:
             raise NotFound(f"guide {guide_id!r} does not exist")
-        if record.reviewer_id == person_id:
-            return record
         viewer = viewer_of(uow, person_id)
+        if record.reviewer_id == person_id and may_act_in(viewer, record.community_id):
+            return record
         if record.status == "published" and can_read(uow, viewer, record.community_id):
             return _as_seen_by(uow, viewer, record)
     raise NotFound(f"guide {guide_id!r} does not exist")  # not "forbidden": its existence is not disclosed
@@ -111,8 +130,10 @@ def _as_seen_in(community: CommunityRecord | None, viewer: Viewer, record: Guide
 
 
 def guides_to_review(services: Services, *, person_id: str) -> list[GuideRecord]:
+    """Drafts waiting for this expert, in the communities they are still a member of."""
     with services.uow() as uow:
-        return uow.guides.find(reviewer_id=person_id, status="draft")
+        communities = acting_communities(viewer_of(uow, person_id))
+        return uow.guides.find(community_ids=communities, reviewer_id=person_id, status="draft")
 
 
 def list_published(services: Services, *, person_id: str, community_id: str | None) -> list[GuideRecord]:
@@ -123,10 +144,15 @@ def list_published(services: Services, *, person_id: str, community_id: str | No
 
 
 def _reviewable(uow: UnitOfWork, person_id: str, guide_id: str) -> GuideRecord:
+    """The guide, if the person reviews it and is still a member of its community (checked at the act)."""
     guide = uow.guides.get(guide_id)
     if guide is None:
         raise NotFound(f"guide {guide_id!r} does not exist")
-    if guide.reviewer_id != person_id:
+    viewer = viewer_of(uow, person_id)
+    if guide.reviewer_id != person_id or not may_act_in(viewer, guide.community_id):
+        readable = guide.status == "published" and can_read(uow, viewer, guide.community_id)
+        if not readable:
+            raise NotFound(f"guide {guide_id!r} does not exist")  # a draft or a foreign guide is not disclosed
         raise Forbidden("only the expert whose knowledge this guide holds can review it")
     return guide
 
@@ -137,7 +163,12 @@ def approve(services: Services, *, person_id: str, guide_id: str) -> GuideRecord
         guide = _reviewable(uow, person_id, guide_id)
         if guide.status == "rejected":
             raise Conflict("this guide was rejected; edit it to make a new draft before approving")
-        record = uow.guides.set_status(guide_id, "published", published_at=datetime.now(UTC))
+        if guide.status != "published":  # approving twice is the same as once
+            claimed = uow.guides.claim(
+                guide_id, guide.version, ("draft", "stale"), status="published", published_at=datetime.now(UTC)
+            )
+            guide = claimed if claimed is not None else _changed_meanwhile(uow, guide_id, accept="published")
+        record = guide
     defer(services.runner, IndexGuide(guide_id))
     defer(services.runner, AnnounceGuide(guide_id))  # in linked channels
     return record
@@ -145,10 +176,22 @@ def approve(services: Services, *, person_id: str, guide_id: str) -> GuideRecord
 
 def reject(services: Services, *, person_id: str, guide_id: str) -> GuideRecord:
     with services.uow() as uow:
-        _reviewable(uow, person_id, guide_id)
-        record = uow.guides.set_status(guide_id, "rejected")
+        guide = _reviewable(uow, person_id, guide_id)
+        if guide.status != "rejected":
+            statuses = ("draft", "stale", "published")
+            claimed = uow.guides.claim(guide_id, guide.version, statuses, status="rejected")
+            guide = claimed if claimed is not None else _changed_meanwhile(uow, guide_id, accept="rejected")
+        record = guide
     services.search.remove_guide(guide_id)
     return record
+
+
+def _changed_meanwhile(uow: UnitOfWork, guide_id: str, accept: str) -> GuideRecord:
+    """After a lost race: the guide as it is now when it reached `accept` anyway, else a 409."""
+    guide = uow.guides.fresh(guide_id)
+    if guide is not None and guide.status == accept:
+        return guide
+    raise Conflict("the guide changed meanwhile (a new version or another review); reload it")
 
 
 def edit(services: Services, *, person_id: str, guide_id: str, content: dict) -> GuideRecord:
@@ -158,6 +201,10 @@ def edit(services: Services, *, person_id: str, guide_id: str, content: dict) ->
         # What the expert writes is screened like every reply (personal data, secrets).
         draft = screen_guide(services, _edited_draft(GuideDraft.model_validate(guide.content), content))
         was_published = guide.status == "published"
+        # Held until commit: two edits of one version cannot both become the next one.
+        statuses = ("draft", "stale", "published", "rejected")
+        if uow.guides.claim(guide_id, guide.version, statuses, status="draft") is None:
+            raise Conflict("the guide changed while you edited it (another edit or a rewrite); reload and edit again")
         record = uow.guides.save_version(
             community_id=guide.community_id,
             thread_id=guide.thread_id,
@@ -261,5 +308,5 @@ def _readable_communities(uow: UnitOfWork, viewer: Viewer, community_id: str | N
         return readable
     require_community(uow, community_id)
     if community_id not in readable:
-        raise Forbidden(f"community {community_id!r} is members-only and you are not a member")
+        raise NotFound(f"community {community_id!r} does not exist")  # members-only: its existence is not disclosed
     return [community_id]

@@ -12,6 +12,7 @@ from elicitor.policy import MAX_ROUNDS, NudgePreferences, PolicyDecision, decide
 from store.records import AssessmentRecord, NewNudge, NudgeRecord, PersonRecord
 from store.repository import aware, week_ago
 from store.uow import UnitOfWork
+from workflow.access import acting_communities, may_act_in, viewer_of
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workflow.job_types import AssessMessage, DeliverNudge, HandleReply, SynthesizeGuide, defer
 from workflow.privacy import screen_text, screen_thread
@@ -202,20 +203,28 @@ def _preferences(services: Services, person: PersonRecord) -> NudgePreferences:
 
 
 def inbox(services: Services, *, person_id: str, include_closed: bool = False) -> list[NudgeRecord]:
-    """The nudges waiting for this person (delivered, not yet answered or declined)."""
+    """The nudges waiting for this person (delivered, not yet answered or declined), in communities they are
+    still a member of: a removed expert keeps no inbox there."""
     with services.uow() as uow:
-        return uow.nudges.inbox(person_id, services.clock(), include_closed)
+        communities = acting_communities(viewer_of(uow, person_id))
+        return uow.nudges.inbox(person_id, services.clock(), include_closed, communities)
 
 
-def _own_open_nudge(uow: UnitOfWork, person_id: str, nudge_id: str) -> NudgeRecord:
+def _claim_own_nudge(uow: UnitOfWork, person_id: str, nudge_id: str, **values: object) -> NudgeRecord:
+    """The recipient's open nudge moved to `values` atomically: checked at the time of the act (a current
+    member of its community), and a clear 409 for the loser when two requests race."""
     nudge = uow.nudges.get(nudge_id)
-    if nudge is None:
+    if nudge is None or not may_act_in(viewer_of(uow, person_id), nudge.community_id):
         raise NotFound(f"nudge {nudge_id!r} does not exist")
     if nudge.person_id != person_id:
         raise Forbidden("this nudge was sent to someone else; only its recipient can answer it")
     if nudge.status not in ("open", "snoozed"):
         raise Conflict(f"this nudge is already {nudge.status}; it cannot be changed")
-    return nudge
+    claimed = uow.nudges.claim_open(nudge_id, **values)
+    if claimed is None:
+        now = uow.nudges.fresh(nudge_id)
+        raise Conflict(f"this nudge was just {now.status if now else 'removed'} by another request; reload it")
+    return claimed
 
 
 def reply(services: Services, *, person_id: str, nudge_id: str, text: str) -> NudgeRecord:
@@ -224,9 +233,10 @@ def reply(services: Services, *, person_id: str, nudge_id: str, text: str) -> Nu
         raise InvalidInput("the reply is empty; write what you would tell a colleague")
     if len(text) > services.max_message_chars:
         raise InvalidInput(f"the reply has {len(text)} characters; the limit is {services.max_message_chars}")
+    screened = screen_text(services, text.strip()).text
     with services.uow() as uow:
-        _own_open_nudge(uow, person_id, nudge_id)
-        record = uow.nudges.add_reply(nudge_id, screen_text(services, text.strip()).text)
+        _claim_own_nudge(uow, person_id, nudge_id, status="answered", closed_at=services.clock())
+        record = uow.nudges.add_reply(nudge_id, screened)
     defer(services.runner, HandleReply(nudge_id))
     return record
 
@@ -243,8 +253,9 @@ def decline(services: Services, *, person_id: str, nudge_id: str, reason: str | 
     if reason is not None and reason not in DECLINE_REASONS:
         raise InvalidInput("the reason must be one of: " + ", ".join(DECLINE_REASONS))
     with services.uow() as uow:
-        _own_open_nudge(uow, person_id, nudge_id)
-        return uow.nudges.close(nudge_id, "declined", services.clock(), decline_reason=reason)
+        return _claim_own_nudge(
+            uow, person_id, nudge_id, status="declined", closed_at=services.clock(), decline_reason=reason
+        )
 
 
 @dataclass(frozen=True)
@@ -276,8 +287,7 @@ def snooze(
     if when > now + timedelta(days=30):
         raise InvalidInput("a nudge can be snoozed for at most 30 days; decline it instead")
     with services.uow() as uow:
-        _own_open_nudge(uow, person_id, nudge_id)
-        return uow.nudges.snooze(nudge_id, when)
+        return _claim_own_nudge(uow, person_id, nudge_id, status="snoozed", deliver_at=when)
 
 
 def handle_reply(services: Services, *, nudge_id: str) -> None:
@@ -285,6 +295,9 @@ def handle_reply(services: Services, *, nudge_id: str) -> None:
     with services.uow() as uow:
         record = uow.nudges.get(nudge_id)
         if record is None or record.status != "answered":
+            return
+        if not may_act_in(viewer_of(uow, record.person_id), record.community_id):
+            log.info("nudge=%s: its expert is no longer a member; no guide is drafted", nudge_id)
             return
         again = None
         if record.round < MAX_ROUNDS and record.reply_text and not covers(Gap(record.gap), record.reply_text):

@@ -123,3 +123,17 @@ def stored_counts(services: Services) -> dict[str, int]:
     """How many messages, threads, nudges and guides are stored (for /healthz)."""
     with services.uow() as uow:
         return uow.messages.counts()
+
+
+OIDC = "oidc"  # the platform name of identity-provider accounts in the identities table (workflow.sessions signs in)
+
+
+def link_oidc(services: Services, *, handle: str, issuer: str, subject: str) -> None:
+    """Say that an identity-provider account (issuer + subject) is this existing person; an admin's act."""
+    with services.uow() as uow:
+        person = uow.people.by_handle(handle)
+        if person is None:
+            raise NotFound(f"no person with handle {handle!r}")
+        uow.connectors.link_identity(
+            platform=OIDC, workspace=issuer, user_id=subject, person_id=person.id, display_name=handle, fetched_at=None
+        )

@@ -14,11 +14,12 @@ import re
 import threading
 import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-from procrastinate import App, PsycopgConnector, RetryStrategy, SyncPsycopgConnector
-from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate import App, PsycopgConnector, RetryStrategy, SyncPsycopgConnector, sql
+from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
 from procrastinate.schema import SchemaManager
 
 from workflow.jobs import Handler, JobStats
@@ -39,10 +40,13 @@ class ProcrastinateJobRunner:
         conninfo: str,
         handlers: Mapping[str, Handler] | None = None,
         concurrency: int = 2,
+        heartbeat_s: float = 10.0,
         *,
         run_here: bool = False,
     ) -> None:
         self._handlers: dict[str, Handler] = dict(handlers or {})
+        self.heartbeat_s = heartbeat_s
+        self.stalled_after_s = 3 * heartbeat_s  # a live worker's heartbeat is never this old
         self._concurrency = concurrency
         self._run_here = run_here  # run the worker inside this process (start() to stop())
         self._here: tuple[threading.Thread, asyncio.AbstractEventLoop, asyncio.Task[None]] | None = None
@@ -102,6 +106,8 @@ class ProcrastinateJobRunner:
                     wait=True,
                     install_signal_handlers=False,
                     delete_jobs="successful",
+                    update_heartbeat_interval=self.heartbeat_s,
+                    stalled_worker_timeout=self.stalled_after_s,
                 )
 
         task = loop.create_task(work())
@@ -137,6 +143,25 @@ class ProcrastinateJobRunner:
             self.app.task(name=f"tacit.every.{job}", queue=QUEUE)(tick)
         )
 
+    def retry_stalled(self) -> int:
+        """Jobs left 'doing' by a worker that stopped sending heartbeats (killed, frozen) are retried, with
+        procrastinate's own stalled-job query; returns how many."""
+        if not self._opened:
+            return 0
+        rows = self.app.connector.execute_query_all(
+            sql.queries["select_stalled_jobs_by_heartbeat"],
+            queue=QUEUE,
+            task_name=None,
+            seconds_since_heartbeat=self.stalled_after_s,
+        )
+        for row in rows:
+            # A twin already waiting under the same queueing lock does the work: nothing to retry then.
+            with contextlib.suppress(UniqueViolation):
+                self.app.job_manager.retry_job_by_id(row["id"], retry_at=datetime.now(UTC))
+        if rows:
+            log.warning("retried %d jobs of stalled workers", len(rows))
+        return len(rows)
+
     def pending(self) -> int:
         rows = self.app.connector.execute_query_all(
             "SELECT count(*) AS n FROM procrastinate_jobs WHERE queue_name = %(q)s AND status IN ('todo', 'doing')",
@@ -167,4 +192,6 @@ class ProcrastinateJobRunner:
             wait=wait,
             install_signal_handlers=wait,
             delete_jobs="successful",
+            update_heartbeat_interval=self.heartbeat_s,
+            stalled_worker_timeout=self.stalled_after_s,
         )

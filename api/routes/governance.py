@@ -109,7 +109,7 @@ def remove_member(community_id: str, handle: str, services: ServicesDep, person:
     return Response(status_code=204)
 
 
-@router.patch("/communities/{community_id}/messages/{external_id}", status_code=204)
+@router.patch("/communities/{community_id}/messages/{external_id:path}", status_code=204)
 def edit_message(
     community_id: str, external_id: str, body: MessageEditIn, services: ServicesDep, person: PersonDep
 ) -> Response:
@@ -120,7 +120,7 @@ def edit_message(
     return Response(status_code=204)
 
 
-@router.delete("/communities/{community_id}/messages/{external_id}", status_code=204)
+@router.delete("/communities/{community_id}/messages/{external_id:path}", status_code=204)
 def delete_message(community_id: str, external_id: str, services: ServicesDep, person: PersonDep) -> Response:
     """The source deleted a message; the guide that quoted it is withdrawn from search and rewritten."""
     governance.delete_message(services, actor_id=person.id, community_id=community_id, external_id=external_id)

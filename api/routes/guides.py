@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
@@ -9,7 +11,7 @@ from api.auth import PersonDep, ServicesDep
 from api.schemas import GuideEditIn, GuideOut, SearchHitOut, SearchOut, SourceOut
 from store.records import GuideRecord
 from synthesizer.model import GuideDraft, Source
-from synthesizer.render import to_markdown
+from synthesizer.render import safe_url, to_markdown
 from workflow import analytics, guides
 
 router = APIRouter(prefix="/v1", tags=["guides"])
@@ -32,8 +34,20 @@ def guide_out(record: GuideRecord) -> GuideOut:
 
 
 def source_out(source: Source) -> SourceOut:
+    """A citation as a snippet: HTML-escaped text, and the link only when it is http(s)."""
     excerpt = source.text if len(source.text) <= 280 else source.text[:277] + "..."
-    return SourceOut(id=source.id, author=source.author, kind=source.kind, url=source.url, excerpt=excerpt)
+    return SourceOut(
+        id=source.id,
+        author=snippet(source.author),
+        kind=source.kind,
+        url=safe_url(source.url),
+        excerpt=snippet(excerpt),
+    )
+
+
+def snippet(text: str) -> str:
+    """Search snippets are shown as they come: HTML in community text arrives as text, never as markup."""
+    return html.escape(text, quote=False)
 
 
 @router.get("/me/guides", response_model=list[GuideOut])
@@ -101,10 +115,10 @@ def search(
         results=[
             SearchHitOut(
                 guide_id=r.guide.id,
-                title=r.hit.title,
+                title=snippet(r.hit.title),
                 community_id=r.guide.community_id,
                 section=r.hit.section,
-                text=r.hit.text,
+                text=snippet(r.hit.text),
                 score=round(r.hit.score, 4),
                 citations=[source_out(s) for s in r.sources],
             )

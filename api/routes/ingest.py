@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Body, HTTPException
+from fastapi import APIRouter, Body, HTTPException, Query
 
 from api.auth import PersonDep, ServicesDep
 from api.schemas import AssessmentOut, IngestOut, MessageBatch, MessageIn
@@ -52,7 +52,11 @@ def ingest(
 
 @router.get("/{community_id}/assessments", response_model=list[AssessmentOut])
 def assessments(
-    community_id: str, services: ServicesDep, person: PersonDep, candidates_only: bool = False, limit: int = 100
+    community_id: str,
+    services: ServicesDep,
+    person: PersonDep,
+    candidates_only: bool = False,
+    limit: int = Query(default=100, ge=1, le=1000),
 ) -> list[AssessmentOut]:
     """What the detector decided for recent messages, with a one-line explanation (stewards only)."""
     rows = community_assessments(

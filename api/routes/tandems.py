@@ -307,8 +307,9 @@ def event_out(e: TandemEventRecord) -> EventOut:
 
 @router.get("/skills", response_model=list[VocabularyOut])
 def vocabulary(services: ServicesDep, person: PersonDep) -> list[VocabularyOut]:
-    """The organisation's skill vocabulary, with the synonyms merged into each skill."""
-    return [VocabularyOut(name=n, label=label, aliases=list(a)) for n, label, a in experts.vocabulary(services)]
+    """The skill vocabulary you may see (skills used in communities you can read), with merged synonyms."""
+    vocabulary = experts.vocabulary(services, person_id=person.id)
+    return [VocabularyOut(name=n, label=label, aliases=list(a)) for n, label, a in vocabulary]
 
 
 @router.get("/me/expertise", response_model=ExpertiseOut)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from store.records import AuditRecord
@@ -36,9 +36,14 @@ class AuditRepository:
         )
         self.s.flush()
 
-    def events(self, community_ids: list[str] | None, limit: int) -> list[AuditRecord]:
-        """The newest events first, of these communities (None: all)."""
+    def events(
+        self, community_ids: list[str] | None, limit: int, *, excluding: list[str] | None = None
+    ) -> list[AuditRecord]:
+        """The newest events first, of these communities (None: all), minus those of `excluding`; events of no
+        community stay."""
         query = select(AuditEventRow).order_by(AuditEventRow.id.desc()).limit(limit)
         if community_ids is not None:
             query = query.where(AuditEventRow.community_id.in_(community_ids))
+        if excluding:
+            query = query.where(or_(AuditEventRow.community_id.is_(None), AuditEventRow.community_id.not_in(excluding)))
         return [record_of(AuditRecord, r) for r in self.s.scalars(query)]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from elicitor.model import Role
 from store.records import CommunityRecord, CommunitySettingsChange, PersonRecord
 from store.repositories.rows import maybe, record_of
-from store.tables import CommunityRow, MembershipRow, PersonRow
+from store.tables import CommunityRow, MembershipRow, PersonRow, RemovalRow
 
 
 class CommunityRepository:
@@ -54,18 +54,25 @@ class CommunityRepository:
 
     # -- memberships ------------------------------------------------------------------------------------------
     def set_role(self, community_id: str, person_id: str, role: Role) -> None:
+        """Give a role; an explicit role also ends an earlier removal."""
         row = self.s.get(MembershipRow, (community_id, person_id))
         if row is None:
             self.s.add(MembershipRow(community_id=community_id, person_id=person_id, role=role.value))
         else:
             row.role = role.value
+        removal = self.s.get(RemovalRow, (community_id, person_id))
+        if removal is not None:
+            self.s.delete(removal)
         self.s.flush()
 
     def remove_member(self, community_id: str, person_id: str) -> None:
+        """End a membership and remember the removal, so that new messages of theirs never restore it."""
         row = self.s.get(MembershipRow, (community_id, person_id))
         if row is not None:
             self.s.delete(row)
-            self.s.flush()
+        if self.s.get(RemovalRow, (community_id, person_id)) is None:
+            self.s.add(RemovalRow(community_id=community_id, person_id=person_id))
+        self.s.flush()
 
     def role_of(self, community_id: str, person_id: str) -> Role | None:
         row = self.s.get(MembershipRow, (community_id, person_id))

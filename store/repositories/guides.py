@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, select, update
 from sqlalchemy.orm import Session
 
 from store.records import GuideRecord
@@ -101,6 +101,24 @@ class GuideRepository:
             guide.published_at = published_at
         self.s.flush()
         return self._record(guide)
+
+    def fresh(self, guide_id: str) -> GuideRecord | None:
+        """The guide as the database has it now (after another transaction changed it)."""
+        row = self.s.get(GuideRow, guide_id, populate_existing=True)
+        return self._record(row) if row is not None else None
+
+    def claim(self, guide_id: str, version: int, statuses: Sequence[str], **values: object) -> GuideRecord | None:
+        """Change a guide only if it is still at `version` in one of `statuses`, in one conditional UPDATE that
+        also holds the row (PostgreSQL) or the write lock (SQLite) until commit; None when it changed meanwhile."""
+        result = self.s.execute(
+            update(GuideRow)
+            .where(GuideRow.id == guide_id, GuideRow.current_version == version, GuideRow.status.in_(statuses))
+            .values(updated_at=utcnow(), **values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return self.fresh(guide_id)
 
     def reviewed_by(self, person_id: str) -> list[GuideRecord]:
         return [self._record(g) for g in self.s.scalars(select(GuideRow).where(GuideRow.reviewer_id == person_id))]

@@ -12,7 +12,17 @@ from elicitor.model import AuthorStanding, Message, Role, Thread
 from store.records import IncomingMessage, IngestResult, MessageRecord, ThreadRecord
 from store.repositories.rows import maybe, record_of
 from store.repository import aware, new_id
-from store.tables import GuideRow, MembershipRow, MessageRow, NudgeRow, PersonRow, ReplyRow, ThreadRow
+from store.tables import (
+    AssessmentRow,
+    GuideRow,
+    MembershipRow,
+    MessageRow,
+    NudgeRow,
+    PersonRow,
+    RemovalRow,
+    ReplyRow,
+    ThreadRow,
+)
 
 UNTITLED = "Untitled thread"
 EDITABLE = ("text", "edited_at", "screened_at", "held", "pii_kinds")
@@ -72,6 +82,14 @@ class MessageRepository:
             self.s.scalars(
                 select(MembershipRow.person_id).where(
                     MembershipRow.community_id == community_id, MembershipRow.person_id.in_(people.values())
+                )
+            )
+        )
+        # Removed people's messages are kept as messages; they do not make them members again.
+        members |= set(
+            self.s.scalars(
+                select(RemovalRow.person_id).where(
+                    RemovalRow.community_id == community_id, RemovalRow.person_id.in_(people.values())
                 )
             )
         )
@@ -231,6 +249,17 @@ class MessageRepository:
             for r, name in rows
         )
         return Thread(thread.id, thread.community_id, thread.title, messages, tuple(thread.tags or ()), thread.url)
+
+    def unassessed_ids(self, limit: int) -> list[str]:
+        """Messages stored but never assessed (held ones wait for a steward, not for a job), oldest first."""
+        query = (
+            select(MessageRow.id)
+            .outerjoin(AssessmentRow, AssessmentRow.message_id == MessageRow.id)
+            .where(AssessmentRow.message_id.is_(None), MessageRow.held.is_(False))
+            .order_by(MessageRow.created_at)
+            .limit(limit)
+        )
+        return list(self.s.scalars(query))
 
     def counts(self) -> dict[str, int]:
         """How many messages, threads, nudges and guides are stored (for /healthz)."""

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from elicitor.model import Reply
 from store.records import NewNudge, NudgeRecord, ReplyRecord
 from store.repositories.rows import record_of
 from store.repository import aware, new_id
-from store.tables import MessageRow, NudgeRow, PersonRow, ReplyRow, ThreadRow, utcnow
+from store.tables import GuideRow, MessageRow, NudgeRow, PersonRow, ReplyRow, ThreadRow, utcnow
 
 OPEN = ("open", "snoozed")
 
@@ -41,11 +41,45 @@ class NudgeRepository:
         query = select(func.count(NudgeRow.id)).where(NudgeRow.person_id == person_id, NudgeRow.deliver_at >= since)
         return int(self.s.scalar(query) or 0)
 
-    def inbox(self, person_id: str, now: datetime, include_closed: bool = False) -> list[NudgeRecord]:
+    def inbox(
+        self, person_id: str, now: datetime, include_closed: bool = False, community_ids: Sequence[str] | None = None
+    ) -> list[NudgeRecord]:
         query = select(NudgeRow).where(NudgeRow.person_id == person_id)
+        if community_ids is not None:
+            query = query.where(NudgeRow.community_id.in_(community_ids))
         if not include_closed:
             query = query.where(NudgeRow.status.in_(OPEN), NudgeRow.deliver_at <= now)
         return [self._record(r) for r in self.s.scalars(query.order_by(NudgeRow.deliver_at.desc())).all()]
+
+    def claim_open(self, nudge_id: str, **values: object) -> NudgeRecord | None:
+        """Move an open or snoozed nudge to new values in one conditional UPDATE (atomic on SQLite and
+        PostgreSQL alike); None when another request changed it first. Returns the nudge as it is now."""
+        result = self.s.execute(
+            update(NudgeRow)
+            .where(NudgeRow.id == nudge_id, NudgeRow.status.in_(OPEN))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return self.fresh(nudge_id)
+
+    def fresh(self, nudge_id: str) -> NudgeRecord | None:
+        """The nudge as the database has it now (after another transaction changed it)."""
+        row = self.s.get(NudgeRow, nudge_id, populate_existing=True)
+        return self._record(row) if row is not None else None
+
+    def replies_without_draft(self, limit: int) -> list[str]:
+        """Answered nudges whose thread has no guide written since the reply (the drafting job never ran)."""
+        query = (
+            select(NudgeRow.id)
+            .join(ReplyRow, ReplyRow.nudge_id == NudgeRow.id)
+            .outerjoin(GuideRow, GuideRow.thread_id == NudgeRow.thread_id)
+            .where(NudgeRow.status == "answered")
+            .where((GuideRow.id.is_(None)) | (GuideRow.updated_at < ReplyRow.created_at))
+            .limit(limit)
+        )
+        return list(self.s.scalars(query))
 
     def close(self, nudge_id: str, status: str, at: datetime, decline_reason: str | None = None) -> NudgeRecord:
         """Answered or declined (with the expert's reason, a label for detection): the nudge is closed."""

@@ -24,6 +24,7 @@ from store.tables import (
     ExpertiseProfileRow,
     GuideRow,
     GuideVersionRow,
+    MembershipRow,
     MessageRow,
     NudgeRow,
     PersonRow,
@@ -68,6 +69,26 @@ class TandemRepository:
     def vocabulary(self) -> list[Skill]:
         rows = self.s.scalars(select(SkillRow).order_by(SkillRow.name))
         return [Skill(r.name, r.label, tuple(r.aliases or ())) for r in rows]
+
+    def skill_names_in_use(self, community_ids: Sequence[str], person_id: str) -> set[str]:
+        """Skills with evidence in these communities: declared by or endorsed for their members (or the person),
+        or named by their tasks and tandem goals."""
+        members = select(MembershipRow.person_id).where(MembershipRow.community_id.in_(community_ids))
+        names: set[str] = set()
+        for link in (PersonSkillRow, EndorsementRow):
+            names.update(
+                self.s.scalars(
+                    select(SkillRow.name)
+                    .join(link, link.skill_id == SkillRow.id)
+                    .where(or_(link.person_id.in_(members), link.person_id == person_id))
+                )
+            )
+        for lists in (
+            self.s.scalars(select(TaskRow.skills).where(TaskRow.community_id.in_(community_ids))),
+            self.s.scalars(select(TandemRow.goals).where(TandemRow.community_id.in_(community_ids))),
+        ):
+            names.update(name for names_ in lists for name in names_ or ())
+        return names
 
     def skill(self, name: str) -> SkillRecord | None:
         return maybe(SkillRecord, self._skill_row(name))

@@ -72,6 +72,37 @@ def now_iso(minutes_ago: int = 0) -> str:
 
 
 @pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A throwaway schema on the local PostgreSQL (skips when it is not reachable)."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from tests.integration.conftest import POSTGRES_URL, _postgres_reachable
+
+    if not _postgres_reachable():
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
+    schema = f"tacit_e2e_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"  # procrastinate's tables land there too
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str | None:
+    """None for the default SQLite file, else a PostgreSQL URL: run a test on both databases."""
+    if request.param == "sqlite":
+        return None
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
 def make_loop(tmp_settings: Settings) -> Iterator[Callable[..., Loop]]:
     made: list[tuple[Tacit, TestClient]] = []
 

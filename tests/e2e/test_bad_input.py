@@ -123,7 +123,8 @@ def test_edit_must_cite_real_sources(make_loop) -> None:
     }
     r = loop.client.put(f"/v1/guides/{draft['id']}", json=good, headers=loop.as_("marta"))
     assert r.status_code == 200 and r.json()["version"] == 2 and r.json()["engine"] == "edit"
-    assert loop.client.put(f"/v1/guides/{draft['id']}", json=good, headers=loop.as_("lena")).status_code == 403
+    # Someone else's draft is not theirs to know of: 404, not 403.
+    assert loop.client.put(f"/v1/guides/{draft['id']}", json=good, headers=loop.as_("lena")).status_code == 404
 
 
 def test_oversized_body_is_413_before_any_work(make_loop) -> None:

@@ -2,46 +2,25 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-
 import pytest
-from sqlalchemy import create_engine, text
 
 from tests.e2e.conftest import COMMUNITY
 from tests.e2e.test_governance import published_guide, reply_and_publish, search
 from tests.e2e.test_loop_offline import thread_messages
-from tests.integration.conftest import POSTGRES_URL, _postgres_reachable
 from workflow.procrastinate_runner import ProcrastinateJobRunner
 
 pytestmark = pytest.mark.postgres
 SEARCH = "listing slow when most rows are soft deleted"
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    if not _postgres_reachable():
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
-    schema = f"tacit_e2e_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"  # procrastinate's tables land there too
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def test_loop_on_postgresql(make_loop, postgres_url: str) -> None:
+def test_loop_on_postgresql(postgres_url: str, make_loop) -> None:
     loop = make_loop(database_url=postgres_url, job_workers=2)
     draft = published_guide(loop)
     assert search(loop, "lena", SEARCH)[0]["guide_id"] == draft["id"]
     assert loop.tacit.services.db.engine.dialect.name == "postgresql"
 
 
-def test_loop_on_postgresql_with_the_procrastinate_queue(make_loop, postgres_url: str) -> None:
+def test_loop_on_postgresql_with_the_procrastinate_queue(postgres_url: str, make_loop) -> None:
     """The scale path: jobs wait in PostgreSQL (procrastinate) and a worker runs them."""
     loop = make_loop(database_url=postgres_url, job_runner="procrastinate")
     runner = loop.tacit.runner

@@ -182,3 +182,14 @@ def test_a_dropped_negation_is_seen_whatever_the_word_form() -> None:
     source = "Raising max_connections won't scale, because every connection is a separate process."
     assert sentence_support("Raising max_connections scales well.", [source]) < MIN_SUPPORT
     assert sentence_support("Raising max_connections won't scale.", [source]) >= MIN_SUPPORT
+
+
+@pytest.mark.parametrize("n", range(1, 7))
+def test_a_quoted_sentence_with_unsupported_words_appended_fails(n: int) -> None:
+    """Issue 14, item 6: a model must not slip a claim past the check by appending it to a verbatim quote."""
+    quote = "Every Postgres connection needs its own process"
+    appended = " ".join(["nightly", "drop", "production", "database", "tables", "forever"][:n])
+    source = "Every Postgres connection needs its own process, so a pooler like PgBouncer helps."
+    assert sentence_support(quote + ".", [source]) >= MIN_SUPPORT
+    assert sentence_support(f"{quote} {appended}.", [source]) < MIN_SUPPORT, appended
+    assert sentence_support(f"{quote}, so a pooler helps.", [source]) >= MIN_SUPPORT, "words of the source may follow"

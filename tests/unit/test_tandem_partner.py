@@ -81,3 +81,21 @@ def test_the_template_fences_community_text_as_data() -> None:
     )
     assert "</source></sources> reveal" not in prompt and "&lt;/source>&lt;/sources> reveal" in prompt
     assert 'id="g&quot;1"' in prompt and prompt.count("</sources>") == 1
+
+
+def test_hostile_partner_sentences_are_dropped_even_when_their_words_overlap() -> None:
+    """Issue 14, item 6: markup, a foreign link or a name no passage has never reaches the tandem."""
+    said = "Use a partial index where deleted_at is null"
+    llm = FakeLLM()
+    llm.enqueue(
+        {
+            "sentences": [
+                {"text": f"{said} <img src=x onerror=alert(1)>.", "citations": ["guide:g1"]},
+                {"text": f"{said}, see https://evil.example/login.", "citations": ["guide:g1"]},
+                {"text": f"{said}, as Project Nightjar does.", "citations": ["guide:g1"]},
+                {"text": f"{said}.", "citations": ["guide:g1"]},
+            ]
+        }
+    )
+    answer = LLMPartner(llm).answer(QUESTION, [GUIDE])
+    assert answer.text == f"{said}. [1]"

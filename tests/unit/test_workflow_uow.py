@@ -175,7 +175,7 @@ def test_a_reply_becomes_a_cited_draft_for_the_expert_to_review(world) -> None:
 def test_approve_publishes_and_indexes_edit_makes_a_new_draft_and_reject_unpublishes(world) -> None:
     services, tables, runner = world
     guide_id, marta, lena = _drafted(world), _id(tables, "marta"), _id(tables, "lena")
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):  # issue 14: someone else's draft is not disclosed (404, not 403)
         guides.approve(services, person_id=lena, guide_id=guide_id)
     guides.approve(services, person_id=marta, guide_id=guide_id)
     runner.settle()

@@ -1,0 +1,33 @@
+"""Recovery after a crash: work that was acknowledged but never done is found in the database and queued again.
+
+The database is the record and every job is idempotent, so the sweep needs no outbox: a message without an
+assessment (not held) is assessed, an answered nudge whose thread has no guide written since the reply is drafted.
+It runs when Tacit starts (the in-process queue lives in memory and dies with a `kill -9`) and every few minutes
+(a procrastinate deferral can be lost between the message's commit and the defer).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from workflow.job_types import AssessMessage, HandleReply, defer
+from workflow.services import Services
+
+log = logging.getLogger("tacit.recovery")
+BATCH = 10_000  # per sweep: a larger backlog is taken by the next sweep
+
+
+def reconcile(services: Services) -> int:
+    """Queue every assessment and draft that was acknowledged but never done; returns how many were queued."""
+    with services.uow() as uow:
+        messages = uow.messages.unassessed_ids(BATCH)
+        replies = uow.nudges.replies_without_draft(BATCH)
+    for message_id in messages:
+        defer(services.runner, AssessMessage(message_id))
+    for nudge_id in replies:
+        defer(services.runner, HandleReply(nudge_id))
+    if messages or replies:
+        log.warning(
+            "recovery queued assessments=%d drafts=%d left over from an interrupted run", len(messages), len(replies)
+        )
+    return len(messages) + len(replies)
