@@ -31,8 +31,15 @@ from store.tables import (
     utcnow,
 )
 from store.web_repository import WebRepository
-from workflow.access import VISIBILITIES, require_admin, require_appointer, require_steward, viewer_of
-from workflow.errors import Forbidden, InvalidInput, NotFound
+from workflow.access import (
+    VISIBILITIES,
+    require_admin,
+    require_appointer,
+    require_eraser,
+    require_steward,
+    viewer_of,
+)
+from workflow.errors import InvalidInput, NotFound
 from workflow.privacy import screen_thread
 from workflow.services import Services
 
@@ -268,21 +275,24 @@ def erase_person(services: Services, *, actor_id: str, person_id: str, mode: Era
     """Erase (delete) or anonymize everything a person contributed; guides derived from it are rewritten."""
     with services.db.session() as session:
         repo = GovernanceRepository(session)
-        actor = viewer_of(repo, actor_id)
-        if actor_id != person_id and not actor.is_admin:
-            raise Forbidden("only the person themselves or an admin can erase a person's data")
+        require_eraser(repo, viewer_of(repo, actor_id), person_id)
         person = session.get(PersonRow, person_id)
         if person is None:
             raise NotFound("person not found")
+        communities: list[str | None] = [*repo.communities_of(person_id)] or [
+            None
+        ]  # each community's stewards see it in their log
         report, rewrites = (_erase if mode == "erase" else _anonymize)(services, repo, person)
         # The audit record keeps no personal data: the id is a random uuid that no longer resolves to anyone.
-        repo.add_audit(
-            actor_id=None if actor_id == person_id else actor_id,
-            action=f"person.{mode}d",
-            target_type="person",
-            target_id=person_id,
-            details=report.__dict__,
-        )
+        for community_id in communities:
+            repo.add_audit(
+                actor_id=None if actor_id == person_id else actor_id,
+                action=f"person.{mode}d",
+                community_id=community_id,
+                target_type="person",
+                target_id=person_id,
+                details=report.__dict__,
+            )
     for rewrite in rewrites:
         _rewrite(services, rewrite)
     cues.clear_caches()  # the detector's cache may still hold the person's words

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Body, HTTPException
-from sqlalchemy import select
+from fastapi import APIRouter, Body, HTTPException, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import PersonDep, ServicesDep
 from api.schemas import AssessmentOut, IngestOut, MessageBatch, MessageIn
 from store.records import IncomingMessage
 from store.repository import Repository
-from store.tables import AssessmentRow, MessageRow
+from workflow import console
 from workflow.access import require_steward, viewer_of
 from workflow.ingest import ingest_messages
 
@@ -61,29 +61,41 @@ def ingest(
 
 @router.get("/{community_id}/assessments", response_model=list[AssessmentOut])
 def assessments(
-    community_id: str, services: ServicesDep, person: PersonDep, candidates_only: bool = False, limit: int = 100
+    community_id: str,
+    services: ServicesDep,
+    person: PersonDep,
+    candidates_only: bool = False,
+    limit: int = Query(100, ge=1, le=1000),
 ) -> list[AssessmentOut]:
-    """What the detector decided for recent messages, with a one-line explanation (stewards only)."""
-    _require_steward(services, person.id, community_id)
-    with services.db.session() as session:
-        query = (
-            select(AssessmentRow)
-            .join(MessageRow, MessageRow.id == AssessmentRow.message_id)
-            .where(MessageRow.community_id == community_id)
-            .order_by(AssessmentRow.score.desc())
-            .limit(min(limit, 1000))
+    """What the detector decided for recent messages, with a one-line explanation and any steward's mark."""
+    rows = console.assessments(
+        services, actor_id=person.id, community_id=community_id, candidates_only=candidates_only, limit=limit
+    )
+    return [
+        AssessmentOut(
+            message_id=r.message_id,
+            score=r.score,
+            is_candidate=r.is_candidate,
+            gaps=list(r.gaps),
+            explanation=r.explanation,
+            outcome=r.outcome,
+            should_nudge=r.should_nudge,
         )
-        if candidates_only:
-            query = query.where(AssessmentRow.is_candidate.is_(True))
-        rows = session.scalars(query).all()
-        return [
-            AssessmentOut(
-                message_id=r.message_id,
-                score=r.score,
-                is_candidate=r.is_candidate,
-                gaps=r.gaps,
-                explanation=r.explanation,
-                outcome=r.outcome,
-            )
-            for r in rows
-        ]
+        for r in rows
+    ]
+
+
+class MarkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    should_nudge: bool | None = Field(description="true: should have nudged; false: should not have; null: clear.")
+
+
+@router.put("/{community_id}/assessments/{message_id}/mark", status_code=204)
+def mark_assessment(
+    community_id: str, message_id: str, body: MarkIn, services: ServicesDep, person: PersonDep
+) -> Response:
+    """A steward's label on an assessment ("should have / should not have nudged"), kept for detection."""
+    console.mark_assessment(
+        services, actor_id=person.id, community_id=community_id, message_id=message_id, should_nudge=body.should_nudge
+    )
+    return Response(status_code=204)

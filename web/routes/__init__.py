@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web.routes import search, signin
+from web.routes import experts, search, signin, steward, tandems
 
-ROUTERS: list[APIRouter] = [signin.router, search.router]
+ROUTERS: list[APIRouter] = [signin.router, search.router, steward.router, experts.router, tandems.router]
