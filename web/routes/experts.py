@@ -94,7 +94,8 @@ def endorse(
 @router.get("/me")
 def me(request: Request, services: ServicesDep, person: PagePerson, done: str = "", error: str = "") -> Response:
     profile = experts.profile(services, person_id=person.id)
-    context = {"profile": profile, "flash": DONE.get(done, ""), "error": ERRORS.get(error, "")}
+    labels = {name: label for name, label, _ in experts.vocabulary(services)}
+    context = {"profile": profile, "labels": labels, "flash": DONE.get(done, ""), "error": ERRORS.get(error, "")}
     return render(request, "me.html", context, person=person)
 
 
