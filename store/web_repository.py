@@ -11,10 +11,13 @@ from sqlalchemy.orm import Session
 
 from store.repository import aware, hash_token, new_id
 from store.tables import (
+    CommunityRow,
     GuideFeedbackRow,
     GuideRow,
+    GuideVersionRow,
     MissedSearchRow,
     PersonIdentityRow,
+    PersonRow,
     SignInLinkRow,
     WebSessionRow,
 )
@@ -38,6 +41,25 @@ class MissedSearchRecord:
     community_id: str
     query: str
     at: datetime
+
+
+@dataclass(frozen=True)
+class GuideFacts:
+    """What a reader sees about a guide besides its text: where, who approved it and when, whether it is stale."""
+
+    guide_id: str
+    community_name: str
+    reviewer_name: str
+    published_at: datetime | None
+    stale: bool
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    version: int
+    engine: str
+    created_at: datetime
+    created_by: str | None  # display name of the editor; None for a written (synthesized) draft
 
 
 class WebRepository:
@@ -104,6 +126,23 @@ class WebRepository:
             )
         )
         self.s.flush()
+
+    # -- guides as readers see them ------------------------------------------------------------------------
+    def guide_facts(self, guide: GuideRow) -> tuple[CommunityRow | None, PersonRow | None, datetime | None]:
+        return (
+            self.s.get(CommunityRow, guide.community_id),
+            self.s.get(PersonRow, guide.reviewer_id),
+            guide.published_at,
+        )
+
+    def versions(self, guide_id: str) -> list[VersionRecord]:
+        rows = self.s.execute(
+            select(GuideVersionRow, PersonRow.display_name)
+            .outerjoin(PersonRow, PersonRow.id == GuideVersionRow.created_by)
+            .where(GuideVersionRow.guide_id == guide_id)
+            .order_by(GuideVersionRow.version.desc())
+        ).all()
+        return [VersionRecord(v.version, v.engine, aware(v.created_at), name) for v, name in rows]
 
     # -- feedback ---------------------------------------------------------------------------------------
     def save_feedback(self, guide_id: str, person_id: str, helpful: bool, reason: str | None, version: int) -> None:

@@ -59,22 +59,17 @@ def _workflow_page(request: Request, exc: WorkflowError) -> Response:
 
 def install(app: FastAPI) -> None:
     """Page-aware handlers in front of the API's JSON ones."""
+    # The API's own handlers (api/errors.py), installed first, answer every JSON path with the one envelope.
     json_handlers: dict[type[Exception], Handler] = {
         cls: app.exception_handlers[cls]  # type: ignore[misc]
-        for cls in (WorkflowError, RequestValidationError)
-        if cls in app.exception_handlers
+        for cls in (WorkflowError, RequestValidationError, StarletteHTTPException, Exception)
     }
 
     async def json_or(request: Request, exc: Exception, page: Callable[[], Response]) -> Response:
         if is_page(request):
             return page()
-        for cls, handler in json_handlers.items():
-            if isinstance(exc, cls):
-                return await handler(request, exc)
-        from fastapi.exception_handlers import http_exception_handler
-
-        assert isinstance(exc, StarletteHTTPException)
-        return await http_exception_handler(request, exc)
+        handler = next(h for cls, h in json_handlers.items() if isinstance(exc, cls))
+        return await handler(request, exc)
 
     @app.exception_handler(WorkflowError)
     async def workflow_error(request: Request, exc: WorkflowError) -> Response:
@@ -111,13 +106,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> Response:
+        if not is_page(request):
+            return await json_handlers[Exception](request, exc)
         reference = uuid.uuid4().hex[:8]
         log.exception("page error ref=%s path=%s", reference, request.url.path)
-        if not is_page(request):
-            from fastapi.responses import JSONResponse
-
-            body = {"detail": [{"msg": f"internal error (reference {reference})", "loc": []}]}
-            return JSONResponse(body, status_code=500)
         message = (
             "Something went wrong on our side; nothing you sent was lost. Try again in a moment; if it keeps "
             f"happening, tell your steward the reference {reference}."

@@ -7,12 +7,14 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2_fragments.fastapi import Jinja2Blocks
 
 from store.records import PersonRecord
+from synthesizer.model import SECTION_TITLES
 from web.markdown import render_inline, render_markdown
 from web.security import CSRF_FIELD, csrf_token, finish_csrf_cookie
 
@@ -47,7 +49,20 @@ def when(value: datetime | None) -> str:
     return f"{value.day} {value:%b %Y, %H:%M} UTC"
 
 
-templates.env.globals.update(static_url=static_url, nav=NAV, csrf_field=CSRF_FIELD)
+def safe_url(value: str | None) -> str | None:
+    """A link from community data only if it is http(s): never javascript:, data: or anything else."""
+    if value and urlsplit(value).scheme in ("http", "https") and not any(ord(c) < 32 for c in value):
+        return value
+    return None
+
+
+templates.env.globals.update(
+    static_url=static_url,
+    nav=NAV,
+    csrf_field=CSRF_FIELD,
+    section_titles={s.value: t for s, t in SECTION_TITLES.items()},
+)
+templates.env.filters["safe_url"] = safe_url
 templates.env.filters["when"] = when
 templates.env.filters["iso"] = lambda value: value.isoformat() if value else ""
 

@@ -104,7 +104,9 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
     tacit.stop()
 
 
-@pytest.fixture(scope="session")
+# Module scope: sync Playwright keeps an event loop running in the main thread while it is open, and tests after
+# the browser tests (procrastinate's worker, for one) call asyncio.run().
+@pytest.fixture(scope="module")
 def browser(demo_site: DemoSite) -> Iterator[object]:
     """Debian's Chromium, headless; Playwright gives each launch a fresh temporary profile (user-data-dir)."""
     if shutil.which("chromium") is None and not CHROMIUM.exists():

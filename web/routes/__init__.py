@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web.routes import experts, search, signin, steward, tandems
+from web.routes import experts, guides, search, signin, steward, tandems
 
-ROUTERS: list[APIRouter] = [signin.router, search.router, steward.router, experts.router, tandems.router]
+ROUTERS: list[APIRouter] = [
+    signin.router,
+    search.router,
+    guides.router,
+    steward.router,
+    experts.router,
+    tandems.router,
+]
