@@ -20,7 +20,7 @@ from store.console_repository import (
     community_record,
 )
 from store.repository import Repository
-from workflow.access import governs, require_console, require_eraser, viewer_of
+from workflow.access import governs, require_console, require_eraser, require_steward, viewer_of
 from workflow.errors import InvalidInput, NotFound
 from workflow.services import Services
 
@@ -42,7 +42,8 @@ def governed_communities(services: Services, *, actor_id: str) -> list[Community
 
 
 def overview(services: Services, *, actor_id: str, community_id: str) -> CommunityOverview:
-    """The community's settings and what waits for its stewards."""
+    """The community's settings and what waits for its stewards; the console's entry, so to someone who is not
+    a member the community does not exist (404). The other functions answer like the governance API (403)."""
     with services.db.session() as session:
         repo = Repository(session)
         community = require_console(repo, viewer_of(repo, actor_id), community_id)
@@ -52,7 +53,7 @@ def overview(services: Services, *, actor_id: str, community_id: str) -> Communi
 def members(services: Services, *, actor_id: str, community_id: str) -> list[MemberRecord]:
     with services.db.session() as session:
         repo = Repository(session)
-        require_console(repo, viewer_of(repo, actor_id), community_id)
+        require_steward(repo, viewer_of(repo, actor_id), community_id)
         return ConsoleRepository(session).members(community_id)
 
 
@@ -62,7 +63,7 @@ def assessments(
     """Why each answer was or was not nudged, highest score first, with the stewards' mark if any."""
     with services.db.session() as session:
         repo = Repository(session)
-        require_console(repo, viewer_of(repo, actor_id), community_id)
+        require_steward(repo, viewer_of(repo, actor_id), community_id)
         return ConsoleRepository(session).assessments(
             community_id, candidates_only=candidates_only, limit=max(1, min(limit, MAX_LIST))
         )
@@ -74,7 +75,7 @@ def mark_assessment(
     """A steward's label on an assessment: should (True) or should not (False) have nudged; None clears it."""
     with services.db.session() as session:
         repo = Repository(session)
-        require_console(repo, viewer_of(repo, actor_id), community_id)
+        require_steward(repo, viewer_of(repo, actor_id), community_id)
         console = ConsoleRepository(session)
         if not console.assessed_message(community_id, message_id):
             raise NotFound(f"no assessed message {message_id!r} in community {community_id!r}")
@@ -96,7 +97,7 @@ def audit(
         raise InvalidInput("the end of the period must come after its start")
     with services.db.session() as session:
         repo = Repository(session)
-        require_console(repo, viewer_of(repo, actor_id), community_id)
+        require_steward(repo, viewer_of(repo, actor_id), community_id)
         return ConsoleRepository(session).audit(
             community_id, action=action.strip()[:64], since=since, until=until, limit=max(1, min(limit, MAX_LIST))
         )
@@ -106,7 +107,7 @@ def audit_actions(services: Services, *, actor_id: str, community_id: str) -> li
     """The kinds of action the community's audit log holds (for the filter)."""
     with services.db.session() as session:
         repo = Repository(session)
-        require_console(repo, viewer_of(repo, actor_id), community_id)
+        require_steward(repo, viewer_of(repo, actor_id), community_id)
         return ConsoleRepository(session).audit_actions(community_id)
 
 
@@ -115,7 +116,7 @@ def erasure_preview(services: Services, *, actor_id: str, community_id: str, per
     with services.db.session() as session:
         repo = Repository(session)
         viewer = viewer_of(repo, actor_id)
-        require_console(repo, viewer, community_id)
+        require_steward(repo, viewer, community_id)
         footprint = ConsoleRepository(session).footprint(person_id)
         if footprint is None or community_id not in footprint.communities:
             raise NotFound(f"no member {person_id!r} in community {community_id!r}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import sign_in
-from tests.browser.test_steward import shot
+from tests.browser.shots import shot
 
 
 def _tab_to(page, selector: str, limit: int = 60) -> None:  # noqa: ANN001

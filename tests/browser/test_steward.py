@@ -7,20 +7,15 @@ from pathlib import Path
 
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import sign_in
+from tests.browser.shots import shot
 
 COMMUNITY = "platform-guild"
 CONSOLE = f"/steward/{COMMUNITY}"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # Words nobody else in the demo uses, so "gone from the pages" is a plain text check.
 QUESTION = (
     "How do I tune autovacuum for the wombat ledger tables? Ping me at zoe.wombat@example.com with what you know."
 )
 ANSWER = "Lower autovacuum_vacuum_scale_factor to 0.01 on the wombat ledger tables; the default waits far too long."
-
-
-def shot(page, name: str) -> None:  # noqa: ANN001
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
 
 
 def _set_policy(page, policy: str) -> None:  # noqa: ANN001
@@ -113,6 +108,12 @@ def test_a_steward_releases_a_held_message_then_erases_its_author(page, demo_sit
     assert "wombat" in str(before.content)
     assert "zoe.wombat@example.com" not in str(before.content)  # released redacted
 
+    # Her words are on the pages: the guide (its sources) and search.
+    page.goto(f"/guides/{guide_id}")
+    assert "Zoe Wombat" in page.locator("main").inner_text()
+    page.goto("/?q=autovacuum+on+the+wombat+ledger")
+    assert "wombat" in page.locator("main").inner_text().lower()
+
     # Erasure: the members page links to a confirmation step that says what will go.
     page.goto(f"{CONSOLE}/members")
     assert_accessible(page)
@@ -133,12 +134,17 @@ def test_a_steward_releases_a_held_message_then_erases_its_author(page, demo_sit
     demo_site.settle()
 
     # Her words are gone from every page: the console, search, the guide (rewritten from Rafael's answer).
-    for path in (f"{CONSOLE}/assessments", f"{CONSOLE}/held", f"{CONSOLE}/audit", "/?q=wombat+ledger+autovacuum"):
+    for path in (
+        f"{CONSOLE}/assessments",
+        f"{CONSOLE}/held",
+        f"{CONSOLE}/audit",
+        "/?q=autovacuum+on+the+wombat+ledger",
+    ):
         page.goto(path)
         assert "zoe" not in page.locator("main").inner_text().lower(), path
-    page.goto(f"/guides/{guide_id}")
+    page.goto(f"/guides/{guide_id}")  # rewritten from Rafael's answer, out of search until he approves it again
+    assert "zoe" not in page.locator("main").inner_text().lower()
     assert "ping me" not in page.locator("main").inner_text().lower()
-    assert "Zoe" not in page.locator("main").inner_text()
     page.goto(f"{CONSOLE}/audit?action=person.erased")
     assert "person.erased" in page.locator("table").inner_text()
     assert_accessible(page)
@@ -237,3 +243,15 @@ def test_the_console_works_at_320_px_and_in_dark_mode(page, demo_site) -> None:
         page.goto(path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
         assert_accessible(page)
+
+
+def test_searches_that_found_nothing_reach_the_console(page, demo_site) -> None:
+    sign_in(page, demo_site, "lena")
+    page.goto("/?q=quantum+annealing+of+the+espresso+machine")
+    sign_in(page, demo_site, "priya")
+    page.goto(f"{CONSOLE}/missing")
+    assert "espresso machine" in page.locator("table").inner_text()
+    assert_accessible(page)
+    shot(page, "steward-missing")
+    page.get_by_role("link", name="Find people who know about quantum annealing of the espresso machine").click()
+    page.wait_for_url("**/experts?q=quantum**")

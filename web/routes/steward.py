@@ -12,14 +12,14 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.auth import ServicesDep
 from elicitor.model import Role
 from web.security import CsrfChecked, PagePerson
 from web.templating import add_nav, render
-from workflow import console, governance, privacy
+from workflow import console, governance, privacy, reading
 from workflow.errors import InvalidInput, NotFound
 from workflow.governance import CommunitySettings
 
@@ -41,6 +41,14 @@ ROLES = [r.value for r in Role]
 MODES = {"erase": "erased", "anonymize": "anonymized"}
 
 
+def _governed(services: ServicesDep, person: PagePerson, community_id: str) -> None:
+    """Before anything else: the console exists only for those who govern the community (else the 404 page)."""
+    console.overview(services, actor_id=person.id, community_id=community_id)
+
+
+Governed = Depends(_governed)
+
+
 def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
@@ -59,7 +67,12 @@ def _page(
     """A console page: the community (or the 404 page), the community picker, the sub-navigation."""
     view = console.overview(services, actor_id=person.id, community_id=community_id)
     governed = console.governed_communities(services, actor_id=person.id)
-    base = {"overview": view, "community": view.community, "governed": governed, "flash": DONE.get(done, "")}
+    base = {
+        "overview": view,
+        "community": view.community,
+        "governed": governed,
+        "flash": DONE.get(done, ""),
+    }
     return render(request, template, {**base, **context}, person=person, status=status)
 
 
@@ -72,14 +85,14 @@ def picker(request: Request, services: ServicesDep, person: PagePerson) -> Respo
     return render(request, "steward/picker.html", {"governed": governed}, person=person)
 
 
-@router.get("/steward/{community_id}")
+@router.get("/steward/{community_id}", dependencies=[Governed])
 def overview(
     request: Request, services: ServicesDep, person: PagePerson, community_id: str, done: str = ""
 ) -> Response:
     return _page(request, services, person, community_id, "steward/overview.html", {"errors": {}}, done=done)
 
 
-@router.post("/steward/{community_id}", dependencies=[CsrfChecked])
+@router.post("/steward/{community_id}", dependencies=[CsrfChecked, Governed])
 def save_settings(
     request: Request,
     services: ServicesDep,
@@ -115,7 +128,7 @@ def save_settings(
 # -- members and roles ------------------------------------------------------------------------------------------
 
 
-@router.get("/steward/{community_id}/members")
+@router.get("/steward/{community_id}/members", dependencies=[Governed])
 def members(request: Request, services: ServicesDep, person: PagePerson, community_id: str, done: str = "") -> Response:
     return _members_page(request, services, person, community_id, done=done)
 
@@ -136,7 +149,7 @@ def _members_page(
     return _page(request, services, person, community_id, "steward/members.html", context, status=status, done=done)
 
 
-@router.post("/steward/{community_id}/members", dependencies=[CsrfChecked])
+@router.post("/steward/{community_id}/members", dependencies=[CsrfChecked, Governed])
 def set_role(
     request: Request,
     services: ServicesDep,
@@ -161,7 +174,7 @@ def set_role(
     return _see_other(f"/steward/{community_id}/members?done={'added' if new else 'role'}")
 
 
-@router.post("/steward/{community_id}/members/{handle}/remove", dependencies=[CsrfChecked])
+@router.post("/steward/{community_id}/members/{handle}/remove", dependencies=[CsrfChecked, Governed])
 def remove_member(
     request: Request, services: ServicesDep, person: PagePerson, community_id: str, handle: str
 ) -> Response:
@@ -172,7 +185,7 @@ def remove_member(
 # -- assessments ------------------------------------------------------------------------------------------------
 
 
-@router.get("/steward/{community_id}/assessments")
+@router.get("/steward/{community_id}/assessments", dependencies=[Governed])
 def assessments(
     request: Request,
     services: ServicesDep,
@@ -188,7 +201,7 @@ def assessments(
     return _page(request, services, person, community_id, "steward/assessments.html", context, done=done)
 
 
-@router.post("/steward/{community_id}/assessments/{message_id}/mark", dependencies=[CsrfChecked])
+@router.post("/steward/{community_id}/assessments/{message_id}/mark", dependencies=[CsrfChecked, Governed])
 def mark(
     services: ServicesDep,
     person: PagePerson,
@@ -210,14 +223,13 @@ def mark(
 # -- held messages ----------------------------------------------------------------------------------------------
 
 
-@router.get("/steward/{community_id}/held")
+@router.get("/steward/{community_id}/held", dependencies=[Governed])
 def held(request: Request, services: ServicesDep, person: PagePerson, community_id: str, done: str = "") -> Response:
-    console.overview(services, actor_id=person.id, community_id=community_id)  # 404 before anything else
     rows = privacy.held_messages(services, actor_id=person.id, community_id=community_id)
     return _page(request, services, person, community_id, "steward/held.html", {"held": rows}, done=done)
 
 
-@router.post("/steward/{community_id}/held/{message_id}/release", dependencies=[CsrfChecked])
+@router.post("/steward/{community_id}/held/{message_id}/release", dependencies=[CsrfChecked, Governed])
 def release(
     services: ServicesDep,
     person: PagePerson,
@@ -225,16 +237,14 @@ def release(
     message_id: str,
     redacted: Annotated[str, Form()] = "",
 ) -> Response:
-    console.overview(services, actor_id=person.id, community_id=community_id)
     privacy.release(
         services, actor_id=person.id, community_id=community_id, message_id=message_id, redacted=redacted == "on"
     )
     return _see_other(f"/steward/{community_id}/held?done=released")
 
 
-@router.post("/steward/{community_id}/held/{external_id}/delete", dependencies=[CsrfChecked])
+@router.post("/steward/{community_id}/held/{external_id}/delete", dependencies=[CsrfChecked, Governed])
 def delete_held(services: ServicesDep, person: PagePerson, community_id: str, external_id: str) -> Response:
-    console.overview(services, actor_id=person.id, community_id=community_id)
     governance.delete_message(services, actor_id=person.id, community_id=community_id, external_id=external_id)
     return _see_other(f"/steward/{community_id}/held?done=deleted")
 
@@ -251,7 +261,7 @@ def _day(value: str, field: str) -> datetime | None:
         raise InvalidInput(f"the {field} date must look like 2026-12-01") from None
 
 
-@router.get("/steward/{community_id}/audit")
+@router.get("/steward/{community_id}/audit", dependencies=[Governed])
 def audit(
     request: Request,
     services: ServicesDep,
@@ -263,7 +273,6 @@ def audit(
     format: str = "",
 ) -> Response:
     """The audit log with filters (action, from, to; days in UTC, both included); format=csv downloads it."""
-    console.overview(services, actor_id=person.id, community_id=community_id)
     error = ""
     try:
         start, end = _day(since, "from"), _day(until, "to")
@@ -309,10 +318,20 @@ def _csv(community_id: str, rows: list) -> Response:
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
+# -- searches that found nothing ----------------------------------------------------------------------------------
+
+
+@router.get("/steward/{community_id}/missing", dependencies=[Governed])
+def missing(request: Request, services: ServicesDep, person: PagePerson, community_id: str) -> Response:
+    """What people searched for and did not find: the knowledge the community is missing."""
+    rows = reading.missed_searches(services, actor_id=person.id, community_id=community_id, limit=200)
+    return _page(request, services, person, community_id, "steward/missing.html", {"missed": rows})
+
+
 # -- erasure ----------------------------------------------------------------------------------------------------
 
 
-@router.get("/steward/{community_id}/people/{person_id}/erase")
+@router.get("/steward/{community_id}/people/{person_id}/erase", dependencies=[Governed])
 def erase_form(
     request: Request, services: ServicesDep, person: PagePerson, community_id: str, person_id: str
 ) -> Response:
@@ -321,7 +340,7 @@ def erase_form(
     return _page(request, services, person, community_id, "steward/erase.html", context)
 
 
-@router.post("/steward/{community_id}/people/{person_id}/erase", dependencies=[CsrfChecked])
+@router.post("/steward/{community_id}/people/{person_id}/erase", dependencies=[CsrfChecked, Governed])
 def erase(
     request: Request,
     services: ServicesDep,
