@@ -145,3 +145,15 @@ def test_pages_at_320_px_and_dark(page, demo_site) -> None:
         page.goto(path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
         assert_accessible(page)
+
+
+def test_a_nul_byte_or_a_huge_number_gets_a_clear_answer(page, demo_site) -> None:
+    sign_in(page, demo_site, "chloe")
+    page.goto("/me")
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    response = page.request.post("/me/expertise", form={"csrf_token": token, "mentoring_capacity": "9" * 40})
+    assert response.ok and "whole number from 0 to 10" in response.text()
+    response = page.request.post("/me/skills", form={"csrf_token": token, "name": "ter\x00raform", "kind": "has"})
+    assert response.ok and "Skill added" in response.text()
+    response = page.request.post("/experts/endorse", form={"csrf_token": token, "handle": "sam", "skill": "k8s\x00"})
+    assert response.ok and "Endorsement saved" in response.text()

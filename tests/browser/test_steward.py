@@ -262,3 +262,37 @@ def test_searches_that_found_nothing_reach_the_console(page, demo_site) -> None:
     shot(page, "steward-missing")
     page.get_by_role("link", name="Find people who know about descaling the espresso machine").click()
     page.wait_for_url("**/experts?q=descaling**")
+
+
+def test_hostile_community_text_is_shown_as_text(page, demo_site) -> None:
+    from store.records import IncomingMessage
+    from workflow.ingest import ingest_messages
+
+    hostile = '<img src=x onerror="alert(1)"><script>alert(2)</script> [x](javascript:alert(3)) we should use btree'
+    now = datetime.now(UTC)
+    batch = [
+        IncomingMessage(
+            external_id="hostile-q",
+            thread="hostile",
+            author="kwame",
+            text="Which index type for a lookup column?<b>bold</b>",
+            created_at=now - timedelta(minutes=9),
+            thread_title="<i>Index</i>",
+        ),
+        IncomingMessage(
+            external_id="hostile-a",
+            thread="hostile",
+            author="jonas",
+            text=hostile,
+            parent="hostile-q",
+            created_at=now - timedelta(minutes=8),
+        ),
+    ]
+    ingest_messages(demo_site.services, community_id=COMMUNITY, batch=batch)
+    demo_site.settle()
+    sign_in(page, demo_site, "priya")
+    page.goto(f"{CONSOLE}/assessments")
+    main = page.locator("main")
+    assert 'onerror="alert(1)"' in main.inner_text() and "<i>Index</i>" in main.inner_text()
+    assert main.locator("img, script, i, b").count() == 0
+    assert_accessible(page)

@@ -59,7 +59,7 @@ def who_knows(
     request: Request, services: ServicesDep, person: PagePerson, kit: Kit, q: str = "", done: str = "", error: str = ""
 ) -> Response:
     """Experts for a topic, each with the reasons for their rank and a way to endorse them."""
-    query = q.strip()[:500]
+    query = q.replace("\x00", "").strip()[:500]
     hits = experts.find_experts(services, kit, person_id=person.id, query=query, limit=10) if query else []
     context = {
         "q": query,
@@ -80,6 +80,7 @@ def endorse(
     skill: Annotated[str, Form(max_length=60)],
     q: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
+    handle, skill = handle.replace("\x00", ""), skill.replace("\x00", "")  # NUL bytes never reach the database
     try:
         experts.endorse(services, kit, endorser_id=person.id, handle=handle, label=skill)
     except Conflict:
@@ -107,6 +108,7 @@ def add_skill(
     name: Annotated[str, Form(max_length=60)],
     kind: Annotated[str, Form()] = "has",
 ) -> Response:
+    name = name.replace("\x00", "")  # a NUL byte never reaches the database
     if kind not in ("has", "learning"):
         return _see_other("/me", error="kind")
     if not name.strip():

@@ -160,7 +160,7 @@ def set_role(
     new: Annotated[str, Form()] = "",
 ) -> Response:
     """Give a role to a member, or add a person to the community with one."""
-    handle = handle.strip()
+    handle = handle.replace("\x00", "").strip()  # a NUL byte never reaches the database
     if role not in ROLES:
         return _members_page(request, services, person, community_id, error="Choose a role.", handle=handle)
     try:

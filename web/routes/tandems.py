@@ -63,6 +63,7 @@ def tandem_list(
     governed = console.governed_communities(services, actor_id=person.id)
     pairs = {c.id: tandems.community_tandems(services, person_id=person.id, community_id=c.id) for c in governed}
     suggestion, suggest_error = None, ""
+    community, junior, goals = (v.replace("\x00", "") for v in (community, junior, goals))
     if community and junior:
         wanted = [g.strip() for g in goals.split(",") if g.strip()][:10]
         try:
@@ -93,6 +94,7 @@ def create(
     senior: Annotated[str, Form(max_length=100)],
     goals: Annotated[str, Form(max_length=700)] = "",
 ) -> Response:
+    community, junior, senior, goals = (v.replace("\x00", "") for v in (community, junior, senior, goals))
     wanted = [g.strip() for g in goals.split(",") if g.strip()][:10]
     try:
         view = tandems.create_tandem(
@@ -178,6 +180,7 @@ def ask(
 ) -> Response:
     """The partner's answer is shown at once (it is not stored, so there is nothing to redirect to); an htmx
     request gets only the partner's part of the page."""
+    question = question.replace("\x00", "")  # a NUL byte never reaches the progress log
     if not question.strip() or len(question) > 2000:
         return _workspace(
             request, services, person, kit, tandem_id, error=ERRORS["question"], question=question[:2000], status=422
