@@ -4,23 +4,14 @@ from __future__ import annotations
 
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import sign_in
-from tests.browser.shots import shot
-
-
-def _tab_to(page, selector: str, limit: int = 60) -> None:  # noqa: ANN001
-    """Press Tab until the element matching `selector` has the focus (a keyboard-only user's way there)."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
-            return
-    raise AssertionError(f"Tab never reached {selector}")
+from tests.browser.helpers import shot, tab_to
 
 
 def test_who_knows_ranks_people_with_reasons_and_an_endorsement_counts(page, demo_site) -> None:
     sign_in(page, demo_site, "tom")
     page.goto("/experts")
     assert_accessible(page)
-    _tab_to(page, "#q")
+    tab_to(page, "#q")
     page.keyboard.type("postgres query tuning")
     page.keyboard.press("Enter")
     page.wait_for_url("**/experts?q=postgres*")
@@ -31,7 +22,7 @@ def test_who_knows_ranks_people_with_reasons_and_an_endorsement_counts(page, dem
     shot(page, "experts")
     # Keyboard only: Tab to Marta's endorse button and press Enter (the skill is the query, editable).
     first.get_by_label("Endorse Marta Kowalska for").fill("query tuning")
-    _tab_to(page, "main li.card:first-child button")
+    tab_to(page, "main li.card:first-child button")
     page.keyboard.press("Enter")
     page.wait_for_url("**done=endorsed**")
     assert "Endorsement saved" in page.get_by_role("status").inner_text()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import sign_in
-from tests.browser.shots import shot
+from tests.browser.helpers import shot, tab_to
 
 COMMUNITY = "platform-guild"
 CONSOLE = f"/steward/{COMMUNITY}"
@@ -296,3 +296,19 @@ def test_hostile_community_text_is_shown_as_text(page, demo_site) -> None:
     assert 'onerror="alert(1)"' in main.inner_text() and "<i>Index</i>" in main.inner_text()
     assert main.locator("img, script, i, b").count() == 0
     assert_accessible(page)
+
+
+def test_the_console_by_keyboard_alone(page, demo_site) -> None:
+    sign_in(page, demo_site, "priya")
+    page.goto(CONSOLE)
+    for expected in (True, False):  # switch Chatham House on, then back off
+        tab_to(page, "#chatham_house")
+        page.keyboard.press("Space")
+        tab_to(page, "form.settings button[type=submit]")
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"**{CONSOLE}?done=settings")
+        assert page.get_by_label("Chatham House mode").is_checked() is expected
+    tab_to(page, "a[href$='/held']")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**{CONSOLE}/held")
+    assert page.get_by_role("heading", level=1).inner_text().endswith("held messages")
