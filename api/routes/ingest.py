@@ -11,7 +11,7 @@ from api.auth import PersonDep, ServicesDep
 from api.schemas import AssessmentOut, IngestOut, MessageBatch, MessageIn
 from store.records import IncomingMessage
 from store.repository import Repository
-from workflow import console, reading
+from workflow import console
 from workflow.access import require_steward, viewer_of
 from workflow.ingest import ingest_messages
 
@@ -99,17 +99,3 @@ def mark_assessment(
         services, actor_id=person.id, community_id=community_id, message_id=message_id, should_nudge=body.should_nudge
     )
     return Response(status_code=204)
-
-
-class MissedSearchOut(BaseModel):
-    query: str
-    at: datetime
-
-
-@router.get("/{community_id}/missed-searches", response_model=list[MissedSearchOut])
-def missed_searches(
-    community_id: str, services: ServicesDep, person: PersonDep, limit: int = Query(200, ge=1, le=1000)
-) -> list[MissedSearchOut]:
-    """Searches that found nothing in the community, newest first (stewards): the knowledge that is missing."""
-    rows = reading.missed_searches(services, actor_id=person.id, community_id=community_id, limit=limit)
-    return [MissedSearchOut(query=m.query, at=m.at) for m in rows]

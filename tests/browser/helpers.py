@@ -1,16 +1,6 @@
-"""Helpers for the browser tests: screenshots of the main pages (from the demo), keyboard-only moves."""
+"""Helpers for the browser tests: keyboard-only moves."""
 
 from __future__ import annotations
-
-from pathlib import Path
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def shot(page, name: str) -> None:  # noqa: ANN001
-    """docs/screenshots/<name>.png: what the page shows in its viewport now."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
 
 
 def tab_to(page, selector: str, limit: int = 60) -> None:  # noqa: ANN001

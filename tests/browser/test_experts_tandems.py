@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tests.browser.axe import assert_accessible
-from tests.browser.conftest import sign_in
-from tests.browser.helpers import shot, tab_to
+from tests.browser.conftest import screenshot, sign_in
+from tests.browser.helpers import tab_to
 
 
 def test_who_knows_ranks_people_with_reasons_and_an_endorsement_counts(page, demo_site) -> None:
@@ -19,7 +19,7 @@ def test_who_knows_ranks_people_with_reasons_and_an_endorsement_counts(page, dem
     assert "Marta Kowalska" in first.inner_text()
     assert "endorsement" in first.inner_text()  # the evidence behind the rank
     assert_accessible(page)
-    shot(page, "experts")
+    screenshot(page, "experts")
     # Keyboard only: Tab to Marta's endorse button and press Enter (the skill is the query, editable).
     first.get_by_label("Endorse Marta Kowalska for").fill("query tuning")
     tab_to(page, "main li.card:first-child button")
@@ -45,7 +45,7 @@ def test_my_skills_and_visibility(page, demo_site) -> None:
     page.wait_for_url("**/me?done=skill")
     assert "kafka" in page.locator("main ul.plain").inner_text().lower()
     assert_accessible(page)
-    shot(page, "me")
+    screenshot(page, "me")
     page.get_by_role("button", name="Remove Kafka").click()
     page.wait_for_url("**/me?done=removed")
     assert "kafka" not in page.locator("main ul.plain").inner_text().lower()
@@ -84,7 +84,7 @@ def test_a_tandem_pair_accepts_a_task_and_asks_the_partner(page, demo_site) -> N
     assert "Sources" in answer.inner_text()
     assert answer.locator("ol.citations li").count() >= 1
     assert_accessible(page)
-    shot(page, "tandem")
+    screenshot(page, "tandem")
     tasks.get_by_role("button", name=f"Mark done task {title}").click()
     page.wait_for_url("**done=finished")
     assert "done" in page.locator("section[aria-labelledby=tasks-heading]").inner_text()
@@ -118,7 +118,7 @@ def test_a_steward_sees_the_pairs_and_creates_one_from_suggestions(page, demo_si
     page.wait_for_url("**junior=kwame**")
     create = page.get_by_role("button", name="Create tandem with").first
     assert_accessible(page)
-    shot(page, "tandems-steward")
+    screenshot(page, "tandems-steward")
     create.click()
     page.wait_for_url("**/tandems/*?done=created")
     assert page.get_by_role("heading", level=1).inner_text().startswith("Tandem: @kwame with")

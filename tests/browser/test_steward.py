@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.browser.axe import assert_accessible
-from tests.browser.conftest import sign_in
-from tests.browser.helpers import shot, tab_to
+from tests.browser.conftest import screenshot, sign_in
+from tests.browser.helpers import tab_to
 
 COMMUNITY = "platform-guild"
 CONSOLE = f"/steward/{COMMUNITY}"
@@ -82,7 +82,7 @@ def test_a_steward_releases_a_held_message_then_erases_its_author(page, demo_sit
     page.wait_for_url(f"**{CONSOLE}")  # one community governed: its console at once
     assert page.get_by_role("heading", level=1).inner_text() == "Platform Engineering Guild: settings"
     assert_accessible(page)
-    shot(page, "steward-settings")
+    screenshot(page, "steward-settings")
     _set_policy(page, "hold")
     try:
         thread_id = _post_thread(demo_site)
@@ -94,7 +94,7 @@ def test_a_steward_releases_a_held_message_then_erases_its_author(page, demo_sit
     held = page.locator("main .card")
     assert "wombat ledger" in held.inner_text() and "EMAIL" in held.inner_text()
     assert_accessible(page)
-    shot(page, "steward-held")
+    screenshot(page, "steward-held")
     page.get_by_role("button", name="Release message 1").click()
     page.wait_for_url(f"**{CONSOLE}/held?done=released")
     assert page.get_by_role("status").inner_text().startswith("Message released")
@@ -117,7 +117,7 @@ def test_a_steward_releases_a_held_message_then_erases_its_author(page, demo_sit
     # Erasure: the members page links to a confirmation step that says what will go.
     page.goto(f"{CONSOLE}/members")
     assert_accessible(page)
-    shot(page, "steward-members")
+    screenshot(page, "steward-members")
     page.get_by_role("link", name="Erase or anonymize Zoe Wombat").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Erase or anonymize Zoe Wombat"
     body = page.locator("main").inner_text()
@@ -148,7 +148,7 @@ def test_a_steward_releases_a_held_message_then_erases_its_author(page, demo_sit
     page.goto(f"{CONSOLE}/audit?action=person.erased")
     assert "person.erased" in page.locator("table").inner_text()
     assert_accessible(page)
-    shot(page, "steward-audit")
+    screenshot(page, "steward-audit")
 
 
 def test_settings_errors_are_shown_next_to_the_field(page, demo_site) -> None:
@@ -171,7 +171,7 @@ def test_assessments_explain_and_take_marks_as_labels(page, demo_site) -> None:
     first = page.locator("main li.card").first
     assert "Why" in first.inner_text() and "Outcome" in first.inner_text()
     assert_accessible(page)
-    shot(page, "steward-assessments")
+    screenshot(page, "steward-assessments")
     message_id = first.get_attribute("id")[2:]  # type: ignore[index]
     first.get_by_role("button", name="Should not have nudged").click()
     page.wait_for_url("**done=marked**")
@@ -259,7 +259,7 @@ def test_searches_that_found_nothing_reach_the_console(page, demo_site) -> None:
     page.goto("/steward/quiet-guild/missing")
     assert "descaling the espresso machine" in page.locator("table").inner_text()
     assert_accessible(page)
-    shot(page, "steward-missing")
+    screenshot(page, "steward-missing")
     page.get_by_role("link", name="Find people who know about descaling the espresso machine").click()
     page.wait_for_url("**/experts?q=descaling**")
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web.routes import experts, guides, search, signin, steward, tandems
+from web.routes import experts, guides, inbox, review, search, signin, steward, tandems
 
 ROUTERS: list[APIRouter] = [
     signin.router,
     search.router,
     guides.router,
+    inbox.router,
+    review.router,
     steward.router,
     experts.router,
     tandems.router,
