@@ -312,3 +312,23 @@ def test_the_console_by_keyboard_alone(page, demo_site) -> None:
     page.keyboard.press("Enter")
     page.wait_for_url(f"**{CONSOLE}/held")
     assert page.get_by_role("heading", level=1).inner_text().endswith("held messages")
+
+
+def test_a_steward_of_several_communities_picks_one(page, demo_site) -> None:
+    from elicitor.model import Role
+    from workflow.people import add_person, create_community
+
+    for community_id, name in (("picker-one", "Picker One"), ("picker-two", "Picker Two")):
+        create_community(demo_site.services, community_id=community_id, name=name)
+        add_person(demo_site.services, handle="pia", community_id=community_id, role=Role.STEWARD)
+    sign_in(page, demo_site, "pia")
+    page.goto("/steward")
+    assert page.get_by_role("heading", level=1).inner_text() == "Steward console"
+    assert_accessible(page)
+    page.get_by_role("link", name="Picker Two").click()
+    page.wait_for_url("**/steward/picker-two")
+    picker = page.get_by_role("navigation", name="Communities you govern")
+    assert picker.get_by_role("link", name="Picker Two").get_attribute("aria-current") == "page"
+    picker.get_by_role("link", name="Picker One").click()
+    page.wait_for_url("**/steward/picker-one")
+    assert_accessible(page)
