@@ -10,18 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.auth import PersonDep, ServicesDep
 from api.schemas import AssessmentOut, IngestOut, MessageBatch, MessageIn
 from store.records import IncomingMessage
-from store.repository import Repository
 from workflow import console
-from workflow.access import require_steward, viewer_of
-from workflow.ingest import ingest_messages
+from workflow.ingest import assessments as community_assessments
+from workflow.ingest import ensure_may_ingest, ingest_messages
 
 router = APIRouter(prefix="/v1/communities", tags=["ingest"])
-
-
-def _require_steward(services: ServicesDep, person_id: str, community_id: str) -> None:
-    with services.db.session() as session:
-        repo = Repository(session)
-        require_steward(repo, viewer_of(repo, person_id), community_id)
 
 
 def _incoming(m: MessageIn) -> IncomingMessage:
@@ -51,7 +44,7 @@ def ingest(
     body: MessageIn | MessageBatch = Body(description='One message, or {"messages": [...]}.'),
 ) -> IngestOut:
     """Store one message or a batch (idempotent on external_id); assessment runs as a background job."""
-    _require_steward(services, person.id, community_id)
+    ensure_may_ingest(services, person_id=person.id, community_id=community_id)
     messages = body.messages if isinstance(body, MessageBatch) else [body]
     if len(messages) > services.max_batch_messages:
         raise HTTPException(413, f"a batch holds at most {services.max_batch_messages} messages; split it")
@@ -68,18 +61,21 @@ def assessments(
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[AssessmentOut]:
     """What the detector decided for recent messages, with a one-line explanation and any steward's mark."""
-    rows = console.assessments(
-        services, actor_id=person.id, community_id=community_id, candidates_only=candidates_only, limit=limit
+    rows = community_assessments(
+        services, person_id=person.id, community_id=community_id, candidates_only=candidates_only, limit=limit
+    )
+    marks = console.marks(
+        services, actor_id=person.id, community_id=community_id, message_ids=[r.message_id for r in rows]
     )
     return [
         AssessmentOut(
             message_id=r.message_id,
             score=r.score,
             is_candidate=r.is_candidate,
-            gaps=list(r.gaps),
+            gaps=r.gaps,
             explanation=r.explanation,
             outcome=r.outcome,
-            should_nudge=r.should_nudge,
+            should_nudge=marks.get(r.message_id),
         )
         for r in rows
     ]

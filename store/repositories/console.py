@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from store.records import (
+    AuditEntryRecord,
+    CommunityRecord,
+    FootprintRecord,
+    MarkedAssessmentRecord,
+    MemberRecord,
+)
+from store.repositories.rows import record_of
 from store.tables import (
     ApiTokenRow,
     AssessmentMarkRow,
@@ -26,84 +33,12 @@ from store.tables import (
 )
 
 
-@dataclass(frozen=True)
-class CommunityRecord:
-    id: str
-    name: str
-    description: str
-    visibility: str
-    chatham_house: bool
-    pii_policy: str
-    terse_threshold: float | None
-
-
-@dataclass(frozen=True)
-class MemberRecord:
-    person_id: str
-    handle: str
-    display_name: str
-    role: str
-    is_admin: bool
-
-
-@dataclass(frozen=True)
-class AssessmentRecord:
-    message_id: str
-    thread_id: str
-    thread_title: str
-    author_handle: str
-    author_name: str
-    text: str
-    score: float
-    is_candidate: bool
-    gaps: tuple[str, ...]
-    explanation: str
-    outcome: str
-    assessed_at: datetime
-    should_nudge: bool | None  # the steward's mark, if any
-
-
-@dataclass(frozen=True)
-class AuditRecord:
-    id: int
-    at: datetime
-    actor_id: str | None
-    actor_handle: str | None
-    action: str
-    community_id: str | None
-    target_type: str
-    target_id: str
-    details: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class FootprintRecord:
-    """What a person left behind: the things erasure removes (or anonymization keeps under no name)."""
-
-    person_id: str
-    handle: str
-    display_name: str
-    messages: int
-    replies: int
-    nudges: int
-    tokens: int
-    communities: tuple[str, ...]
-    guides_drawn_on: tuple[str, ...]  # titles of guides built on their words
-    guides_reviewed: tuple[str, ...]  # titles of guides they review (withdrawn when they are erased)
-
-
-def community_record(row: CommunityRow) -> CommunityRecord:
-    return CommunityRecord(
-        row.id, row.name, row.description, row.visibility, row.chatham_house, row.pii_policy, row.terse_threshold
-    )
-
-
 class ConsoleRepository:
     def __init__(self, session: Session) -> None:
         self.s = session
 
     def communities(self) -> list[CommunityRecord]:
-        return [community_record(c) for c in self.s.scalars(select(CommunityRow).order_by(CommunityRow.name))]
+        return [record_of(CommunityRecord, c) for c in self.s.scalars(select(CommunityRow).order_by(CommunityRow.name))]
 
     def counts(self, community_id: str) -> dict[str, int]:
         def count(query: Any) -> int:
@@ -128,7 +63,7 @@ class ConsoleRepository:
         )
         return [MemberRecord(p.id, p.handle, p.display_name, role, bool(p.is_admin)) for role, p in rows]
 
-    def assessments(self, community_id: str, *, candidates_only: bool, limit: int) -> list[AssessmentRecord]:
+    def assessments(self, community_id: str, *, candidates_only: bool, limit: int) -> list[MarkedAssessmentRecord]:
         query = (
             select(AssessmentRow, MessageRow, PersonRow, ThreadRow.title, AssessmentMarkRow.should_nudge)
             .join(MessageRow, MessageRow.id == AssessmentRow.message_id)
@@ -142,7 +77,7 @@ class ConsoleRepository:
         if candidates_only:
             query = query.where(AssessmentRow.is_candidate.is_(True))
         return [
-            AssessmentRecord(
+            MarkedAssessmentRecord(
                 a.message_id,
                 m.thread_id,
                 title,
@@ -169,6 +104,13 @@ class ConsoleRepository:
         )
         return bool(self.s.scalar(query))
 
+    def marks(self, community_id: str, message_ids: list[str]) -> dict[str, bool]:
+        """The stewards' marks on these messages of the community, by message id (unmarked ones absent)."""
+        query = select(AssessmentMarkRow.message_id, AssessmentMarkRow.should_nudge).where(
+            AssessmentMarkRow.community_id == community_id, AssessmentMarkRow.message_id.in_(message_ids)
+        )
+        return {message_id: bool(mark) for message_id, mark in self.s.execute(query)}
+
     def set_mark(self, community_id: str, message_id: str, should_nudge: bool | None, marked_by: str) -> None:
         """One mark per assessment: the latest steward's word wins; None takes it back."""
         row = self.s.get(AssessmentMarkRow, message_id)
@@ -187,7 +129,7 @@ class ConsoleRepository:
 
     def audit(
         self, community_id: str, *, action: str, since: datetime | None, until: datetime | None, limit: int
-    ) -> list[AuditRecord]:
+    ) -> list[AuditEntryRecord]:
         query = (
             select(AuditEventRow, PersonRow.handle)
             .outerjoin(PersonRow, PersonRow.id == AuditEventRow.actor_id)
@@ -202,7 +144,9 @@ class ConsoleRepository:
         if until is not None:
             query = query.where(AuditEventRow.at < until)
         return [
-            AuditRecord(e.id, e.at, e.actor_id, handle, e.action, e.community_id, e.target_type, e.target_id, e.details)
+            AuditEntryRecord(
+                e.id, e.at, e.actor_id, handle, e.action, e.community_id, e.target_type, e.target_id, e.details
+            )
             for e, handle in self.s.execute(query)
         ]
 

@@ -1,0 +1,137 @@
+"""The jobs of the loop, typed: one name (an enum) and one payload dataclass per job.
+
+Payloads hold strings only, so they stay JSON-serializable for a queue engine (procrastinate stores them as JSON)
+and jobs queued before a deploy keep working. workflow/registry.py maps each job to its handler, in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from enum import StrEnum
+from typing import ClassVar, Protocol, TypeVar
+
+from workflow.jobs import JobRunner
+
+
+class Job(StrEnum):
+    ASSESS_MESSAGE = "assess_message"
+    HANDLE_REPLY = "handle_reply"
+    SYNTHESIZE_GUIDE = "synthesize_guide"
+    INDEX_GUIDE = "index_guide"
+    HANDLE_PLATFORM_EVENT = "handle_platform_event"
+    DELIVER_NUDGE = "deliver_nudge"
+    DELIVER_DUE_NUDGES = "deliver_due_nudges"
+    ANNOUNCE_GUIDE = "announce_guide"
+
+
+class Payload(Protocol):
+    job: ClassVar[Job]
+
+    def job_key(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class AssessMessage:
+    job: ClassVar[Job] = Job.ASSESS_MESSAGE
+    message_id: str
+
+    def job_key(self) -> str:
+        return self.message_id
+
+
+@dataclass(frozen=True)
+class HandleReply:
+    job: ClassVar[Job] = Job.HANDLE_REPLY
+    nudge_id: str
+
+    def job_key(self) -> str:
+        return self.nudge_id
+
+
+@dataclass(frozen=True)
+class SynthesizeGuide:
+    job: ClassVar[Job] = Job.SYNTHESIZE_GUIDE
+    thread_id: str
+    reviewer_id: str
+
+    def job_key(self) -> str:
+        return self.thread_id
+
+
+@dataclass(frozen=True)
+class IndexGuide:
+    job: ClassVar[Job] = Job.INDEX_GUIDE
+    guide_id: str
+
+    def job_key(self) -> str:
+        return self.guide_id
+
+
+@dataclass(frozen=True)
+class HandlePlatformEvent:
+    job: ClassVar[Job] = Job.HANDLE_PLATFORM_EVENT
+    source: str
+    key: str  # the event's dedupe key on its platform
+    kind: str
+    payload: str  # the event's JSON
+
+    def job_key(self) -> str:
+        return f"{self.source}:{self.key}"
+
+
+@dataclass(frozen=True)
+class DeliverNudge:
+    job: ClassVar[Job] = Job.DELIVER_NUDGE
+    nudge_id: str
+
+    def job_key(self) -> str:
+        return self.nudge_id
+
+
+@dataclass(frozen=True)
+class DeliverDueNudges:
+    job: ClassVar[Job] = Job.DELIVER_DUE_NUDGES
+
+    def job_key(self) -> str:
+        return "periodic"
+
+
+@dataclass(frozen=True)
+class AnnounceGuide:
+    job: ClassVar[Job] = Job.ANNOUNCE_GUIDE
+    guide_id: str
+
+    def job_key(self) -> str:
+        return self.guide_id
+
+
+PAYLOADS: dict[Job, type] = {
+    p.job: p
+    for p in (
+        AssessMessage,
+        HandleReply,
+        SynthesizeGuide,
+        IndexGuide,
+        HandlePlatformEvent,
+        DeliverNudge,
+        DeliverDueNudges,
+        AnnounceGuide,
+    )
+}
+P = TypeVar("P")
+
+
+def as_dict(payload: Payload) -> dict[str, str]:
+    """The payload as the runner stores it (JSON-serializable strings)."""
+    return asdict(payload)  # type: ignore[call-overload]
+
+
+def from_dict(cls: type[P], data: dict[str, str]) -> P:
+    """The typed payload of a stored one; unknown keys (from an older or newer version) are ignored."""
+    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def defer(runner: JobRunner, payload: Payload) -> None:
+    """Queue a job by its typed payload, keyed by what it works on."""
+    runner.enqueue(payload.job.value, payload.job_key(), as_dict(payload))
