@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -363,3 +364,25 @@ class FootprintRecord:
     communities: tuple[str, ...]
     guides_drawn_on: tuple[str, ...]  # titles of guides built on their words
     guides_reviewed: tuple[str, ...]  # titles of guides they review (withdrawn when they are erased)
+
+
+class PlatformRecord:
+    """An LMS registered for LTI 1.3: its issuer, our client id there, its endpoints and keys."""
+
+    id: str
+    issuer: str
+    client_id: str
+    auth_login_url: str
+    auth_token_url: str
+    jwks: dict[str, Any]
+    jwks_url: str
+
+
+@dataclass(frozen=True)
+class DeploymentRecord:
+    """A deployment of Tacit on a platform, bound to the community its launches open."""
+
+    platform_id: str
+    deployment_id: str
+    community_id: str
+    memberships_url: str

@@ -22,6 +22,7 @@ class Job(StrEnum):
     DELIVER_NUDGE = "deliver_nudge"
     DELIVER_DUE_NUDGES = "deliver_due_nudges"
     ANNOUNCE_GUIDE = "announce_guide"
+    XAPI_SEND = "xapi_send"
 
 
 class Payload(Protocol):
@@ -105,6 +106,15 @@ class AnnounceGuide:
         return self.guide_id
 
 
+@dataclass(frozen=True)
+class XapiSend:
+    job: ClassVar[Job] = Job.XAPI_SEND
+    community_id: str = ""  # empty: every community (the periodic run)
+
+    def job_key(self) -> str:
+        return self.community_id or "periodic"
+
+
 PAYLOADS: dict[Job, type] = {
     p.job: p
     for p in (
@@ -116,6 +126,7 @@ PAYLOADS: dict[Job, type] = {
         DeliverNudge,
         DeliverDueNudges,
         AnnounceGuide,
+        XapiSend,
     )
 }
 P = TypeVar("P")

@@ -24,11 +24,13 @@ from workflow.job_types import (
     IndexGuide,
     Job,
     SynthesizeGuide,
+    XapiSend,
     from_dict,
 )
 from workflow.jobs import Handler
 from workflow.nudges import assess_message, handle_reply
 from workflow.services import Services
+from workflow.xapi import send_to_lrs
 
 
 def _use_cases(services: Services) -> dict[Job, Callable[[Any], object]]:
@@ -59,6 +61,9 @@ def _use_cases(services: Services) -> dict[Job, Callable[[Any], object]]:
     def announce(p: AnnounceGuide) -> object:
         return announce_guide(services, guide_id=p.guide_id)
 
+    def xapi_send(p: XapiSend) -> object:
+        return send_to_lrs(services, community_id=p.community_id or None)
+
     return {
         Job.ASSESS_MESSAGE: assess,
         Job.HANDLE_REPLY: reply,
@@ -68,6 +73,7 @@ def _use_cases(services: Services) -> dict[Job, Callable[[Any], object]]:
         Job.DELIVER_NUDGE: deliver,
         Job.DELIVER_DUE_NUDGES: deliver_due,
         Job.ANNOUNCE_GUIDE: announce,
+        Job.XAPI_SEND: xapi_send,
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web.routes import experts, guides, inbox, review, search, signin, steward, tandems
+from web.routes import analytics, experts, guides, inbox, review, search, signin, steward, tandems
 
 ROUTERS: list[APIRouter] = [
     signin.router,
@@ -12,6 +12,7 @@ ROUTERS: list[APIRouter] = [
     guides.router,
     inbox.router,
     review.router,
+    analytics.router,
     steward.router,
     experts.router,
     tandems.router,
