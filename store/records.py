@@ -366,6 +366,7 @@ class FootprintRecord:
     guides_reviewed: tuple[str, ...]  # titles of guides they review (withdrawn when they are erased)
 
 
+@dataclass(frozen=True)
 class PlatformRecord:
     """An LMS registered for LTI 1.3: its issuer, our client id there, its endpoints and keys."""
 
