@@ -1,14 +1,14 @@
 """console: stewards' "should have / should not have nudged" marks on assessments (labels for detection)
 
 Revision ID: console
-Revises: pages
+Revises: analytics
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "console"
-down_revision = "pages"
+down_revision = "analytics"
 branch_labels = None
 depends_on = None
 
