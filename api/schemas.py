@@ -180,3 +180,6 @@ class AssessmentOut(BaseModel):
     gaps: list[str]
     explanation: str
     outcome: str
+    should_nudge: bool | None = Field(
+        default=None, description="A steward's mark: should (true) or should not (false) have nudged; null: unmarked."
+    )

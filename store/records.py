@@ -308,6 +308,65 @@ class VersionRecord:
 
 
 @dataclass(frozen=True)
+class MemberRecord:
+    person_id: str
+    handle: str
+    display_name: str
+    role: str
+    is_admin: bool
+
+
+@dataclass(frozen=True)
+class MarkedAssessmentRecord:
+    """An assessment as the steward console shows it: the message, its author and thread, and any mark."""
+
+    message_id: str
+    thread_id: str
+    thread_title: str
+    author_handle: str
+    author_name: str
+    text: str
+    score: float
+    is_candidate: bool
+    gaps: tuple[str, ...]
+    explanation: str
+    outcome: str
+    assessed_at: datetime
+    should_nudge: bool | None  # the steward's mark, if any
+
+
+@dataclass(frozen=True)
+class AuditEntryRecord:
+    """An audit event with its actor's handle."""
+
+    id: int
+    at: datetime
+    actor_id: str | None
+    actor_handle: str | None
+    action: str
+    community_id: str | None
+    target_type: str
+    target_id: str
+    details: dict
+
+
+@dataclass(frozen=True)
+class FootprintRecord:
+    """What a person left behind: the things erasure removes (or anonymization keeps under no name)."""
+
+    person_id: str
+    handle: str
+    display_name: str
+    messages: int
+    replies: int
+    nudges: int
+    tokens: int
+    communities: tuple[str, ...]
+    guides_drawn_on: tuple[str, ...]  # titles of guides built on their words
+    guides_reviewed: tuple[str, ...]  # titles of guides they review (withdrawn when they are erased)
+
+
+@dataclass(frozen=True)
 class PlatformRecord:
     """An LMS registered for LTI 1.3: its issuer, our client id there, its endpoints and keys."""
 

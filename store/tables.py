@@ -402,3 +402,14 @@ class MissedSearchRow(Base):
     person_id: Mapped[str | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), nullable=True)
     query: Mapped[str] = mapped_column(String(500))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AssessmentMarkRow(Base):
+    """A steward's verdict on an assessment, "should have" or "should not have nudged": a label for detection."""
+
+    __tablename__ = "assessment_marks"
+    message_id: Mapped[str] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
+    community_id: Mapped[str] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    should_nudge: Mapped[bool] = mapped_column(Boolean)
+    marked_by: Mapped[str | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), nullable=True)
+    marked_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -23,6 +23,7 @@ from store.repositories.assessments import AssessmentRepository
 from store.repositories.audit import AuditRepository
 from store.repositories.communities import CommunityRepository
 from store.repositories.connectors import ConnectorRepository
+from store.repositories.console import ConsoleRepository
 from store.repositories.erasure import ErasureRepository
 from store.repositories.guides import GuideRepository
 from store.repositories.lti import LtiRepository
@@ -49,6 +50,7 @@ class UnitOfWork:
     audit: AuditRepository
     tokens: TokenRepository
     erasure: ErasureRepository  # what erasure reaches beyond a person's own rows
+    console: ConsoleRepository  # the steward console: members, marked assessments, audit log, erasure previews
     web: WebRepository  # the pages: browser sessions, sign-in links, feedback, searches that found nothing
     analytics: AnalyticsRepository  # what the figures read, the reads and searches they rest on, their settings
     xapi: XapiRepository  # the events xAPI statements are made of, and the log of those sent
@@ -87,7 +89,7 @@ class SqlUnitOfWork(UnitOfWork):
         s = self._session
         self.people, self.communities, self.messages = PeopleRepository(s), CommunityRepository(s), MessageRepository(s)
         self.assessments, self.nudges, self.guides = AssessmentRepository(s), NudgeRepository(s), GuideRepository(s)
-        self.tandems, self.connectors = TandemRepository(s), ConnectorRepository(s)
+        self.tandems, self.connectors, self.console = TandemRepository(s), ConnectorRepository(s), ConsoleRepository(s)
         self.audit, self.tokens, self.web = AuditRepository(s), TokenRepository(s), WebRepository(s)
         self.analytics, self.xapi, self.lti = AnalyticsRepository(s), XapiRepository(s), LtiRepository(s)
         self.erasure = ErasureRepository(s)

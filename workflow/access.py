@@ -135,3 +135,28 @@ def require_admin(viewer: Viewer) -> None:
 def sees_identities(viewer: Viewer, community: CommunityRecord) -> bool:
     """Chatham House: inside the community contributors are named; outside it, nobody is."""
     return not community.chatham_house or viewer.is_member(community.id)
+
+
+def require_console(uow: UnitOfWork, viewer: Viewer, community_id: str) -> CommunityRecord:
+    """The community's steward console: its governors only; to anyone else who is not a member it does not exist."""
+    try:
+        return require_steward(uow, viewer, community_id)
+    except (Forbidden, NotFound):
+        if viewer.is_member(community_id):
+            raise
+        raise NotFound(f"community {community_id!r} does not exist") from None
+
+
+def require_eraser(uow: UnitOfWork, viewer: Viewer, person_id: str) -> None:
+    """Who may erase or anonymize a person: the person, an admin, or a steward who governs every community the
+    person belongs to (a steward never erases someone who also belongs to communities they do not govern)."""
+    if viewer.person_id == person_id or viewer.is_admin:
+        return
+    person = uow.people.get(person_id)
+    if person is None:
+        raise NotFound("person not found")
+    theirs = uow.communities.communities_of(person_id)
+    if person.is_admin or not theirs or not all(viewer.role_in(c) == Role.STEWARD for c in theirs):
+        raise Forbidden(
+            "only the person themselves, an admin, or a steward of every community they belong to can erase them"
+        )

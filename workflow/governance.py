@@ -22,10 +22,11 @@ from workflow.access import (
     confidential_communities,
     require_admin,
     require_appointer,
+    require_eraser,
     require_steward,
     viewer_of,
 )
-from workflow.errors import Forbidden, InvalidInput, NotFound
+from workflow.errors import InvalidInput, NotFound
 from workflow.services import Services
 
 log = logging.getLogger("tacit.governance")
@@ -180,21 +181,23 @@ class ErasureReport:
 def erase_person(services: Services, *, actor_id: str, person_id: str, mode: ErasureMode) -> ErasureReport:
     """Erase (delete) or anonymize everything a person contributed; guides derived from it are rewritten."""
     with services.uow() as uow:
-        actor = viewer_of(uow, actor_id)
-        if actor_id != person_id and not actor.is_admin:
-            raise Forbidden("only the person themselves or an admin can erase a person's data")
+        require_eraser(uow, viewer_of(uow, actor_id), person_id)
         person = uow.people.get(person_id)
         if person is None:
             raise NotFound("person not found")
+        # Read before erasing drops the memberships: each community's stewards see the erasure in their log.
+        communities: list[str | None] = [*uow.communities.communities_of(person_id)] or [None]
         report = (_erase if mode == "erase" else _anonymize)(services, uow, person)
         # The audit record keeps no personal data: the id is a random uuid that no longer resolves to anyone.
-        uow.audit.add(
-            actor_id=None if actor_id == person_id else actor_id,
-            action=f"person.{mode}d",
-            target_type="person",
-            target_id=person_id,
-            details=report.__dict__,
-        )
+        for community_id in communities:
+            uow.audit.add(
+                actor_id=None if actor_id == person_id else actor_id,
+                action=f"person.{mode}d",
+                community_id=community_id,
+                target_type="person",
+                target_id=person_id,
+                details=report.__dict__,
+            )
     if services.db is not None:
         reclaim_space(services.db)  # no copy of their words left in the WAL or in dead rows
     cues.clear_caches()  # the detector's cache may still hold the person's words

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Body, HTTPException, Query
+from fastapi import APIRouter, Body, HTTPException, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import PersonDep, ServicesDep
 from api.schemas import AssessmentOut, IngestOut, MessageBatch, MessageIn
 from store.records import IncomingMessage
+from workflow import console
 from workflow.ingest import assessments as community_assessments
 from workflow.ingest import ensure_may_ingest, ingest_messages
 
@@ -56,11 +58,14 @@ def assessments(
     services: ServicesDep,
     person: PersonDep,
     candidates_only: bool = False,
-    limit: int = Query(default=100, ge=1, le=1000),
+    limit: int = Query(100, ge=1, le=1000),
 ) -> list[AssessmentOut]:
-    """What the detector decided for recent messages, with a one-line explanation (stewards only)."""
+    """What the detector decided for recent messages, with a one-line explanation and any steward's mark."""
     rows = community_assessments(
         services, person_id=person.id, community_id=community_id, candidates_only=candidates_only, limit=limit
+    )
+    marks = console.marks(
+        services, actor_id=person.id, community_id=community_id, message_ids=[r.message_id for r in rows]
     )
     return [
         AssessmentOut(
@@ -70,6 +75,23 @@ def assessments(
             gaps=r.gaps,
             explanation=r.explanation,
             outcome=r.outcome,
+            should_nudge=marks.get(r.message_id),
         )
         for r in rows
     ]
+
+
+class MarkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    should_nudge: bool | None = Field(description="true: should have nudged; false: should not have; null: clear.")
+
+
+@router.put("/{community_id}/assessments/{message_id}/mark", status_code=204)
+def mark_assessment(
+    community_id: str, message_id: str, body: MarkIn, services: ServicesDep, person: PersonDep
+) -> Response:
+    """A steward's label on an assessment ("should have / should not have nudged"), kept for detection."""
+    console.mark_assessment(
+        services, actor_id=person.id, community_id=community_id, message_id=message_id, should_nudge=body.should_nudge
+    )
+    return Response(status_code=204)

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web.routes import analytics, guides, inbox, review, search, signin
+from web.routes import analytics, experts, guides, inbox, review, search, signin, steward, tandems
 
-ROUTERS: list[APIRouter] = [signin.router, search.router, guides.router, inbox.router, review.router, analytics.router]
+ROUTERS: list[APIRouter] = [
+    signin.router,
+    search.router,
+    guides.router,
+    inbox.router,
+    review.router,
+    analytics.router,
+    steward.router,
+    experts.router,
+    tandems.router,
+]
