@@ -11,7 +11,7 @@ from api import errors
 from api.bootstrap import Tacit
 from api.limits import RequestLimits
 from api.oidc import JWTVerifier
-from api.routes import governance, guides, inbox, ingest, tandems, webhooks
+from api.routes import governance, guides, inbox, ingest, slack, tandems, webhooks
 from api.settings import Settings
 from store.repository import Repository
 
@@ -40,7 +40,7 @@ def create_app(tacit: Tacit, *, manage_runner: bool = True) -> FastAPI:
         writes=settings.rate_limit_writes,
         storage=settings.rate_limit_storage,
     )
-    for module in (ingest, inbox, guides, governance, tandems, webhooks):
+    for module in (ingest, inbox, guides, governance, tandems, webhooks, slack):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["ops"])

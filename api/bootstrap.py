@@ -95,8 +95,9 @@ def build(
         scanner=scanner or _scanner(settings),
         channels=_channels(settings),
         guide_reaction=settings.slack_guide_reaction,
+        public_url=settings.public_url.rstrip("/"),
     )
-    for name, handler in job_handlers(services).items():
+    for name, handler in job_handlers(services, llm).items():
         runner.register(name, handler)
     if services.channels:
         runner.every(60, "deliver_due_nudges")  # nudges whose quiet hours ended, deliveries to retry

@@ -339,3 +339,16 @@ class ProcessedEventRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class GuideFeedbackRow(Base):
+    """A reader's verdict on a guide found for a question ("not helpful" in Slack or on the pages)."""
+
+    __tablename__ = "guide_feedback"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    guide_id: Mapped[str] = mapped_column(ForeignKey("guides.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[str | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), nullable=True)
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    query: Mapped[str] = mapped_column(Text, default="")  # screened for personal data before it is stored
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

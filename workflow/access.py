@@ -44,6 +44,20 @@ def viewer_of(repo: Repository, person_id: str) -> Viewer:
     return Viewer(person_id, bool(person.is_admin), {m.community_id: Role(m.role) for m in rows})
 
 
+def stranger() -> Viewer:
+    """Someone Tacit cannot name (a Slack user linked to no person): no roles, so open communities only."""
+    return Viewer(person_id="", is_admin=False, roles={})
+
+
+def shareable_in_channel(repo: Repository, linked_community: str | None) -> list[str]:
+    """Communities whose guides may be posted publicly in a chat channel: open ones, and the community the
+    channel is linked to (its people talk there); never another restricted or confidential one."""
+    shareable = set(readable_communities(repo, stranger()))
+    if linked_community is not None:
+        shareable.add(linked_community)
+    return sorted(shareable)
+
+
 def readable_communities(repo: Repository, viewer: Viewer) -> list[str]:
     """Communities whose published guides this viewer may read and search."""
     visible = []

@@ -42,7 +42,7 @@ from elicitor.model import Role
 from store.connector_repository import ConnectorRepository
 from store.records import IncomingMessage
 from store.repository import aware
-from store.tables import MembershipRow, MessageRow, PersonRow
+from store.tables import MembershipRow, MessageRow, PersonIdentityRow, PersonRow
 from synthesizer.model import GuideDraft
 from workflow.errors import Conflict, InvalidInput, NotFound
 from workflow.governance import _invalidate_thread_guide, _rewrite, reassess  # the one invalidation logic
@@ -399,9 +399,15 @@ def _retitle(services: Services, community_id: str, event: ThreadRetitled) -> st
 def _reacted(services: Services, community_id: str, event: Reacted) -> str:
     if event.reaction != services.guide_reaction:
         return "other reaction"
+    return request_guide(services, community_id=community_id, external_id=event.external_id)
+
+
+def request_guide(services: Services, *, community_id: str, external_id: str) -> str:
+    """Ask for a guide from the thread of this message (a reaction, Slack's "Capture this thread"), reviewed by
+    the first expert who answered in it; the outcome: done, guide exists, no expert, unknown message."""
     with services.db.session() as session:
         repo = ConnectorRepository(session)
-        message = repo.message_by_external(community_id, event.external_id)
+        message = repo.message_by_external(community_id, external_id)
         if message is None:
             return "unknown message"
         if repo.guide_for_thread(message.thread_id) is not None:
@@ -507,21 +513,35 @@ def _target(services: Services, repo: ConnectorRepository, nudge_id: str) -> _Ta
         return "given up"
     if repo.delivery_for(nudge_id) is not None:
         return "already delivered"
-    identities = {(i.platform, i.workspace): i for i in repo.identities_of(nudge.person_id)}
-    for source in (s for s in repo.sources_of(nudge.community_id) if s.nudges):
+    reached = reach(services, repo, nudge.person_id, nudge.community_id)
+    if reached is None:
+        return "no platform"
+    channel, identity = reached
+    record = repo.nudge_record(nudge)
+    note = NudgeNote(
+        question=record.question,
+        thread_title=record.thread_title,
+        answer_excerpt=record.answer_text,
+        reply_code=reply_code(nudge_id),
+        user_name=identity.display_name or "there",
+        nudge_id=nudge_id,
+        url=f"{services.public_url}/inbox/{nudge_id}",
+    )
+    return _Target(channel, identity.workspace, identity.user_id, note)
+
+
+def reach(
+    services: Services, repo: ConnectorRepository, person_id: str, community_id: str
+) -> tuple[Channel, PersonIdentityRow] | None:
+    """Where to tell a person something private about a community (a nudge, a draft to review): the first
+    linked platform of the community that allows nudges and where the person has an account."""
+    identities = {(i.platform, i.workspace): i for i in repo.identities_of(person_id)}
+    for source in (s for s in repo.sources_of(community_id) if s.nudges):
         identity = identities.get((source.platform, source.workspace))
         channel = _channel(services, source.platform)
         if identity is not None and channel is not None:
-            record = repo.nudge_record(nudge)
-            note = NudgeNote(
-                question=record.question,
-                thread_title=record.thread_title,
-                answer_excerpt=record.answer_text,
-                reply_code=reply_code(nudge_id),
-                user_name=identity.display_name or "there",
-            )
-            return _Target(channel, identity.workspace, identity.user_id, note)
-    return "no platform"
+            return channel, identity
+    return None
 
 
 def deliver_due_nudges(services: Services) -> int:
@@ -593,16 +613,16 @@ def announce_guide(services: Services, *, guide_id: str) -> int:
         record = repo.guide_record(guide)
         sources = [s for s in repo.sources_of(guide.community_id) if s.announce]
         wheres = [(s.id, Where(s.platform, s.workspace, s.channel)) for s in sources]
-    note = _guide_note(record.content)
+    note = _guide_note(record.content, f"{services.public_url}/guides/{guide_id}")
     return sum(
         _announce_once(services, f"announce:{guide_id}:v{record.version}:{sid}", where, note) for sid, where in wheres
     )
 
 
-def _guide_note(content: dict) -> GuideNote:
+def _guide_note(content: dict, url: str = "") -> GuideNote:
     draft = GuideDraft.model_validate(content)
     first = next((sentence.text for _, sentence in draft.sentences()), "")
-    return GuideNote(title=draft.title, summary=first)
+    return GuideNote(title=draft.title, summary=first, url=url)
 
 
 def _announce_once(services: Services, key: str, where: Where, note: GuideNote) -> int:

@@ -15,7 +15,15 @@ from store.tables import utcnow
 from synthesizer.errors import InvalidGuide, SynthesisError
 from synthesizer.model import GuideDraft, Source, mask_mentions, without_identities
 from synthesizer.validate import check_citations
-from workflow.access import Viewer, can_read, readable_communities, require_community, sees_identities, viewer_of
+from workflow.access import (
+    Viewer,
+    can_read,
+    readable_communities,
+    require_community,
+    sees_identities,
+    stranger,
+    viewer_of,
+)
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workflow.privacy import screen_guide
 from workflow.services import Services
@@ -53,6 +61,8 @@ def synthesize_guide(services: Services, *, thread_id: str, reviewer_id: str) ->
                 continue
             record = _save_draft(services, repo, thread.community_id, thread_id, reviewer_id, draft)
         log.info("guide drafted guide=%s thread=%s version=%d", record.id, thread_id, record.version)
+        key = f"{record.id}:v{record.version}"
+        services.runner.enqueue("notify_review", key, {"guide_id": record.id, "version": str(record.version)})
         return record
     raise SynthesisError(f"the sources of thread {thread_id} kept changing while the guide was written")
 
@@ -163,7 +173,7 @@ def edit(services: Services, *, person_id: str, guide_id: str, content: dict) ->
         repo = Repository(session)
         guide = _reviewable(repo, person_id, guide_id)
         current = GuideDraft.model_validate(repo.guide_record(guide).content)
-        draft = _edited_draft(current, content)
+        draft = screen_guide(services, _edited_draft(current, content))  # an edit may type personal data too
         was_published = guide.status == "published"
         guide.status = "draft"
         guide = repo.save_guide_version(
@@ -226,14 +236,15 @@ class SearchResult:
 
 
 def search(
-    services: Services, *, person_id: str, query: str, community_id: str | None, limit: int = 10
+    services: Services, *, person_id: str | None, query: str, community_id: str | None, limit: int = 10
 ) -> list[SearchResult]:
-    """Guides ranked by meaning, only within the communities the person belongs to."""
+    """Guides ranked by meaning, only within the communities the person may read (None: someone Tacit cannot
+    name, e.g. an unlinked Slack user, who reads open communities only)."""
     if not query.strip():
         raise InvalidInput("the query is empty; say what you are looking for, e.g. ?q=slow tenant listing")
     with services.db.session() as session:
         repo = Repository(session)
-        viewer = viewer_of(repo, person_id)
+        viewer = viewer_of(repo, person_id) if person_id else stranger()
         communities = _readable_communities(repo, viewer, community_id)
     # The permission filter runs inside the vector search (a payload filter), never after it.
     hits = services.search.search(query, communities, limit)

@@ -45,3 +45,4 @@ class Services:
     clock: Callable[[], datetime] = utc_now
     channels: tuple[Channel, ...] = ()  # Slack, Discourse, Teams: where nudges and announcements also go
     guide_reaction: str = "bookmark"  # the Slack reaction on a thread that asks for a guide from it
+    public_url: str = "http://127.0.0.1:8000"  # the base of links to Tacit's pages in chat

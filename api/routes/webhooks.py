@@ -26,6 +26,7 @@ from connectors.teams import events as teams_events
 from connectors.teams import verify as teams_verify
 from workflow.connectors import accept_event
 from workflow.services import Services
+from workflow.slack_home import home_opened
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 STATUS = {InvalidSignature: 401, NotConfigured: 404, InvalidPayload: 400}
@@ -74,7 +75,11 @@ async def slack(request: Request) -> dict[str, Any] | JSONResponse:
         key = slack_events.dedupe_key(payload)
     except ConnectorError as exc:
         return _error(exc)
-    kind = str((payload.get("event") or {}).get("type", ""))
+    event = payload.get("event") if isinstance(payload.get("event"), dict) else {}
+    kind = str(event.get("type", ""))
+    if kind == "app_home_opened" and event.get("tab", "home") == "home":
+        team, user = str(payload.get("team_id", "")), str(event.get("user", ""))
+        return {"ok": True, "accepted": home_opened(services, team=team, user=user)}
     accepted = await _accept(services, "slack", key, kind, {"body": payload})
     return {"ok": True, "accepted": accepted}
 
