@@ -22,7 +22,10 @@ from workflow.services import Services
 
 router = APIRouter(prefix="/v1/webhooks/slack", tags=["webhooks"])
 HELP = "Ask Tacit in your own words, e.g. `/tacit listing got slow on a table with mostly deleted rows`."
-BAD = {401: {"description": "bad signature or stale timestamp"}, 400: {"description": "not Slack's form"}}
+BAD: dict[int | str, dict[str, Any]] = {
+    401: {"description": "bad signature or stale timestamp"},
+    400: {"description": "not Slack's form"},
+}
 IN_REQUEST = {ui.ANSWER: slack_actions.open_answer_modal, ui.EDIT: slack_actions.open_edit_modal}
 
 

@@ -75,7 +75,8 @@ async def slack(request: Request) -> dict[str, Any] | JSONResponse:
         key = slack_events.dedupe_key(payload)
     except ConnectorError as exc:
         return _error(exc)
-    event = payload.get("event") if isinstance(payload.get("event"), dict) else {}
+    raw = payload.get("event")
+    event: dict[str, Any] = raw if isinstance(raw, dict) else {}
     kind = str(event.get("type", ""))
     if kind == "app_home_opened" and event.get("tab", "home") == "home":
         team, user = str(payload.get("team_id", "")), str(event.get("user", ""))

@@ -135,7 +135,8 @@ def interaction(fields: dict[str, str]) -> Interaction:
     if kind == "view_submission":
         return _view_submission(payload, common)
     if kind in ("message_action", "shortcut"):
-        message = payload.get("message") if isinstance(payload.get("message"), dict) else {}
+        raw = payload.get("message")
+        message: dict[str, Any] = raw if isinstance(raw, dict) else {}
         return Interaction(
             **common,
             channel=str((payload.get("channel") or {}).get("id", "")),
