@@ -16,6 +16,8 @@ from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from api.errors import error_body
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -29,7 +31,7 @@ class BodyTooLarge(Exception):
 
 
 async def _reply(send: Send, status: int, msg: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    body = json.dumps({"detail": [{"msg": msg, "loc": []}]}).encode()
+    body = json.dumps(error_body(msg)).encode()
     await send(
         {
             "type": "http.response.start",

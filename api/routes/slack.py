@@ -10,11 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.routes.webhooks import _context, _error, _secret
-from connectors.errors import ConnectorError
+from api.routes.webhooks import _context, _secret
 from connectors.slack import interactive as ui
 from connectors.slack import verify as slack_verify
 from workflow import slack_actions
@@ -37,13 +36,10 @@ async def _verified_form(request: Request) -> dict[str, str]:
 
 
 @router.post("/commands", response_model=None, responses=BAD)
-async def commands(request: Request) -> dict[str, Any] | JSONResponse:
+async def commands(request: Request) -> dict[str, Any]:
     """`/tacit <question>`: acknowledged at once; the top guides follow as an ephemeral reply (a job)."""
     _, services = _context(request)
-    try:
-        command = ui.slash_command(await _verified_form(request))
-    except ConnectorError as exc:
-        return _error(exc)
+    command = ui.slash_command(await _verified_form(request))
     if not command.text:
         return {"response_type": "ephemeral", "text": HELP}
     payload = {
@@ -60,10 +56,7 @@ async def commands(request: Request) -> dict[str, Any] | JSONResponse:
 async def interactivity(request: Request) -> Response | dict[str, Any]:
     """block_actions, view_submission and message shortcuts: queued as jobs; Answer and Edit open a modal."""
     settings, services = _context(request)
-    try:
-        action = ui.interaction(await _verified_form(request))
-    except ConnectorError as exc:
-        return _error(exc)
+    action = ui.interaction(await _verified_form(request))
     if action.kind == "block_actions" and action.action_id in IN_REQUEST:
         opener = IN_REQUEST[action.action_id]
         await run_in_threadpool(opener, services, action, settings.slack_modal_timeout_s)

@@ -10,15 +10,13 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 from pydantic import SecretStr
 from starlette.concurrency import run_in_threadpool
 
-from api.errors import error_body
 from api.settings import Settings
 from connectors.discourse import events as discourse_events
 from connectors.discourse import verify as discourse_verify
-from connectors.errors import ConnectorError, InvalidPayload, InvalidSignature, NotConfigured
+from connectors.errors import InvalidPayload
 from connectors.model import PrivateReply
 from connectors.slack import events as slack_events
 from connectors.slack import verify as slack_verify
@@ -29,16 +27,10 @@ from workflow.services import Services
 from workflow.slack_home import home_opened
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
-STATUS = {InvalidSignature: 401, NotConfigured: 404, InvalidPayload: 400}
 
 
 def _secret(value: SecretStr | None) -> str | None:
     return value.get_secret_value() if value else None
-
-
-def _error(exc: ConnectorError) -> JSONResponse:
-    status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
-    return JSONResponse(error_body(str(exc)), status_code=status)
 
 
 def _json(body: bytes) -> dict[str, Any]:
@@ -60,21 +52,18 @@ async def _accept(services: Services, source: str, key: str, kind: str, payload:
     return await run_in_threadpool(lambda: accept_event(services, source=source, key=key, kind=kind, payload=payload))
 
 
-@router.post("/slack", response_model=None, responses={401: {"description": "bad signature or stale timestamp"}})
-async def slack(request: Request) -> dict[str, Any] | JSONResponse:
+@router.post("/slack", responses={401: {"description": "bad signature or stale timestamp"}})
+async def slack(request: Request) -> dict[str, Any]:
     """Slack Events API: url_verification is answered; event_callbacks are stored once and handled as jobs."""
     settings, services = _context(request)
     body = await request.body()
-    try:
-        slack_verify.verify(_secret(settings.slack_signing_secret), body, request.headers)
-        payload = _json(body)
-        if payload.get("type") == "url_verification":
-            return {"challenge": str(payload.get("challenge", ""))}
-        if payload.get("type") != "event_callback":
-            return {"ok": True, "accepted": False}
-        key = slack_events.dedupe_key(payload)
-    except ConnectorError as exc:
-        return _error(exc)
+    slack_verify.verify(_secret(settings.slack_signing_secret), body, request.headers)
+    payload = _json(body)
+    if payload.get("type") == "url_verification":
+        return {"challenge": str(payload.get("challenge", ""))}
+    if payload.get("type") != "event_callback":
+        return {"ok": True, "accepted": False}
+    key = slack_events.dedupe_key(payload)
     raw = payload.get("event")
     event: dict[str, Any] = raw if isinstance(raw, dict) else {}
     kind = str(event.get("type", ""))
@@ -85,17 +74,14 @@ async def slack(request: Request) -> dict[str, Any] | JSONResponse:
     return {"ok": True, "accepted": accepted}
 
 
-@router.post("/discourse", response_model=None, responses={401: {"description": "bad signature"}})
-async def discourse(request: Request) -> dict[str, Any] | JSONResponse:
+@router.post("/discourse", responses={401: {"description": "bad signature"}})
+async def discourse(request: Request) -> dict[str, Any]:
     """Discourse webhooks: deduplicated on content (post id and version), since each retry has a new event id."""
     settings, services = _context(request)
     body = await request.body()
     event = request.headers.get("x-discourse-event", "")
-    try:
-        discourse_verify.verify(_secret(settings.discourse_webhook_secret), body, request.headers)
-        payload = _json(body)
-    except ConnectorError as exc:
-        return _error(exc)
+    discourse_verify.verify(_secret(settings.discourse_webhook_secret), body, request.headers)
+    payload = _json(body)
     if event == "ping" or not event:
         return {"ok": True, "accepted": False}
     site = (settings.discourse_url or request.headers.get("x-discourse-instance", "")).rstrip("/")
@@ -104,17 +90,14 @@ async def discourse(request: Request) -> dict[str, Any] | JSONResponse:
     return {"ok": True, "accepted": accepted}
 
 
-@router.post("/teams", response_model=None, responses={401: {"description": "bad HMAC"}})
-async def teams(request: Request) -> dict[str, Any] | JSONResponse:
+@router.post("/teams", responses={401: {"description": "bad HMAC"}})
+async def teams(request: Request) -> dict[str, Any]:
     """Teams outgoing webhook: messages that @mention Tacit; the answer shows as a reply in the channel."""
     settings, services = _context(request)
     body = await request.body()
-    try:
-        teams_verify.verify(_secret(settings.teams_security_token), body, request.headers)
-        payload = _json(body)
-        key = teams_events.dedupe_key(payload)
-    except ConnectorError as exc:
-        return _error(exc)
+    teams_verify.verify(_secret(settings.teams_security_token), body, request.headers)
+    payload = _json(body)
+    key = teams_events.dedupe_key(payload)
     accepted = await _accept(services, "teams", key, str(payload.get("type", "")), {"body": payload})
     text = (
         "Thank you: Tacit records your answer and drafts a guide for you to review."

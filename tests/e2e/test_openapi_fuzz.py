@@ -28,6 +28,19 @@ def seeded_loop(make_loop) -> Loop:  # type: ignore[no-untyped-def]
     return loop
 
 
+def is_envelope(response) -> bool:  # type: ignore[no-untyped-def]
+    """The one error shape: {"detail": [{"msg": str, "loc": list}, ...]}."""
+    try:
+        detail = response.json()["detail"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    return (
+        isinstance(detail, list)
+        and bool(detail)
+        and all(isinstance(d.get("msg"), str) and d["msg"] and isinstance(d.get("loc"), list) for d in detail)
+    )
+
+
 def probe(operation, headers: dict[str, str], statuses: Counter[int], failures: list[str]):  # type: ignore[no-untyped-def]
     """A hypothesis test that calls one operation with generated input and records what came back."""
 
@@ -38,6 +51,8 @@ def probe(operation, headers: dict[str, str], statuses: Counter[int], failures: 
         statuses[response.status_code] += 1
         if response.status_code >= 500:
             failures.append(f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:200]}")
+        elif response.status_code >= 400 and not is_envelope(response):
+            failures.append(f"{case.method} {case.formatted_path} -> {response.status_code} not the error envelope")
 
     return run
 
