@@ -74,7 +74,7 @@ class SlackClient:
     def post_message(
         self, channel: str, text: str, blocks: list[dict] | None = None, thread_ts: str | None = None
     ) -> Sent:
-        data = {"channel": channel, "text": text, "unfurl_links": "false"}
+        data = {"channel": channel, "text": interactive.escape(text), "unfurl_links": "false"}
         if blocks:
             data["blocks"] = json.dumps(blocks)
         if thread_ts:
@@ -84,7 +84,8 @@ class SlackClient:
 
     def update_message(self, channel: str, ts: str, text: str, blocks: list[dict]) -> None:
         """chat.update: a message Tacit posted shows the outcome (approved, declined ...)."""
-        self.call("chat.update", {"channel": channel, "ts": ts, "text": text, "blocks": json.dumps(blocks)})
+        data = {"channel": channel, "ts": ts, "text": interactive.escape(text), "blocks": json.dumps(blocks)}
+        self.call("chat.update", data)
 
     def open_view(self, trigger_id: str, view: dict, timeout_s: float) -> str:
         """views.open with the trigger id of a click (valid 3 s, once); the view's id."""
@@ -114,10 +115,10 @@ class SlackClient:
         return sent  # the message with the buttons: chat.update shows the outcome there
 
     def acknowledge(self, workspace: str, sent: Sent, text: str) -> None:
-        data = {"channel": sent.conversation, "text": text}
+        data = {"channel": sent.conversation, "text": interactive.escape(text)}
         if sent.message_ref:
             data["thread_ts"] = sent.message_ref
         self.call("chat.postMessage", data)
 
     def announce(self, where: Where, note: GuideNote) -> None:
-        self.call("chat.postMessage", {"channel": where.channel, "text": guide_text(note), "unfurl_links": "false"})
+        self.post_message(where.channel, guide_text(note))  # text from a guide: escaped, so no <!channel>

@@ -290,7 +290,7 @@ def search_message(
     if hits and shared_by is None:
         share = json.dumps({"q": cut(query, 300), "g": [h.guide_id for h in hits]})
         blocks.append(_actions("share", button("Share in channel", SHARE, share, style="primary")))
-    return {"blocks": blocks[:MAX_MESSAGE_BLOCKS], "text": cut(f"Tacit: {query}", 150)}
+    return {"blocks": blocks[:MAX_MESSAGE_BLOCKS], "text": escape(cut(f"Tacit: {query}", 150))}  # for response_url
 
 
 # -- nudges ----------------------------------------------------------------------------------------------------
@@ -432,7 +432,7 @@ def review_messages(guide: GuideView) -> list[dict[str, Any]]:
     if len(pages[-1]) + len(closing) > MAX_MESSAGE_BLOCKS:
         pages.append([])
     pages[-1].extend(closing)
-    text = cut(f"Draft guide for your review: {guide.title}", 150)
+    text = cut(f"Draft guide for your review: {guide.title}", 150)  # plain: the client escapes what it posts
     return [{"blocks": page, "text": text} for page in pages]
 
 
