@@ -152,3 +152,18 @@ def test_discourse_pms_link_the_nudge_and_the_review_page() -> None:
     assert "https://t/inbox/n1" in bodies[0]["raw"] and "https://tacit.test/guides/g1/review" in bodies[1]["raw"]
     assert bodies[1]["archetype"] == "private_message" and bodies[1]["target_recipients"] == "marta"
     assert (sent.conversation, sent.message_ref) == ("9", "7")
+
+
+def test_the_manifest_names_what_the_code_answers_to() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    manifest = yaml.safe_load((Path(ui.__file__).parent / "manifest.yaml").read_text())
+    features, settings = manifest["features"], manifest["settings"]
+    assert "commands" in manifest["oauth_config"]["scopes"]["bot"]
+    assert features["shortcuts"][0]["callback_id"] == ui.CAPTURE and features["app_home"]["home_tab_enabled"]
+    assert features["slash_commands"][0]["url"].endswith("/v1/webhooks/slack/commands")
+    assert settings["interactivity"]["request_url"].endswith("/v1/webhooks/slack/interactivity")
+    assert settings["event_subscriptions"]["request_url"].endswith("/v1/webhooks/slack")
+    assert "app_home_opened" in settings["event_subscriptions"]["bot_events"]
