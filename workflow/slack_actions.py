@@ -319,10 +319,12 @@ def open_edit_modal(services: Services, action: ui.Interaction, timeout_s: float
     guide_id, version, section = _guide_ref(action.value)
     fallback = review_url(services, guide_id)
     person_id = person_of(services, action.team, action.user)
-    try:
-        record = guides.get_guide(services, person_id=person_id or "", guide_id=guide_id) if person_id else None
-    except WorkflowError:
-        record = None
+    record = None
+    if person_id is not None:
+        try:
+            record = guides.get_guide(services, person_id=person_id, guide_id=guide_id)
+        except WorkflowError:
+            record = None  # not theirs to see: answered like a guide that does not exist
     if record is None or record.reviewer_id != person_id or record.version != version:
         _queue_dm(services, action, "This draft is not yours to edit, or it changed. The newest version:", fallback)
         return "refused"

@@ -574,3 +574,32 @@ def test_app_home_lists_open_questions_and_drafts_with_buttons(make_loop, slack_
             )
             == 0
         )
+
+
+def test_with_an_llm_a_short_cited_answer_comes_above_the_list(make_loop, slack_web) -> None:
+    from prompts.fake import FakeLLM
+    from tandem.partner import LLMPartner
+    from workflow.slack_actions import answer_command
+
+    loop, nudge_id = loop_with_nudge(make_loop, slack_web)
+    answer_by_modal(loop, slack_web, nudge_id)
+    click(loop, "UMARTA", "tacit_guide_approve", review_value(slack_web), ts=REVIEW_TS)
+    loop.settle()
+    question = "listing is slow, most rows are soft deleted"
+    hit = loop.client.get("/v1/search", params={"q": question}, headers=loop.as_("lena")).json()["results"][0]
+    supported = hit["text"].split(". ")[0].rstrip(".") + ". <!channel>"
+    llm = FakeLLM(
+        {
+            "sentences": [
+                {"text": supported, "citations": [f"guide:{hit['guide_id']}"]},
+                {"text": "Drop the table and start over.", "citations": ["guide:invented"]},
+            ]
+        }
+    )
+    url = "https://hooks.slack.com/commands/T0001/1234/aBcDeF"
+    answer_command(loop.tacit.services, LLMPartner(llm), team=TEAM, user="ULENA", text=question, response_url=url)
+    blocks = calls(slack_web, "response_url")[-1]["blocks"]
+    answer = blocks[1]["text"]["text"]
+    assert "[1]" in answer and "guide 1" in answer and "Drop the table" not in answer
+    assert "<!channel>" not in answer and "&lt;!channel&gt;" in answer
+    assert "<question>" in llm.prompts[0] and "<sources>" in llm.prompts[0], "question and guides fenced as data"
