@@ -17,6 +17,7 @@ from typing import Any
 from connectors.errors import PlatformError
 from connectors.model import ReviewNote
 from connectors.slack import interactive as ui
+from connectors.slack import payloads
 from connectors.slack.client import SlackClient
 from connectors.slack.events import message_id
 from elicitor.model import Role
@@ -120,7 +121,7 @@ def _cited_answer(partner: Partner | None, question: str, results: list[guides.S
     return ui.cut(f"{answer.text}\n({legend})", 1500)
 
 
-def share_results(services: Services, action: ui.Interaction) -> str:
+def share_results(services: Services, action: payloads.Interaction) -> str:
     """Job: "Share in channel": the same search as the sharer, kept to what the channel's audience may read."""
     client = slack_client(services)
     data = _json(action.value)
@@ -149,7 +150,7 @@ def share_results(services: Services, action: ui.Interaction) -> str:
     return "done"
 
 
-def not_helpful(services: Services, action: ui.Interaction) -> str:
+def not_helpful(services: Services, action: payloads.Interaction) -> str:
     """Job: "Not helpful" on a guide found for a question becomes feedback."""
     data = _json(action.value)
     person_id = person_of(services, action.team, action.user)
@@ -172,7 +173,7 @@ def not_helpful(services: Services, action: ui.Interaction) -> str:
 # -- nudges ----------------------------------------------------------------------------------------------------
 
 
-def open_answer_modal(services: Services, action: ui.Interaction, timeout_s: float) -> str:
+def open_answer_modal(services: Services, action: payloads.Interaction, timeout_s: float) -> str:
     """In the request: the Answer button opens a modal with the trigger id (valid 3 s, once); when that fails
     (expired, reused, slow) the person gets a DM with the nudge's page instead."""
     nudge_id = action.value
@@ -186,7 +187,7 @@ def open_answer_modal(services: Services, action: ui.Interaction, timeout_s: flo
     return _open(services, action, view, timeout_s, f"{services.public_url}/inbox/{nudge_id}")
 
 
-def _open(services: Services, action: ui.Interaction, view: dict, timeout_s: float, fallback_url: str) -> str:
+def _open(services: Services, action: payloads.Interaction, view: dict, timeout_s: float, fallback_url: str) -> str:
     client = slack_client(services)
     if client is None:
         return "no slack"
@@ -199,7 +200,7 @@ def _open(services: Services, action: ui.Interaction, view: dict, timeout_s: flo
         return "degraded"
 
 
-def _queue_dm(services: Services, action: ui.Interaction, text: str, url: str | None) -> None:
+def _queue_dm(services: Services, action: payloads.Interaction, text: str, url: str | None) -> None:
     payload = {"team": action.team, "user": action.user, "text": text, "url": url or ""}
     services.runner.enqueue("slack_dm", f"{action.user}:{action.trigger_id}", payload)
 
@@ -213,7 +214,7 @@ def send_dm(services: Services, *, user: str, text: str, url: str) -> str:
     return "done"
 
 
-def submit_answer(services: Services, action: ui.Interaction) -> str:
+def submit_answer(services: Services, action: payloads.Interaction) -> str:
     """Job: the Answer modal's text becomes the nudge's reply (screened, then the guide is drafted)."""
     nudge_id, channel, ts = (action.metadata.split("|") + ["", ""])[:3]
     text = action.values.get(f"{ui.ANSWER_BLOCK}/{ui.ANSWER_INPUT}", "")
@@ -227,7 +228,7 @@ def submit_answer(services: Services, action: ui.Interaction) -> str:
     )
 
 
-def decline_or_snooze(services: Services, action: ui.Interaction) -> str:
+def decline_or_snooze(services: Services, action: payloads.Interaction) -> str:
     """Job: Decline (with a reason) or Snooze picked in a nudge DM."""
     nudge_id, _, choice = action.value.partition(":")
     if action.action_id == ui.DECLINE:
@@ -252,7 +253,7 @@ def decline_or_snooze(services: Services, action: ui.Interaction) -> str:
 
 def _nudge_step(
     services: Services,
-    action: ui.Interaction,
+    action: payloads.Interaction,
     nudge_id: str,
     step: Callable[[str], object],
     done_text: str,
@@ -281,7 +282,7 @@ def _guide_ref(value: str) -> tuple[str, int, str]:
     return guide_id, int(version) if version.isdigit() else -1, section
 
 
-def review_step(services: Services, action: ui.Interaction) -> str:
+def review_step(services: Services, action: payloads.Interaction) -> str:
     """Job: Approve or Reject the version shown; only its reviewer, and a second click does nothing again."""
     guide_id, version, _ = _guide_ref(action.value)
     person_id = person_of(services, action.team, action.user)
@@ -314,7 +315,7 @@ def review_step(services: Services, action: ui.Interaction) -> str:
     return "done"
 
 
-def open_edit_modal(services: Services, action: ui.Interaction, timeout_s: float) -> str:
+def open_edit_modal(services: Services, action: payloads.Interaction, timeout_s: float) -> str:
     """In the request: Edit opens a modal with the section's sentences (the reviewer's draft only)."""
     guide_id, version, section = _guide_ref(action.value)
     fallback = review_url(services, guide_id)
@@ -337,7 +338,7 @@ def open_edit_modal(services: Services, action: ui.Interaction, timeout_s: float
     return _open(services, action, modal, timeout_s, fallback)
 
 
-def submit_edit(services: Services, action: ui.Interaction) -> str:
+def submit_edit(services: Services, action: payloads.Interaction) -> str:
     """Job: the edited sentences replace the section's (each keeps its citations); saved as a new version through
     the same edit as the API (screened for personal data), then the new draft is sent for review."""
     ref, channel, ts = (action.metadata.split("|") + ["", ""])[:3]
@@ -380,7 +381,7 @@ def _note(guide_id: str, version: int, content: dict, url: str) -> ReviewNote:
 # -- "Capture this thread" -------------------------------------------------------------------------------------
 
 
-def capture_thread(services: Services, action: ui.Interaction) -> str:
+def capture_thread(services: Services, action: payloads.Interaction) -> str:
     """Job: the message shortcut asks for a guide from the message's thread, as the guide reaction does."""
     with services.db.session() as session:
         link = ConnectorRepository(session).source_for("slack", action.team, action.channel)
@@ -400,7 +401,7 @@ def _ephemeral(text: str) -> dict[str, Any]:
     return {"response_type": "ephemeral", "replace_original": False, "text": text}
 
 
-def _tell(services: Services, action: ui.Interaction, text: str) -> None:
+def _tell(services: Services, action: payloads.Interaction, text: str) -> None:
     """An answer only the clicking person sees: through the response_url, or a DM (views have none)."""
     client = slack_client(services)
     if client is None:
@@ -433,18 +434,18 @@ def _json(value: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def as_payload(action: ui.Interaction) -> dict[str, str]:
+def as_payload(action: payloads.Interaction) -> dict[str, str]:
     """An interaction as a job's payload (strings only)."""
     return {"interaction": json.dumps(asdict(action))}
 
 
-def from_payload(payload: dict[str, str]) -> ui.Interaction:
-    return ui.Interaction(**json.loads(payload["interaction"]))
+def from_payload(payload: dict[str, str]) -> payloads.Interaction:
+    return payloads.Interaction(**json.loads(payload["interaction"]))
 
 
-def handle_interaction(services: Services, action: ui.Interaction) -> str:
+def handle_interaction(services: Services, action: payloads.Interaction) -> str:
     """Job: one queued click, submission or shortcut, by what it is."""
-    handlers: dict[str, Callable[[Services, ui.Interaction], str]] = {
+    handlers: dict[str, Callable[[Services, payloads.Interaction], str]] = {
         ui.SHARE: share_results,
         ui.NOT_HELPFUL: not_helpful,
         ui.DECLINE: decline_or_snooze,

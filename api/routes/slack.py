@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.routes.webhooks import _context, _secret
 from connectors.slack import interactive as ui
+from connectors.slack import payloads
 from connectors.slack import verify as slack_verify
 from workflow import slack_actions
 from workflow.services import Services
@@ -32,14 +33,14 @@ async def _verified_form(request: Request) -> dict[str, str]:
     settings, _ = _context(request)
     body = await request.body()
     slack_verify.verify(_secret(settings.slack_signing_secret), body, request.headers)
-    return ui.form(body)
+    return payloads.form(body)
 
 
 @router.post("/commands", response_model=None, responses=BAD)
 async def commands(request: Request) -> dict[str, Any]:
     """`/tacit <question>`: acknowledged at once; the top guides follow as an ephemeral reply (a job)."""
     _, services = _context(request)
-    command = ui.slash_command(await _verified_form(request))
+    command = payloads.slash_command(await _verified_form(request))
     if not command.text:
         return {"response_type": "ephemeral", "text": HELP}
     payload = {
@@ -56,7 +57,7 @@ async def commands(request: Request) -> dict[str, Any]:
 async def interactivity(request: Request) -> Response | dict[str, Any]:
     """block_actions, view_submission and message shortcuts: queued as jobs; Answer and Edit open a modal."""
     settings, services = _context(request)
-    action = ui.interaction(await _verified_form(request))
+    action = payloads.interaction(await _verified_form(request))
     if action.kind == "block_actions" and action.action_id in IN_REQUEST:
         opener = IN_REQUEST[action.action_id]
         await run_in_threadpool(opener, services, action, settings.slack_modal_timeout_s)
@@ -69,7 +70,7 @@ async def interactivity(request: Request) -> Response | dict[str, Any]:
     return Response(status_code=200)
 
 
-def _queue(services: Services, action: ui.Interaction) -> None:
+def _queue(services: Services, action: payloads.Interaction) -> None:
     if action.action_id.startswith(ui.LINK) or not action.action_id:
         return  # a URL button: the browser opens the page, nothing to do here
     if action.action_id in (ui.APPROVE, ui.REJECT):

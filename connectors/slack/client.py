@@ -15,7 +15,7 @@ import httpx
 from connectors.errors import PlatformError
 from connectors.http import send
 from connectors.model import GuideNote, NudgeNote, Profile, ReviewNote, Sent, Where, guide_text, nudge_text
-from connectors.slack import interactive
+from connectors.slack import interactive, payloads
 
 DEFAULT_API_URL = "https://slack.com/api"
 
@@ -97,7 +97,7 @@ class SlackClient:
 
     def respond(self, response_url: str, message: dict) -> None:
         """Post to a command's or action's response_url (ephemeral unless response_type says in_channel)."""
-        url = interactive.response_url(response_url)
+        url = payloads.response_url(response_url)
         request = self._http.build_request("POST", url, json=message)
         response = send(self._http, request, what="slack response_url", max_wait_s=self._max_wait_s, sleep=self._sleep)
         if response.headers.get("content-type", "").startswith("application/json"):

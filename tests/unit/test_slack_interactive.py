@@ -12,6 +12,7 @@ from connectors.discourse.client import DiscourseClient
 from connectors.errors import InvalidPayload
 from connectors.model import GuideNote, NudgeNote, ReviewNote
 from connectors.slack import interactive as ui
+from connectors.slack import payloads
 from connectors.teams.client import TeamsClient
 
 HOSTILE = "<!channel> <javascript:alert(1)|click me> & <@U123> \x00\x07"
@@ -87,14 +88,14 @@ def test_app_home_fits_a_view() -> None:
 
 def test_payload_parsing_refuses_what_slack_does_not_send() -> None:
     with pytest.raises(InvalidPayload):
-        ui.interaction({"payload": "not json"})
+        payloads.interaction({"payload": "not json"})
     with pytest.raises(InvalidPayload):
-        ui.interaction({"payload": json.dumps({"type": "block_actions", "user": {"id": "U1"}, "actions": []})})
+        payloads.interaction({"payload": json.dumps({"type": "block_actions", "user": {"id": "U1"}, "actions": []})})
     with pytest.raises(InvalidPayload, match="hooks.slack.com"):
-        ui.slash_command(
+        payloads.slash_command(
             {"team_id": "T1", "user_id": "U1", "command": "/tacit", "response_url": "http://hooks.slack.com/x"}
         )
-    command = ui.slash_command(
+    command = payloads.slash_command(
         {
             "team_id": "T1",
             "user_id": "U1",
@@ -104,7 +105,7 @@ def test_payload_parsing_refuses_what_slack_does_not_send() -> None:
         }
     )
     assert command.text == "ab"
-    assert ui.form(b"a=1&b=&payload=%7B%7D") == {"a": "1", "b": "", "payload": "{}"}
+    assert payloads.form(b"a=1&b=&payload=%7B%7D") == {"a": "1", "b": "", "payload": "{}"}
 
 
 NUDGE = NudgeNote("Why partial?", "Slow listing", "Use a partial index", "ABC123", "Marta", "n1", "https://t/inbox/n1")
