@@ -29,7 +29,8 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy elicitor synthesizer retrieval prompts store workflow api privacy evals tandem connectors
+	$(BIN)/mypy elicitor synthesizer retrieval prompts store workflow api privacy evals tandem connectors cli
+	$(BIN)/lint-imports --no-cache
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.ingest_bench

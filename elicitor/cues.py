@@ -234,7 +234,7 @@ def _strength(cues: tuple[Cue, ...], prose: str) -> float:
 
 def _saturate(strength: float) -> float:
     """0 for nothing, 0.5 for one strong cue, 0.75 for two: presence matters more than repetition."""
-    return 1.0 - 0.5**strength
+    return float(1.0 - 0.5**strength)
 
 
 def gap_coverage(text: str) -> dict[Gap, float]:

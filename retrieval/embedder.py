@@ -53,7 +53,8 @@ class SentenceTransformerEmbedder:
             convert_to_numpy=True,
             show_progress_bar=False,
         )
-        return vectors.tolist()
+        rows: list[list[float]] = vectors.tolist()
+        return rows
 
     def _loaded(self) -> SentenceTransformer:
         model = self._model

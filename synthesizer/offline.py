@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from elicitor.model import Message, Reply, Thread
 from synthesizer.errors import SynthesisError
@@ -243,7 +244,7 @@ def _key_answer(
         m.id: next((s for s in _clean_sentences(m.text, addressee) if not is_code_block(s)), None) for m in candidates
     }
 
-    def rank(im: tuple[int, Message]) -> tuple:
+    def rank(im: tuple[int, Message]) -> tuple[Any, ...]:
         i, m = im
         lead = leads[m.id] or ""
         return (m.author_id in experts, m.accepted, m.score, m.reactions, len(_meaningful(lead)) >= 3, -i)

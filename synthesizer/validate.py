@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from synthesizer.errors import InvalidGuide
 from synthesizer.model import CitedSentence, GuideDraft
@@ -124,7 +124,7 @@ def keep_supported(draft: GuideDraft, min_support: float = 0.5, scorer: Scorer |
 
     score = scorer or sentence_support
     by_id = {s.id: s.text for s in draft.sources}
-    kept: dict = {}
+    kept: dict[str, Any] = {}
     for section, sentence in draft.sentences():
         cited = [c for c in sentence.citations if c in by_id]
         if not cited or score(sentence.text, [by_id[c] for c in cited]) < min_support:

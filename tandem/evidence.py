@@ -45,7 +45,7 @@ class Evidence:
 def decay(at: datetime, now: datetime, half_life_days: float = HALF_LIFE_DAYS) -> float:
     """1.0 for today's evidence, halving every `half_life_days`."""
     age_days = max(0.0, (now - at).total_seconds() / 86_400)
-    return 0.5 ** (age_days / half_life_days)
+    return float(0.5 ** (age_days / half_life_days))
 
 
 def quality(item: Evidence) -> float:
