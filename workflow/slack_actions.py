@@ -72,7 +72,7 @@ def answer_command(
     try:
         results = guides.search(services, person_id=person_id, query=text, community_id=None, limit=TOP_GUIDES)
     except WorkflowError as exc:
-        client.respond(response_url, {"response_type": "ephemeral", "text": str(exc)})
+        _respond(client, response_url, {"response_type": "ephemeral", "text": str(exc)})
         return "refused"
     with services.db.session() as session:
         repo = ConnectorRepository(session)
@@ -80,8 +80,7 @@ def answer_command(
         hits = _hit_views(services, repo, viewer, results)
     answer = _cited_answer(partner, text, results) if hits else None
     message = ui.search_message(text, hits, answer=answer, note=None if person_id else NOT_LINKED)
-    client.respond(response_url, {"response_type": "ephemeral", **message})
-    return "done"
+    return "done" if _respond(client, response_url, {"response_type": "ephemeral", **message}) else "failed"
 
 
 def _hit_views(
@@ -139,14 +138,15 @@ def share_results(services: Services, action: payloads.Interaction) -> str:
         audience = Viewer("", False, {linked: Role.MEMBER} if linked else {})
         hits = _hit_views(services, repo, audience, kept)
     if not hits:
-        client.respond(action.response_url, _ephemeral("None of these guides may be shown to everyone here."))
+        _respond(client, action.response_url, _ephemeral("None of these guides may be shown to everyone here."))
         return "nothing shareable"
     name = f"<@{action.user}>" if action.user.isalnum() else "someone"
     message = ui.search_message(query, hits, answer=None, note=None, shared_by=name)
-    client.respond(action.response_url, {"response_type": "in_channel", "replace_original": False, **message})
+    if not _respond(client, action.response_url, {"response_type": "in_channel", "replace_original": False, **message}):
+        return "failed"
     left_out = len(chosen) - len(hits)
     if left_out > 0:
-        client.respond(action.response_url, _ephemeral(f"{left_out} guide(s) were left out: not readable here."))
+        _respond(client, action.response_url, _ephemeral(f"{left_out} guide(s) were left out: not readable here."))
     return "done"
 
 
@@ -395,6 +395,16 @@ def capture_thread(services: Services, action: payloads.Interaction) -> str:
 
 
 # -- replies in Slack ------------------------------------------------------------------------------------------
+
+
+def _respond(client: SlackClient, response_url: str, message: dict[str, Any]) -> bool:
+    """Post through a response_url (valid 30 minutes, 5 times); a refusal is logged, not retried."""
+    try:
+        client.respond(response_url, message)
+    except PlatformError as exc:
+        log.warning("slack response_url failed: %s", exc)
+        return False
+    return True
 
 
 def _ephemeral(text: str) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from workflow.services import Services
 
 router = APIRouter(prefix="/v1/webhooks/slack", tags=["webhooks"])
 HELP = "Ask Tacit in your own words, e.g. `/tacit listing got slow on a table with mostly deleted rows`."
+NO_BOT = "Tacit cannot answer in Slack yet: its bot token is not set (TACIT_SLACK_BOT_TOKEN). Tell your steward."
 BAD: dict[int | str, dict[str, Any]] = {
     401: {"description": "bad signature or stale timestamp"},
     400: {"description": "not Slack's form"},
@@ -43,6 +44,8 @@ async def commands(request: Request) -> dict[str, Any]:
     command = payloads.slash_command(await _verified_form(request))
     if not command.text:
         return {"response_type": "ephemeral", "text": HELP}
+    if slack_actions.slack_client(services) is None:
+        return {"response_type": "ephemeral", "text": NO_BOT}
     payload = {
         "team": command.team,
         "user": command.user,
