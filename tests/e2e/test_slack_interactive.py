@@ -22,6 +22,7 @@ from elicitor.model import Role
 from store.records import IncomingMessage
 from store.repository import Repository
 from store.tables import CommunityRow, GuideFeedbackRow, GuideRow, ProcessedEventRow, ThreadRow
+from tests.e2e.conftest import COMMUNITY
 from tests.e2e.test_loop_offline import QUESTION, REPLY, TERSE
 from tests.e2e.test_webhooks_slack import (
     ANSWER,
@@ -562,6 +563,18 @@ def test_app_home_lists_open_questions_and_drafts_with_buttons(make_loop, slack_
     flat = json.dumps(view)
     assert published["user_id"] == "UMARTA" and view["type"] == "home" and len(view["blocks"]) <= 100
     assert f'"value": "{nudge_id}"' in flat and "tacit_nudge_answer" in flat and f"/inbox/{nudge_id}" in flat
+
+    # Lena's tandem with marta shows as a next step, linked to the tandem's page.
+    tandem = loop.client.post(
+        "/v1/tandems",
+        json={"community": COMMUNITY, "junior": "lena", "senior": "marta", "goals": ["postgres"]},
+        headers=loop.as_("priya"),
+    )
+    assert tandem.status_code in (200, 201), tandem.text
+    post(loop, envelope({**opened, "user": "ULENA"}, "Ev0102"))
+    loop.settle()
+    lena_home = json.dumps(json.loads(calls(slack_web, "views.publish")[-1]["view"]))
+    assert f"/tandems/{tandem.json()['id']}" in lena_home and "with marta" in lena_home
 
     # An unlinked user is told how to link.
     post(loop, envelope({**opened, "user": "UNOBODY"}, "Ev0101"))
