@@ -367,7 +367,9 @@ def _with_section(content: dict[str, Any], section: str, values: dict[str, str])
     key = Section(section)
     sentences = draft.sections.get(key, [])
     texts = ui.edited_sentences(values, len(sentences))
-    kept = [s.model_copy(update={"text": t}) for s, t in zip(sentences, texts, strict=True) if t]
+    kept = [
+        s if t is None else s.model_copy(update={"text": t}) for s, t in zip(sentences, texts, strict=True) if t != ""
+    ]
     sections = {k.value: [s.model_dump() for s in v] for k, v in draft.sections.items() if k != key}
     if kept:
         sections[key.value] = [s.model_dump() for s in kept]

@@ -311,9 +311,10 @@ def edit_modal(guide: GuideView, section: SectionView) -> dict[str, Any]:
     }
 
 
-def edited_sentences(values: dict[str, str], count: int) -> list[str]:
-    """The texts typed in an edit modal, by sentence position (an empty one removes the sentence)."""
-    return [values.get(f"s{n}/text", "").strip() for n in range(count)]
+def edited_sentences(values: dict[str, str], count: int) -> list[str | None]:
+    """The texts typed in an edit modal, by sentence position: "" removes the sentence, None (not in the modal,
+    past a view's 100 blocks) keeps it as it was."""
+    return [values[f"s{n}/text"].strip() if f"s{n}/text" in values else None for n in range(count)]
 
 
 # -- App Home --------------------------------------------------------------------------------------------------

@@ -158,8 +158,8 @@ def _view_submission(payload: dict[str, Any], common: dict[str, Any]) -> Interac
     for block_id, actions in ((view.get("state") or {}).get("values") or {}).items():
         for action_id, state in (actions or {}).items():
             text = (state or {}).get("value")
-            if isinstance(text, str):
-                values[f"{block_id}/{action_id}"] = text.replace("\x00", "")
+            if isinstance(text, str) or text is None:  # an optional input left empty comes as null
+                values[f"{block_id}/{action_id}"] = (text or "").replace("\x00", "")
     return Interaction(
         **common,
         action_id=str(view.get("callback_id", "")),

@@ -78,6 +78,8 @@ def test_edit_modal_fits_a_view_and_keeps_citations_beside_each_sentence() -> No
     inputs = [b for b in modal["blocks"] if b["type"] == "input"]
     assert all(len(b["element"]["initial_value"]) <= ui.MAX_INPUT_CHARS for b in inputs)
     assert "cites [1]" in inputs[0]["label"]["text"] and modal["private_metadata"] == "g1:3:summary"
+    typed = {"s0/text": " New first. ", "s1/text": ""}
+    assert ui.edited_sentences(typed, 150)[:3] == ["New first.", "", None], "cleared removes; past the view keeps"
 
 
 def test_app_home_fits_a_view() -> None:
