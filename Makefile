@@ -29,7 +29,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy elicitor synthesizer retrieval prompts store workflow api privacy evals tandem connectors cli
+	$(BIN)/mypy elicitor synthesizer retrieval prompts store workflow api privacy evals tandem connectors cli web
 	$(BIN)/lint-imports --no-cache
 
 bench: $(STAMP)

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 
+import web
 from api import errors
 from api.bootstrap import Tacit
 from api.limits import RequestLimits
@@ -51,6 +52,7 @@ def create_app(tacit: Tacit, *, manage_runner: bool = True) -> FastAPI:
             counts = Repository(session).counts()
         return {"status": "ok", "engine": t.services.engine_name, "jobs_pending": t.runner.pending(), **counts}
 
+    web.mount(app)  # the pages (web/): same app, same workflow functions
     return app
 
 

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     oidc_jwks_url: str | None = None
     oidc_jwks_file: Path | None = None
     oidc_handle_claim: str = "preferred_username"
+    # Pages sign in with OIDC (authorization code + PKCE) when a client id is set too; endpoints come from
+    # <issuer>/.well-known/openid-configuration unless given. People are matched by issuer + subject.
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None  # none for a public client (PKCE alone)
+    oidc_discovery_url: str | None = None  # default: <issuer>/.well-known/openid-configuration
+    oidc_scopes: str = "openid profile email"
     # Connectors (README "Connectors"): secrets come from the environment only and are never logged
     slack_signing_secret: SecretStr | None = None  # verifies Events API requests (v0 HMAC-SHA256)
     slack_bot_token: SecretStr | None = None  # xoxb-...: users.info, conversations.open, chat.postMessage
@@ -77,8 +83,12 @@ class Settings(BaseSettings):
     teams_incoming_webhook_url: SecretStr | None = None  # the URL carries its own secret
     connector_timeout_s: float = 10.0
     connector_max_wait_s: float = 30.0  # the longest Retry-After a job waits out; longer ones retry later
+    # Pages (web/): browser sessions and the links Tacit puts in chat and LTI
+    public_url: str = "http://127.0.0.1:8000"  # the base of every link Tacit sends out
+    session_secret: SecretStr | None = None  # signs session and CSRF cookies; default: a file in data_dir
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)  # a browser session lasts this long
+    sign_in_link_minutes: float = Field(default=15.0, gt=0, le=7 * 24 * 60)  # a one-time sign-in link's life
     # Serving
-    public_url: str = "http://127.0.0.1:8000"  # the base of every link Tacit puts in chat (guide and inbox pages)
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"

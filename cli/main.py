@@ -61,7 +61,7 @@ def serve(
     port: int = typer.Option(None, help="Default: TACIT_PORT (8000)."),
     demo: bool = typer.Option(False, "--demo", help="Load the demo community first if it is not loaded."),
 ) -> None:
-    """Serve the HTTP API (OpenAPI docs at /docs).
+    """Serve the pages (search at /) and the HTTP API (OpenAPI docs at /docs).
 
     Example: tacit serve --demo
     """
@@ -89,6 +89,8 @@ def _load_demo_if_missing(tacit: Tacit) -> None:
     tokens_file = tacit.settings.data_dir / "demo-tokens.json"
     if demo_loaded(tacit.services):
         console.print(f"Demo community already loaded; tokens in {tokens_file}")
+        tokens = json.loads(tokens_file.read_text()) if tokens_file.exists() else {}
+        _print_demo_sign_in(tacit, tokens)
         return
     tacit.start()
     with Progress(console=console) as bar:
@@ -103,10 +105,22 @@ def _load_demo_if_missing(tacit: Tacit) -> None:
         )
     tacit.stop()
     console.print(f"Demo loaded: {published} past guide published, nudges waiting in the experts' inboxes")
-    table = Table("person", "token", title=f"Demo API tokens (also in {tokens_file})")
+    _print_demo_sign_in(tacit, tokens)
+
+
+def _print_demo_sign_in(tacit: Tacit, tokens: dict[str, str]) -> None:
+    """Each demo person's API token and a fresh one-time sign-in link for the pages (one line each: no wrapping)."""
+    table = Table("person", "API token", title="Demo API tokens")
     for handle, token in tokens.items():
         table.add_row(handle, token)
     console.print(table)
+    minutes = tacit.settings.sign_in_link_minutes
+    console.print(
+        f"Sign-in links for the pages (each works once, for {minutes:g} minutes; more: tacit login-link HANDLE):"
+    )
+    for handle in tokens:
+        console.print(f"  {handle:<8} {sign_in_link(tacit, handle)}", soft_wrap=True, highlight=False)
+    console.print(f"Search is the front page: {tacit.settings.public_url}/", soft_wrap=True, highlight=False)
 
 
 def _wait_for_jobs(tacit: Tacit, bar: Progress, what: str = "Assessing answers") -> None:
@@ -229,6 +243,24 @@ def token_create(handle: str, name: str = typer.Option("", help="A label, e.g. '
     """
     with running(start_jobs=False) as tacit:
         typer.echo(create_token(tacit.services, handle=handle, name=name))
+
+
+@app.command("login-link")
+def login_link(handle: str) -> None:
+    """Print a one-time sign-in link for a person (works once, for TACIT_SIGN_IN_LINK_MINUTES).
+
+    Example: tacit login-link marta
+    """
+    with running(start_jobs=False) as tacit:
+        typer.echo(sign_in_link(tacit, handle))
+
+
+def sign_in_link(tacit: Tacit, handle: str) -> str:
+    from workflow.sessions import create_sign_in_link
+
+    settings = tacit.settings
+    token = create_sign_in_link(tacit.services, handle=handle, minutes=settings.sign_in_link_minutes)
+    return f"{settings.public_url.rstrip('/')}/signin/link/{token}"
 
 
 @community_app.command("create")

@@ -146,6 +146,8 @@ class NudgeRow(Base):
     # Platform delivery (Slack DM, Discourse PM, Teams card) that failed: how often, and when to try again.
     delivery_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     delivery_retry_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Why the expert declined (complete|not_my_area|no_time): a label for detection.
+    decline_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class ReplyRow(Base):
@@ -341,14 +343,52 @@ class ProcessedEventRow(Base):
     processed_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
+# -- pages (web/): sign-in sessions, one-time links, feedback on guides, searches that found nothing -----------------
+
+
+class WebSessionRow(Base):
+    """A signed-in browser; only the hash of its cookie is stored, so a stolen database cannot sign anyone in."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie's token
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    via: Mapped[str] = mapped_column(String(16))  # token|link|oidc
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class SignInLinkRow(Base):
+    """A one-time sign-in link (`tacit login-link HANDLE`): the hash of its token, used once, then dead."""
+
+    __tablename__ = "sign_in_links"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
 class GuideFeedbackRow(Base):
-    """A reader's verdict on a guide found for a question ("not helpful" in Slack or on the pages)."""
+    """ "Was this helpful?" from a reader; one per reader and guide (the latest answer wins)."""
 
     __tablename__ = "guide_feedback"
+    __table_args__ = (UniqueConstraint("guide_id", "person_id", name="uq_feedback_guide_person"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     guide_id: Mapped[str] = mapped_column(ForeignKey("guides.id", ondelete="CASCADE"), index=True)
-    person_id: Mapped[str | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), nullable=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     helpful: Mapped[bool] = mapped_column(Boolean)
-    reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    query: Mapped[str] = mapped_column(Text, default="")  # screened for personal data before it is stored
+    reason: Mapped[str | None] = mapped_column(String(32), nullable=True)  # outdated|wrong|not_what_i_asked
+    version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MissedSearchRow(Base):
+    """A search that found nothing, per community searched: the knowledge stewards are missing."""
+
+    __tablename__ = "missed_searches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    community_id: Mapped[str] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[str | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), nullable=True)
+    query: Mapped[str] = mapped_column(String(500))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

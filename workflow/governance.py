@@ -30,6 +30,7 @@ from store.tables import (
     ThreadRow,
     utcnow,
 )
+from store.web_repository import WebRepository
 from workflow.access import VISIBILITIES, require_admin, require_appointer, require_steward, viewer_of
 from workflow.errors import Forbidden, InvalidInput, NotFound
 from workflow.privacy import screen_thread
@@ -366,6 +367,7 @@ def _forget(repo: GovernanceRepository, person: PersonRow) -> None:
     for query in about_them:
         for row in repo.s.scalars(query):
             repo.s.delete(row)
+    WebRepository(repo.s).forget_person(person.id)  # browser sessions, sign-in links, feedback, their searches
 
 
 def audit_log(services: Services, *, actor_id: str, community_id: str | None, limit: int = 200) -> list:

@@ -12,6 +12,7 @@ from retrieval.search import GuideHit
 from store.records import GuideRecord
 from store.repository import GovernanceRepository, Repository
 from store.tables import utcnow
+from store.web_repository import WebRepository
 from synthesizer.errors import InvalidGuide, SynthesisError
 from synthesizer.model import GuideDraft, Source, mask_mentions, without_identities
 from synthesizer.validate import check_citations
@@ -262,6 +263,9 @@ def search(
             draft = GuideDraft.model_validate(record.content)
             cited = tuple(s for s in draft.sources if s.id in set(hit.citations))
             results.append(SearchResult(hit, record, cited))
+    if not results and communities and person_id:  # strangers' searches are not kept
+        with services.db.session() as session:  # the knowledge that is missing, for stewards
+            WebRepository(session).record_missed(communities, person_id, query.strip())
     return results
 
 

@@ -24,7 +24,7 @@ from elicitor.model import Role
 from store.connector_repository import ConnectorRepository
 from synthesizer.model import SECTION_TITLES, GuideDraft, Section, mask_mentions
 from tandem.partner import Partner, Passage
-from workflow import feedback, guides, nudges
+from workflow import guides, nudges, reading
 from workflow.access import Viewer, sees_identities, shareable_in_channel, stranger, viewer_of
 from workflow.connectors import request_guide
 from workflow.errors import WorkflowError
@@ -79,7 +79,8 @@ def answer_command(
         viewer = viewer_of(repo, person_id) if person_id else stranger()
         hits = _hit_views(services, repo, viewer, results)
     answer = _cited_answer(partner, text, results) if hits else None
-    message = ui.search_message(text, hits, answer=answer, note=None if person_id else NOT_LINKED)
+    reasons = reading.FEEDBACK_REASONS if person_id else None  # feedback is a Tacit person's, never anonymous
+    message = ui.search_message(text, hits, answer=answer, note=None if person_id else NOT_LINKED, reasons=reasons)
     return "done" if _respond(client, response_url, {"response_type": "ephemeral", **message}) else "failed"
 
 
@@ -151,19 +152,15 @@ def share_results(services: Services, action: payloads.Interaction) -> str:
 
 
 def not_helpful(services: Services, action: payloads.Interaction) -> str:
-    """Job: "Not helpful" on a guide found for a question becomes feedback."""
-    data = _json(action.value)
+    """Job: "Not helpful…" with a reason on a guide found for a question: the pages' feedback, seen by its reviewer."""
+    guide_id, _, reason = action.value.partition(":")
     person_id = person_of(services, action.team, action.user)
+    if person_id is None:
+        _tell(services, action, NOT_LINKED)
+        return "not linked"
     try:
-        feedback.record_feedback(
-            services,
-            person_id=person_id,
-            guide_id=str(data.get("g", "")),
-            helpful=False,
-            reason=None,
-            query=str(data.get("q", "")),
-        )
-        text = "Thanks: noted that this guide did not help. Stewards see it."
+        reading.give_feedback(services, person_id=person_id, guide_id=guide_id, helpful=False, reason=reason)
+        text = "Thanks: noted that this guide did not help. Its reviewer sees it."
     except WorkflowError as exc:
         text = str(exc)
     _tell(services, action, text)

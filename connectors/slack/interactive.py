@@ -112,9 +112,16 @@ class HitView:
 
 
 def search_message(
-    query: str, hits: Sequence[HitView], *, answer: str | None, note: str | None, shared_by: str | None = None
+    query: str,
+    hits: Sequence[HitView],
+    *,
+    answer: str | None,
+    note: str | None,
+    shared_by: str | None = None,
+    reasons: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The answer to `/tacit <question>`: a cited answer (with an LLM), the top guides, Share and Not helpful."""
+    """The answer to `/tacit <question>`: a cited answer (with an LLM), the top guides, Share, and "Not helpful…"
+    with the given reasons (code → label; none: no feedback offered, e.g. for someone Tacit cannot name)."""
     blocks: list[dict[str, Any]] = [
         _section(f"*{escape(cut(query, 200))}*" + (f" (shared by {shared_by})" if shared_by else ""))
     ]
@@ -126,9 +133,8 @@ def search_message(
         heading = _link(hit.url, f"{n}. {cut(hit.title, 150)}")
         blocks.append(_section(f"{heading}\n_{escape(hit.section)}_: {escape(cut(hit.text, 600))}"))
         blocks.append(_context(f"Approved by {escape(hit.approver)}"))
-        if shared_by is None:
-            value = json.dumps({"g": hit.guide_id, "q": cut(query, 300)})
-            blocks.append(_actions(f"hit:{n}", button("Not helpful", NOT_HELPFUL, value)))
+        if shared_by is None and reasons:
+            blocks.append(_actions(f"hit:{n}", _select(NOT_HELPFUL, "Not helpful…", reasons, hit.guide_id)))
     if note:
         blocks.append(_context(escape(note)))
     if hits and shared_by is None:

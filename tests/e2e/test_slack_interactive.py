@@ -457,16 +457,19 @@ def test_slash_command_answers_with_guides_shares_and_records_feedback(make_loop
     public = calls(slack_web, "response_url")[-1]
     assert public["response_type"] == "in_channel" and f"/guides/{row.id}" in json.dumps(public)
 
-    helpful = next(
-        e["value"] for b in answer["blocks"] for e in b.get("elements", []) if e.get("action_id") == "tacit_not_helpful"
+    select_ = next(
+        e for b in answer["blocks"] for e in b.get("elements", []) if e.get("action_id") == "tacit_not_helpful"
     )
-    click(loop, "ULENA", "tacit_not_helpful", helpful, channel=CHANNEL, ts="1700001100.1")
+    outdated = next(o["value"] for o in select_["options"] if o["value"].endswith(":outdated"))
+    click(loop, "ULENA", "tacit_not_helpful", outdated, channel=CHANNEL, ts="1700001100.1", select_=True)
     loop.settle()
     with loop.tacit.services.db.session() as s:
         verdicts = s.execute(
-            select(GuideFeedbackRow.guide_id, GuideFeedbackRow.helpful, GuideFeedbackRow.person_id)
+            select(
+                GuideFeedbackRow.guide_id, GuideFeedbackRow.helpful, GuideFeedbackRow.person_id, GuideFeedbackRow.reason
+            )
         ).all()
-    assert verdicts == [(row.id, False, loop.ids["lena"])]
+    assert verdicts == [(row.id, False, loop.ids["lena"], "outdated")], "the pages' feedback, with its reason"
 
 
 def test_an_empty_command_gets_help_and_queues_nothing(make_loop, slack_web) -> None:

@@ -1,0 +1,9 @@
+"""The page routers, in the order they are mounted."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from web.routes import guides, search, signin
+
+ROUTERS: list[APIRouter] = [signin.router, search.router, guides.router]

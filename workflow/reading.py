@@ -1,0 +1,122 @@
+"""What readers see around a guide: where it lives, who approved it and when, whether a source changed since,
+its versions; "was this helpful?" that reaches the guide's reviewer; searches that found nothing, for stewards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from store.records import GuideRecord
+from store.repository import Repository, aware
+from store.web_repository import FeedbackRecord, GuideFacts, MissedSearchRecord, VersionRecord, WebRepository
+from workflow.access import readable_communities, require_steward, sees_identities, viewer_of
+from workflow.errors import InvalidInput, NotFound
+from workflow.guides import SearchResult, get_guide, search
+from workflow.services import Services
+
+FEEDBACK_REASONS = {"outdated": "Outdated", "wrong": "Wrong", "not_what_i_asked": "Not what I asked"}
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    query: str
+    results: tuple[tuple[SearchResult, GuideFacts], ...]
+
+
+def search_with_facts(
+    services: Services, *, person_id: str, query: str, community_id: str | None, limit: int = 10
+) -> SearchPage:
+    """`guides.search` (the same permission filter) with each result's facts for the results page."""
+    results = search(services, person_id=person_id, query=query, community_id=community_id, limit=limit)
+    facts = guide_facts(services, person_id=person_id, guides=[r.guide for r in results])
+    return SearchPage(query, tuple((r, facts[r.guide.id]) for r in results))
+
+
+def guide_facts(services: Services, *, person_id: str, guides: list[GuideRecord]) -> dict[str, GuideFacts]:
+    """Facts about guides the person was already allowed to read (records from `get_guide` or `search`)."""
+    out = {}
+    with services.db.session() as session:
+        repo, web = Repository(session), WebRepository(session)
+        viewer = viewer_of(repo, person_id)
+        for record in guides:
+            row = repo.get_guide_row(record.id)
+            if row is None:
+                continue
+            community, reviewer, published_at = web.guide_facts(row)
+            named = community is None or sees_identities(viewer, community)
+            community_name = community.name if community else record.community_id
+            reviewer_name = reviewer.display_name if reviewer and named else f"a member of {community_name}"
+            sources = [s["id"] for s in record.content.get("sources", [])]
+            since = aware(published_at) if published_at else None
+            stale = row.status == "stale" or (since is not None and not repo.sources_unchanged(sources, since))
+            out[record.id] = GuideFacts(record.id, community_name, reviewer_name, since, stale)
+    return out
+
+
+def guide_versions(services: Services, *, person_id: str, guide_id: str) -> list[VersionRecord]:
+    """The guide's versions (number, how it was made, when, by whom), for whoever may read the guide."""
+    record = get_guide(services, person_id=person_id, guide_id=guide_id)
+    with services.db.session() as session:
+        repo = Repository(session)
+        community = repo.get_community(record.community_id)
+        named = community is None or sees_identities(viewer_of(repo, person_id), community)
+        versions = WebRepository(session).versions(guide_id)
+    if named:
+        return versions
+    return [VersionRecord(v.version, v.engine, v.created_at, None) for v in versions]
+
+
+def give_feedback(
+    services: Services, *, person_id: str, guide_id: str, helpful: bool, reason: str | None = None
+) -> FeedbackRecord:
+    """A reader's "was this helpful?"; "not helpful" needs a reason, and the guide's reviewer sees both."""
+    if not helpful and reason not in FEEDBACK_REASONS:
+        raise InvalidInput("say why it was not helpful: " + ", ".join(FEEDBACK_REASONS))
+    record = get_guide(services, person_id=person_id, guide_id=guide_id)  # NotFound for what they may not read
+    if record.status != "published":
+        raise NotFound(f"guide {guide_id!r} does not exist")
+    with services.db.session() as session:
+        web = WebRepository(session)
+        web.save_feedback(guide_id, person_id, helpful, None if helpful else reason, record.version)
+        saved = web.feedback_of(guide_id, person_id)
+    assert saved is not None
+    return saved
+
+
+@dataclass(frozen=True)
+class FeedbackForReviewer:
+    guide_id: str
+    guide_title: str
+    helpful: bool
+    reason: str | None
+    version: int
+    created_at: object
+
+
+def feedback_on_my_guides(services: Services, *, person_id: str) -> list[FeedbackForReviewer]:
+    """What readers said about the guides this person reviews (readers stay anonymous)."""
+    with services.db.session() as session:
+        repo = Repository(session)
+        out = []
+        for f in WebRepository(session).feedback_for_reviewer(person_id):
+            row = repo.get_guide_row(f.guide_id)
+            title = repo.guide_record(row).content.get("title", "") if row else ""
+            out.append(FeedbackForReviewer(f.guide_id, title, f.helpful, f.reason, f.version, f.created_at))
+    return out
+
+
+def missed_searches(
+    services: Services, *, actor_id: str, community_id: str, limit: int = 200
+) -> list[MissedSearchRecord]:
+    """The searches that found nothing in a community, newest first; for those who govern it."""
+    with services.db.session() as session:
+        repo = Repository(session)
+        require_steward(repo, viewer_of(repo, actor_id), community_id)
+        return WebRepository(session).missed(community_id, min(max(limit, 1), 1000))
+
+
+def searchable_communities(services: Services, *, person_id: str) -> list[tuple[str, str]]:
+    """(id, name) of the communities whose guides the person may search, for the community filter."""
+    with services.db.session() as session:
+        repo = Repository(session)
+        ids = readable_communities(repo, viewer_of(repo, person_id))
+        return [(c, community.name if (community := repo.get_community(c)) else c) for c in ids]
