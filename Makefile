@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.webhook_bench
 	$(BIN)/python -m bench.slack_bench
 	$(BIN)/python -m bench.detect_bench
+	$(BIN)/python -m bench.pages_bench
 
 eval: $(STAMP)
 	$(BIN)/tacit eval report --shared $(SHARED) --out reports

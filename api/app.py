@@ -12,7 +12,7 @@ from api import errors
 from api.bootstrap import Tacit
 from api.limits import RequestLimits
 from api.oidc import JWTVerifier
-from api.routes import governance, guides, inbox, ingest, slack, tandems, webhooks
+from api.routes import feedback, governance, guides, inbox, ingest, slack, tandems, webhooks
 from api.settings import Settings
 from store.repository import Repository
 
@@ -41,7 +41,7 @@ def create_app(tacit: Tacit, *, manage_runner: bool = True) -> FastAPI:
         writes=settings.rate_limit_writes,
         storage=settings.rate_limit_storage,
     )
-    for module in (ingest, inbox, guides, governance, tandems, webhooks, slack):
+    for module in (ingest, inbox, guides, feedback, governance, tandems, webhooks, slack):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["ops"])

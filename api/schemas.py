@@ -84,6 +84,15 @@ class ReplyIn(BaseModel):
     text: str = Field(min_length=1, description=f"Your answer to the question; at most {MAX_TEXT_CHARS} characters.")
 
 
+class DeclineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str | None = Field(
+        default=None,
+        pattern="^(complete|not_my_area|no_time)$",
+        description="My answer was complete / not my area / no time.",
+    )
+
+
 class SnoozeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     hours: float | None = Field(default=None, gt=0, le=720)

@@ -116,7 +116,8 @@ def _print_demo_sign_in(tacit: Tacit, tokens: dict[str, str]) -> None:
     console.print(table)
     minutes = tacit.settings.sign_in_link_minutes
     console.print(
-        f"Sign-in links for the pages (each works once, for {minutes:g} minutes; more: tacit login-link HANDLE):"
+        f"Sign-in links for the pages (each works once, for {minutes:g} minutes; more: tacit login-link HANDLE):",
+        soft_wrap=True,
     )
     for handle in tokens:
         console.print(f"  {handle:<8} {sign_in_link(tacit, handle)}", soft_wrap=True, highlight=False)

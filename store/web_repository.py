@@ -15,9 +15,11 @@ from store.tables import (
     GuideFeedbackRow,
     GuideRow,
     GuideVersionRow,
+    MessageRow,
     MissedSearchRow,
     PersonIdentityRow,
     PersonRow,
+    ReplyRow,
     SignInLinkRow,
     WebSessionRow,
 )
@@ -134,6 +136,18 @@ class WebRepository:
             self.s.get(PersonRow, guide.reviewer_id),
             guide.published_at,
         )
+
+    def source_edits(self, source_ids: set[str]) -> dict[str, datetime | None]:
+        """For each source that still exists (a message or a reply): when it was last edited (None: never)."""
+        if not source_ids:
+            return {}
+        ids = list(source_ids)
+        found: dict[str, datetime | None] = {
+            m: (aware(edited) if edited else None)
+            for m, edited in self.s.execute(select(MessageRow.id, MessageRow.edited_at).where(MessageRow.id.in_(ids)))
+        }
+        found.update({r: None for r in self.s.scalars(select(ReplyRow.id).where(ReplyRow.id.in_(ids)))})
+        return found
 
     def versions(self, guide_id: str) -> list[VersionRecord]:
         rows = self.s.execute(

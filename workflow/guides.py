@@ -174,7 +174,8 @@ def edit(services: Services, *, person_id: str, guide_id: str, content: dict) ->
         repo = Repository(session)
         guide = _reviewable(repo, person_id, guide_id)
         current = GuideDraft.model_validate(repo.guide_record(guide).content)
-        draft = screen_guide(services, _edited_draft(current, content))  # an edit may type personal data too
+        # What the expert writes is screened like every reply (personal data, secrets).
+        draft = screen_guide(services, _edited_draft(current, content))
         was_published = guide.status == "published"
         guide.status = "draft"
         guide = repo.save_guide_version(

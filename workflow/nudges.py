@@ -234,12 +234,42 @@ def reply(services: Services, *, person_id: str, nudge_id: str, text: str) -> Nu
     return record
 
 
-def decline(services: Services, *, person_id: str, nudge_id: str) -> NudgeRecord:
+DECLINE_REASONS = {
+    "complete": "My answer was complete",
+    "not_my_area": "Not my area",
+    "no_time": "No time",
+}
+
+
+def decline(services: Services, *, person_id: str, nudge_id: str, reason: str | None = None) -> NudgeRecord:
+    """Decline a nudge; the reason (complete / not my area / no time) is stored as a label for detection."""
+    if reason is not None and reason not in DECLINE_REASONS:
+        raise InvalidInput("the reason must be one of: " + ", ".join(DECLINE_REASONS))
     with services.db.session() as session:
         repo = Repository(session)
         nudge = _own_open_nudge(repo, person_id, nudge_id)
-        nudge.status, nudge.closed_at = "declined", services.clock()
+        nudge.status, nudge.closed_at, nudge.decline_reason = "declined", services.clock(), reason
         return repo.nudge_record(nudge)
+
+
+@dataclass(frozen=True)
+class ThreadMessage:
+    author: str
+    text: str
+    is_the_answer: bool
+
+
+def nudge_thread(services: Services, *, person_id: str, nudge_id: str) -> tuple[NudgeRecord, list[ThreadMessage]]:
+    """One of the person's own nudges with its thread; anyone else's is not found (its existence stays private)."""
+    with services.db.session() as session:
+        repo = Repository(session)
+        nudge = repo.get_nudge(nudge_id)
+        if nudge is None or nudge.person_id != person_id:
+            raise NotFound(f"nudge {nudge_id!r} does not exist")
+        thread = repo.load_thread(nudge.thread_id)
+        record = repo.nudge_record(nudge)
+    messages = [ThreadMessage(m.author_name, m.text, m.id == record.message_id) for m in thread.messages]
+    return record, messages
 
 
 def snooze(

@@ -4,11 +4,12 @@ its versions; "was this helpful?" that reaches the guide's reviewer; searches th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from store.records import GuideRecord
 from store.repository import Repository, aware
 from store.web_repository import FeedbackRecord, GuideFacts, MissedSearchRecord, VersionRecord, WebRepository
-from workflow.access import readable_communities, require_steward, sees_identities, viewer_of
+from workflow.access import Viewer, readable_communities, require_steward, sees_identities, viewer_of
 from workflow.errors import InvalidInput, NotFound
 from workflow.guides import SearchResult, get_guide, search
 from workflow.services import Services
@@ -20,6 +21,7 @@ FEEDBACK_REASONS = {"outdated": "Outdated", "wrong": "Wrong", "not_what_i_asked"
 class SearchPage:
     query: str
     results: tuple[tuple[SearchResult, GuideFacts], ...]
+    communities: tuple[tuple[str, str], ...] = ()  # (id, name) the person may search, for the filter
 
 
 def search_with_facts(
@@ -27,16 +29,24 @@ def search_with_facts(
 ) -> SearchPage:
     """`guides.search` (the same permission filter) with each result's facts for the results page."""
     results = search(services, person_id=person_id, query=query, community_id=community_id, limit=limit)
-    facts = guide_facts(services, person_id=person_id, guides=[r.guide for r in results])
-    return SearchPage(query, tuple((r, facts[r.guide.id]) for r in results))
+    choices: list[tuple[str, str]] = []
+    facts = guide_facts(services, person_id=person_id, guides=[r.guide for r in results], choices=choices)
+    return SearchPage(query, tuple((r, facts[r.guide.id]) for r in results), tuple(choices))
 
 
-def guide_facts(services: Services, *, person_id: str, guides: list[GuideRecord]) -> dict[str, GuideFacts]:
-    """Facts about guides the person was already allowed to read (records from `get_guide` or `search`)."""
+def guide_facts(
+    services: Services, *, person_id: str, guides: list[GuideRecord], choices: list[tuple[str, str]] | None = None
+) -> dict[str, GuideFacts]:
+    """Facts about guides the person was already allowed to read (records from `get_guide` or `search`).
+
+    A guide is stale when a source it cites was edited or deleted after it was approved (or it is marked so).
+    """
     out = {}
     with services.db.session() as session:
         repo, web = Repository(session), WebRepository(session)
         viewer = viewer_of(repo, person_id)
+        cited = {record.id: [s["id"] for s in record.content.get("sources", [])] for record in guides}
+        edits = web.source_edits({sid for ids in cited.values() for sid in ids})  # one query for every result
         for record in guides:
             row = repo.get_guide_row(record.id)
             if row is None:
@@ -45,10 +55,12 @@ def guide_facts(services: Services, *, person_id: str, guides: list[GuideRecord]
             named = community is None or sees_identities(viewer, community)
             community_name = community.name if community else record.community_id
             reviewer_name = reviewer.display_name if reviewer and named else f"a member of {community_name}"
-            sources = [s["id"] for s in record.content.get("sources", [])]
             since = aware(published_at) if published_at else None
-            stale = row.status == "stale" or (since is not None and not repo.sources_unchanged(sources, since))
+            changed = any(sid not in edits or (since and (e := edits[sid]) and e > since) for sid in cited[record.id])
+            stale = row.status == "stale" or (since is not None and bool(changed))
             out[record.id] = GuideFacts(record.id, community_name, reviewer_name, since, stale)
+        if choices is not None:  # the community filter's choices, in the same unit of work
+            choices.extend(_choices(repo, viewer))
     return out
 
 
@@ -89,7 +101,7 @@ class FeedbackForReviewer:
     helpful: bool
     reason: str | None
     version: int
-    created_at: object
+    created_at: datetime
 
 
 def feedback_on_my_guides(services: Services, *, person_id: str) -> list[FeedbackForReviewer]:
@@ -118,5 +130,9 @@ def searchable_communities(services: Services, *, person_id: str) -> list[tuple[
     """(id, name) of the communities whose guides the person may search, for the community filter."""
     with services.db.session() as session:
         repo = Repository(session)
-        ids = readable_communities(repo, viewer_of(repo, person_id))
-        return [(c, community.name if (community := repo.get_community(c)) else c) for c in ids]
+        return _choices(repo, viewer_of(repo, person_id))
+
+
+def _choices(repo: Repository, viewer: Viewer) -> list[tuple[str, str]]:
+    ids = readable_communities(repo, viewer)
+    return [(c, community.name if (community := repo.get_community(c)) else c) for c in ids]

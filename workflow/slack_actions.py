@@ -229,13 +229,13 @@ def decline_or_snooze(services: Services, action: payloads.Interaction) -> str:
     """Job: Decline (with a reason) or Snooze picked in a nudge DM."""
     nudge_id, _, choice = action.value.partition(":")
     if action.action_id == ui.DECLINE:
-        reason = ui.DECLINE_REASONS.get(choice, "no reason given")
-        log.info("nudge declined in slack nudge=%s reason=%s", nudge_id, choice)
+        code = choice if choice in nudges.DECLINE_REASONS else None
+        reason = nudges.DECLINE_REASONS.get(choice, "no reason given")
         return _nudge_step(
             services,
             action,
             nudge_id,
-            lambda person_id: nudges.decline(services, person_id=person_id, nudge_id=nudge_id),
+            lambda person_id: nudges.decline(services, person_id=person_id, nudge_id=nudge_id, reason=code),
             f"Declined ({reason}). Tacit will not ask about this answer again.",
         )
     hours = float(choice) if choice in ui.SNOOZE_HOURS else 24.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.auth import PersonDep, ServicesDep
-from api.schemas import MeOut, NudgeOut, PreferencesIn, ReplyIn, SnoozeIn
+from api.schemas import DeclineIn, MeOut, NudgeOut, PreferencesIn, ReplyIn, SnoozeIn
 from store.records import NudgeRecord, PersonRecord
 from store.repository import Repository
 from workflow import nudges
@@ -74,9 +74,10 @@ def reply(nudge_id: str, body: ReplyIn, services: ServicesDep, person: PersonDep
 
 
 @router.post("/nudges/{nudge_id}/decline", response_model=NudgeOut)
-def decline(nudge_id: str, services: ServicesDep, person: PersonDep) -> NudgeOut:
-    """Decline a nudge; you will not be asked about this answer again."""
-    return nudge_out(nudges.decline(services, person_id=person.id, nudge_id=nudge_id))
+def decline(nudge_id: str, services: ServicesDep, person: PersonDep, body: DeclineIn | None = None) -> NudgeOut:
+    """Decline a nudge, optionally saying why; you will not be asked about this answer again."""
+    reason = body.reason if body else None
+    return nudge_out(nudges.decline(services, person_id=person.id, nudge_id=nudge_id, reason=reason))
 
 
 @router.post("/nudges/{nudge_id}/snooze", response_model=NudgeOut)

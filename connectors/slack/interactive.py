@@ -31,11 +31,10 @@ LINK = "tacit_link"  # URL buttons: Slack still sends an action, which needs not
 ANSWER_VIEW, EDIT_VIEW = "tacit_answer_view", "tacit_edit_view"
 CAPTURE = "tacit_capture"
 ANSWER_BLOCK, ANSWER_INPUT = "answer", "text"
-DECLINE_REASONS = {
+DECLINE_REASONS = {  # the codes workflow.nudges.decline takes (a test keeps them the same)
+    "complete": "My answer was complete",
     "not_my_area": "Not my area",
-    "no_time": "No time right now",
-    "documented": "Already documented elsewhere",
-    "private": "Cannot share this",
+    "no_time": "No time",
 }
 SNOOZE_HOURS = {"24": "1 day", "72": "3 days", "168": "1 week"}
 

@@ -6,8 +6,8 @@ browser tests skip with one line saying how to install it. docs/web.md explains 
 
 from __future__ import annotations
 
+import os
 import re
-import shutil
 import socket
 import threading
 import time
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("TACIT_CHROMIUM", "/usr/bin/chromium"))  # Debian's package by default
 INSTALL_HINT = "browser tests need Chromium: apt-get install -y chromium (then pip install playwright)"
 CHROMIUM_ARGS = [
     "--headless",
@@ -29,6 +29,26 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+_SKIPPED: list[int] = []
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without Chromium the browser tests are left out, and one line (below) says how to install it."""
+    if CHROMIUM.exists():
+        return
+    here = Path(__file__).resolve().parent
+    browser = [i for i in items if here in Path(str(i.fspath)).resolve().parents]
+    if browser:
+        items[:] = [i for i in items if i not in browser]
+        config.hook.pytest_deselected(items=browser)
+        _SKIPPED.append(len(browser))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
+    if _SKIPPED:
+        terminalreporter.write_line(f"{sum(_SKIPPED)} browser tests skipped: no {CHROMIUM}; {INSTALL_HINT}")
 
 
 @dataclass
@@ -109,7 +129,7 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
 @pytest.fixture(scope="module")
 def browser(demo_site: DemoSite) -> Iterator[object]:
     """Debian's Chromium, headless; Playwright gives each launch a fresh temporary profile (user-data-dir)."""
-    if shutil.which("chromium") is None and not CHROMIUM.exists():
+    if not CHROMIUM.exists():
         pytest.skip(INSTALL_HINT)
     try:
         from playwright.sync_api import sync_playwright
@@ -141,3 +161,15 @@ def sign_in(page, site: DemoSite, handle: str) -> None:  # noqa: ANN001
     page.goto(site.link(handle))
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{site.url}/")
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def screenshot(page, name: str) -> None:  # noqa: ANN001
+    """Save docs/screenshots/<name>.png for the README when TACIT_SCREENSHOTS=1 (off by default: no churn)."""
+    import os
+
+    if os.environ.get("TACIT_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)

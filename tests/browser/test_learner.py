@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.browser.axe import assert_accessible
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import screenshot, sign_in
 from workflow.reading import feedback_on_my_guides
 
 QUERY = "pods killed for using too much RAM"  # by meaning: only "pods" is a word of the guide
@@ -22,12 +22,14 @@ def test_a_learner_finds_the_guide_by_meaning_opens_a_citation_and_marks_it_help
     expect(result).to_contain_text("approved by Sam Okafor")
     assert result.locator("mark").count() >= 1, "the words that matched are highlighted"
     assert_accessible(page)
+    screenshot(page, "search")
     result.get_by_role("link").first.click()
     page.wait_for_url("**/guides/*")
     first_citation = page.locator("details.cite").first
     first_citation.locator("summary").click()
     expect(first_citation.locator("blockquote")).to_be_visible()
     assert_accessible(page)
+    screenshot(page, "guide")
 
     page.go_back()  # Back restores the results from the URL
     result = page.locator("ol.results > li").first
@@ -105,3 +107,20 @@ def test_search_by_keyboard_alone(page, demo_site) -> None:
             break
     page.keyboard.press("Enter")
     page.wait_for_url("**/guides/*")
+
+
+def test_pages_fit_a_320_pixel_screen_in_dark_mode(browser, demo_site) -> None:
+    context = browser.new_context(base_url=demo_site.url, viewport={"width": 320, "height": 640}, color_scheme="dark")
+    page = context.new_page()
+    try:
+        sign_in(page, demo_site, "chloe")
+        page.goto("/?q=" + QUERY.replace(" ", "+"))
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320, "no sideways scrolling at 320 px"
+        assert_accessible(page)  # contrast in the dark theme too
+        page.locator("ol.results > li").first.get_by_role("link").first.click()
+        page.wait_for_url("**/guides/*")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+        assert_accessible(page)
+        screenshot(page, "guide-320-dark")
+    finally:
+        context.close()

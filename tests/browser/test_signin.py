@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.browser.axe import assert_accessible
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import screenshot, sign_in
 
 
 def test_a_link_signs_in_once_and_sign_out_ends_the_session(page, demo_site) -> None:
@@ -34,6 +34,7 @@ def test_the_token_form_signs_in_and_comes_back_to_the_page_asked_for(page, demo
     page.goto("/?q=oom")
     assert "/signin?next=" in page.url
     assert_accessible(page)
+    screenshot(page, "signin")
     page.get_by_label("API token", exact=True).fill("tct_not-a-real-token")
     page.get_by_role("button", name="Sign in").click()
     assert "unknown or revoked" in page.get_by_role("alert").inner_text()

@@ -11,7 +11,7 @@ import pytest
 import respx
 from sqlalchemy import select
 
-from store.tables import ProcessedEventRow
+from store.tables import NudgeRow, ProcessedEventRow
 from tests.e2e.slack_payloads import (
     PUBLIC,
     REVIEW_TS,
@@ -139,6 +139,8 @@ def test_decline_with_a_reason_and_snooze_go_through_the_nudge_rules(make_loop, 
     loop.settle()
     nudges = loop.client.get("/v1/me/nudges", params={"include_closed": True}, headers=loop.as_("marta")).json()
     assert nudges[0]["status"] == "declined"
+    with loop.tacit.services.db.session() as s:
+        assert s.get(NudgeRow, nudge_id).decline_reason == "not_my_area", "the reason is stored"
     assert "Declined (Not my area)" in calls(slack_web, "chat.update")[-1]["text"]
 
 

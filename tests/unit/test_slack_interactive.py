@@ -170,3 +170,9 @@ def test_the_manifest_names_what_the_code_answers_to() -> None:
     assert settings["interactivity"]["request_url"].endswith("/v1/webhooks/slack/interactivity")
     assert settings["event_subscriptions"]["request_url"].endswith("/v1/webhooks/slack")
     assert "app_home_opened" in settings["event_subscriptions"]["bot_events"]
+
+
+def test_decline_reasons_are_the_workflows() -> None:
+    from workflow.nudges import DECLINE_REASONS
+
+    assert ui.DECLINE_REASONS == DECLINE_REASONS

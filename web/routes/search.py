@@ -30,12 +30,12 @@ def search_page(
     thanks: Annotated[str, Query(max_length=64)] = "",
 ) -> Response:
     """One search box; results keep their query in the URL, so Back and Forward restore them."""
-    communities = searchable_communities(services, person_id=person.id)
     page = None
     if q.strip():
         page = search_with_facts(
             services, person_id=person.id, query=q.replace("\x00", ""), community_id=community or None, limit=10
         )
+    communities = list(page.communities) if page else searchable_communities(services, person_id=person.id)
     here = "/?" + urlencode({"q": q, **({"community": community} if community else {})}) if q else "/"
     context = {"q": q, "community": community, "communities": communities, "page": page, "here": here, "thanks": thanks}
     return render(request, "search.html", context, person=person, block="results")
