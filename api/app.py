@@ -14,7 +14,7 @@ from api.limits import RequestLimits
 from api.oidc import JWTVerifier
 from api.routes import feedback, governance, guides, inbox, ingest, slack, tandems, webhooks
 from api.settings import Settings
-from store.repository import Repository
+from workflow.people import stored_counts
 
 DESCRIPTION = """Tacit watches community threads, asks experts one good follow-up question about their terse answers,
 and turns their replies into cited guides that learners find by meaning. Authenticate with
@@ -48,8 +48,7 @@ def create_app(tacit: Tacit, *, manage_runner: bool = True) -> FastAPI:
     def health(request: Request) -> dict:
         """Liveness and a few counts."""
         t: Tacit = request.app.state.tacit
-        with t.services.db.session() as session:
-            counts = Repository(session).counts()
+        counts = stored_counts(t.services)
         return {"status": "ok", "engine": t.services.engine_name, "jobs_pending": t.runner.pending(), **counts}
 
     web.mount(app)  # the pages (web/): same app, same workflow functions

@@ -20,6 +20,7 @@ from retrieval.search import GuideSearch
 from store.db import Database
 from synthesizer.offline import ExtractiveGuideWriter
 from synthesizer.ports import GuideWriter
+from workflow.job_types import Job
 from workflow.jobs import InProcessJobRunner, ManagedJobRunner
 from workflow.registry import job_handlers
 from workflow.services import NudgeDefaults, Services
@@ -54,7 +55,8 @@ class Tacit:
 
     def stop(self) -> None:
         self.runner.stop()
-        self.services.db.dispose()
+        if self.services.db is not None:
+            self.services.db.dispose()
         close = getattr(self.index, "close", None)
         if callable(close):
             close()
@@ -100,7 +102,7 @@ def build(
     for name, handler in job_handlers(services, llm).items():
         runner.register(name, handler)
     if services.channels:
-        runner.every(60, "deliver_due_nudges")  # nudges whose quiet hours ended, deliveries to retry
+        runner.every(60, Job.DELIVER_DUE_NUDGES)  # nudges whose quiet hours ended, deliveries to retry
     log.info(
         "built database=%s vectors=%s engine=%s",
         db.engine.url.render_as_string(hide_password=True),

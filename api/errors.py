@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from connectors.errors import ConnectorError, InvalidPayload, InvalidSignature, NotConfigured
+from store.errors import DuplicateKey
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound, WorkflowError
 
 log = logging.getLogger("tacit.api")
@@ -27,6 +28,7 @@ STATUS: dict[type[Exception], int] = {
     NotConfigured: 404,
     InvalidPayload: 400,
 }
+RACE_LOST = "Another request changed this at the same moment; reload to see where it stands, then try again."
 SERVER_ERROR = "Something went wrong on our side; nothing you sent was lost. Try again, or tell your steward."
 
 
@@ -44,6 +46,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ConnectorError)
     async def known_error(_: Request, exc: Exception) -> JSONResponse:
         return JSONResponse(error_body(str(exc)), status_code=status_of(exc))
+
+    @app.exception_handler(DuplicateKey)
+    async def race_lost(_: Request, exc: DuplicateKey) -> JSONResponse:
+        return JSONResponse(error_body(RACE_LOST), status_code=409)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

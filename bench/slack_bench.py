@@ -34,7 +34,6 @@ from connectors.slack.verify import sign
 from elicitor.model import Role
 from retrieval.fakes import HashingEmbedder, InMemoryIndex
 from store.records import IncomingMessage
-from store.repository import Repository
 from workflow import guides
 from workflow.connectors import SourceLink, link_identity, link_source
 from workflow.ingest import ingest_messages
@@ -66,9 +65,9 @@ def seed_guides(tacit: Tacit, count: int) -> None:
             parent=f"q{n}",
         )
         result = ingest_messages(services, community_id="bench", batch=[question, answer])
-        with services.db.session() as session:
-            row = Repository(session).message_row(result.new_message_ids[0])
-            threads.add(row.thread_id if row else "")
+        with services.uow() as uow:
+            message = uow.messages.get(result.new_message_ids[0])
+            threads.add(message.thread_id if message else "")
     tacit.runner.wait_idle(timeout=600)
     for thread_id in sorted(threads - {""}):
         draft = guides.synthesize_guide(services, thread_id=thread_id, reviewer_id=expert.id)

@@ -7,17 +7,21 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select
-
 from cli.threads_file import parse_time, read_threads, thread_messages
 from elicitor.model import Role
-from store.repository import Repository
-from store.tables import PersonRow
 from workflow.experts import add_skill, endorse, expertise_for
 from workflow.guides import approve, guides_to_review
 from workflow.ingest import ingest_messages
 from workflow.nudges import inbox, reply
-from workflow.people import PreferencesUpdate, add_person, create_community, create_token, update_preferences
+from workflow.people import (
+    PreferencesUpdate,
+    add_person,
+    community_exists,
+    create_community,
+    create_token,
+    people_by_handle,
+    update_preferences,
+)
 from workflow.services import Services
 from workflow.tandems import add_task, create_tandem
 
@@ -121,8 +125,7 @@ def complete_past_loops(services: Services, settle: Callable[[], None], demo_dir
 
 
 def _ids(services: Services) -> dict[str, str]:
-    with services.db.session() as session:
-        return {p.handle: p.id for p in session.scalars(select(PersonRow))}
+    return people_by_handle(services)
 
 
 def _replay_shifts(services: Services, threads: list[dict], days: float = 14) -> list[timedelta]:
@@ -140,5 +143,4 @@ def _replay_shifts(services: Services, threads: list[dict], days: float = 14) ->
 
 
 def demo_loaded(services: Services, community_id: str = "platform-guild") -> bool:
-    with services.db.session() as session:
-        return Repository(session).get_community(community_id) is not None
+    return community_exists(services, community_id=community_id)

@@ -44,19 +44,37 @@ def _readable() -> Iterator[None]:
         raise typer.Exit(2) from None
 
 
-@app.command()
-def terse(data: Path = DataOpt, as_json: bool = JsonOpt) -> None:
-    """Terse-answer detection against terse_label and elaboration_requested.
+TrainOpt = typer.Option(
+    None,
+    "--train",
+    exists=True,
+    dir_okay=False,
+    help="Another community's answers file: train on it, measure on --data (never-seen community), learning curve.",
+)
 
-    Example: tacit eval terse --data ../shared/data/answers.jsonl --json
+
+@app.command()
+def terse(data: Path = DataOpt, train: Path | None = TrainOpt, as_json: bool = JsonOpt) -> None:
+    """Terse-answer detection against terse_label and elaboration_requested; with --train, transfer figures too.
+
+    Example: tacit eval terse --data ../shared/data/answers.jsonl --train ../shared/data/answers_irc.jsonl
     """
     from evals import terse as module
+    from evals import transfer
 
+    tacit = _components()
     total = sum(1 for line in data.read_bytes().split(b"\n") if line.strip())
     with _readable(), Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("Assessing answers", total=total)
-        report = module.run(data, _components().services.detector, progress=lambda n: bar.advance(task, n))
-    _show(report, as_json)
+        report = module.run(data, tacit.services.detector, progress=lambda n: bar.advance(task, n))
+        moved = None
+        if train is not None:
+            task = bar.add_task("Transfer", total=total)
+            threshold = tacit.settings.terse_threshold
+            moved = transfer.run(data, train, threshold, progress=lambda n: bar.advance(task, n))
+    _show(report, as_json and moved is None)
+    if moved is not None:
+        _show(moved, as_json)
 
 
 @app.command()
@@ -163,7 +181,7 @@ def report(
 
     Example: tacit eval report --shared ../shared/data --out reports
     """
-    from evals import experts, followup, pii, retrieval, synthesis, terse
+    from evals import experts, followup, pii, retrieval, synthesis, terse, transfer
     from evals.markdown import write_report
 
     answers, threads = shared / "answers.jsonl", shared / "threads.jsonl"
@@ -172,11 +190,15 @@ def report(
         return
     tacit = _components()
     services = tacit.services
-    reports = [
-        terse.run(answers, services.detector),
-        followup.run(answers, services.detector, services.followups, tacit.embedder),
-        synthesis.run(answers, services.guides, tacit.embedder),
-    ]
+    reports = [terse.run(answers, services.detector)]
+    chat = shared / "answers_irc.jsonl"
+    if chat.exists():  # the second community: leave-one-community-out in both directions, follow-ups on chat
+        threshold = tacit.settings.terse_threshold
+        reports += [transfer.run(chat, answers, threshold), transfer.run(answers, chat, threshold)]
+    for path in (answers, chat) if chat.exists() else (answers,):
+        reports.append(followup.run(path, services.detector, services.followups, tacit.embedder))
+        reports[-1].subject = path.name
+    reports.append(synthesis.run(answers, services.guides, tacit.embedder))
     dev = Path(tempfile.mkdtemp(prefix="tacit-retrieval-"))
     corpus, queries, qrels = retrieval.build_dev_set(threads, dev)
     reports.append(retrieval.run(corpus, queries, qrels, tacit.embedder))

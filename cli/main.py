@@ -220,12 +220,11 @@ def search(
 
     Example: tacit search "listing is slow on a big soft-deleted table" --as lena
     """
-    from store.repository import Repository
+    from workflow.people import person_by_handle
 
     with running(start_jobs=False) as tacit:
-        with tacit.services.db.session() as session:
-            person = Repository(session).person_by_handle(as_)
-            person_id = person.id if person else None
+        person = person_by_handle(tacit.services, handle=as_)
+        person_id = person.id if person else None
         if person_id is None:
             console.print(f"[red]error:[/red] no person with handle {as_!r}")
             raise typer.Exit(1)
@@ -311,13 +310,12 @@ def tandem_suggest_pairs(
 
     Example: tacit tandem suggest-pairs lena -c platform --goal postgres
     """
-    from store.repository import Repository
     from workflow.experts import expertise_for, suggest_pairs
+    from workflow.people import person_by_handle
 
     with running(start_jobs=False) as tacit:
-        with tacit.services.db.session() as session:
-            person = Repository(session).person_by_handle(junior)
-            person_id = person.id if person else None
+        person = person_by_handle(tacit.services, handle=junior)
+        person_id = person.id if person else None
         if person_id is None:
             console.print(f"[red]error:[/red] no person with handle {junior!r}")
             raise typer.Exit(1)

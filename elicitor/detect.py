@@ -66,7 +66,7 @@ class TerseDetector:
         if not eligibility.ok:
             return Assessment(answer.id, 0.0, False, (), f"Not a candidate: {eligibility.reason}.", features)
         score = round(self.model.score(features), 3)
-        if _bare_instruction(answer.text, features):
+        if bare_instruction(answer.text, features):
             # The rubric's plainest case, rare in the labelled Q&A data and so weak in the model: a short
             # instruction with no reason given. Endorsement must not hide it: accepted means the asker could act.
             score = max(score, OPERATING_POINT)
@@ -96,7 +96,7 @@ def question_text(thread: Thread, answer: Message) -> str:
     return f"{thread.title}\n{body}".strip()
 
 
-def _bare_instruction(text: str, features: dict[str, float]) -> bool:
+def bare_instruction(text: str, features: dict[str, float]) -> bool:
     """A short instruction or recommendation that gives no reason for it."""
     return (
         features["words"] <= BARE_INSTRUCTION_WORDS

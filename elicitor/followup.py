@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from elicitor import cues
+from elicitor.asked import asker_text, named_options, pasted_error
 from elicitor.model import FollowUp, Gap, Message, Thread
 
 MAX_WORDS = 40
@@ -50,6 +51,14 @@ _STATEMENT: dict[Gap, str] = {
     Gap.EVIDENCE: "You wrote “{claim}”. Could you point to a source, example or measurement that backs this up?",
 }
 _CONTRAST = "Why “{a}” rather than “{b}”, and when would “{b}” be the better choice?"
+# The asker pasted an error: the question names it, so the expert knows which problem the fix is for.
+_FOR_ERROR: dict[Gap, str] = {
+    Gap.STEPS: "{lead} for “{error}”. Could you walk through the exact steps, and how to check that it worked?",
+    Gap.RATIONALE: "{lead} for “{error}”. Could you explain why that error happens and why this fixes it?",
+    Gap.CONDITIONS: "{lead} for “{error}”. In which situations does that fix apply, and when would it not?",
+    Gap.PITFALLS: "{lead} for “{error}”. What tends to go wrong with that fix, and what should people watch out for?",
+}
+ERROR_WORDS = 7  # longest excerpt of a pasted error quoted back
 # A bare yes or no is asked about against the question it answers.
 _VERDICT: dict[Gap, str] = {
     Gap.RATIONALE: "You answered “{claim}” to “{topic}”. Could you explain why, so someone new understands the reasoning?",
@@ -260,6 +269,15 @@ class TemplateFollowUpWriter:
         names = {m.author_name for m in thread.messages} | {m.author_id for m in thread.messages}
         claim = find_claim(answer.text, question=_question_text(thread), names=names, gap=gap)
         topic = _clean(_topic(thread, names))
+        asked = asker_text(_question_text(thread))
+        claim = _with_named_options(claim, asked, answer.text, gap)
+        error = _error_excerpt(asked) if gap in _FOR_ERROR and not claim.verdict and claim.text else ""
+        if error:
+            lead = "Thanks for the tip! You suggested" if claim.instruction else "Thanks for your answer! You wrote"
+            question = f"{lead} “{_clip(claim.text, CLAIM_KEEP_WORDS)}”"
+            text = _FOR_ERROR[gap].format(lead=question, error=error)
+            if len(text.split()) <= MAX_WORDS:
+                return FollowUp(question=text, gap=gap)
         return FollowUp(question=_compose(claim, gap, topic, short=cues.word_count(answer.text) <= 40), gap=gap)
 
 
@@ -524,6 +542,25 @@ def _render(claim: Claim, text: str, gap: Gap, topic: str, short: bool) -> str:
         return f"{thanks} {_NO_CLAIM[gap]}"
     template = _INSTRUCTION[gap] if claim.instruction else _STATEMENT[gap]
     return f"{thanks} {template.format(claim=text)}"
+
+
+def _error_excerpt(asked: str) -> str:
+    """The start of the error the asker pasted, cleaned and clipped to a few words ("" when none)."""
+    excerpt = _clip(_clean(pasted_error(asked)), ERROR_WORDS).strip(" .,:;-")
+    return excerpt if len(excerpt.split()) >= 2 else ""
+
+
+def _with_named_options(claim: Claim, asked: str, answer: str, gap: Gap) -> Claim:
+    """A claim that picks one of the options the asker named becomes a choice between the two."""
+    options = named_options(asked) if gap in (Gap.RATIONALE, Gap.ALTERNATIVES) and not claim.contrast else None
+    if options is None:
+        return claim
+    said = answer.lower()
+    a, b = options
+    if (a.lower() in said) == (b.lower() in said):
+        return claim  # the answer names both or neither: no side taken
+    chosen, other = (a, b) if a.lower() in said else (b, a)
+    return Claim(claim.text, claim.instruction, (chosen, other), claim.verdict)
 
 
 def _question_text(thread: Thread) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from elicitor.asked import asker_text, pasted_error
 from elicitor.cues import gap_coverage
 from elicitor.model import Gap
 
@@ -126,6 +127,9 @@ def question_type(question: str) -> QuestionType:
     for kind, pattern in _TYPE_PATTERNS:
         if pattern.search(head):
             return kind
+    # A pasted error asks, without saying so, how to make it go away: the fix's steps matter most.
+    if pasted_error(asker_text(question)):
+        return QuestionType.HOW
     return QuestionType.GENERAL
 
 

@@ -1,9 +1,11 @@
 """The learned part of terse detection: a small logistic regression over a few topic-free features.
 
 Its coefficients ship as JSON (elicitor/models/terse.json) and are applied with numpy; no scikit-learn at run time.
-`train` fits it (numpy Newton steps, L2, balanced classes) and is what `evals/train_terse.py` and the cross-validation
-in `evals/terse.py` call. Features are deliberately few and general (how much context the answer gives, whether it
-shows how, how clearly it claims something, peer endorsement): no words of any topic, no embeddings.
+`train` fits it (numpy Newton steps, L2, classes balanced within each community) and is what `evals/train_terse.py`
+and the evaluations call; `refit` moves a model towards one community's own labels (learning from outcomes), with
+a ridge that pulls towards the model it starts from, so ten labels nudge it and a hundred reshape it. Features are
+general (how much context the answer gives, whether it shows how, how clearly it claims something, peer
+endorsement): no words of any topic, no embeddings.
 """
 
 from __future__ import annotations
@@ -21,9 +23,15 @@ from elicitor.model import Gap
 
 # The community's default threshold (Settings.terse_threshold): the model's F1-best cut is mapped onto it.
 OPERATING_POINT = 0.55
+# Chosen by leave-one-community-out figures (docs/detection.md): adding 27 cues of what the question asks against
+# what the answer supplies lowered ROC-AUC on the community left out in both directions, so they are not used.
 FEATURES = ("context", "shows_how", "substance", "endorsement", "accepted", "brevity")
 DEFAULT_PATH = Path(__file__).parent / "models" / "terse.json"
-L2 = 3.0  # ridge on standardised coefficients: 200 labels do not support sharp weights
+L2 = 3.0  # ridge on standardised coefficients: a few hundred labels do not support sharp weights
+# Ridge towards the starting model when a community's own labels refit it; measured on the learning curve of
+# `tacit eval terse --train`: of 1, 5, 20 and 80, 5 held best across k = 10..100 in both directions.
+REFIT_L2 = 5.0
+MAX_STEP = 1.0  # largest change of any coefficient in one Newton step
 INNER_FOLDS = 5
 
 
@@ -75,29 +83,76 @@ class TerseModel:
             str(data.get("note", "")),
         )
 
+    def values(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
+        """Rows as this model's standardised design matrix."""
+        x = np.array([[r.get(n, 0.0) for n in self.names] for r in rows], dtype=float).reshape(len(rows), -1)
+        standardised: np.ndarray = (x - np.array(self.mean)) / np.array(self.scale)
+        return standardised
+
     @classmethod
     def load(cls, path: Path = DEFAULT_PATH) -> TerseModel:
         return cls.from_json(path.read_text(encoding="utf-8"))
 
 
-def _fit(x: np.ndarray, y: np.ndarray, l2: float = L2, steps: int = 50) -> tuple[np.ndarray, float]:
-    """Weighted (balanced) L2 logistic regression by Newton's method; x standardised, intercept unpenalised."""
+def _balanced(y: np.ndarray, groups: Sequence[str] | None = None) -> np.ndarray:
+    """Weights that give each community equal say, and each class half of its community's say."""
+    keys = list(groups) if groups is not None else [""] * len(y)
+    weights = np.zeros(len(y))
+    communities = sorted(set(keys))
+    for key in communities:
+        member = np.array([k == key for k in keys])
+        n = float(member.sum())
+        positives = max(1.0, float(y[member].sum()))
+        negatives = max(1.0, n - float(y[member].sum()))
+        weights[member] = np.where(y[member] > 0, n / (2 * positives), n / (2 * negatives))
+        weights[member] *= len(y) / (n * len(communities))
+    return weights
+
+
+def _fit(
+    x: np.ndarray,
+    y: np.ndarray,
+    l2: float = L2,
+    steps: int = 100,
+    weights: np.ndarray | None = None,
+    prior: np.ndarray | None = None,
+) -> tuple[np.ndarray, float]:
+    """Weighted L2 logistic regression by Newton's method; x standardised.
+
+    Without a prior the ridge pulls towards 0 and the intercept is free; with one (coefficients then intercept)
+    it pulls towards the prior, the intercept lightly, so a few labels mostly move the base rate.
+    """
     n, d = x.shape
-    positives = max(1.0, float(y.sum()))
-    negatives = max(1.0, float(n - y.sum()))
-    weights = np.where(y > 0, n / (2 * positives), n / (2 * negatives))
+    weights = _balanced(y) if weights is None else weights
     design = np.hstack([x, np.ones((n, 1))])
-    beta = np.zeros(d + 1)
-    penalty = np.diag([l2] * d + [0.0])
+    start = np.zeros(d + 1) if prior is None else np.array(prior, dtype=float)
+    beta = start.copy()
+    penalty = np.diag([l2] * d + [0.0 if prior is None else l2 / 100])
     for _ in range(steps):
         p = 1.0 / (1.0 + np.exp(-np.clip(design @ beta, -30, 30)))
-        gradient = design.T @ (weights * (p - y)) + penalty @ beta
+        gradient = design.T @ (weights * (p - y)) + penalty @ (beta - start)
         hessian = design.T @ (design * (weights * p * (1 - p))[:, None]) + penalty + 1e-9 * np.eye(d + 1)
         step = np.linalg.solve(hessian, gradient)
+        # Damped: a near-separable handful of labels can send a full Newton step far past the optimum.
+        step *= min(1.0, MAX_STEP / max(1e-12, float(np.abs(step).max())))
         beta -= step
         if float(np.abs(step).max()) < 1e-8:
             break
     return beta[:-1], float(beta[-1])
+
+
+def _unknown_as_typical(x: np.ndarray, communities: Sequence[str] | None) -> np.ndarray:
+    """A feature one community never varies (chat has no votes or accepted answers) is unknown there, not zero:
+    its rows get the other communities' mean, so the model learns that feature only where it is observed."""
+    if communities is None or len(set(communities)) < 2:
+        return x
+    keys = np.array(list(communities))
+    x = x.copy()
+    for key in set(communities):
+        member = keys == key
+        for j in np.flatnonzero(x[member].std(axis=0) < 1e-9):
+            x[member, j] = x[~member, j].mean()
+    return x
 
 
 def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -122,18 +177,26 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-def train(rows: Sequence[Mapping[str, float]], gold: Sequence[bool], note: str = "") -> TerseModel:
-    """Fits the model on labelled rows; the operating cut comes from inner cross-validation, not the fit."""
-    x = np.array([[r[n] for n in FEATURES] for r in rows], dtype=float)
+def train(
+    rows: Sequence[Mapping[str, float]],
+    gold: Sequence[bool],
+    note: str = "",
+    communities: Sequence[str] | None = None,
+) -> TerseModel:
+    """Fits the model on labelled rows (of one or more communities, each weighed equally); the operating cut
+    comes from inner cross-validation, not the fit."""
+    x = np.array([[r[n] for n in FEATURES] for r in rows], dtype=float).reshape(len(rows), len(FEATURES))
     y = np.array(gold, dtype=float)
+    x = _unknown_as_typical(x, communities)
     mean, scale = _standardise(x)
-    coef, intercept = _fit((x - mean) / scale, y)
+    weights = _balanced(y, communities)
+    coef, intercept = _fit((x - mean) / scale, y, weights=weights)
     held_out = np.zeros(len(y))
     folds = stratified_folds(list(gold), INNER_FOLDS)
     for test in folds if len(folds) > 1 else []:
         train_index = np.setdiff1d(np.arange(len(y)), test)
         m, s = _standardise(x[train_index])
-        c, b = _fit((x[train_index] - m) / s, y[train_index])
+        c, b = _fit((x[train_index] - m) / s, y[train_index], weights=weights[train_index])
         held_out[test] = 1.0 / (1.0 + np.exp(-(((x[test] - m) / s) @ c + b)))
     offset = _logit(OPERATING_POINT) - _logit(_best_cut(held_out, y)) if len(folds) > 1 else 0.0
     return TerseModel(
@@ -144,6 +207,27 @@ def train(rows: Sequence[Mapping[str, float]], gold: Sequence[bool], note: str =
         round(intercept, 6),
         round(offset, 6),
         note,
+    )
+
+
+def refit(model: TerseModel, rows: Sequence[Mapping[str, float]], gold: Sequence[bool], note: str = "") -> TerseModel:
+    """The model moved towards one community's own labels; unchanged without both kinds of label.
+
+    Standardisation and the operating offset stay the model's, so scores stay comparable with its threshold.
+    """
+    if not rows or len(set(gold)) < 2:
+        return model
+    y = np.array(gold, dtype=float)
+    prior = np.array([*model.coef, model.intercept])
+    coef, intercept = _fit(model.values(rows), y, l2=REFIT_L2, prior=prior)
+    return TerseModel(
+        model.names,
+        model.mean,
+        model.scale,
+        tuple(coef.round(6)),
+        round(intercept, 6),
+        model.offset,
+        note or f"{model.note}; refitted on {len(y)} labels of one community",
     )
 
 

@@ -13,7 +13,13 @@ from evals.report import Report
 TARGETS: dict[str, dict[str, tuple[str, float]]] = {
     # Cross-validated figures carry the claims: the plain ones are a training fit of the shipped model.
     "terse": {"cv_f1": (">=", 0.70), "cv_f1_high_confidence": (">=", 0.80), "roc_auc": (">=", 0.65)},
-    "followup": {"all_checks": (">=", 0.90)},
+    # On a community the model never saw (issue 13): the figures to trust.
+    "terse-transfer": {
+        "f1": (">=", 0.70),
+        "roc_auc_terse": (">=", 0.75),
+        "precision_top10pct": (">=", 0.75),
+    },
+    "followup": {"all_checks": (">=", 0.90), "asks_main_gap": (">=", 0.60)},
     "synthesis": {"faithfulness": (">=", 0.95), "citation_validity": (">=", 1.0)},
     "retrieval": {},
     "experts": {},
@@ -39,7 +45,8 @@ def write_report(reports: Sequence[Report], out: Path, command: str) -> Path:
 
 
 def _section(report: Report, out: Path) -> list[str]:
-    lines = [f"## {report.name}", "", *_table(report), ""]
+    title = f"{report.name} ({report.subject})" if report.subject else report.name
+    lines = [f"## {title}", "", *_table(report), ""]
     lines += [f"- {note}" for note in report.notes]
     lines += _extra_tables(report)
     for plot in _plots(report, out):

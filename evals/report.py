@@ -19,6 +19,7 @@ class Report:
     baselines: dict[str, dict[str, float]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # how the data was built, what was skipped, counts
     extra: dict[str, Any] = field(default_factory=dict)  # curves etc. for the Markdown report (not printed)
+    subject: str = ""  # which data, when one evaluation runs on several (a heading in the report)
 
     def figures(self) -> dict[str, Any]:
         """The JSON object printed on the last line with --json."""
@@ -39,7 +40,18 @@ def print_report(report: Report, as_json: bool = False, console: Console | None 
         cells = [report.tacit.get(metric)] + [report.baselines[b].get(metric) for b in report.baselines]
         table.add_row(metric, *("" if v is None else f"{v:.3f}" for v in cells))
     console.print(table)
+    for name, rows in report.extra.items():
+        if isinstance(rows, list) and rows and all(_numeric_row(r) for r in rows):
+            extra = Table(*rows[0], title=name)
+            for row in rows:
+                extra.add_row(*(f"{row.get(k, float('nan')):.3f}" for k in rows[0]))
+            console.print(extra)
     for note in report.notes:
         console.print(f"  {note}")
     if as_json:
         print(json.dumps(report.figures()), flush=True)
+
+
+def _numeric_row(row: object) -> bool:
+    """A row of a table of figures (a dict of numbers), as opposed to examples or curves."""
+    return isinstance(row, dict) and all(isinstance(v, int | float) for v in row.values())

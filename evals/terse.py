@@ -225,10 +225,16 @@ def _gap_figures(rows: Sequence[_Row], predicted: Sequence[tuple[Gap, ...]]) -> 
 
 
 def train_model(rows: Sequence[_Row], note: str = "") -> TerseModel:
-    """Fits the detector's model on labelled answers that pass its eligibility rules (the others score 0)."""
+    """Fits the detector's model on labelled answers that pass its eligibility rules (the others score 0);
+    rows of several communities (`site`) weigh each community equally."""
     usable = [r for r in rows if r.terse is not None and not ineligible_reason(r.thread, r.answer)]
-    inputs = [TerseDetector(model=_PLACEHOLDER).assess(r.thread, r.answer, EXPERT).features for r in usable]
-    return train(inputs, [bool(r.terse) for r in usable], note)
+    inputs = [model_inputs(r) for r in usable]
+    return train(inputs, [bool(r.terse) for r in usable], note, [r.thread.community_id for r in usable])
+
+
+def model_inputs(row: _Row) -> dict[str, float]:
+    """The features the detector computes for one answer (any model will do to read them)."""
+    return TerseDetector(model=_PLACEHOLDER).assess(row.thread, row.answer, EXPERT).features
 
 
 def _cross_validated(

@@ -1,7 +1,9 @@
 """Fit the terse detector's model on labelled answers and write elicitor/models/terse.json.
 
-Example: python -m evals.train_terse --data ../shared/data/answers.jsonl
-Judge the result by the cross-validated figures of `tacit eval terse` (`cv_*`), not by its fit on the same data.
+The shipped model is built from both shared communities, each weighed equally:
+    python -m evals.train_terse --data ../shared/data/answers.jsonl --data ../shared/data/answers_irc.jsonl
+Judge it by the transfer figures of `tacit eval terse --data A --train B` (a community the model never saw), not
+by its fit on the data it was trained on.
 """
 
 from __future__ import annotations
@@ -15,14 +17,17 @@ from evals.terse import load, train_model
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True, help="answers.jsonl with terse_label rows")
+    parser.add_argument(
+        "--data", type=Path, action="append", required=True, help="an answers file with terse_label rows (repeat)"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_PATH, help="where the model JSON is written")
     args = parser.parse_args(argv)
-    rows = load(args.data)
+    rows = [row for path in args.data for row in load(path)]
     labelled = [r for r in rows if r.terse is not None]
+    names = " + ".join(path.name for path in args.data)
     note = (
-        f"logistic regression (L2, balanced) on {len(labelled)} labelled answers of {args.data.name}, "
-        "eligible ones only; offset maps the inner-CV F1-best cut onto 0.55"
+        f"logistic regression (L2, classes balanced, each community weighed equally) on {len(labelled)} labelled "
+        f"answers of {names}, eligible ones only; offset maps the inner-CV F1-best cut onto 0.55"
     )
     model = train_model(rows, note)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -46,9 +46,13 @@ class Database:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
 
+    def new_session(self) -> Session:
+        """A fresh session; the unit of work (store/uow.py) owns its transaction."""
+        return self._sessions()
+
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A unit of work: commits on success, rolls back on error."""
+        """A raw session for store-level code and tests: commits on success, rolls back on error."""
         session = self._sessions()
         try:
             yield session

@@ -42,6 +42,8 @@ class PersonRecord:
     nudges_per_week: int | None
     quiet_hours: str | None
     opted_out: bool
+    email: str | None = None
+    is_admin: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class NudgeRecord:
     thread_title: str
     answer_text: str
     reply_text: str | None = None
+    delivery_failures: int = 0
 
 
 @dataclass(frozen=True)
@@ -73,3 +76,231 @@ class GuideRecord:
     content: dict
     engine: str
     updated_at: datetime
+    published_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CommunityRecord:
+    id: str
+    name: str
+    description: str
+    terse_threshold: float | None
+    visibility: str
+    chatham_house: bool
+    pii_policy: str
+
+
+@dataclass(frozen=True)
+class CommunitySettingsChange:
+    """What a steward may change about a community (None: unchanged)."""
+
+    name: str | None = None
+    description: str | None = None
+    visibility: str | None = None
+    chatham_house: bool | None = None
+    pii_policy: str | None = None
+    terse_threshold: float | None = None
+
+
+@dataclass(frozen=True)
+class ThreadRecord:
+    id: str
+    community_id: str
+    external_id: str
+    title: str
+    url: str | None
+    tags: list[str]
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    id: str
+    community_id: str
+    thread_id: str
+    external_id: str
+    parent_external_id: str | None
+    author_id: str
+    kind: str
+    text: str
+    created_at: datetime
+    held: bool
+    pii_kinds: list[str]
+    screened_at: datetime | None
+    edited_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ReplyRecord:
+    id: str
+    nudge_id: str
+    person_id: str
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AssessmentRecord:
+    message_id: str
+    score: float
+    is_candidate: bool
+    gaps: list[str]
+    explanation: str
+    features: dict
+    outcome: str
+
+
+@dataclass(frozen=True)
+class NewNudge:
+    """A nudge to write: the question for one gap of one answer, delivered at a time."""
+
+    community_id: str
+    message_id: str
+    thread_id: str
+    person_id: str
+    round: int
+    gap: str
+    question: str
+    deliver_at: datetime
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    id: str
+    person_id: str
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    id: int
+    at: datetime
+    actor_id: str | None
+    action: str
+    community_id: str | None
+    target_type: str
+    target_id: str
+    details: dict
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """A community's link to a platform channel (or a whole workspace: channel "")."""
+
+    id: str
+    community_id: str
+    platform: str
+    workspace: str
+    channel: str
+    announce: bool
+    nudges: bool
+
+
+@dataclass(frozen=True)
+class IdentityRecord:
+    platform: str
+    workspace: str
+    user_id: str
+    person_id: str
+    display_name: str
+    fetched_at: datetime | None
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    nudge_id: str
+    platform: str
+    workspace: str
+    conversation: str
+    message_ref: str
+
+
+@dataclass(frozen=True)
+class SkillRecord:
+    id: str
+    name: str
+    label: str
+    aliases: list[str]
+
+
+@dataclass(frozen=True)
+class ExpertiseProfileRecord:
+    person_id: str
+    hidden: bool
+    mentoring_capacity: int
+
+
+@dataclass(frozen=True)
+class TandemRecord:
+    id: str
+    community_id: str
+    junior_id: str
+    senior_id: str
+    goals: list[str]
+    status: str
+    created_by: str | None
+    created_at: datetime
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TaskRecord:
+    id: str
+    community_id: str
+    title: str
+    description: str
+    skills: list[str]
+    source: str
+    ref: str | None
+    tandem_id: str | None
+    status: str
+    created_by: str | None
+    created_at: datetime
+    done_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TandemEventRecord:
+    id: int
+    tandem_id: str
+    at: datetime
+    kind: str
+    actor_id: str | None
+    details: dict
+
+
+@dataclass(frozen=True)
+class FeedbackRecord:
+    guide_id: str
+    person_id: str
+    helpful: bool
+    reason: str | None
+    version: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class MissedSearchRecord:
+    community_id: str
+    query: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class GuideFacts:
+    """What a reader sees about a guide besides its text: where, who approved it and when, whether it is stale."""
+
+    guide_id: str
+    community_name: str
+    reviewer_name: str
+    published_at: datetime | None
+    stale: bool
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    version: int
+    engine: str
+    created_at: datetime
+    created_by: str | None  # display name of the editor; None for a written (synthesized) draft

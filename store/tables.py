@@ -285,7 +285,7 @@ class TandemEventRow(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
-# -- connectors: Slack, Discourse, Teams (connectors/, workflow/connectors.py) ------------------------------------
+# -- connectors: Slack, Discourse, Teams (connectors/, workflow/connectors/) --------------------------------------
 
 
 class CommunitySourceRow(Base):

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from elicitor.model import Role
-from store.repository import Repository
-from store.tables import CommunityRow, MembershipRow, PersonRow
+from store.records import CommunityRecord
+from store.uow import UnitOfWork
 from workflow.errors import Forbidden, NotFound
 
 VISIBILITIES = ("open", "restricted", "confidential")
@@ -36,12 +34,11 @@ class Viewer:
         return community_id in self.roles
 
 
-def viewer_of(repo: Repository, person_id: str) -> Viewer:
-    person = repo.s.get(PersonRow, person_id)
+def viewer_of(uow: UnitOfWork, person_id: str) -> Viewer:
+    person = uow.people.get(person_id)
     if person is None:
         raise NotFound("person not found")
-    rows = repo.s.scalars(select(MembershipRow).where(MembershipRow.person_id == person_id))
-    return Viewer(person_id, bool(person.is_admin), {m.community_id: Role(m.role) for m in rows})
+    return Viewer(person_id, bool(person.is_admin), uow.communities.roles_of(person_id))
 
 
 def stranger() -> Viewer:
@@ -49,19 +46,19 @@ def stranger() -> Viewer:
     return Viewer(person_id="", is_admin=False, roles={})
 
 
-def shareable_in_channel(repo: Repository, linked_community: str | None) -> list[str]:
+def shareable_in_channel(uow: UnitOfWork, linked_community: str | None) -> list[str]:
     """Communities whose guides may be posted publicly in a chat channel: open ones, and the community the
     channel is linked to (its people talk there); never another restricted or confidential one."""
-    shareable = set(readable_communities(repo, stranger()))
+    shareable = set(readable_communities(uow, stranger()))
     if linked_community is not None:
         shareable.add(linked_community)
     return sorted(shareable)
 
 
-def readable_communities(repo: Repository, viewer: Viewer) -> list[str]:
+def readable_communities(uow: UnitOfWork, viewer: Viewer) -> list[str]:
     """Communities whose published guides this viewer may read and search."""
     visible = []
-    for community in repo.s.scalars(select(CommunityRow)):
+    for community in uow.communities.all():
         open_to_all = community.visibility == "open"
         admin_may = viewer.is_admin and community.visibility == "restricted"
         if viewer.is_member(community.id) or open_to_all or admin_may:
@@ -69,29 +66,29 @@ def readable_communities(repo: Repository, viewer: Viewer) -> list[str]:
     return sorted(visible)
 
 
-def can_read(repo: Repository, viewer: Viewer, community_id: str) -> bool:
-    return community_id in readable_communities(repo, viewer)
+def can_read(uow: UnitOfWork, viewer: Viewer, community_id: str) -> bool:
+    return community_id in readable_communities(uow, viewer)
 
 
-def require_community(repo: Repository, community_id: str) -> CommunityRow:
-    community = repo.get_community(community_id)
+def require_community(uow: UnitOfWork, community_id: str) -> CommunityRecord:
+    community = uow.communities.get(community_id)
     if community is None:
         raise NotFound(f"community {community_id!r} does not exist")
     return community
 
 
-def governs(repo: Repository, viewer: Viewer, community_id: str) -> bool:
+def governs(uow: UnitOfWork, viewer: Viewer, community_id: str) -> bool:
     """Whether the viewer governs the community: require_steward's rule, as a question."""
     try:
-        require_steward(repo, viewer, community_id)
+        require_steward(uow, viewer, community_id)
     except Forbidden:
         return False
     return True
 
 
-def require_steward(repo: Repository, viewer: Viewer, community_id: str) -> CommunityRow:
+def require_steward(uow: UnitOfWork, viewer: Viewer, community_id: str) -> CommunityRecord:
     """The community, if the viewer governs it: its steward, or a global admin unless it is confidential."""
-    community = require_community(repo, community_id)
+    community = require_community(uow, community_id)
     if viewer.role_in(community_id) == Role.STEWARD:
         return community
     if viewer.is_admin and community.visibility != "confidential":
@@ -102,9 +99,9 @@ def require_steward(repo: Repository, viewer: Viewer, community_id: str) -> Comm
     )
 
 
-def require_appointer(repo: Repository, viewer: Viewer, community_id: str, person_id: str) -> CommunityRow:
+def require_appointer(uow: UnitOfWork, viewer: Viewer, community_id: str, person_id: str) -> CommunityRecord:
     """Who may give roles: stewards; admins too, but in a confidential community never to themselves."""
-    community = require_community(repo, community_id)
+    community = require_community(uow, community_id)
     if viewer.role_in(community_id) == Role.STEWARD:
         return community
     if viewer.is_admin and (community.visibility != "confidential" or person_id != viewer.person_id):
@@ -117,6 +114,6 @@ def require_admin(viewer: Viewer) -> None:
         raise Forbidden("only an admin can do this")
 
 
-def sees_identities(viewer: Viewer, community: CommunityRow) -> bool:
+def sees_identities(viewer: Viewer, community: CommunityRecord) -> bool:
     """Chatham House: inside the community contributors are named; outside it, nobody is."""
     return not community.chatham_house or viewer.is_member(community.id)

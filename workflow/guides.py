@@ -5,14 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
 from retrieval.search import GuideHit
 from store.records import GuideRecord
-from store.repository import GovernanceRepository, Repository
-from store.tables import utcnow
-from store.web_repository import WebRepository
+from store.uow import UnitOfWork
 from synthesizer.errors import InvalidGuide, SynthesisError
 from synthesizer.model import GuideDraft, Source, mask_mentions, without_identities
 from synthesizer.validate import check_citations
@@ -26,6 +25,7 @@ from workflow.access import (
     viewer_of,
 )
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
+from workflow.job_types import AnnounceGuide, IndexGuide, NotifyReview, defer
 from workflow.privacy import screen_guide
 from workflow.services import Services
 
@@ -42,80 +42,74 @@ def synthesize_guide(services: Services, *, thread_id: str, reviewer_id: str) ->
     again from what is there now, so no deleted or superseded text reaches a guide.
     """
     for _ in range(MAX_SYNTHESIS_ATTEMPTS):
-        started = utcnow()
-        with services.db.session() as session:
-            repo = Repository(session)
+        started = datetime.now(UTC)
+        with services.uow() as uow:
             try:
-                thread = repo.load_thread(thread_id)
+                thread = uow.messages.load_thread(thread_id)
             except KeyError:
                 return None  # the thread is gone
-            replies = repo.replies_for_thread(thread_id)
+            replies = uow.nudges.replies_for_thread(thread_id)
         try:
             draft = screen_guide(services, services.guides.write(thread, replies))
             check_citations(draft)
         except SynthesisError as exc:
             _withdraw(services, thread_id, reason=str(exc))
             return None
-        with services.db.session() as session:
-            repo = Repository(session)
-            if not repo.sources_unchanged([s.id for s in draft.sources], since=started):
+        with services.uow() as uow:
+            if not uow.messages.sources_unchanged([s.id for s in draft.sources], since=started):
                 continue
-            record = _save_draft(services, repo, thread.community_id, thread_id, reviewer_id, draft)
+            record = _save_draft(services, uow, thread.community_id, thread_id, reviewer_id, draft)
         log.info("guide drafted guide=%s thread=%s version=%d", record.id, thread_id, record.version)
-        key = f"{record.id}:v{record.version}"
-        services.runner.enqueue("notify_review", key, {"guide_id": record.id, "version": str(record.version)})
+        defer(services.runner, NotifyReview(record.id, str(record.version)))
         return record
     raise SynthesisError(f"the sources of thread {thread_id} kept changing while the guide was written")
 
 
 def _save_draft(
-    services: Services, repo: Repository, community_id: str, thread_id: str, reviewer_id: str, draft: GuideDraft
+    services: Services, uow: UnitOfWork, community_id: str, thread_id: str, reviewer_id: str, draft: GuideDraft
 ) -> GuideRecord:
-    existing = repo.guide_for_thread(thread_id)
+    existing = uow.guides.for_thread(thread_id)
+    status = None
     if existing is not None and existing.status in ("published", "stale"):
-        existing.status = "draft"  # new or changed sources: the expert reviews again before it is republished
+        status = "draft"  # new or changed sources: the expert reviews again before it is republished
         services.search.remove_guide(existing.id)
-    guide = repo.save_guide_version(
+    return uow.guides.save_version(
         community_id=community_id,
         thread_id=thread_id,
         reviewer_id=reviewer_id,
         content=draft.model_dump(mode="json"),
         engine=services.engine_name,
-        guide=existing,
+        status=status,
     )
-    return repo.guide_record(guide)
 
 
 def _withdraw(services: Services, thread_id: str, reason: str) -> None:
     """Nothing usable is left to write a guide from: the guide (if any) is withdrawn."""
-    with services.db.session() as session:
-        repo = GovernanceRepository(session)
-        guide = repo.guide_for_thread(thread_id)
+    with services.uow() as uow:
+        guide = uow.guides.for_thread(thread_id)
         if guide is not None:
             services.search.remove_guide(guide.id)
-            repo.delete_guide(guide)
+            uow.guides.delete(guide.id)
     log.info("guide withdrawn thread=%s reason=%s", thread_id, reason)
 
 
 def get_guide(services: Services, *, person_id: str, guide_id: str) -> GuideRecord:
     """A guide the person may read: published where they may read, or a draft they review."""
-    with services.db.session() as session:
-        repo = Repository(session)
-        guide = repo.get_guide_row(guide_id)
-        if guide is None:
+    with services.uow() as uow:
+        record = uow.guides.get(guide_id)
+        if record is None:
             raise NotFound(f"guide {guide_id!r} does not exist")
-        record = repo.guide_record(guide)
         if record.reviewer_id == person_id:
             return record
-        viewer = viewer_of(repo, person_id)
-        if record.status == "published" and can_read(repo, viewer, record.community_id):
-            return _as_seen_by(repo, viewer, record)
+        viewer = viewer_of(uow, person_id)
+        if record.status == "published" and can_read(uow, viewer, record.community_id):
+            return _as_seen_by(uow, viewer, record)
     raise NotFound(f"guide {guide_id!r} does not exist")  # not "forbidden": its existence is not disclosed
 
 
-def _as_seen_by(repo: Repository, viewer: Viewer, record: GuideRecord) -> GuideRecord:
+def _as_seen_by(uow: UnitOfWork, viewer: Viewer, record: GuideRecord) -> GuideRecord:
     """Chatham House communities show outsiders what was said, never who said it."""
-    community = repo.get_community(record.community_id)
+    community = uow.communities.get(record.community_id)
     if community is None or sees_identities(viewer, community):
         return record
     draft = without_identities(GuideDraft.model_validate(record.content), f"a member of {community.name}")
@@ -123,20 +117,19 @@ def _as_seen_by(repo: Repository, viewer: Viewer, record: GuideRecord) -> GuideR
 
 
 def guides_to_review(services: Services, *, person_id: str) -> list[GuideRecord]:
-    with services.db.session() as session:
-        return Repository(session).guides(reviewer_id=person_id, status="draft")
+    with services.uow() as uow:
+        return uow.guides.find(reviewer_id=person_id, status="draft")
 
 
 def list_published(services: Services, *, person_id: str, community_id: str | None) -> list[GuideRecord]:
-    with services.db.session() as session:
-        repo = Repository(session)
-        viewer = viewer_of(repo, person_id)
-        communities = _readable_communities(repo, viewer, community_id)
-        return [_as_seen_by(repo, viewer, g) for g in repo.guides(community_ids=communities, status="published")]
+    with services.uow() as uow:
+        viewer = viewer_of(uow, person_id)
+        communities = _readable_communities(uow, viewer, community_id)
+        return [_as_seen_by(uow, viewer, g) for g in uow.guides.find(community_ids=communities, status="published")]
 
 
-def _reviewable(repo: Repository, person_id: str, guide_id: str):  # type: ignore[no-untyped-def]
-    guide = repo.get_guide_row(guide_id)
+def _reviewable(uow: UnitOfWork, person_id: str, guide_id: str) -> GuideRecord:
+    guide = uow.guides.get(guide_id)
     if guide is None:
         raise NotFound(f"guide {guide_id!r} does not exist")
     if guide.reviewer_id != person_id:
@@ -146,48 +139,40 @@ def _reviewable(repo: Repository, person_id: str, guide_id: str):  # type: ignor
 
 def approve(services: Services, *, person_id: str, guide_id: str) -> GuideRecord:
     """Publish the current version and queue its indexing."""
-    with services.db.session() as session:
-        repo = Repository(session)
-        guide = _reviewable(repo, person_id, guide_id)
+    with services.uow() as uow:
+        guide = _reviewable(uow, person_id, guide_id)
         if guide.status == "rejected":
             raise Conflict("this guide was rejected; edit it to make a new draft before approving")
-        guide.status, guide.published_at, guide.updated_at = "published", utcnow(), utcnow()
-        record = repo.guide_record(guide)
-    services.runner.enqueue("index_guide", guide_id, {"guide_id": guide_id})
-    services.runner.enqueue("announce_guide", guide_id, {"guide_id": guide_id})  # in linked channels
+        record = uow.guides.set_status(guide_id, "published", published_at=datetime.now(UTC))
+    defer(services.runner, IndexGuide(guide_id))
+    defer(services.runner, AnnounceGuide(guide_id))  # in linked channels
     return record
 
 
 def reject(services: Services, *, person_id: str, guide_id: str) -> GuideRecord:
-    with services.db.session() as session:
-        repo = Repository(session)
-        guide = _reviewable(repo, person_id, guide_id)
-        guide.status, guide.updated_at = "rejected", utcnow()
-        record = repo.guide_record(guide)
+    with services.uow() as uow:
+        _reviewable(uow, person_id, guide_id)
+        record = uow.guides.set_status(guide_id, "rejected")
     services.search.remove_guide(guide_id)
     return record
 
 
 def edit(services: Services, *, person_id: str, guide_id: str, content: dict) -> GuideRecord:
     """Save the expert's edit as a new draft version; its sentences may only cite the guide's sources."""
-    with services.db.session() as session:
-        repo = Repository(session)
-        guide = _reviewable(repo, person_id, guide_id)
-        current = GuideDraft.model_validate(repo.guide_record(guide).content)
+    with services.uow() as uow:
+        guide = _reviewable(uow, person_id, guide_id)
         # What the expert writes is screened like every reply (personal data, secrets).
-        draft = screen_guide(services, _edited_draft(current, content))
+        draft = screen_guide(services, _edited_draft(GuideDraft.model_validate(guide.content), content))
         was_published = guide.status == "published"
-        guide.status = "draft"
-        guide = repo.save_guide_version(
+        record = uow.guides.save_version(
             community_id=guide.community_id,
             thread_id=guide.thread_id,
             reviewer_id=guide.reviewer_id,
             content=draft.model_dump(mode="json"),
             engine="edit",
             created_by=person_id,
-            guide=guide,
+            status="draft",
         )
-        record = repo.guide_record(guide)
     if was_published:
         services.search.remove_guide(guide_id)
     return record
@@ -211,10 +196,8 @@ def _edited_draft(current: GuideDraft, content: dict) -> GuideDraft:
 
 def index_guide(services: Services, *, guide_id: str) -> int:
     """Job: (re)index a published guide's current version; a guide no longer published leaves the index."""
-    with services.db.session() as session:
-        repo = Repository(session)
-        guide = repo.get_guide_row(guide_id)
-        record = repo.guide_record(guide) if guide else None
+    with services.uow() as uow:
+        record = uow.guides.get(guide_id)
     if record is None or record.status != "published":
         services.search.remove_guide(guide_id)
         return 0
@@ -224,8 +207,8 @@ def index_guide(services: Services, *, guide_id: str) -> int:
 
 def reindex(services: Services, progress: Callable[[int], None] | None = None) -> int:
     """Rebuild the whole vector index from the database, which stays the record."""
-    with services.db.session() as session:
-        published = Repository(session).guides(status="published")
+    with services.uow() as uow:
+        published = uow.guides.find(status="published")
     guides = [(g.id, g.community_id, g.version, GuideDraft.model_validate(g.content)) for g in published]
     return services.search.reindex(guides, progress)
 
@@ -244,37 +227,34 @@ def search(
     name, e.g. an unlinked Slack user, who reads open communities only)."""
     if not query.strip():
         raise InvalidInput("the query is empty; say what you are looking for, e.g. ?q=slow tenant listing")
-    with services.db.session() as session:
-        repo = Repository(session)
-        viewer = viewer_of(repo, person_id) if person_id else stranger()
-        communities = _readable_communities(repo, viewer, community_id)
+    with services.uow() as uow:
+        viewer = viewer_of(uow, person_id) if person_id else stranger()
+        communities = _readable_communities(uow, viewer, community_id)
     # The permission filter runs inside the vector search (a payload filter), never after it.
     hits = services.search.search(query, communities, limit)
     results = []
-    with services.db.session() as session:
-        repo = Repository(session)
+    with services.uow() as uow:
         for hit in hits:
-            guide = repo.get_guide_row(hit.guide_id)
+            guide = uow.guides.get(hit.guide_id)
             if guide is None or guide.status != "published" or guide.community_id not in communities:
                 continue  # the index lags the record for a moment: the record wins
-            record = _as_seen_by(repo, viewer, repo.guide_record(guide))
-            community = repo.get_community(record.community_id)
+            record = _as_seen_by(uow, viewer, guide)
+            community = uow.communities.get(record.community_id)
             if community is not None and not sees_identities(viewer, community):
                 hit = replace(hit, text=mask_mentions(hit.text), title=mask_mentions(hit.title))
             draft = GuideDraft.model_validate(record.content)
             cited = tuple(s for s in draft.sources if s.id in set(hit.citations))
             results.append(SearchResult(hit, record, cited))
-    if not results and communities and person_id:  # strangers' searches are not kept
-        with services.db.session() as session:  # the knowledge that is missing, for stewards
-            WebRepository(session).record_missed(communities, person_id, query.strip())
+        if not results and communities and person_id:  # strangers' searches are not kept
+            uow.web.record_missed(communities, person_id, query.strip())  # the knowledge missing, for stewards
     return results
 
 
-def _readable_communities(repo: Repository, viewer: Viewer, community_id: str | None) -> list[str]:
-    readable = readable_communities(repo, viewer)
+def _readable_communities(uow: UnitOfWork, viewer: Viewer, community_id: str | None) -> list[str]:
+    readable = readable_communities(uow, viewer)
     if community_id is None:
         return readable
-    require_community(repo, community_id)
+    require_community(uow, community_id)
     if community_id not in readable:
         raise Forbidden(f"community {community_id!r} is members-only and you are not a member")
     return [community_id]

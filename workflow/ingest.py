@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from sqlalchemy.exc import IntegrityError
-
-from store.records import IncomingMessage, IngestResult
-from store.repository import Repository
+from store.errors import DuplicateKey
+from store.records import AssessmentRecord, IncomingMessage, IngestResult
+from workflow.access import require_steward, viewer_of
 from workflow.errors import InvalidInput, NotFound
+from workflow.job_types import AssessMessage, defer
 from workflow.services import Services
 
 log = logging.getLogger("tacit.ingest")
@@ -28,20 +28,34 @@ def ingest_messages(services: Services, *, community_id: str, batch: Sequence[In
         try:
             result = _store(services, community_id, batch)
             break
-        except IntegrityError:
+        except DuplicateKey:
             # Another request stored some of these messages between our check and our insert: try again,
             # and what it stored now counts as duplicates.
             if attempt == STORE_ATTEMPTS:
                 raise
     for message_id in result.new_message_ids:
-        services.runner.enqueue("assess_message", message_id, {"message_id": message_id})
+        defer(services.runner, AssessMessage(message_id))
     log.info("ingest community=%s accepted=%d duplicates=%d", community_id, result.accepted, result.duplicates)
     return result
 
 
 def _store(services: Services, community_id: str, batch: Sequence[IncomingMessage]) -> IngestResult:
-    with services.db.session() as session:
-        repo = Repository(session)
-        if repo.get_community(community_id) is None:
+    with services.uow() as uow:
+        if uow.communities.get(community_id) is None:
             raise NotFound(f"community {community_id!r} does not exist; create it first (tacit community create)")
-        return repo.ingest(community_id, batch)
+        return uow.messages.ingest(community_id, batch)
+
+
+def ensure_may_ingest(services: Services, *, person_id: str, community_id: str) -> None:
+    """Only the community's stewards (and admins, unless it is confidential) feed it messages."""
+    with services.uow() as uow:
+        require_steward(uow, viewer_of(uow, person_id), community_id)
+
+
+def assessments(
+    services: Services, *, person_id: str, community_id: str, candidates_only: bool = False, limit: int = 100
+) -> list[AssessmentRecord]:
+    """What the detector decided for the community's messages, highest score first (stewards only)."""
+    with services.uow() as uow:
+        require_steward(uow, viewer_of(uow, person_id), community_id)
+        return uow.assessments.of_community(community_id, candidates_only=candidates_only, limit=min(limit, 1000))

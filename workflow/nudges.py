@@ -6,15 +6,14 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import event
-
 from elicitor.gaps import covers
 from elicitor.model import Assessment, AuthorStanding, FollowUp, Gap, Message, Thread
 from elicitor.policy import MAX_ROUNDS, NudgePreferences, PolicyDecision, decide, parse_quiet_hours
-from store.records import NudgeRecord, PersonRecord
-from store.repository import Repository, aware, new_id, week_ago
-from store.tables import AssessmentRow, NudgeRow
+from store.records import AssessmentRecord, NewNudge, NudgeRecord, PersonRecord
+from store.repository import aware, week_ago
+from store.uow import UnitOfWork
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
+from workflow.job_types import AssessMessage, DeliverNudge, HandleReply, SynthesizeGuide, defer
 from workflow.privacy import screen_text, screen_thread
 from workflow.services import Services
 
@@ -51,23 +50,22 @@ def assess_message(services: Services, *, message_id: str) -> Assessment | None:
     )
     followup = None
     if assessment.is_candidate and assessment.gaps and subject.refusal is None:
-        with services.db.session() as session:
-            if not _unchanged(services, Repository(session), subject):
+        with services.uow() as uow:
+            if not _unchanged(services, uow, subject):
                 return None
         followup = services.followups.write(thread, answer, assessment.gaps)
-    with services.db.session() as session:
-        repo = Repository(session)
-        if not _unchanged(services, repo, subject):
+    with services.uow() as uow:
+        if not _unchanged(services, uow, subject):
             return None
         if not assessment.is_candidate:
             outcome = "not a candidate"
         else:
-            repo.lock_person(answer.author_id)  # concurrent jobs count this week's nudges one after the other
-            outcome = _refusal(services, repo, assessment, answer) or _nudge(
-                services, repo, subject.community_id, thread, answer, followup
+            uow.people.lock(answer.author_id)  # concurrent jobs count this week's nudges one after the other
+            outcome = _refusal(services, uow, assessment, answer) or _nudge(
+                services, uow, subject.community_id, thread, answer, followup
             )
-        repo.save_assessment(
-            AssessmentRow(
+        uow.assessments.save(
+            AssessmentRecord(
                 message_id=message_id,
                 score=assessment.score,
                 is_candidate=assessment.is_candidate,
@@ -89,81 +87,83 @@ def assess_message(services: Services, *, message_id: str) -> Assessment | None:
 
 def _load_subject(services: Services, message_id: str) -> _Subject | None:
     """Screens the thread (committed at once) and reads the answer, its thread and its author's standing."""
-    with services.db.session() as session:
-        repo = Repository(session)
-        row = repo.message_row(message_id)
+    with services.uow() as uow:
+        row = uow.messages.get(message_id)
         if row is None:
             return None  # deleted since it was queued
-        community = repo.get_community(row.community_id)
-        screen_thread(services, repo, row.thread_id, community.pii_policy if community else "redact")
-        if row.held:
-            log.info("held message=%s kinds=%s: waiting for a steward", message_id, ",".join(row.pii_kinds))
+        community = uow.communities.get(row.community_id)
+        screen_thread(services, uow, row.thread_id, community.pii_policy if community else "redact")
+        row = uow.messages.get(message_id)
+        if row is None or row.held:
+            log.info("held message=%s: waiting for a steward", message_id)
             return None
-        thread = repo.load_thread(row.thread_id)
+        thread = uow.messages.load_thread(row.thread_id)
         answer = thread.by_id(message_id)
         if answer is None:
             return None
         threshold = community.terse_threshold if community and community.terse_threshold else services.terse_threshold
-        standing = repo.standing(row.community_id, row.author_id)
-        refusal = _policy_refusal(services, repo, answer)
+        standing = uow.messages.standing(row.community_id, row.author_id)
+        refusal = _policy_refusal(services, uow, answer)
         return _Subject(row.community_id, thread, answer, standing, threshold, refusal)
 
 
-def _unchanged(services: Services, repo: Repository, subject: _Subject) -> bool:
+def _unchanged(services: Services, uow: UnitOfWork, subject: _Subject) -> bool:
     """The answer is still there and not held, every message it was judged with reads the same, and its author
     has the same role; messages added since do not matter. When something did change, the answer is queued to be
     judged again from what is there now (unless it is gone)."""
-    row = repo.message_row(subject.answer.id)
+    row = uow.messages.get(subject.answer.id)
     if row is None:
         return False
-    thread = repo.load_thread(row.thread_id)
+    thread = uow.messages.load_thread(row.thread_id)
     now = {m.id: m.text for m in thread.messages}
     same = (
         not row.held
         and thread.title == subject.thread.title
         and all(now.get(m.id) == m.text for m in subject.thread.messages)
-        and repo.standing(subject.community_id, row.author_id).role == subject.standing.role
+        and uow.messages.standing(subject.community_id, row.author_id).role == subject.standing.role
     )
     if not same:
         log.info("assess message=%s: changed while it was judged; judged again", row.id)
-        services.runner.enqueue("assess_message", row.id, {"message_id": row.id})
+        defer(services.runner, AssessMessage(row.id))
     return same
 
 
-def _refusal(services: Services, repo: Repository, assessment: Assessment, answer: Message) -> str | None:
+def _refusal(services: Services, uow: UnitOfWork, assessment: Assessment, answer: Message) -> str | None:
     """Why this candidate is not nudged (too old, no gap, the expert's own limits), or None when it may be."""
     if not assessment.gaps:
         return "not nudged: no gap to ask about"
-    return _policy_refusal(services, repo, answer)
+    return _policy_refusal(services, uow, answer)
 
 
-def _policy_refusal(services: Services, repo: Repository, answer: Message) -> str | None:
+def _policy_refusal(services: Services, uow: UnitOfWork, answer: Message) -> str | None:
     """Why no verdict on this answer could become a nudge now (too old, the expert's limits), or None."""
     now = services.clock()
     if aware(answer.created_at) < now - timedelta(days=services.nudge_defaults.max_age_days):
         return f"not nudged: older than {services.nudge_defaults.max_age_days} days"
-    decision = _decision(services, repo, answer.author_id, answer.id, round_=1)
+    decision = _decision(services, uow, answer.author_id, answer.id, round_=1)
     return None if decision.allowed else f"not nudged: {decision.reason}"
 
 
-def _decision(services: Services, repo: Repository, person_id: str, message_id: str, round_: int) -> PolicyDecision:
-    """The expert's own limits applied to one more nudge about this message."""
-    now = services.clock()
-    person = repo.person_record(person_id)
+def _decision(
+    services: Services, uow: UnitOfWork, person_id: str, message_id: str, round_: int, now: datetime | None = None
+) -> PolicyDecision:
+    """The expert's own limits applied to one more nudge about this message, at `now` (default: the clock's)."""
+    now = now or services.clock()
+    person = uow.people.get(person_id)
     if person is None:
         return PolicyDecision(False, None, "the author is no longer a member")
     return decide(
         _preferences(services, person),
         now,
-        repo.nudges_sent_since(person.id, week_ago(now)),
-        repo.nudge_for(message_id, 1) is not None,
+        uow.nudges.sent_since(person.id, week_ago(now)),
+        uow.nudges.for_message(message_id, 1) is not None,
         round=round_,
     )
 
 
 def _nudge(
     services: Services,
-    repo: Repository,
+    uow: UnitOfWork,
     community_id: str,
     thread: Thread,
     answer: Message,
@@ -173,10 +173,10 @@ def _nudge(
     if followup is None:
         return "not nudged: the expert's limits changed while the answer was judged"
     now = services.clock()
-    decision = _decision(services, repo, answer.author_id, answer.id, round_=1)  # when: now or after quiet hours
-    nudge = repo.add_nudge(
-        NudgeRow(
-            id=new_id(),
+    # When: now or after quiet hours, judged at the same instant as `now`, or "allowed now" would read as later.
+    decision = _decision(services, uow, answer.author_id, answer.id, round_=1, now=now)
+    nudge = uow.nudges.add(
+        NewNudge(
             community_id=community_id,
             message_id=answer.id,
             thread_id=thread.id,
@@ -184,11 +184,10 @@ def _nudge(
             round=1,
             gap=followup.gap.value,
             question=followup.question,
-            status="open",
             deliver_at=decision.deliver_at or now,
         )
     )
-    _deliver_after_commit(services, repo, nudge.id)  # Slack DM, Discourse PM, ...
+    _deliver_after_commit(services, uow, nudge.id)  # Slack DM, Discourse PM, ...
     return "nudged" if (decision.deliver_at or now) <= now else f"nudge scheduled: {decision.reason}"
 
 
@@ -204,12 +203,12 @@ def _preferences(services: Services, person: PersonRecord) -> NudgePreferences:
 
 def inbox(services: Services, *, person_id: str, include_closed: bool = False) -> list[NudgeRecord]:
     """The nudges waiting for this person (delivered, not yet answered or declined)."""
-    with services.db.session() as session:
-        return Repository(session).inbox(person_id, services.clock(), include_closed)
+    with services.uow() as uow:
+        return uow.nudges.inbox(person_id, services.clock(), include_closed)
 
 
-def _own_open_nudge(repo: Repository, person_id: str, nudge_id: str) -> NudgeRow:
-    nudge = repo.get_nudge(nudge_id)
+def _own_open_nudge(uow: UnitOfWork, person_id: str, nudge_id: str) -> NudgeRecord:
+    nudge = uow.nudges.get(nudge_id)
     if nudge is None:
         raise NotFound(f"nudge {nudge_id!r} does not exist")
     if nudge.person_id != person_id:
@@ -225,12 +224,10 @@ def reply(services: Services, *, person_id: str, nudge_id: str, text: str) -> Nu
         raise InvalidInput("the reply is empty; write what you would tell a colleague")
     if len(text) > services.max_message_chars:
         raise InvalidInput(f"the reply has {len(text)} characters; the limit is {services.max_message_chars}")
-    with services.db.session() as session:
-        repo = Repository(session)
-        nudge = _own_open_nudge(repo, person_id, nudge_id)
-        repo.add_reply(nudge, screen_text(services, text.strip()).text)
-        record = repo.nudge_record(nudge)
-    services.runner.enqueue("handle_reply", nudge_id, {"nudge_id": nudge_id})
+    with services.uow() as uow:
+        _own_open_nudge(uow, person_id, nudge_id)
+        record = uow.nudges.add_reply(nudge_id, screen_text(services, text.strip()).text)
+    defer(services.runner, HandleReply(nudge_id))
     return record
 
 
@@ -245,11 +242,9 @@ def decline(services: Services, *, person_id: str, nudge_id: str, reason: str | 
     """Decline a nudge; the reason (complete / not my area / no time) is stored as a label for detection."""
     if reason is not None and reason not in DECLINE_REASONS:
         raise InvalidInput("the reason must be one of: " + ", ".join(DECLINE_REASONS))
-    with services.db.session() as session:
-        repo = Repository(session)
-        nudge = _own_open_nudge(repo, person_id, nudge_id)
-        nudge.status, nudge.closed_at, nudge.decline_reason = "declined", services.clock(), reason
-        return repo.nudge_record(nudge)
+    with services.uow() as uow:
+        _own_open_nudge(uow, person_id, nudge_id)
+        return uow.nudges.close(nudge_id, "declined", services.clock(), decline_reason=reason)
 
 
 @dataclass(frozen=True)
@@ -261,13 +256,11 @@ class ThreadMessage:
 
 def nudge_thread(services: Services, *, person_id: str, nudge_id: str) -> tuple[NudgeRecord, list[ThreadMessage]]:
     """One of the person's own nudges with its thread; anyone else's is not found (its existence stays private)."""
-    with services.db.session() as session:
-        repo = Repository(session)
-        nudge = repo.get_nudge(nudge_id)
-        if nudge is None or nudge.person_id != person_id:
+    with services.uow() as uow:
+        record = uow.nudges.get(nudge_id)
+        if record is None or record.person_id != person_id:
             raise NotFound(f"nudge {nudge_id!r} does not exist")
-        thread = repo.load_thread(nudge.thread_id)
-        record = repo.nudge_record(nudge)
+        thread = uow.messages.load_thread(record.thread_id)
     messages = [ThreadMessage(m.author_name, m.text, m.id == record.message_id) for m in thread.messages]
     return record, messages
 
@@ -282,45 +275,39 @@ def snooze(
         raise InvalidInput("snooze until a time in the future")
     if when > now + timedelta(days=30):
         raise InvalidInput("a nudge can be snoozed for at most 30 days; decline it instead")
-    with services.db.session() as session:
-        repo = Repository(session)
-        nudge = _own_open_nudge(repo, person_id, nudge_id)
-        nudge.status, nudge.deliver_at = "snoozed", when
-        return repo.nudge_record(nudge)
+    with services.uow() as uow:
+        _own_open_nudge(uow, person_id, nudge_id)
+        return uow.nudges.snooze(nudge_id, when)
 
 
 def handle_reply(services: Services, *, nudge_id: str) -> None:
     """Job: draft the guide from the thread and every reply so far; ask once more if the key gap is still open."""
-    with services.db.session() as session:
-        repo = Repository(session)
-        nudge = repo.get_nudge(nudge_id)
-        if nudge is None or nudge.status != "answered":
+    with services.uow() as uow:
+        record = uow.nudges.get(nudge_id)
+        if record is None or record.status != "answered":
             return
-        record = repo.nudge_record(nudge)
         again = None
         if record.round < MAX_ROUNDS and record.reply_text and not covers(Gap(record.gap), record.reply_text):
-            again = _second_round_subject(services, repo, nudge)
+            again = _second_round_subject(services, uow, record)
     if again is not None:
         _ask_again(services, nudge_id, *again)
-    services.runner.enqueue(
-        "synthesize_guide", record.thread_id, {"thread_id": record.thread_id, "reviewer_id": record.person_id}
-    )
+    defer(services.runner, SynthesizeGuide(record.thread_id, record.person_id))
 
 
 def _second_round_subject(
-    services: Services, repo: Repository, first: NudgeRow
+    services: Services, uow: UnitOfWork, first: NudgeRecord
 ) -> tuple[Thread, Message, Gap, int] | None:
     """What asking once more needs: the thread, the answer, the same gap and the next round.
 
     None when it is not needed (asked already) or not allowed: every round counts against the expert's limits.
     """
-    if repo.nudge_for(first.message_id, first.round + 1) is not None:
+    if uow.nudges.for_message(first.message_id, first.round + 1) is not None:
         return None
-    decision = _decision(services, repo, first.person_id, first.message_id, round_=first.round + 1)
+    decision = _decision(services, uow, first.person_id, first.message_id, round_=first.round + 1)
     if not decision.allowed:
         log.info("nudge=%s: no second question (%s)", first.id, decision.reason)
         return None
-    thread = repo.load_thread(first.thread_id)
+    thread = uow.messages.load_thread(first.thread_id)
     answer = thread.by_id(first.message_id)
     return None if answer is None else (thread, answer, Gap(first.gap), first.round + 1)
 
@@ -329,20 +316,18 @@ def _ask_again(services: Services, first_id: str, thread: Thread, answer: Messag
     """One more question for the same gap, written outside any transaction (it may call an LLM)."""
     followup = services.followups.write(thread, answer, (gap,))
     question = f"Thanks, that helps. One more thing, so the guide is complete: {followup.question}"
-    with services.db.session() as session:
-        repo = Repository(session)
-        first = repo.get_nudge(first_id)
-        if first is None or repo.nudge_for(first.message_id, round_) is not None:
+    with services.uow() as uow:
+        first = uow.nudges.get(first_id)
+        if first is None or uow.nudges.for_message(first.message_id, round_) is not None:
             return  # erased, or another job asked already
         # Checked again: the expert may have opted out, been anonymized or reached their limit meanwhile.
-        repo.lock_person(first.person_id)
-        decision = _decision(services, repo, first.person_id, first.message_id, round_=round_)
+        uow.people.lock(first.person_id)
+        decision = _decision(services, uow, first.person_id, first.message_id, round_=round_)
         if not decision.allowed:
             log.info("nudge=%s: no second question (%s)", first.id, decision.reason)
             return
-        nudge = repo.add_nudge(
-            NudgeRow(
-                id=new_id(),
+        nudge = uow.nudges.add(
+            NewNudge(
                 community_id=first.community_id,
                 message_id=first.message_id,
                 thread_id=first.thread_id,
@@ -350,18 +335,12 @@ def _ask_again(services: Services, first_id: str, thread: Thread, answer: Messag
                 round=round_,
                 gap=first.gap,
                 question=question,
-                status="open",
                 deliver_at=decision.deliver_at or services.clock(),
             )
         )
-        _deliver_after_commit(services, repo, nudge.id)
+        _deliver_after_commit(services, uow, nudge.id)
 
 
-def _deliver_after_commit(services: Services, repo: Repository, nudge_id: str) -> None:
+def _deliver_after_commit(services: Services, uow: UnitOfWork, nudge_id: str) -> None:
     """Queue the external delivery once the nudge is committed, so no worker can look for it too early."""
-    event.listen(
-        repo.s,
-        "after_commit",
-        lambda _: services.runner.enqueue("deliver_nudge", nudge_id, {"nudge_id": nudge_id}),
-        once=True,
-    )
+    uow.after_commit(lambda: defer(services.runner, DeliverNudge(nudge_id)))

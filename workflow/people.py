@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from elicitor.model import Role
 from elicitor.policy import parse_quiet_hours
 from store.records import PersonRecord
-from store.repository import Repository
 from workflow.errors import InvalidInput, NotFound
 from workflow.services import Services
 
 
 def create_community(services: Services, *, community_id: str, name: str, description: str = "") -> None:
-    with services.db.session() as session:
-        Repository(session).upsert_community(community_id, name, description)
+    with services.uow() as uow:
+        uow.communities.upsert(community_id, name, description)
 
 
 def add_person(
@@ -28,32 +27,27 @@ def add_person(
     timezone: str | None = None,
 ) -> PersonRecord:
     """Create (or update) a person and give them a role in a community."""
-    with services.db.session() as session:
-        repo = Repository(session)
-        if repo.get_community(community_id) is None:
+    with services.uow() as uow:
+        if uow.communities.get(community_id) is None:
             raise NotFound(f"community {community_id!r} does not exist")
-        person = repo.upsert_person(handle, display_name, email, timezone)
-        repo.set_role(community_id, person.id, role)
-        record = repo.person_record(person.id)
-    assert record is not None
-    return record
+        person = uow.people.upsert(handle, display_name, email, timezone)
+        uow.communities.set_role(community_id, person.id, role)
+    return person
 
 
 def create_token(services: Services, *, handle: str, name: str = "") -> str:
     """A new API token for a person; the plaintext is shown once and stored only as a hash."""
-    with services.db.session() as session:
-        repo = Repository(session)
-        person = repo.person_by_handle(handle)
+    with services.uow() as uow:
+        person = uow.people.by_handle(handle)
         if person is None:
             raise NotFound(f"no person with handle {handle!r}")
-        return repo.create_token(person.id, name)
+        _, token = uow.tokens.create(person.id, name)
+    return token
 
 
 def person_for_token(services: Services, token: str) -> PersonRecord | None:
-    with services.db.session() as session:
-        repo = Repository(session)
-        person = repo.person_for_token(token)
-        return repo.person_record(person.id) if person else None
+    with services.uow() as uow:
+        return uow.tokens.person_for(token)
 
 
 @dataclass(frozen=True)
@@ -73,19 +67,11 @@ def update_preferences(services: Services, *, person_id: str, update: Preference
             raise InvalidInput(str(exc)) from exc
     if update.timezone is not None:
         _check_timezone(update.timezone)
-    with services.db.session() as session:
-        repo = Repository(session)
-        person = repo.get_person(person_id)
-        if person is None:
+    changes = {k: v for k, v in update.__dict__.items() if v is not None}
+    with services.uow() as uow:
+        if uow.people.get(person_id) is None:
             raise NotFound("person not found")
-        for name in ("nudges_per_week", "quiet_hours", "timezone", "opted_out"):
-            value = getattr(update, name)
-            if value is not None:
-                setattr(person, name, value)
-        session.flush()
-        record = repo.person_record(person_id)
-    assert record is not None
-    return record
+        return uow.people.update(person_id, **changes)
 
 
 def _check_timezone(name: str) -> None:
@@ -99,20 +85,41 @@ def _check_timezone(name: str) -> None:
 
 def create_admin(services: Services, *, handle: str, display_name: str | None = None) -> PersonRecord:
     """A global admin: manages every community and person (bootstrap: `tacit person admin HANDLE`)."""
-    with services.db.session() as session:
-        repo = Repository(session)
-        person = repo.upsert_person(handle, display_name)
-        person.is_admin = True
-        repo_record = repo.person_record(person.id)
-    assert repo_record is not None
-    return repo_record
+    with services.uow() as uow:
+        person = uow.people.upsert(handle, display_name)
+        return uow.people.update(person.id, is_admin=True)
 
 
 def person_for_sign_in(services: Services, *, handle: str) -> PersonRecord:
     """The person an identity provider vouched for; created on first sign-in, with no memberships."""
-    with services.db.session() as session:
-        repo = Repository(session)
-        person = repo.person_by_handle(handle) or repo.upsert_person(handle)
-        record = repo.person_record(person.id)
-    assert record is not None
-    return record
+    with services.uow() as uow:
+        return uow.people.by_handle(handle) or uow.people.upsert(handle)
+
+
+def person_by_handle(services: Services, *, handle: str) -> PersonRecord | None:
+    """The person with this handle, if any (the CLI names people by handle)."""
+    with services.uow() as uow:
+        return uow.people.by_handle(handle)
+
+
+def people_by_handle(services: Services) -> dict[str, str]:
+    """Every person's id by handle (the demo loader maps its script's handles)."""
+    with services.uow() as uow:
+        return uow.people.handles()
+
+
+def community_exists(services: Services, *, community_id: str) -> bool:
+    with services.uow() as uow:
+        return uow.communities.get(community_id) is not None
+
+
+def memberships(services: Services, *, person_id: str) -> dict[str, Role]:
+    """The person's role in each community they belong to."""
+    with services.uow() as uow:
+        return uow.communities.roles_of(person_id)
+
+
+def stored_counts(services: Services) -> dict[str, int]:
+    """How many messages, threads, nudges and guides are stored (for /healthz)."""
+    with services.uow() as uow:
+        return uow.messages.counts()

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from privacy.model import Finding
 from privacy.redact import redact
-from store.repository import GovernanceRepository, Repository
-from store.tables import MessageRow, ThreadRow, utcnow
+from store.uow import UnitOfWork
 from synthesizer.model import GuideDraft
 from workflow.access import require_steward, viewer_of
 from workflow.errors import Conflict, NotFound
+from workflow.job_types import AssessMessage, defer
 from workflow.services import Services
 
 log = logging.getLogger("tacit.privacy")
@@ -36,28 +36,29 @@ def screen_text(services: Services, text: str) -> Screened:
     return Screened(redact(text, findings), tuple(sorted({f.kind for f in findings})))
 
 
-def screen_thread(services: Services, repo: Repository, thread_id: str, policy: str) -> None:
+def screen_thread(services: Services, uow: UnitOfWork, thread_id: str, policy: str) -> None:
     """Screen every message of the thread not screened yet, so no unscreened text reaches a job's output.
 
     The thread's title is redacted whatever the policy: it is shown everywhere the guide is.
     """
-    unscreened = repo.unscreened_messages(thread_id)
+    unscreened = uow.messages.unscreened(thread_id)
     if unscreened:
-        thread = repo.s.get(ThreadRow, thread_id)
+        thread = uow.messages.thread(thread_id)
         if thread is not None:
-            thread.title = screen_text(services, thread.title).text
-    for row in unscreened:
-        findings = services.scanner.scan(row.text) if services.scanner else []
-        row.screened_at = utcnow()
+            uow.messages.set_title(thread_id, screen_text(services, thread.title).text)
+    for message in unscreened:
+        findings = services.scanner.scan(message.text) if services.scanner else []
         if not findings:
+            uow.messages.update(message.id, screened_at=services.clock())
             continue
-        row.pii_kinds = sorted({f.kind for f in findings})
+        kinds = sorted({f.kind for f in findings})
         if policy == "hold":
-            row.held = True
+            uow.messages.update(message.id, screened_at=services.clock(), pii_kinds=kinds, held=True)
         else:
-            row.text = redact(row.text, findings)
-        log.info("screened message=%s kinds=%s policy=%s", row.id, ",".join(row.pii_kinds), policy)
-    repo.s.flush()
+            uow.messages.update(
+                message.id, screened_at=services.clock(), pii_kinds=kinds, text=redact(message.text, findings)
+            )
+        log.info("screened message=%s kinds=%s policy=%s", message.id, ",".join(kinds), policy)
 
 
 def screen_guide(services: Services, draft: GuideDraft) -> GuideDraft:
@@ -84,29 +85,28 @@ class HeldMessage:
 
 def held_messages(services: Services, *, actor_id: str, community_id: str) -> list[HeldMessage]:
     """Messages held for review (stewards only; they see the text so they can decide)."""
-    with services.db.session() as session:
-        repo = GovernanceRepository(session)
-        require_steward(repo, viewer_of(repo, actor_id), community_id)
+    with services.uow() as uow:
+        require_steward(uow, viewer_of(uow, actor_id), community_id)
         return [
             HeldMessage(m.id, m.external_id, m.thread_id, m.text, tuple(m.pii_kinds))
-            for m in repo.held_messages(community_id)
+            for m in uow.messages.held(community_id)
         ]
 
 
 def release(services: Services, *, actor_id: str, community_id: str, message_id: str, redacted: bool) -> None:
     """Release a held message (redacted by default) so it is assessed like any other."""
-    with services.db.session() as session:
-        repo = GovernanceRepository(session)
-        require_steward(repo, viewer_of(repo, actor_id), community_id)
-        row = session.get(MessageRow, message_id)
-        if row is None or row.community_id != community_id:
+    with services.uow() as uow:
+        require_steward(uow, viewer_of(uow, actor_id), community_id)
+        message = uow.messages.get(message_id)
+        if message is None or message.community_id != community_id:
             raise NotFound(f"no message {message_id!r} in community {community_id!r}")
-        if not row.held:
+        if not message.held:
             raise Conflict("this message is not held")
+        text = message.text
         if redacted and services.scanner is not None:
-            row.text = redact(row.text, services.scanner.scan(row.text))
-        row.held = False
-        repo.add_audit(
+            text = redact(text, services.scanner.scan(text))
+        uow.messages.update(message_id, text=text, held=False)
+        uow.audit.add(
             actor_id=actor_id,
             action="message.released",
             community_id=community_id,
@@ -114,4 +114,4 @@ def release(services: Services, *, actor_id: str, community_id: str, message_id:
             target_id=message_id,
             details={"redacted": redacted},
         )
-    services.runner.enqueue("assess_message", message_id, {"message_id": message_id})
+    defer(services.runner, AssessMessage(message_id))

@@ -6,9 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from store.records import GuideRecord
-from store.repository import Repository, aware
-from store.web_repository import FeedbackRecord, GuideFacts, MissedSearchRecord, VersionRecord, WebRepository
+from store.records import FeedbackRecord, GuideFacts, GuideRecord, MissedSearchRecord, VersionRecord
+from store.uow import UnitOfWork
 from workflow.access import Viewer, readable_communities, require_steward, sees_identities, viewer_of
 from workflow.errors import InvalidInput, NotFound
 from workflow.guides import SearchResult, get_guide, search
@@ -42,36 +41,35 @@ def guide_facts(
     A guide is stale when a source it cites was edited or deleted after it was approved (or it is marked so).
     """
     out = {}
-    with services.db.session() as session:
-        repo, web = Repository(session), WebRepository(session)
-        viewer = viewer_of(repo, person_id)
+    with services.uow() as uow:
+        viewer = viewer_of(uow, person_id)
         cited = {record.id: [s["id"] for s in record.content.get("sources", [])] for record in guides}
-        edits = web.source_edits({sid for ids in cited.values() for sid in ids})  # one query for every result
+        edits = uow.web.source_edits({sid for ids in cited.values() for sid in ids})  # one query for every result
         for record in guides:
-            row = repo.get_guide_row(record.id)
-            if row is None:
+            current = uow.guides.get(record.id)
+            if current is None:
                 continue
-            community, reviewer, published_at = web.guide_facts(row)
+            community = uow.communities.get(current.community_id)
+            reviewer = uow.web.reviewer_name(current.id)
             named = community is None or sees_identities(viewer, community)
             community_name = community.name if community else record.community_id
-            reviewer_name = reviewer.display_name if reviewer and named else f"a member of {community_name}"
-            since = aware(published_at) if published_at else None
+            reviewer_name = reviewer if reviewer and named else f"a member of {community_name}"
+            since = current.published_at
             changed = any(sid not in edits or (since and (e := edits[sid]) and e > since) for sid in cited[record.id])
-            stale = row.status == "stale" or (since is not None and bool(changed))
+            stale = current.status == "stale" or (since is not None and bool(changed))
             out[record.id] = GuideFacts(record.id, community_name, reviewer_name, since, stale)
         if choices is not None:  # the community filter's choices, in the same unit of work
-            choices.extend(_choices(repo, viewer))
+            choices.extend(_choices(uow, viewer))
     return out
 
 
 def guide_versions(services: Services, *, person_id: str, guide_id: str) -> list[VersionRecord]:
     """The guide's versions (number, how it was made, when, by whom), for whoever may read the guide."""
     record = get_guide(services, person_id=person_id, guide_id=guide_id)
-    with services.db.session() as session:
-        repo = Repository(session)
-        community = repo.get_community(record.community_id)
-        named = community is None or sees_identities(viewer_of(repo, person_id), community)
-        versions = WebRepository(session).versions(guide_id)
+    with services.uow() as uow:
+        community = uow.communities.get(record.community_id)
+        named = community is None or sees_identities(viewer_of(uow, person_id), community)
+        versions = uow.web.versions(guide_id)
     if named:
         return versions
     return [VersionRecord(v.version, v.engine, v.created_at, None) for v in versions]
@@ -86,10 +84,9 @@ def give_feedback(
     record = get_guide(services, person_id=person_id, guide_id=guide_id)  # NotFound for what they may not read
     if record.status != "published":
         raise NotFound(f"guide {guide_id!r} does not exist")
-    with services.db.session() as session:
-        web = WebRepository(session)
-        web.save_feedback(guide_id, person_id, helpful, None if helpful else reason, record.version)
-        saved = web.feedback_of(guide_id, person_id)
+    with services.uow() as uow:
+        uow.web.save_feedback(guide_id, person_id, helpful, None if helpful else reason, record.version)
+        saved = uow.web.feedback_of(guide_id, person_id)
     assert saved is not None
     return saved
 
@@ -106,12 +103,11 @@ class FeedbackForReviewer:
 
 def feedback_on_my_guides(services: Services, *, person_id: str) -> list[FeedbackForReviewer]:
     """What readers said about the guides this person reviews (readers stay anonymous)."""
-    with services.db.session() as session:
-        repo = Repository(session)
+    with services.uow() as uow:
         out = []
-        for f in WebRepository(session).feedback_for_reviewer(person_id):
-            row = repo.get_guide_row(f.guide_id)
-            title = repo.guide_record(row).content.get("title", "") if row else ""
+        for f in uow.web.feedback_for_reviewer(person_id):
+            guide = uow.guides.get(f.guide_id)
+            title = guide.content.get("title", "") if guide else ""
             out.append(FeedbackForReviewer(f.guide_id, title, f.helpful, f.reason, f.version, f.created_at))
     return out
 
@@ -120,19 +116,17 @@ def missed_searches(
     services: Services, *, actor_id: str, community_id: str, limit: int = 200
 ) -> list[MissedSearchRecord]:
     """The searches that found nothing in a community, newest first; for those who govern it."""
-    with services.db.session() as session:
-        repo = Repository(session)
-        require_steward(repo, viewer_of(repo, actor_id), community_id)
-        return WebRepository(session).missed(community_id, min(max(limit, 1), 1000))
+    with services.uow() as uow:
+        require_steward(uow, viewer_of(uow, actor_id), community_id)
+        return uow.web.missed(community_id, min(max(limit, 1), 1000))
 
 
 def searchable_communities(services: Services, *, person_id: str) -> list[tuple[str, str]]:
     """(id, name) of the communities whose guides the person may search, for the community filter."""
-    with services.db.session() as session:
-        repo = Repository(session)
-        return _choices(repo, viewer_of(repo, person_id))
+    with services.uow() as uow:
+        return _choices(uow, viewer_of(uow, person_id))
 
 
-def _choices(repo: Repository, viewer: Viewer) -> list[tuple[str, str]]:
-    ids = readable_communities(repo, viewer)
-    return [(c, community.name if (community := repo.get_community(c)) else c) for c in ids]
+def _choices(uow: UnitOfWork, viewer: Viewer) -> list[tuple[str, str]]:
+    ids = readable_communities(uow, viewer)
+    return [(c, community.name if (community := uow.communities.get(c)) else c) for c in ids]

@@ -7,7 +7,6 @@ import logging
 
 from connectors.errors import PlatformError
 from connectors.model import ReviewNote
-from store.connector_repository import ConnectorRepository
 from workflow.connectors import reach
 from workflow.services import Services
 
@@ -21,17 +20,16 @@ def review_url(services: Services, guide_id: str) -> str:
 def notify_review(services: Services, *, guide_id: str, version: int) -> str:
     """Job: send the reviewer the draft (this version) on the platform they are reached on; at most once."""
     key = f"review:{guide_id}:v{version}"
-    with services.db.session() as session:
-        repo = ConnectorRepository(session)
-        guide = repo.get_guide_row(guide_id)
-        if guide is None or guide.status != "draft" or guide.current_version != version:
+    with services.uow() as uow:
+        guide = uow.guides.get(guide_id)
+        if guide is None or guide.status != "draft" or guide.version != version:
             return "not waiting"  # approved, rejected, erased, or a newer version was drafted meanwhile
-        reached = reach(services, repo, guide.reviewer_id, guide.community_id)
+        reached = reach(services, uow, guide.reviewer_id, guide.community_id)
         if reached is None:
             return "no platform"  # the draft waits in GET /v1/me/guides and on the review page
         channel, identity = reached
-        record = repo.guide_record(guide)
-        if repo.accept_event("tacit", key, "review", {}, status="done") is None:
+        record = guide
+        if uow.connectors.accept_event("tacit", key, "review", {}, status="done") is None:
             return "already sent"
     note = ReviewNote(
         guide_id=guide_id,
@@ -45,8 +43,8 @@ def notify_review(services: Services, *, guide_id: str, version: int) -> str:
         channel.send_review(identity.workspace, identity.user_id, note)
     except PlatformError as exc:
         log.warning("review note failed guide=%s platform=%s error=%s", guide_id, channel.platform, exc)
-        with services.db.session() as session:
-            ConnectorRepository(session).forget_event("tacit", key)  # a later draft or edit tries again
+        with services.uow() as uow:
+            uow.connectors.forget_event("tacit", key)  # a later draft or edit tries again
         return "failed"
     log.info("review note sent guide=%s version=%d platform=%s", guide_id, version, channel.platform)
     return "done"

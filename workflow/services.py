@@ -11,6 +11,7 @@ from elicitor.ports import Detector, FollowUpWriter
 from privacy.model import Scanner
 from retrieval.search import GuideSearch
 from store.db import Database
+from store.uow import SqlUnitOfWork, UnitOfWork
 from synthesizer.ports import GuideWriter
 from workflow.jobs import JobRunner
 
@@ -30,7 +31,7 @@ class NudgeDefaults:
 
 @dataclass
 class Services:
-    db: Database
+    db: Database | None  # None with a fake unit of work (unit tests)
     detector: Detector
     followups: FollowUpWriter
     guides: GuideWriter
@@ -46,3 +47,12 @@ class Services:
     channels: tuple[Channel, ...] = ()  # Slack, Discourse, Teams: where nudges and announcements also go
     guide_reaction: str = "bookmark"  # the Slack reaction on a thread that asks for a guide from it
     public_url: str = "http://127.0.0.1:8000"  # the base of links to Tacit's pages in chat
+    unit_of_work: Callable[[], UnitOfWork] | None = None  # a fake's factory in unit tests; else SQL on `db`
+
+    def uow(self) -> UnitOfWork:
+        """A new unit of work: `with services.uow() as uow:` commits on success, rolls back on error."""
+        if self.unit_of_work is not None:
+            return self.unit_of_work()
+        if self.db is None:
+            raise RuntimeError("Services has neither a database nor a unit of work factory")
+        return SqlUnitOfWork(self.db)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from store.records import PersonRecord
-from store.repository import Repository
-from store.web_repository import WebRepository
+from store.uow import UnitOfWork
 from workflow.errors import InvalidInput, NotFound
 from workflow.services import Services
 
@@ -17,45 +16,45 @@ def start_session(services: Services, *, person_id: str, via: str, hours: float)
     """A new browser session for the person; returns the token the cookie carries (stored only as a hash)."""
     if via not in SIGN_IN_VIAS:
         raise InvalidInput(f"unknown way to sign in {via!r}")
-    with services.db.session() as session:
-        if Repository(session).get_person(person_id) is None:
+    with services.uow() as uow:
+        if uow.people.get(person_id) is None:
             raise NotFound("person not found")
-        return WebRepository(session).create_session(person_id, via, services.clock() + timedelta(hours=hours))
+        return uow.web.create_session(person_id, via, services.clock() + timedelta(hours=hours))
 
 
 def person_for_session(services: Services, token: str) -> PersonRecord | None:
     """The signed-in person, or None when the session is unknown, expired or revoked."""
-    with services.db.session() as session:
-        person_id = WebRepository(session).live_session_person(token, services.clock())
-        return Repository(session).person_record(person_id) if person_id else None
+    with services.uow() as uow:
+        person_id = uow.web.live_session_person(token, services.clock())
+        return uow.people.get(person_id) if person_id else None
 
 
 def end_session(services: Services, token: str) -> None:
     """Sign out: the session is revoked on the server, so a copied cookie no longer works."""
-    with services.db.session() as session:
-        WebRepository(session).revoke_session(token, services.clock())
+    with services.uow() as uow:
+        uow.web.revoke_session(token, services.clock())
 
 
 def end_all_sessions(services: Services, *, person_id: str) -> int:
     """Sign the person out everywhere; returns how many sessions were revoked."""
-    with services.db.session() as session:
-        return WebRepository(session).revoke_sessions_of(person_id, services.clock())
+    with services.uow() as uow:
+        return uow.web.revoke_sessions_of(person_id, services.clock())
 
 
 def create_sign_in_link(services: Services, *, handle: str, minutes: float) -> str:
     """A one-time sign-in token for a person (the URL is /signin/link/<token>)."""
-    with services.db.session() as session:
-        person = Repository(session).person_by_handle(handle)
+    with services.uow() as uow:
+        person = uow.people.by_handle(handle)
         if person is None:
             raise NotFound(f"no person with handle {handle!r}")
-        return WebRepository(session).create_link(person.id, services.clock() + timedelta(minutes=minutes))
+        return uow.web.create_link(person.id, services.clock() + timedelta(minutes=minutes))
 
 
 def redeem_sign_in_link(services: Services, token: str) -> PersonRecord | None:
     """The person a link signs in, spending it; None when it is unknown, used or expired."""
-    with services.db.session() as session:
-        person_id = WebRepository(session).use_link(token, services.clock())
-        return Repository(session).person_record(person_id) if person_id else None
+    with services.uow() as uow:
+        person_id = uow.web.use_link(token, services.clock())
+        return uow.people.get(person_id) if person_id else None
 
 
 def person_for_identity(
@@ -68,22 +67,21 @@ def person_for_identity(
     """
     if not issuer or not subject:
         raise InvalidInput("the identity provider sent no issuer or subject")
-    with services.db.session() as session:
-        repo, web = Repository(session), WebRepository(session)
-        person_id = web.person_for_identity("oidc", issuer[:200], subject[:200])
+    with services.uow() as uow:
+        person_id = uow.web.person_for_identity("oidc", issuer[:200], subject[:200])
         if person_id is None:
-            person = repo.upsert_person(_free_handle(repo, handle_hint or subject), name[:200] or None)
-            web.link_identity("oidc", issuer[:200], subject[:200], person.id, name[:200])
+            person = uow.people.upsert(_free_handle(uow, handle_hint or subject), name[:200] or None)
+            uow.web.link_identity("oidc", issuer[:200], subject[:200], person.id, name[:200])
             person_id = person.id
-        record = repo.person_record(person_id)
+        record = uow.people.get(person_id)
     assert record is not None
     return record
 
 
-def _free_handle(repo: Repository, hint: str) -> str:
+def _free_handle(uow: UnitOfWork, hint: str) -> str:
     base = "".join(c for c in hint.strip().lower() if c.isalnum() or c in "._-")[:80] or "member"
     handle, n = base, 1
-    while repo.person_by_handle(handle) is not None:
+    while uow.people.by_handle(handle) is not None:
         n += 1
         handle = f"{base}-{n}"
     return handle

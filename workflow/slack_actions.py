@@ -21,13 +21,14 @@ from connectors.slack import payloads
 from connectors.slack.client import SlackClient
 from connectors.slack.events import message_id
 from elicitor.model import Role
-from store.connector_repository import ConnectorRepository
+from store.uow import UnitOfWork
 from synthesizer.model import SECTION_TITLES, GuideDraft, Section, mask_mentions
 from tandem.partner import Partner, Passage
 from workflow import guides, nudges, reading
 from workflow.access import Viewer, sees_identities, shareable_in_channel, stranger, viewer_of
 from workflow.connectors import request_guide
 from workflow.errors import WorkflowError
+from workflow.job_types import NotifyReview, SlackDm, SlackInteraction, defer
 from workflow.review_notes import review_url
 from workflow.services import Services
 
@@ -53,8 +54,8 @@ def slack_client(services: Services) -> SlackClient | None:
 
 def person_of(services: Services, team: str, user: str) -> str | None:
     """The Tacit person a Slack user is linked to (identity links), or None."""
-    with services.db.session() as session:
-        identity = ConnectorRepository(session).identity("slack", team, user)
+    with services.uow() as uow:
+        identity = uow.connectors.identity("slack", team, user)
         return identity.person_id if identity else None
 
 
@@ -74,10 +75,9 @@ def answer_command(
     except WorkflowError as exc:
         _respond(client, response_url, {"response_type": "ephemeral", "text": str(exc)})
         return "refused"
-    with services.db.session() as session:
-        repo = ConnectorRepository(session)
-        viewer = viewer_of(repo, person_id) if person_id else stranger()
-        hits = _hit_views(services, repo, viewer, results)
+    with services.uow() as uow:
+        viewer = viewer_of(uow, person_id) if person_id else stranger()
+        hits = _hit_views(services, uow, viewer, results)
     answer = _cited_answer(partner, text, results) if hits else None
     reasons = reading.FEEDBACK_REASONS if person_id else None  # feedback is a Tacit person's, never anonymous
     message = ui.search_message(text, hits, answer=answer, note=None if person_id else NOT_LINKED, reasons=reasons)
@@ -85,14 +85,14 @@ def answer_command(
 
 
 def _hit_views(
-    services: Services, repo: ConnectorRepository, audience: Viewer, results: list[guides.SearchResult]
+    services: Services, uow: UnitOfWork, audience: Viewer, results: list[guides.SearchResult]
 ) -> list[ui.HitView]:
     """Results as the audience may see them: Chatham House communities name nobody to outsiders."""
     views = []
     for result in results:
-        community = repo.get_community(result.guide.community_id)
+        community = uow.communities.get(result.guide.community_id)
         named = community is None or sees_identities(audience, community)
-        reviewer = repo.person_record(result.guide.reviewer_id)
+        reviewer = uow.people.get(result.guide.reviewer_id)
         approver = reviewer.display_name if reviewer and named else f"a member of {community.name if community else ''}"
         text = result.hit.text if named else mask_mentions(result.hit.text)
         title = result.hit.title if named else mask_mentions(result.hit.title)
@@ -130,14 +130,13 @@ def share_results(services: Services, action: payloads.Interaction) -> str:
         return "nothing to share"
     person_id = person_of(services, action.team, action.user)
     results = guides.search(services, person_id=person_id, query=query, community_id=None, limit=TOP_GUIDES)
-    with services.db.session() as session:
-        repo = ConnectorRepository(session)
-        link = repo.source_for("slack", action.team, action.channel)
+    with services.uow() as uow:
+        link = uow.connectors.source_for("slack", action.team, action.channel)
         linked = link.community_id if link else None
-        shareable = set(shareable_in_channel(repo, linked))
+        shareable = set(shareable_in_channel(uow, linked))
         kept = [r for r in results if r.guide.id in chosen and r.guide.community_id in shareable]
         audience = Viewer("", False, {linked: Role.MEMBER} if linked else {})
-        hits = _hit_views(services, repo, audience, kept)
+        hits = _hit_views(services, uow, audience, kept)
     if not hits:
         _respond(client, action.response_url, _ephemeral("None of these guides may be shown to everyone here."))
         return "nothing shareable"
@@ -198,8 +197,7 @@ def _open(services: Services, action: payloads.Interaction, view: dict, timeout_
 
 
 def _queue_dm(services: Services, action: payloads.Interaction, text: str, url: str | None) -> None:
-    payload = {"team": action.team, "user": action.user, "text": text, "url": url or ""}
-    services.runner.enqueue("slack_dm", f"{action.user}:{action.trigger_id}", payload)
+    defer(services.runner, SlackDm(action.team, action.user, text, url or "", action.trigger_id))
 
 
 def send_dm(services: Services, *, user: str, text: str, url: str) -> str:
@@ -293,15 +291,15 @@ def review_step(services: Services, action: payloads.Interaction) -> str:
         if current.version != version or current.status != "draft":
             _tell(services, action, f"Nothing done: this guide is now {current.status} (version {current.version}).")
             return "stale"
-        with services.db.session() as session:
-            if ConnectorRepository(session).accept_event("slack", key, verb, {}, status="done") is None:
+        with services.uow() as uow:
+            if uow.connectors.accept_event("slack", key, verb, {}, status="done") is None:
                 return "twice"  # the first click is doing it
         try:
             run = guides.approve if verb == "approve" else guides.reject
             run(services, person_id=person_id, guide_id=guide_id)
         except WorkflowError:
-            with services.db.session() as session:
-                ConnectorRepository(session).forget_event("slack", key)
+            with services.uow() as uow:
+                uow.connectors.forget_event("slack", key)
             raise
     except WorkflowError as exc:
         _tell(services, action, str(exc))
@@ -354,8 +352,7 @@ def submit_edit(services: Services, action: payloads.Interaction) -> str:
         send_dm(services, user=action.user, text=f"Your edit was not saved: {exc}", url=review_url(services, guide_id))
         return "refused"
     _update(services, channel, ts, f"Edited: version {edited.version} follows for your review.", None)
-    key = f"{guide_id}:v{edited.version}"
-    services.runner.enqueue("notify_review", key, {"guide_id": guide_id, "version": str(edited.version)})
+    defer(services.runner, NotifyReview(guide_id, str(edited.version)))
     return "done"
 
 
@@ -382,8 +379,8 @@ def _note(guide_id: str, version: int, content: dict, url: str) -> ReviewNote:
 
 def capture_thread(services: Services, action: payloads.Interaction) -> str:
     """Job: the message shortcut asks for a guide from the message's thread, as the guide reaction does."""
-    with services.db.session() as session:
-        link = ConnectorRepository(session).source_for("slack", action.team, action.channel)
+    with services.uow() as uow:
+        link = uow.connectors.source_for("slack", action.team, action.channel)
         community_id = link.community_id if link else None
     outcome = "not linked"
     if community_id is not None:
@@ -443,13 +440,13 @@ def _json(value: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def as_payload(action: payloads.Interaction) -> dict[str, str]:
-    """An interaction as a job's payload (strings only)."""
-    return {"interaction": json.dumps(asdict(action))}
+def as_job(key: str, action: payloads.Interaction) -> SlackInteraction:
+    """An interaction as a typed job (its payload holds strings only)."""
+    return SlackInteraction(key, json.dumps(asdict(action)))
 
 
-def from_payload(payload: dict[str, str]) -> payloads.Interaction:
-    return payloads.Interaction(**json.loads(payload["interaction"]))
+def from_payload(job: SlackInteraction) -> payloads.Interaction:
+    return payloads.Interaction(**json.loads(job.interaction))
 
 
 def handle_interaction(services: Services, action: payloads.Interaction) -> str:

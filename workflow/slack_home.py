@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from connectors.slack import interactive as ui
 from workflow import guides, nudges, tandems
+from workflow.job_types import SlackHome, defer
 from workflow.services import Services
 from workflow.slack_actions import NOT_LINKED, person_of, slack_client
 
@@ -12,7 +13,7 @@ def home_opened(services: Services, *, team: str, user: str) -> bool:
     """The app_home_opened event: queue publishing the tab (twins while one is queued are dropped)."""
     if slack_client(services) is None or not user:
         return False
-    services.runner.enqueue("slack_home", f"{team}:{user}", {"team": team, "user": user})
+    defer(services.runner, SlackHome(team, user))
     return True
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from retrieval.search import GuideHit
-from store.repository import aware, new_id
-from store.tables import PersonRow, TandemEventRow, TandemRow, TaskRow, utcnow
-from store.tandem_repository import TandemRepository, ThreadSummary
+from store.records import PersonRecord, TandemEventRecord, TandemRecord, TaskRecord
+from store.repositories.tandems import ThreadSummary
+from store.uow import UnitOfWork
 from tandem.experts import skill_strength
 from tandem.partner import MIN_RELEVANCE, Answer, Passage
 from tandem.skills import readable
@@ -35,7 +35,7 @@ class Progress:
 
 @dataclass(frozen=True)
 class TandemView:
-    row: TandemRow
+    row: TandemRecord
     junior: str  # handles
     senior: str
     progress: Progress
@@ -55,50 +55,41 @@ def create_tandem(
     goals: Sequence[str],
 ) -> TandemView:
     """A steward of the community, or one of the pair, pairs a junior with a senior on some goals."""
-    with services.db.session() as session:
-        repo = TandemRepository(session)
-        viewer = viewer_of(repo, person_id)
-        require_community(repo, community_id)
-        junior_id, senior_id = _member(repo, community_id, junior), _member(repo, community_id, senior)
-        if person_id not in (junior_id, senior_id) and not governs(repo, viewer, community_id):
+    with services.uow() as uow:
+        viewer = viewer_of(uow, person_id)
+        require_community(uow, community_id)
+        junior_id, senior_id = _member(uow, community_id, junior), _member(uow, community_id, senior)
+        if person_id not in (junior_id, senior_id) and not governs(uow, viewer, community_id):
             raise Forbidden("only a steward of the community, or one of the pair, can create a tandem")
         if junior_id == senior_id:
             raise InvalidInput("a tandem needs two different people")
-        if repo.active_pair(community_id, junior_id, senior_id):
+        if uow.tandems.active_pair(community_id, junior_id, senior_id):
             raise Conflict(f"{junior} and {senior} already have an active tandem in {community_id}")
-        names = list(dict.fromkeys(resolve_skill(repo, kit, g)[0].name for g in goals))
-        row = repo.add_tandem(
-            TandemRow(
-                id=new_id(),
-                community_id=community_id,
-                junior_id=junior_id,
-                senior_id=senior_id,
-                goals=names,
-                status="active",
-                created_by=person_id,
-            )
+        names = list(dict.fromkeys(resolve_skill(uow, kit, g)[0].name for g in goals))
+        row = uow.tandems.add_tandem(
+            community_id=community_id, junior_id=junior_id, senior_id=senior_id, goals=names, created_by=person_id
         )
-        repo.log(row.id, "created", person_id, {"goals": names})
-        return _view(repo, row)
+        uow.tandems.log(row.id, "created", person_id, {"goals": names})
+        return _view(uow, row)
 
 
-def _member(repo: TandemRepository, community_id: str, handle: str) -> str:
-    person = repo.person_by_handle(handle)
-    if person is None or repo.role_of(community_id, person.id) is None:
+def _member(uow: UnitOfWork, community_id: str, handle: str) -> str:
+    person = uow.people.by_handle(handle)
+    if person is None or uow.communities.role_of(community_id, person.id) is None:
         raise InvalidInput(f"{handle!r} is not a member of {community_id!r}")
     return person.id
 
 
-def _tandem(repo: TandemRepository, person_id: str, tandem_id: str, *, partners_only: bool = False) -> TandemRow:
+def _tandem(uow: UnitOfWork, person_id: str, tandem_id: str, *, partners_only: bool = False) -> TandemRecord:
     """The tandem, if the person is one of the pair (or, unless partners_only, governs its community); else 404."""
-    row = repo.get_tandem(tandem_id)
+    row = uow.tandems.get_tandem(tandem_id)
     if row is None:
         raise NotFound(f"tandem {tandem_id!r} does not exist")
-    viewer = viewer_of(repo, person_id)
+    viewer = viewer_of(uow, person_id)
     partner = person_id in (row.junior_id, row.senior_id)
     if partner and viewer.is_member(row.community_id):
         return row
-    governor = governs(repo, viewer, row.community_id)
+    governor = governs(uow, viewer, row.community_id)
     if governor and not partners_only:
         return row
     if partner:  # removed from the community: the tandem's content is closed to them
@@ -108,16 +99,16 @@ def _tandem(repo: TandemRepository, person_id: str, tandem_id: str, *, partners_
     raise NotFound(f"tandem {tandem_id!r} does not exist")
 
 
-def _active(row: TandemRow) -> TandemRow:
+def _active(row: TandemRecord) -> TandemRecord:
     if row.status != "active":
         raise Conflict("this tandem has ended")
     return row
 
 
-def _view(repo: TandemRepository, row: TandemRow) -> TandemView:
-    handles = {pid: _handle(repo.get_person(pid)) for pid in (row.junior_id, row.senior_id)}
-    counts = repo.event_counts(row.id)
-    guides = repo.guides_since(row.community_id, [row.junior_id, row.senior_id], aware(row.created_at))
+def _view(uow: UnitOfWork, row: TandemRecord) -> TandemView:
+    handles = {pid: _handle(uow.people.get(pid)) for pid in (row.junior_id, row.senior_id)}
+    counts = uow.tandems.event_counts(row.id)
+    guides = uow.tandems.guides_since(row.community_id, [row.junior_id, row.senior_id], row.created_at)
     progress = Progress(
         counts.get("task_taken", 0), counts.get("task_done", 0), counts.get("question_asked", 0), len(guides)
     )
@@ -125,41 +116,36 @@ def _view(repo: TandemRepository, row: TandemRow) -> TandemView:
 
 
 def get_tandem(services: Services, *, person_id: str, tandem_id: str) -> TandemView:
-    with services.db.session() as session:
-        repo = TandemRepository(session)
-        return _view(repo, _tandem(repo, person_id, tandem_id))
+    with services.uow() as uow:
+        return _view(uow, _tandem(uow, person_id, tandem_id))
 
 
 def my_tandems(services: Services, *, person_id: str) -> list[TandemView]:
-    with services.db.session() as session:
-        repo = TandemRepository(session)
-        viewer = viewer_of(repo, person_id)
-        return [_view(repo, t) for t in repo.tandems(person_id=person_id) if viewer.is_member(t.community_id)]
+    with services.uow() as uow:
+        viewer = viewer_of(uow, person_id)
+        return [_view(uow, t) for t in uow.tandems.tandems(person_id=person_id) if viewer.is_member(t.community_id)]
 
 
 def community_tandems(services: Services, *, person_id: str, community_id: str) -> list[TandemView]:
     """The steward's summary: every tandem of the community with its progress."""
-    with services.db.session() as session:
-        repo = TandemRepository(session)
-        require_community(repo, community_id)
-        if not governs(repo, viewer_of(repo, person_id), community_id):
+    with services.uow() as uow:
+        require_community(uow, community_id)
+        if not governs(uow, viewer_of(uow, person_id), community_id):
             raise Forbidden(f"only a steward of {community_id!r} (or an admin) can do this")
-        return [_view(repo, t) for t in repo.tandems(community_id=community_id)]
+        return [_view(uow, t) for t in uow.tandems.tandems(community_id=community_id)]
 
 
 def end_tandem(services: Services, *, person_id: str, tandem_id: str) -> TandemView:
-    with services.db.session() as session:
-        repo = TandemRepository(session)
-        row = _active(_tandem(repo, person_id, tandem_id))
-        row.status, row.ended_at = "ended", utcnow()
-        repo.log(row.id, "ended", person_id)
-        return _view(repo, row)
+    with services.uow() as uow:
+        row = _active(_tandem(uow, person_id, tandem_id))
+        row = uow.tandems.end_tandem(row.id)
+        uow.tandems.log(row.id, "ended", person_id)
+        return _view(uow, row)
 
 
-def log_of(services: Services, *, person_id: str, tandem_id: str) -> list[TandemEventRow]:
-    with services.db.session() as session:
-        repo = TandemRepository(session)
-        return repo.events(_tandem(repo, person_id, tandem_id).id)
+def log_of(services: Services, *, person_id: str, tandem_id: str) -> list[TandemEventRecord]:
+    with services.uow() as uow:
+        return uow.tandems.events(_tandem(uow, person_id, tandem_id).id)
 
 
 # -- tasks ----------------------------------------------------------------------------------------------------
@@ -174,103 +160,93 @@ def add_task(
     title: str,
     description: str,
     skills: Sequence[str],
-) -> TaskRow:
+) -> TaskRecord:
     """Add a task to the community's backlog (any member may)."""
-    with services.db.session() as session:
-        repo = TandemRepository(session)
-        require_community(repo, community_id)
-        viewer = viewer_of(repo, person_id)
-        if not viewer.is_member(community_id) and not governs(repo, viewer, community_id):
+    with services.uow() as uow:
+        require_community(uow, community_id)
+        viewer = viewer_of(uow, person_id)
+        if not viewer.is_member(community_id) and not governs(uow, viewer, community_id):
             raise Forbidden(f"only members of {community_id!r} can add tasks to its backlog")
-        names = list(dict.fromkeys(resolve_skill(repo, kit, s)[0].name for s in skills))
-        return repo.add_task(
-            TaskRow(
-                id=new_id(),
-                community_id=community_id,
-                title=title,
-                description=description,
-                skills=names,
-                source="backlog",
-                status="open",
-                created_by=person_id,
-            )
+        names = list(dict.fromkeys(resolve_skill(uow, kit, s)[0].name for s in skills))
+        return uow.tandems.add_task(
+            community_id=community_id,
+            title=title,
+            description=description,
+            skills=names,
+            source="backlog",
+            created_by=person_id,
         )
 
 
-def list_tasks(services: Services, *, person_id: str, community_id: str, status: str | None) -> list[TaskRow]:
-    with services.db.session() as session:
-        repo = TandemRepository(session)
-        require_community(repo, community_id)
-        viewer = viewer_of(repo, person_id)
-        if not viewer.is_member(community_id) and not governs(repo, viewer, community_id):
+def list_tasks(services: Services, *, person_id: str, community_id: str, status: str | None) -> list[TaskRecord]:
+    with services.uow() as uow:
+        require_community(uow, community_id)
+        viewer = viewer_of(uow, person_id)
+        if not viewer.is_member(community_id) and not governs(uow, viewer, community_id):
             raise Forbidden(f"only members of {community_id!r} can see its backlog")
-        return repo.tasks(community_id, status=status)
+        return uow.tandems.tasks(community_id, status=status)
 
 
-def take_task(services: Services, *, person_id: str, tandem_id: str, suggestion_id: str) -> TaskRow:
+def take_task(services: Services, *, person_id: str, tandem_id: str, suggestion_id: str) -> TaskRecord:
     """The pair takes a suggested task: a backlog task, an open question or a stale guide."""
-    with services.db.session() as session:
-        repo = TandemRepository(session)
-        row = _active(_tandem(repo, person_id, tandem_id, partners_only=True))
-        task = _task_for(repo, row, suggestion_id, person_id)
-        task.tandem_id, task.status = row.id, "taken"
-        session.flush()
-        repo.log(row.id, "task_taken", person_id, {"task_id": task.id, "title": task.title, "source": task.source})
+    with services.uow() as uow:
+        row = _active(_tandem(uow, person_id, tandem_id, partners_only=True))
+        task = _task_for(uow, row, suggestion_id, person_id)
+        task = uow.tandems.take_task(task.id, row.id)
+        uow.tandems.log(
+            row.id, "task_taken", person_id, {"task_id": task.id, "title": task.title, "source": task.source}
+        )
         return task
 
 
-def _task_for(repo: TandemRepository, tandem: TandemRow, suggestion_id: str, person_id: str) -> TaskRow:
+def _task_for(uow: UnitOfWork, tandem: TandemRecord, suggestion_id: str, person_id: str) -> TaskRecord:
     kind, _, ref = suggestion_id.partition(":")
     if kind == "task":
-        task = repo.get_task(ref)
+        task = uow.tandems.get_task(ref)
         if task is None or task.community_id != tandem.community_id:
             raise NotFound(f"task {ref!r} does not exist")
         if task.status != "open":
             raise Conflict("this task is already taken")
         return task
-    if ref in repo.taken_refs(tandem.community_id):
+    if ref in uow.tandems.taken_refs(tandem.community_id):
         raise Conflict("another tandem already took this")
-    title = _derived_title(repo, tandem.community_id, kind, ref)
-    return repo.add_task(
-        TaskRow(
-            id=new_id(),
-            community_id=tandem.community_id,
-            title=title,
-            description="",
-            skills=[],
-            source="question" if kind == "question" else "stale_guide",
-            ref=ref,
-            status="open",
-            created_by=person_id,
-        )
+    title = _derived_title(uow, tandem.community_id, kind, ref)
+    return uow.tandems.add_task(
+        community_id=tandem.community_id,
+        title=title,
+        description="",
+        skills=[],
+        source="question" if kind == "question" else "stale_guide",
+        ref=ref,
+        created_by=person_id,
     )
 
 
-def _derived_title(repo: TandemRepository, community_id: str, kind: str, ref: str) -> str:
+def _derived_title(uow: UnitOfWork, community_id: str, kind: str, ref: str) -> str:
     if kind == "question":
-        thread = next((t for t in repo.open_questions([community_id], limit=10_000) if t.id == ref), None)
+        thread = next((t for t in uow.tandems.open_questions([community_id], limit=10_000) if t.id == ref), None)
         if thread is None:
             raise NotFound(f"no open question {ref!r} in {community_id!r}")
         return f"Answer: {thread.title}"[:300]
     if kind == "guide":
-        stale = next((t for g, t in repo.stale_guides([community_id], utcnow() - STALE_AFTER) if g.id == ref), None)
+        before = datetime.now(UTC) - STALE_AFTER
+        stale = next((t for gid, t in uow.tandems.stale_guides([community_id], before) if gid == ref), None)
         if stale is None:
             raise NotFound(f"no stale guide {ref!r} in {community_id!r}")
         return f"Refresh the guide: {stale.title}"[:300]
     raise InvalidInput("a suggestion id looks like task:<id>, question:<thread id> or guide:<guide id>")
 
 
-def finish_task(services: Services, *, person_id: str, tandem_id: str, task_id: str) -> TaskRow:
-    with services.db.session() as session:
-        repo = TandemRepository(session)
-        row = _tandem(repo, person_id, tandem_id, partners_only=True)
-        task = repo.get_task(task_id)
+def finish_task(services: Services, *, person_id: str, tandem_id: str, task_id: str) -> TaskRecord:
+    with services.uow() as uow:
+        row = _tandem(uow, person_id, tandem_id, partners_only=True)
+        task = uow.tandems.get_task(task_id)
         if task is None or task.tandem_id != row.id:
             raise NotFound(f"this tandem has no task {task_id!r}")
         if task.status == "done":
             raise Conflict("this task is already done")
-        task.status, task.done_at = "done", utcnow()
-        repo.log(row.id, "task_done", person_id, {"task_id": task.id, "title": task.title})
+        task = uow.tandems.finish_task(task.id)
+        uow.tandems.log(row.id, "task_done", person_id, {"task_id": task.id, "title": task.title})
         return task
 
 
@@ -291,13 +267,12 @@ def suggestions(
 
     Only the pair: what helps them comes from communities both may read, which a steward may not.
     """
-    with services.db.session() as session:
-        repo = TandemRepository(session)
-        row = _active(_tandem(repo, person_id, tandem_id, partners_only=True))
-        shared = _shared(repo, row)
-        tasks = _candidate_tasks(repo, row, services.clock())
-        pair = _pair(repo, kit, row, shared, tasks, services.clock())
-        answered = repo.answered_threads(_conversation_communities(repo, row, shared))
+    with services.uow() as uow:
+        row = _active(_tandem(uow, person_id, tandem_id, partners_only=True))
+        shared = _shared(uow, row)
+        tasks = _candidate_tasks(uow, row, services.clock())
+        pair = _pair(uow, kit, row, shared, tasks, services.clock())
+        answered = uow.tandems.answered_threads(_conversation_communities(uow, row, shared))
     ranked = rank_tasks(tasks, pair, kit.relatedness)[:limit]
     return [
         Suggestion(f, services.search.search(f.task.text, shared, HELPERS), _threads(kit, f.task.text, answered))
@@ -305,19 +280,19 @@ def suggestions(
     ]
 
 
-def _conversation_communities(repo: TandemRepository, row: TandemRow, shared: list[str]) -> list[str]:
+def _conversation_communities(uow: UnitOfWork, row: TandemRecord, shared: list[str]) -> list[str]:
     """Of the shared communities, those both partners belong to: published guides come from every community both
     may read, raw conversations only from these (an open community shows outsiders its guides, not its threads)."""
-    partners = [viewer_of(repo, p) for p in (row.junior_id, row.senior_id)]
+    partners = [viewer_of(uow, p) for p in (row.junior_id, row.senior_id)]
     return [c for c in shared if all(v.is_member(c) for v in partners)]
 
 
-def _shared(repo: TandemRepository, row: TandemRow) -> list[str]:
+def _shared(uow: UnitOfWork, row: TandemRecord) -> list[str]:
     """What the tandem may draw on: communities both partners may read (and see contributors of)."""
-    return evidence_communities(repo, [viewer_of(repo, row.junior_id), viewer_of(repo, row.senior_id)])
+    return evidence_communities(uow, [viewer_of(uow, row.junior_id), viewer_of(uow, row.senior_id)])
 
 
-def _candidate_tasks(repo: TandemRepository, row: TandemRow, now: datetime) -> list[Task]:
+def _candidate_tasks(uow: UnitOfWork, row: TandemRecord, now: datetime) -> list[Task]:
     backlog = [
         Task(
             f"task:{t.id}",
@@ -326,34 +301,34 @@ def _candidate_tasks(repo: TandemRepository, row: TandemRow, now: datetime) -> l
             tuple(t.skills),
             "backlog",
         )
-        for t in repo.tasks(row.community_id, status="open")
+        for t in uow.tandems.tasks(row.community_id, status="open")
     ]
-    taken = repo.taken_refs(row.community_id)
+    taken = uow.tandems.taken_refs(row.community_id)
     questions = [
         Task(f"question:{t.id}", f"Answer: {t.title}", " ".join([t.title, *map(readable, t.tags)]), source="question")
-        for t in repo.open_questions([row.community_id])
+        for t in uow.tandems.open_questions([row.community_id])
         if t.id not in taken
     ]
     stale = [
         Task(
-            f"guide:{g.id}",
+            f"guide:{gid}",
             f"Refresh the guide: {t.title}",
             " ".join([t.title, *map(readable, t.tags or [])]),
             source="stale_guide",
         )
-        for g, t in repo.stale_guides([row.community_id], now - STALE_AFTER)
-        if g.id not in taken
+        for gid, t in uow.tandems.stale_guides([row.community_id], now - STALE_AFTER)
+        if gid not in taken
     ]
     return backlog + questions + stale
 
 
 def _pair(
-    repo: TandemRepository, kit: Expertise, row: TandemRow, shared: list[str], tasks: list[Task], now: datetime
+    uow: UnitOfWork, kit: Expertise, row: TandemRecord, shared: list[str], tasks: list[Task], now: datetime
 ) -> Pair:
-    evidence = repo.evidence(shared, people=[row.junior_id, row.senior_id])
-    learning = [n for n, kind, _ in repo.skills_of(row.junior_id) if kind == "learning"]
-    mine = [n for n, kind, _ in repo.skills_of(row.senior_id) if kind == "has"] + list(
-        repo.endorsed_skills(row.senior_id)
+    evidence = uow.tandems.evidence(shared, people=[row.junior_id, row.senior_id])
+    learning = [n for n, kind, _ in uow.tandems.skills_of(row.junior_id) if kind == "learning"]
+    mine = [n for n, kind, _ in uow.tandems.skills_of(row.senior_id) if kind == "has"] + list(
+        uow.tandems.endorsed_skills(row.senior_id)
     )
     skills = sorted({*row.goals, *learning, *mine, *(s for t in tasks for s in t.skills)})
     senior = {s: skill_strength(row.senior_id, readable(s), evidence, kit.relatedness, now) for s in skills}
@@ -362,11 +337,11 @@ def _pair(
         s: w * (1 - 0.5 * skill_strength(row.junior_id, readable(s), evidence, kit.relatedness, now))
         for s, w in wants.items()
     }
-    names = {pid: repo.get_person(pid) for pid in (row.junior_id, row.senior_id)}
+    names = {pid: uow.people.get(pid) for pid in (row.junior_id, row.senior_id)}
     return Pair(_handle(names[row.senior_id]), _handle(names[row.junior_id]), senior, growth)
 
 
-def _handle(person: PersonRow | None) -> str:
+def _handle(person: PersonRecord | None) -> str:
     return person.handle if person is not None else "former member"
 
 
@@ -390,23 +365,21 @@ def ask(services: Services, kit: Expertise, *, person_id: str, tandem_id: str, q
     """An answer grounded in what both partners may read, with citations; or plainly nothing, and who to ask."""
     if not question.strip():
         raise InvalidInput("the question is empty")
-    with services.db.session() as session:
-        repo = TandemRepository(session)
-        row = _active(_tandem(repo, person_id, tandem_id, partners_only=True))
-        shared = _shared(repo, row)
-        answered = repo.answered_threads(_conversation_communities(repo, row, shared))
+    with services.uow() as uow:
+        row = _active(_tandem(uow, person_id, tandem_id, partners_only=True))
+        shared = _shared(uow, row)
+        answered = uow.tandems.answered_threads(_conversation_communities(uow, row, shared))
     passages = _guide_passages(services, kit, question, shared) + _thread_passages(kit, question, answered)
     answer = kit.partner.answer(question, passages)
-    with services.db.session() as session:
-        repo = TandemRepository(session)
+    with services.uow() as uow:
         who = (
             []
             if not answer.nothing_known
             else experts_in(
-                repo, kit, question, shared, exclude={row.junior_id, row.senior_id}, limit=3, now=services.clock()
+                uow, kit, question, shared, exclude={row.junior_id, row.senior_id}, limit=3, now=services.clock()
             )
         )
-        repo.log(
+        uow.tandems.log(
             row.id,
             "question_asked",
             person_id,
@@ -433,10 +406,9 @@ def _guide_passages(services: Services, kit: Expertise, question: str, shared: l
 
 def _published_guides(services: Services, guide_ids: list[str]) -> dict[str, tuple[str, str]]:
     """Community and full text of each guide still published (the index may lag the record)."""
-    with services.db.session() as session:
-        repo = TandemRepository(session)
-        rows = [repo.get_guide_row(g) for g in guide_ids]
-        records = [repo.guide_record(r) for r in rows if r is not None and r.status == "published"]
+    with services.uow() as uow:
+        found = [uow.guides.get(g) for g in guide_ids]
+        records = [r for r in found if r is not None and r.status == "published"]
     return {r.id: (r.community_id, _guide_text(r.content)) for r in records}
 
 

@@ -7,10 +7,9 @@ from fastapi import APIRouter
 from api.auth import PersonDep, ServicesDep
 from api.schemas import DeclineIn, MeOut, NudgeOut, PreferencesIn, ReplyIn, SnoozeIn
 from store.records import NudgeRecord, PersonRecord
-from store.repository import Repository
 from workflow import nudges
 from workflow.errors import InvalidInput
-from workflow.people import PreferencesUpdate, update_preferences
+from workflow.people import PreferencesUpdate, memberships, update_preferences
 
 router = APIRouter(prefix="/v1", tags=["inbox"])
 
@@ -33,9 +32,7 @@ def nudge_out(n: NudgeRecord) -> NudgeOut:
 
 
 def me_out(services: ServicesDep, person: PersonRecord) -> MeOut:
-    with services.db.session() as session:
-        repo = Repository(session)
-        roles = {c: (repo.role_of(c, person.id) or "member") for c in repo.communities_of(person.id)}
+    roles = memberships(services, person_id=person.id)
     return MeOut(
         id=person.id,
         handle=person.handle,

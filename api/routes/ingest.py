@@ -5,23 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Body, HTTPException
-from sqlalchemy import select
 
 from api.auth import PersonDep, ServicesDep
 from api.schemas import AssessmentOut, IngestOut, MessageBatch, MessageIn
 from store.records import IncomingMessage
-from store.repository import Repository
-from store.tables import AssessmentRow, MessageRow
-from workflow.access import require_steward, viewer_of
-from workflow.ingest import ingest_messages
+from workflow.ingest import assessments as community_assessments
+from workflow.ingest import ensure_may_ingest, ingest_messages
 
 router = APIRouter(prefix="/v1/communities", tags=["ingest"])
-
-
-def _require_steward(services: ServicesDep, person_id: str, community_id: str) -> None:
-    with services.db.session() as session:
-        repo = Repository(session)
-        require_steward(repo, viewer_of(repo, person_id), community_id)
 
 
 def _incoming(m: MessageIn) -> IncomingMessage:
@@ -51,7 +42,7 @@ def ingest(
     body: MessageIn | MessageBatch = Body(description='One message, or {"messages": [...]}.'),
 ) -> IngestOut:
     """Store one message or a batch (idempotent on external_id); assessment runs as a background job."""
-    _require_steward(services, person.id, community_id)
+    ensure_may_ingest(services, person_id=person.id, community_id=community_id)
     messages = body.messages if isinstance(body, MessageBatch) else [body]
     if len(messages) > services.max_batch_messages:
         raise HTTPException(413, f"a batch holds at most {services.max_batch_messages} messages; split it")
@@ -64,26 +55,17 @@ def assessments(
     community_id: str, services: ServicesDep, person: PersonDep, candidates_only: bool = False, limit: int = 100
 ) -> list[AssessmentOut]:
     """What the detector decided for recent messages, with a one-line explanation (stewards only)."""
-    _require_steward(services, person.id, community_id)
-    with services.db.session() as session:
-        query = (
-            select(AssessmentRow)
-            .join(MessageRow, MessageRow.id == AssessmentRow.message_id)
-            .where(MessageRow.community_id == community_id)
-            .order_by(AssessmentRow.score.desc())
-            .limit(min(limit, 1000))
+    rows = community_assessments(
+        services, person_id=person.id, community_id=community_id, candidates_only=candidates_only, limit=limit
+    )
+    return [
+        AssessmentOut(
+            message_id=r.message_id,
+            score=r.score,
+            is_candidate=r.is_candidate,
+            gaps=r.gaps,
+            explanation=r.explanation,
+            outcome=r.outcome,
         )
-        if candidates_only:
-            query = query.where(AssessmentRow.is_candidate.is_(True))
-        rows = session.scalars(query).all()
-        return [
-            AssessmentOut(
-                message_id=r.message_id,
-                score=r.score,
-                is_candidate=r.is_candidate,
-                gaps=r.gaps,
-                explanation=r.explanation,
-                outcome=r.outcome,
-            )
-            for r in rows
-        ]
+        for r in rows
+    ]

@@ -18,6 +18,7 @@ from connectors.slack import interactive as ui
 from connectors.slack import payloads
 from connectors.slack import verify as slack_verify
 from workflow import slack_actions
+from workflow.job_types import SlackCommand, defer
 from workflow.services import Services
 
 router = APIRouter(prefix="/v1/webhooks/slack", tags=["webhooks"])
@@ -46,13 +47,8 @@ async def commands(request: Request) -> dict[str, Any]:
         return {"response_type": "ephemeral", "text": HELP}
     if slack_actions.slack_client(services) is None:
         return {"response_type": "ephemeral", "text": NO_BOT}
-    payload = {
-        "team": command.team,
-        "user": command.user,
-        "text": command.text[:1000],
-        "response_url": command.response_url,
-    }
-    services.runner.enqueue("slack_command", f"{command.team}:{command.user}:{command.trigger_id}", payload)
+    job = SlackCommand(command.team, command.user, command.text[:1000], command.response_url, command.trigger_id)
+    defer(services.runner, job)
     return {"response_type": "ephemeral", "text": f"Looking for guides about “{ui.cut(command.text, 200)}”…"}
 
 
@@ -80,4 +76,4 @@ def _queue(services: Services, action: payloads.Interaction) -> None:
         key = f"guide:{action.value.partition(':')[0]}"  # clicks on one guide run one after the other
     else:
         key = f"{action.action_id}:{action.user}:{action.value or action.view_id or action.trigger_id}"
-    services.runner.enqueue("slack_interaction", key, slack_actions.as_payload(action))
+    defer(services.runner, slack_actions.as_job(key, action))

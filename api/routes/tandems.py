@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import PersonDep, ServicesDep
-from store.tables import TandemEventRow, TaskRow
+from store.records import TandemEventRecord, TaskRecord
 from tandem.skills import Resolved
 from workflow import experts, tandems
 from workflow.experts import ExpertHit, Expertise, Profile, expertise_for
@@ -267,7 +267,7 @@ def tandem_out(v: tandems.TandemView) -> TandemOut:
     )
 
 
-def task_out(t: TaskRow) -> TaskOut:
+def task_out(t: TaskRecord) -> TaskOut:
     return TaskOut(
         id=t.id,
         community_id=t.community_id,
@@ -298,7 +298,7 @@ def suggestion_out(s: tandems.Suggestion) -> SuggestionOut:
     )
 
 
-def event_out(e: TandemEventRow) -> EventOut:
+def event_out(e: TandemEventRecord) -> EventOut:
     return EventOut(at=e.at, kind=e.kind, actor_id=e.actor_id, details=e.details)
 
 

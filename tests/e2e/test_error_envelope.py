@@ -58,3 +58,15 @@ def test_bad_webhook_signature_is_401_with_the_envelope(make_loop) -> None:  # t
 def test_workflow_errors_have_the_envelope(loop: Loop) -> None:
     r = loop.client.get("/v1/guides/does-not-exist", headers=loop.as_("lena"))
     assert r.status_code == 404 and is_envelope(r)
+
+
+def test_a_lost_race_on_a_unique_key_is_409_with_the_envelope(loop: Loop) -> None:
+    from store.errors import DuplicateKey
+
+    @loop.client.app.get("/v1/_race")  # a route that loses a race, as two parallel writers would
+    def lose() -> None:
+        raise DuplicateKey("guide_versions")
+
+    r = loop.client.get("/v1/_race")
+    assert r.status_code == 409 and is_envelope(r)
+    assert "reload" in r.json()["detail"][0]["msg"]

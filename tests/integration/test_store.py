@@ -9,9 +9,10 @@ from sqlalchemy import inspect
 
 from elicitor.model import Role
 from store.db import Database
+from store.errors import DuplicateKey
 from store.records import IncomingMessage
-from store.repository import Repository
 from store.tables import Base
+from store.uow import SqlUnitOfWork
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
@@ -30,8 +31,8 @@ def msg(ext: str, parent: str | None, author: str, text: str, minutes: int, **kw
 
 
 def seeded(db: Database) -> None:
-    with db.session() as s:
-        Repository(s).upsert_community("c1", "Community one")
+    with SqlUnitOfWork(db) as uow:
+        uow.communities.upsert("c1", "Community one")
 
 
 def test_migrations_create_every_table(database: Database) -> None:
@@ -46,16 +47,17 @@ def test_ingest_is_idempotent_and_builds_the_thread(database: Database) -> None:
         msg("a", "q", "marta", "Use a partial index.", 5, score=4, accepted=True),
         msg("a", "q", "marta", "Use a partial index (repeat in the same batch).", 6),
     ]
-    with database.session() as s:
-        first = Repository(s).ingest("c1", batch)
-    with database.session() as s:
-        again = Repository(s).ingest("c1", batch[:2])
+    with SqlUnitOfWork(database) as uow:
+        first = uow.messages.ingest("c1", batch)
+    with SqlUnitOfWork(database) as uow:
+        again = uow.messages.ingest("c1", batch[:2])
     assert (first.accepted, first.duplicates) == (2, 1)
     assert (again.accepted, again.duplicates) == (0, 2)
-    with database.session() as s:
-        repo = Repository(s)
-        thread = repo.load_thread(repo.message_row(first.new_message_ids[0]).thread_id)
-        standing = repo.standing("c1", thread.messages[1].author_id)
+    with SqlUnitOfWork(database) as uow:
+        message = uow.messages.get(first.new_message_ids[0])
+        assert message is not None
+        thread = uow.messages.load_thread(message.thread_id)
+        standing = uow.messages.standing("c1", thread.messages[1].author_id)
     assert [m.text for m in thread.messages] == ["How do I speed up the listing?", "Use a partial index."]
     assert thread.messages[1].parent_id == thread.messages[0].id
     assert thread.messages[0].created_at.tzinfo is not None
@@ -64,16 +66,15 @@ def test_ingest_is_idempotent_and_builds_the_thread(database: Database) -> None:
 
 def test_tokens_are_stored_hashed_and_resolve_to_their_person(database: Database) -> None:
     seeded(database)
+    with SqlUnitOfWork(database) as uow:
+        person = uow.people.upsert("marta", "Marta")
+        uow.communities.set_role("c1", person.id, Role.EXPERT)
+        _, token = uow.tokens.create(person.id, "laptop")
+    with SqlUnitOfWork(database) as uow:
+        assert uow.tokens.person_for(token).handle == "marta"  # type: ignore[union-attr]
+        assert uow.tokens.person_for(token + "x") is None
+        assert uow.communities.role_of("c1", person.id) == Role.EXPERT
     with database.session() as s:
-        repo = Repository(s)
-        person = repo.upsert_person("marta", "Marta")
-        repo.set_role("c1", person.id, Role.EXPERT)
-        token = repo.create_token(person.id, "laptop")
-    with database.session() as s:
-        repo = Repository(s)
-        assert repo.person_for_token(token).handle == "marta"
-        assert repo.person_for_token(token + "x") is None
-        assert repo.role_of("c1", person.id) == Role.EXPERT
         from sqlalchemy import select
 
         from store.tables import ApiTokenRow
@@ -84,29 +85,50 @@ def test_tokens_are_stored_hashed_and_resolve_to_their_person(database: Database
 
 def test_guide_versions_accumulate(database: Database) -> None:
     seeded(database)
-    with database.session() as s:
-        result = Repository(s).ingest("c1", [msg("q", None, "lena", "Question?", 0)])
-    with database.session() as s:
-        repo = Repository(s)
-        row = repo.message_row(result.new_message_ids[0])
+    with SqlUnitOfWork(database) as uow:
+        result = uow.messages.ingest("c1", [msg("q", None, "lena", "Question?", 0)])
+    with SqlUnitOfWork(database) as uow:
+        row = uow.messages.get(result.new_message_ids[0])
+        assert row is not None
         content = {"title": "T", "sections": {}, "sources": []}
-        guide = repo.save_guide_version(
+        uow.guides.save_version(
             community_id="c1", thread_id=row.thread_id, reviewer_id=row.author_id, content=content, engine="offline"
         )
-        guide = repo.save_guide_version(
+        record = uow.guides.save_version(
             community_id="c1",
             thread_id=row.thread_id,
             reviewer_id=row.author_id,
             content={**content, "title": "T2"},
             engine="edit",
         )
-        record = repo.guide_record(guide)
     assert (record.version, record.content["title"], record.engine, record.status) == (2, "T2", "edit", "draft")
 
 
 def test_unknown_thread_raises_key_error(database: Database) -> None:
-    with database.session() as s, pytest.raises(KeyError):
-        Repository(s).load_thread("nope")
+    with SqlUnitOfWork(database) as uow, pytest.raises(KeyError):
+        uow.messages.load_thread("nope")
+
+
+def test_a_unique_key_clash_becomes_the_stores_own_error_and_nothing_is_kept(database: Database) -> None:
+    seeded(database)
+    with pytest.raises(DuplicateKey), SqlUnitOfWork(database) as uow:
+        uow.people.upsert("marta")
+        uow.communities.upsert("c2", "Two")
+        uow.people.update(uow.people.upsert("kai").id, handle="marta")
+    with SqlUnitOfWork(database) as uow:
+        assert uow.people.by_handle("kai") is None and uow.communities.get("c2") is None
+
+
+def test_after_commit_callbacks_run_only_once_committed(database: Database) -> None:
+    ran: list[str] = []
+    with SqlUnitOfWork(database) as uow:
+        uow.after_commit(lambda: ran.append("committed"))
+        assert ran == []
+    assert ran == ["committed"]
+    with pytest.raises(RuntimeError), SqlUnitOfWork(database) as uow:
+        uow.after_commit(lambda: ran.append("rolled back"))
+        raise RuntimeError("boom")
+    assert ran == ["committed"]
 
 
 def test_migrations_match_the_tables(database: Database) -> None:
@@ -126,17 +148,17 @@ def test_locking_a_person_makes_a_second_transaction_wait(database: Database) ->
 
     if database.is_sqlite:
         pytest.skip("SQLite has a single writer; FOR UPDATE is PostgreSQL's")
-    with database.session() as s:
-        person_id = Repository(s).upsert_person("marta").id
+    with SqlUnitOfWork(database) as uow:
+        person_id = uow.people.upsert("marta").id
     acquired: list[float] = []
 
     def second() -> None:
-        with database.session() as s:
-            Repository(s).lock_person(person_id)
+        with SqlUnitOfWork(database) as uow:
+            uow.people.lock(person_id)
             acquired.append(time.monotonic())
 
-    with database.session() as s:
-        Repository(s).lock_person(person_id)
+    with SqlUnitOfWork(database) as uow:
+        uow.people.lock(person_id)
         worker = threading.Thread(target=second)
         worker.start()
         time.sleep(0.5)

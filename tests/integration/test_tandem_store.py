@@ -6,13 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 
 from store.db import Database
+from store.errors import DuplicateKey
 from store.records import IncomingMessage
+from store.repositories.tandems import TandemRepository
 from store.repository import new_id
-from store.tables import GuideRow, MessageRow, TandemRow, ThreadRow
-from store.tandem_repository import TandemRepository
+from store.tables import GuideRow, MessageRow, PersonRow, ThreadRow
+from store.uow import SqlUnitOfWork
 from tandem.evidence import Kind
 from tandem.skills import Skill
 
@@ -34,11 +35,10 @@ def msg(ext: str, thread: str, parent: str | None, author: str, **kw: object) ->
 
 
 def seeded(db: Database) -> dict[str, str]:
-    with db.session() as s:
-        repo = TandemRepository(s)
-        repo.upsert_community("c1", "One")
-        repo.upsert_community("c2", "Two")
-        repo.ingest(
+    with SqlUnitOfWork(db) as uow:
+        uow.communities.upsert("c1", "One")
+        uow.communities.upsert("c2", "Two")
+        uow.messages.ingest(
             "c1",
             [
                 msg("q1", "answered", None, "lena"),
@@ -49,8 +49,10 @@ def seeded(db: Database) -> dict[str, str]:
                 msg("a3", "voted", "q3", "kai", score=2),
             ],
         )
-        repo.ingest("c2", [msg("q4", "elsewhere", None, "otto"), msg("a4", "elsewhere", "q4", "marta", accepted=True)])
-        return {p: repo.person_by_handle(p).id for p in ("lena", "marta", "kai", "otto")}  # type: ignore[union-attr]
+        uow.messages.ingest(
+            "c2", [msg("q4", "elsewhere", None, "otto"), msg("a4", "elsewhere", "q4", "marta", accepted=True)]
+        )
+        return {p: uow.people.by_handle(p).id for p in ("lena", "marta", "kai", "otto")}  # type: ignore[union-attr]
 
 
 def test_evidence_comes_only_from_the_given_communities(database: Database) -> None:
@@ -75,7 +77,7 @@ def test_open_questions_answered_threads_and_stale_guides(database: Database) ->
         answered = {t.title: t.answer_author for t in repo.answered_threads(["c1"])}
         assert answered == {"About answered": "marta", "About voted": "kai"}
         thread = s.query(ThreadRow).filter_by(external_id="answered").one()
-        marta = repo.person_by_handle("marta")
+        marta = s.query(PersonRow).filter_by(handle="marta").one()
         s.add(
             GuideRow(
                 id=new_id(),
@@ -93,23 +95,16 @@ def test_open_questions_answered_threads_and_stale_guides(database: Database) ->
 
 def test_an_endorsement_is_stored_once_and_tandems_count_per_senior(database: Database) -> None:
     ids = seeded(database)
-    with database.session() as s:
-        repo = TandemRepository(s)
+    with SqlUnitOfWork(database) as uow:
+        repo = uow.tandems
         skill = repo.ensure_skill(Skill("postgresql", "Postgres"), alias="postgres-db")
         repo.add_endorsement(ids["lena"], ids["marta"], skill.id)
         repo.add_tandem(
-            TandemRow(
-                id=new_id(),
-                community_id="c1",
-                junior_id=ids["lena"],
-                senior_id=ids["marta"],
-                goals=["postgresql"],
-                status="active",
-            )
+            community_id="c1", junior_id=ids["lena"], senior_id=ids["marta"], goals=["postgresql"], created_by="x"
         )
         assert repo.endorsed_skills(ids["marta"]) == {"postgresql": 1}
         assert repo.active_as_senior() == {ids["marta"]: 1} and repo.seniors_of(ids["lena"]) == {ids["marta"]}
         assert repo.vocabulary()[0].aliases == ("postgres-db",)
         assert repo.profile(ids["marta"]).hidden is False
-    with pytest.raises(IntegrityError), database.session() as s:
-        TandemRepository(s).add_endorsement(ids["lena"], ids["marta"], skill.id)
+    with pytest.raises(DuplicateKey), SqlUnitOfWork(database) as uow:
+        uow.tandems.add_endorsement(ids["lena"], ids["marta"], skill.id)

@@ -35,3 +35,19 @@ def test_numeric_tables_in_extra_are_rendered_and_examples_are_not(tmp_path: Pat
     assert "| screen | keeps_terse | sends |" in text and "| 0.250 | 0.975 | 0.655 |" in text
     assert "answer_id" not in text
     assert (tmp_path / "terse-screen.png").stat().st_size > 1000 and "](terse-screen.png)" in text
+
+
+def test_transfer_reports_name_their_data_and_print_the_learning_curve(tmp_path: Path) -> None:
+    curve = [{"k": 0.0, "f1": 0.55, "roc_auc_terse": 0.64}, {"k": 100.0, "f1": 0.69, "roc_auc_terse": 0.76}]
+    report = Report(
+        "terse-transfer",
+        {"f1": 0.55, "roc_auc_terse": 0.76},
+        {"always_yes": {"f1": 0.57}},
+        extra={"learning_curve": curve},
+        subject="trained on a.jsonl, measured on b.jsonl",
+    )
+    text = write_report([report], tmp_path, "make eval").read_text()
+    assert "## terse-transfer (trained on a.jsonl, measured on b.jsonl)" in text
+    assert "| f1 | 0.550 | 0.570 | >= 0.70 **not met** |" in text
+    assert "| roc_auc_terse | 0.760 |  | >= 0.75 met |" in text
+    assert "| k | f1 | roc_auc_terse |" in text and "| 100.000 | 0.690 | 0.760 |" in text

@@ -187,3 +187,30 @@ def test_long_statement_is_cut_at_a_clause_and_not_on_a_function_word() -> None:
 def test_an_addendum_lead_in_is_not_part_of_the_claim() -> None:
     claim, _ = central_claim("Good summary. I'd add: make the backfill resumable, it always gets interrupted once.")
     assert claim.startswith("make the backfill resumable")
+
+
+def test_the_question_names_the_error_the_asker_pasted() -> None:
+    from elicitor.asked import pasted_error
+
+    question = Message(
+        "q9", "t9", "asker", "asker", "apt-get says E: Could not get lock /var/lib/dpkg/lock", T0, kind="question"
+    )
+    answer = Message("a9", "t9", "ana", "ana", "Close Synaptic first, then run it again.", T0, parent_id="q9")
+    thread = Thread("t9", "c1", "apt-get fails", (question, answer))
+    followup = TemplateFollowUpWriter().write(thread, answer, (Gap.STEPS,))
+    assert "“E: Could not get lock /var/lib/dpkg/lock”" in followup.question
+    assert followup.question.count("?") == 1 and len(followup.question.split()) <= 40
+    assert "step" in followup.question
+    assert pasted_error("this cannot be right, there is an error somewhere") == ""  # prose, not a pasted error
+
+
+def test_options_the_asker_named_become_the_choice_asked_about() -> None:
+    from elicitor.asked import named_options
+
+    assert named_options("Should I use ext3 or ext4?") == ("ext3", "ext4")
+    assert named_options("Is it possible or not?") is None
+    question = Message("q8", "t8", "asker", "asker", "Should I format the disk as ext3 or ext4?", T0, kind="question")
+    answer = Message("a8", "t8", "ana", "ana", "Go with ext4 for a new disk these days.", T0, parent_id="q8")
+    thread = Thread("t8", "c1", "Which file system?", (question, answer))
+    followup = TemplateFollowUpWriter().write(thread, answer, (Gap.RATIONALE,))
+    assert "“ext4” rather than “ext3”" in followup.question

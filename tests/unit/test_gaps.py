@@ -123,3 +123,11 @@ def test_recommendation_strength() -> None:
     assert recommendation_strength("Thanks!") == 0.0
     assert recommendation_strength("https://example.org/a") == 0.0
     assert recommendation_strength("Which version are you on?") == 0.0
+
+
+def test_a_pasted_error_asks_for_the_steps_of_the_fix() -> None:
+    from elicitor.gaps import QuestionType, question_type
+
+    pasted = "apt-get stopped half way\n<ana> it says E: Could not get lock /var/lib/dpkg/lock\n<bo> hm"
+    assert question_type(pasted) == QuestionType.HOW
+    assert question_type("There is an error somewhere in my reasoning about entropy.") == QuestionType.GENERAL

@@ -7,14 +7,23 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session
 
-from store.repository import Repository, aware, new_id
+from store.records import (
+    ExpertiseProfileRecord,
+    SkillRecord,
+    TandemEventRecord,
+    TandemRecord,
+    TaskRecord,
+    ThreadRecord,
+)
+from store.repositories.rows import maybe, record_of
+from store.repository import aware, new_id
 from store.tables import (
     EndorsementRow,
     ExpertiseProfileRow,
     GuideRow,
     GuideVersionRow,
-    MembershipRow,
     MessageRow,
     NudgeRow,
     PersonRow,
@@ -51,25 +60,31 @@ def _topic(title: str, tags: Sequence[str] | None) -> str:
     return " ".join([title, *(t.replace("-", " ") for t in tags or ())]).strip()
 
 
-class TandemRepository(Repository):
+class TandemRepository:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
     # -- skills -------------------------------------------------------------------------------------------
     def vocabulary(self) -> list[Skill]:
         rows = self.s.scalars(select(SkillRow).order_by(SkillRow.name))
         return [Skill(r.name, r.label, tuple(r.aliases or ())) for r in rows]
 
-    def skill_row(self, name: str) -> SkillRow | None:
+    def skill(self, name: str) -> SkillRecord | None:
+        return maybe(SkillRecord, self._skill_row(name))
+
+    def _skill_row(self, name: str) -> SkillRow | None:
         return self.s.scalars(select(SkillRow).where(SkillRow.name == name)).first()
 
-    def ensure_skill(self, skill: Skill, alias: str | None = None) -> SkillRow:
-        """The skill's row, created when new; `alias` (a synonym merged into it) is remembered."""
-        row = self.skill_row(skill.name)
+    def ensure_skill(self, skill: Skill, alias: str | None = None) -> SkillRecord:
+        """The skill, created when new; `alias` (a synonym merged into it) is remembered."""
+        row = self._skill_row(skill.name)
         if row is None:
             row = SkillRow(id=new_id(), name=skill.name, label=skill.label, aliases=[])
             self.s.add(row)
         if alias and alias not in (row.aliases or []):
             row.aliases = [*(row.aliases or []), alias]
         self.s.flush()
-        return row
+        return record_of(SkillRecord, row)
 
     def set_person_skill(self, person_id: str, skill_id: str, kind: str) -> None:
         row = self.s.get(PersonSkillRow, (person_id, skill_id))
@@ -119,22 +134,29 @@ class TandemRepository(Repository):
         )
         return self.s.scalars(query).first() is not None
 
-    def add_endorsement(self, endorser_id: str, person_id: str, skill_id: str) -> EndorsementRow:
-        row = EndorsementRow(id=new_id(), endorser_id=endorser_id, person_id=person_id, skill_id=skill_id)
-        self.s.add(row)
+    def add_endorsement(self, endorser_id: str, person_id: str, skill_id: str) -> None:
+        self.s.add(EndorsementRow(id=new_id(), endorser_id=endorser_id, person_id=person_id, skill_id=skill_id))
         self.s.flush()
-        return row
 
     # -- expertise profile --------------------------------------------------------------------------------
-    def profile(self, person_id: str, *, create: bool = False) -> ExpertiseProfileRow:
-        """The person's expertise settings; the defaults (stored only when `create`) if they never set any."""
+    def profile(self, person_id: str) -> ExpertiseProfileRecord:
+        """The person's expertise settings; the defaults if they never set any."""
+        row = self.s.get(ExpertiseProfileRow, person_id)
+        if row is None:
+            return ExpertiseProfileRecord(person_id, hidden=False, mentoring_capacity=DEFAULT_CAPACITY)
+        return record_of(ExpertiseProfileRecord, row)
+
+    def update_profile(self, person_id: str, *, hidden: bool | None, mentoring_capacity: int | None) -> None:
+        """Store the person's choices (None: unchanged)."""
         row = self.s.get(ExpertiseProfileRow, person_id)
         if row is None:
             row = ExpertiseProfileRow(person_id=person_id, hidden=False, mentoring_capacity=DEFAULT_CAPACITY)
-            if create:
-                self.s.add(row)
-                self.s.flush()
-        return row
+            self.s.add(row)
+        if hidden is not None:
+            row.hidden = hidden
+        if mentoring_capacity is not None:
+            row.mentoring_capacity = mentoring_capacity
+        self.s.flush()
 
     def capacities(self) -> dict[str, int]:
         """Mentoring capacity of everyone who set one (others have DEFAULT_CAPACITY)."""
@@ -143,14 +165,6 @@ class TandemRepository(Repository):
 
     def hidden_people(self) -> set[str]:
         return set(self.s.scalars(select(ExpertiseProfileRow.person_id).where(ExpertiseProfileRow.hidden)))
-
-    def members_of(self, community_ids: Sequence[str]) -> dict[str, PersonRow]:
-        rows = self.s.scalars(
-            select(PersonRow)
-            .join(MembershipRow, MembershipRow.person_id == PersonRow.id)
-            .where(MembershipRow.community_id.in_(list(community_ids)))
-        )
-        return {p.id: p for p in rows}
 
     # -- evidence -----------------------------------------------------------------------------------------
     def evidence(self, community_ids: Sequence[str], people: Sequence[str] | None = None) -> list[Evidence]:
@@ -290,7 +304,7 @@ class TandemRepository(Repository):
         )
         return [ThreadSummary(t.id, t.community_id, t.title, tuple(t.tags or ()), t.url) for t in rows]
 
-    def stale_guides(self, community_ids: Sequence[str], before: datetime) -> list[tuple[GuideRow, ThreadRow]]:
+    def stale_guides(self, community_ids: Sequence[str], before: datetime) -> list[tuple[str, ThreadRecord]]:
         """Guides marked stale, or published and untouched since `before`."""
         old = and_(GuideRow.status == "published", GuideRow.updated_at < before)
         rows = self.s.execute(
@@ -298,24 +312,43 @@ class TandemRepository(Repository):
             .join(ThreadRow, ThreadRow.id == GuideRow.thread_id)
             .where(GuideRow.community_id.in_(list(community_ids)), or_(GuideRow.status == "stale", old))
         ).all()
-        return [(g, t) for g, t in rows]
+        return [(g.id, record_of(ThreadRecord, t)) for g, t in rows]
 
     # -- tandems ------------------------------------------------------------------------------------------
-    def add_tandem(self, row: TandemRow) -> TandemRow:
+    def add_tandem(
+        self, *, community_id: str, junior_id: str, senior_id: str, goals: list[str], created_by: str
+    ) -> TandemRecord:
+        row = TandemRow(
+            id=new_id(),
+            community_id=community_id,
+            junior_id=junior_id,
+            senior_id=senior_id,
+            goals=goals,
+            status="active",
+            created_by=created_by,
+        )
         self.s.add(row)
         self.s.flush()
-        return row
+        return record_of(TandemRecord, row)
 
-    def get_tandem(self, tandem_id: str) -> TandemRow | None:
-        return self.s.get(TandemRow, tandem_id)
+    def get_tandem(self, tandem_id: str) -> TandemRecord | None:
+        return maybe(TandemRecord, self.s.get(TandemRow, tandem_id))
 
-    def tandems(self, *, community_id: str | None = None, person_id: str | None = None) -> list[TandemRow]:
+    def end_tandem(self, tandem_id: str) -> TandemRecord:
+        row = self.s.get(TandemRow, tandem_id)
+        if row is None:
+            raise KeyError(tandem_id)
+        row.status, row.ended_at = "ended", utcnow()
+        self.s.flush()
+        return record_of(TandemRecord, row)
+
+    def tandems(self, *, community_id: str | None = None, person_id: str | None = None) -> list[TandemRecord]:
         query = select(TandemRow).order_by(TandemRow.created_at.desc())
         if community_id is not None:
             query = query.where(TandemRow.community_id == community_id)
         if person_id is not None:
             query = query.where(or_(TandemRow.junior_id == person_id, TandemRow.senior_id == person_id))
-        return list(self.s.scalars(query))
+        return [record_of(TandemRecord, r) for r in self.s.scalars(query)]
 
     def active_as_senior(self) -> dict[str, int]:
         rows = self.s.execute(
@@ -328,8 +361,8 @@ class TandemRepository(Repository):
     def seniors_of(self, junior_id: str) -> set[str]:
         return set(self.s.scalars(select(TandemRow.senior_id).where(TandemRow.junior_id == junior_id)))
 
-    def active_pair(self, community_id: str, junior_id: str, senior_id: str) -> TandemRow | None:
-        return self.s.scalars(
+    def active_pair(self, community_id: str, junior_id: str, senior_id: str) -> TandemRecord | None:
+        row = self.s.scalars(
             select(TandemRow).where(
                 TandemRow.community_id == community_id,
                 TandemRow.junior_id == junior_id,
@@ -337,23 +370,63 @@ class TandemRepository(Repository):
                 TandemRow.status == "active",
             )
         ).first()
+        return maybe(TandemRecord, row)
 
     # -- tasks --------------------------------------------------------------------------------------------
-    def add_task(self, row: TaskRow) -> TaskRow:
+    def add_task(
+        self,
+        *,
+        community_id: str,
+        title: str,
+        description: str,
+        skills: list[str],
+        source: str,
+        created_by: str,
+        ref: str | None = None,
+    ) -> TaskRecord:
+        row = TaskRow(
+            id=new_id(),
+            community_id=community_id,
+            title=title,
+            description=description,
+            skills=skills,
+            source=source,
+            ref=ref,
+            status="open",
+            created_by=created_by,
+        )
         self.s.add(row)
         self.s.flush()
+        return record_of(TaskRecord, row)
+
+    def get_task(self, task_id: str) -> TaskRecord | None:
+        return maybe(TaskRecord, self.s.get(TaskRow, task_id))
+
+    def take_task(self, task_id: str, tandem_id: str) -> TaskRecord:
+        row = self._task(task_id)
+        row.tandem_id, row.status = tandem_id, "taken"
+        self.s.flush()
+        return record_of(TaskRecord, row)
+
+    def finish_task(self, task_id: str) -> TaskRecord:
+        row = self._task(task_id)
+        row.status, row.done_at = "done", utcnow()
+        self.s.flush()
+        return record_of(TaskRecord, row)
+
+    def _task(self, task_id: str) -> TaskRow:
+        row = self.s.get(TaskRow, task_id)
+        if row is None:
+            raise KeyError(task_id)
         return row
 
-    def get_task(self, task_id: str) -> TaskRow | None:
-        return self.s.get(TaskRow, task_id)
-
-    def tasks(self, community_id: str, *, status: str | None = None, tandem_id: str | None = None) -> list[TaskRow]:
+    def tasks(self, community_id: str, *, status: str | None = None, tandem_id: str | None = None) -> list[TaskRecord]:
         query = select(TaskRow).where(TaskRow.community_id == community_id).order_by(TaskRow.created_at)
         if status is not None:
             query = query.where(TaskRow.status == status)
         if tandem_id is not None:
             query = query.where(TaskRow.tandem_id == tandem_id)
-        return list(self.s.scalars(query))
+        return [record_of(TaskRecord, r) for r in self.s.scalars(query)]
 
     def taken_refs(self, community_id: str) -> set[str]:
         """Threads and guides some tandem already took as a task."""
@@ -368,15 +441,14 @@ class TandemRepository(Repository):
         )
         self.s.flush()
 
-    def events(self, tandem_id: str, limit: int = 200) -> list[TandemEventRow]:
-        return list(
-            self.s.scalars(
-                select(TandemEventRow)
-                .where(TandemEventRow.tandem_id == tandem_id)
-                .order_by(TandemEventRow.id.desc())
-                .limit(limit)
-            )
+    def events(self, tandem_id: str, limit: int = 200) -> list[TandemEventRecord]:
+        query = (
+            select(TandemEventRow)
+            .where(TandemEventRow.tandem_id == tandem_id)
+            .order_by(TandemEventRow.id.desc())
+            .limit(limit)
         )
+        return [record_of(TandemEventRecord, r) for r in self.s.scalars(query)]
 
     def event_counts(self, tandem_id: str) -> dict[str, int]:
         rows = self.s.execute(

@@ -7,20 +7,25 @@ from typing import Any
 
 from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from store.repository import GovernanceRepository, new_id
+from store.records import DeliveryRecord, IdentityRecord, SourceRecord
+from store.repositories.rows import maybe, record_of
+from store.repository import new_id
 from store.tables import (
     CommunitySourceRow,
     ExternalDeliveryRow,
     NudgeRow,
     PersonIdentityRow,
     ProcessedEventRow,
-    ThreadRow,
     utcnow,
 )
 
 
-class ConnectorRepository(GovernanceRepository):
+class ConnectorRepository:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
     # -- events accepted once ---------------------------------------------------------------------------
     def accept_event(
         self, source: str, key: str, kind: str, payload: dict[str, Any], status: str = "queued"
@@ -68,16 +73,15 @@ class ConnectorRepository(GovernanceRepository):
             self.s.delete(row)
             self.s.flush()
 
-    def event(self, event_id: str) -> ProcessedEventRow | None:
-        return self.s.get(ProcessedEventRow, event_id)
-
-    def finish_event(self, row: ProcessedEventRow, status: str) -> None:
+    def finish_event(self, event_id: str, status: str) -> None:
         """Mark an event handled; its payload (message text) is not kept once handled."""
-        row.status, row.payload, row.processed_at = status, {}, utcnow()
-        self.s.flush()
+        row = self.s.get(ProcessedEventRow, event_id)
+        if row is not None:
+            row.status, row.payload, row.processed_at = status, {}, utcnow()
+            self.s.flush()
 
     # -- sources ------------------------------------------------------------------------------------------
-    def source_for(self, platform: str, workspace: str, channel: str) -> CommunitySourceRow | None:
+    def source_for(self, platform: str, workspace: str, channel: str) -> SourceRecord | None:
         """The link for this channel, or the link for the whole workspace (channel "")."""
         rows = self.s.scalars(
             select(CommunitySourceRow).where(
@@ -86,17 +90,17 @@ class ConnectorRepository(GovernanceRepository):
                 CommunitySourceRow.channel.in_((channel, "")),
             )
         ).all()
-        return next((r for r in rows if r.channel == channel), rows[0] if rows else None)
+        return maybe(SourceRecord, next((r for r in rows if r.channel == channel), rows[0] if rows else None))
 
-    def sources_of(self, community_id: str | None = None) -> list[CommunitySourceRow]:
+    def sources_of(self, community_id: str | None = None) -> list[SourceRecord]:
         query = select(CommunitySourceRow).order_by(CommunitySourceRow.community_id, CommunitySourceRow.platform)
         if community_id is not None:
             query = query.where(CommunitySourceRow.community_id == community_id)
-        return list(self.s.scalars(query))
+        return [record_of(SourceRecord, r) for r in self.s.scalars(query)]
 
     def link_source(
         self, *, community_id: str, platform: str, workspace: str, channel: str, announce: bool, nudges: bool
-    ) -> CommunitySourceRow:
+    ) -> SourceRecord:
         row = self.s.scalars(
             select(CommunitySourceRow).where(
                 CommunitySourceRow.platform == platform,
@@ -109,18 +113,21 @@ class ConnectorRepository(GovernanceRepository):
             self.s.add(row)
         row.community_id, row.announce, row.nudges = community_id, announce, nudges
         self.s.flush()
-        return row
+        return record_of(SourceRecord, row)
 
-    def unlink_source(self, row: CommunitySourceRow) -> None:
-        self.s.delete(row)
-        self.s.flush()
+    def unlink_source(self, source_id: str) -> None:
+        row = self.s.get(CommunitySourceRow, source_id)
+        if row is not None:
+            self.s.delete(row)
+            self.s.flush()
 
     # -- identities ---------------------------------------------------------------------------------------
-    def identity(self, platform: str, workspace: str, user_id: str) -> PersonIdentityRow | None:
-        return self.s.get(PersonIdentityRow, (platform, workspace, user_id))
+    def identity(self, platform: str, workspace: str, user_id: str) -> IdentityRecord | None:
+        return maybe(IdentityRecord, self.s.get(PersonIdentityRow, (platform, workspace, user_id)))
 
-    def identities_of(self, person_id: str) -> list[PersonIdentityRow]:
-        return list(self.s.scalars(select(PersonIdentityRow).where(PersonIdentityRow.person_id == person_id)))
+    def identities_of(self, person_id: str) -> list[IdentityRecord]:
+        query = select(PersonIdentityRow).where(PersonIdentityRow.person_id == person_id)
+        return [record_of(IdentityRecord, r) for r in self.s.scalars(query)]
 
     def link_identity(
         self,
@@ -131,18 +138,18 @@ class ConnectorRepository(GovernanceRepository):
         person_id: str,
         display_name: str,
         fetched_at: datetime | None,
-    ) -> PersonIdentityRow:
-        row = self.identity(platform, workspace, user_id)
+    ) -> IdentityRecord:
+        row = self.s.get(PersonIdentityRow, (platform, workspace, user_id))
         if row is None:
             row = PersonIdentityRow(platform=platform, workspace=workspace, user_id=user_id, person_id=person_id)
             self.s.add(row)
         row.person_id, row.display_name, row.fetched_at = person_id, display_name[:200], fetched_at
         self.s.flush()
-        return row
+        return record_of(IdentityRecord, row)
 
     # -- deliveries ---------------------------------------------------------------------------------------
-    def delivery_for(self, nudge_id: str) -> ExternalDeliveryRow | None:
-        return self.s.get(ExternalDeliveryRow, nudge_id)
+    def delivery_for(self, nudge_id: str) -> DeliveryRecord | None:
+        return maybe(DeliveryRecord, self.s.get(ExternalDeliveryRow, nudge_id))
 
     def add_delivery(
         self, *, nudge_id: str, platform: str, workspace: str, conversation: str, message_ref: str
@@ -159,18 +166,19 @@ class ConnectorRepository(GovernanceRepository):
             )
             self.s.flush()
 
-    def delivery_by_ref(self, platform: str, conversation: str, message_ref: str) -> ExternalDeliveryRow | None:
-        return self.s.scalars(
+    def delivery_by_ref(self, platform: str, conversation: str, message_ref: str) -> DeliveryRecord | None:
+        row = self.s.scalars(
             select(ExternalDeliveryRow).where(
                 ExternalDeliveryRow.platform == platform,
                 ExternalDeliveryRow.conversation == conversation,
                 ExternalDeliveryRow.message_ref == message_ref,
             )
         ).first()
+        return maybe(DeliveryRecord, row)
 
-    def latest_open_delivery(self, platform: str, conversation: str, person_id: str) -> ExternalDeliveryRow | None:
+    def latest_open_delivery(self, platform: str, conversation: str, person_id: str) -> DeliveryRecord | None:
         """The newest nudge still open that was delivered in this conversation to this person."""
-        return self.s.scalars(
+        row = self.s.scalars(
             select(ExternalDeliveryRow)
             .join(NudgeRow, NudgeRow.id == ExternalDeliveryRow.nudge_id)
             .where(
@@ -181,6 +189,7 @@ class ConnectorRepository(GovernanceRepository):
             )
             .order_by(ExternalDeliveryRow.delivered_at.desc())
         ).first()
+        return maybe(DeliveryRecord, row)
 
     def undelivered_due_nudges(
         self, now: datetime, max_age: timedelta, max_failures: int, limit: int = 200
@@ -214,6 +223,7 @@ class ConnectorRepository(GovernanceRepository):
             )
         ):
             nudge.delivery_failures, nudge.delivery_retry_at = 0, None
+        self.s.flush()
 
     def delivery_failed(self, nudge_id: str, retry_at: datetime) -> int:
         """Counts a failed delivery and sets when to try again; returns the failures so far."""
@@ -222,10 +232,5 @@ class ConnectorRepository(GovernanceRepository):
             return 0
         nudge.delivery_failures = (nudge.delivery_failures or 0) + 1
         nudge.delivery_retry_at = retry_at
+        self.s.flush()
         return nudge.delivery_failures
-
-    # -- threads ------------------------------------------------------------------------------------------
-    def thread_by_external(self, community_id: str, external_id: str) -> ThreadRow | None:
-        return self.s.scalars(
-            select(ThreadRow).where(ThreadRow.community_id == community_id, ThreadRow.external_id == external_id)
-        ).first()

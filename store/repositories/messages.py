@@ -1,0 +1,274 @@
+"""Threads and their messages: ingest once, the thread as the domain sees it, edits, deletions, screening."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from elicitor.model import AuthorStanding, Message, Role, Thread
+from store.records import IncomingMessage, IngestResult, MessageRecord, ThreadRecord
+from store.repositories.rows import maybe, record_of
+from store.repository import aware, new_id
+from store.tables import GuideRow, MembershipRow, MessageRow, NudgeRow, PersonRow, ReplyRow, ThreadRow
+
+UNTITLED = "Untitled thread"
+EDITABLE = ("text", "edited_at", "screened_at", "held", "pii_kinds")
+
+
+class MessageRepository:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    # -- ingest -----------------------------------------------------------------------------------------------
+    def ingest(self, community_id: str, batch: Sequence[IncomingMessage]) -> IngestResult:
+        """Store new messages; a message already stored (same community and external id) is skipped."""
+        ext_ids = {m.external_id for m in batch}
+        existing = set(
+            self.s.scalars(
+                select(MessageRow.external_id).where(
+                    MessageRow.community_id == community_id, MessageRow.external_id.in_(ext_ids)
+                )
+            )
+        )
+        fresh = _first_of_each([m for m in batch if m.external_id not in existing])
+        threads = self._threads_for(community_id, fresh)
+        authors = self._authors_for(community_id, fresh)
+        rows = [_message_row(community_id, m, threads[m.thread], authors[m.author]) for m in fresh]
+        self.s.add_all(rows)
+        self.s.flush()
+        return IngestResult(len(rows), len(batch) - len(rows), tuple(r.id for r in rows))
+
+    def _threads_for(self, community_id: str, batch: Sequence[IncomingMessage]) -> dict[str, ThreadRow]:
+        wanted = {m.thread for m in batch}
+        found = {
+            t.external_id: t
+            for t in self.s.scalars(
+                select(ThreadRow).where(ThreadRow.community_id == community_id, ThreadRow.external_id.in_(wanted))
+            )
+        }
+        for m in batch:
+            if m.thread not in found:
+                title = m.thread_title or title_from(m.text)
+                row = ThreadRow(
+                    id=new_id(),
+                    community_id=community_id,
+                    external_id=m.thread,
+                    title=title,
+                    url=m.url if not m.parent else None,
+                    tags=list(m.tags),
+                )
+                self.s.add(row)
+                found[m.thread] = row
+        self.s.flush()
+        return found
+
+    def _authors_for(self, community_id: str, batch: Sequence[IncomingMessage]) -> dict[str, str]:
+        handles = {m.author for m in batch}
+        people = {p.handle: p.id for p in self.s.scalars(select(PersonRow).where(PersonRow.handle.in_(handles)))}
+        members = set(
+            self.s.scalars(
+                select(MembershipRow.person_id).where(
+                    MembershipRow.community_id == community_id, MembershipRow.person_id.in_(people.values())
+                )
+            )
+        )
+        for m in batch:
+            if m.author not in people:
+                person = PersonRow(id=new_id(), handle=m.author, display_name=m.author_name or m.author)
+                self.s.add(person)
+                people[m.author] = person.id
+        self.s.flush()  # no ORM relationships, so parents are flushed before the rows that point to them
+        for m in batch:
+            if people[m.author] not in members:
+                self.s.add(MembershipRow(community_id=community_id, person_id=people[m.author], role="member"))
+                members.add(people[m.author])
+        self.s.flush()
+        return people
+
+    # -- messages ---------------------------------------------------------------------------------------------
+    def get(self, message_id: str) -> MessageRecord | None:
+        return maybe(MessageRecord, self.s.get(MessageRow, message_id))
+
+    def by_external(self, community_id: str, external_id: str) -> MessageRecord | None:
+        row = self.s.scalars(
+            select(MessageRow).where(MessageRow.community_id == community_id, MessageRow.external_id == external_id)
+        ).first()
+        return maybe(MessageRecord, row)
+
+    def by_author(self, person_id: str) -> list[MessageRecord]:
+        return [
+            record_of(MessageRecord, r)
+            for r in self.s.scalars(select(MessageRow).where(MessageRow.author_id == person_id))
+        ]
+
+    def unscreened(self, thread_id: str) -> list[MessageRecord]:
+        query = select(MessageRow).where(MessageRow.thread_id == thread_id, MessageRow.screened_at.is_(None))
+        return [record_of(MessageRecord, r) for r in self.s.scalars(query)]
+
+    def held(self, community_id: str) -> list[MessageRecord]:
+        query = (
+            select(MessageRow)
+            .where(MessageRow.community_id == community_id, MessageRow.held.is_(True))
+            .order_by(MessageRow.created_at)
+        )
+        return [record_of(MessageRecord, r) for r in self.s.scalars(query)]
+
+    def update(self, message_id: str, **changes: object) -> None:
+        """Set these columns (text, edited_at, screened_at, held, pii_kinds)."""
+        row = self.s.get(MessageRow, message_id)
+        if row is None:
+            raise KeyError(message_id)
+        for name, value in changes.items():
+            if name not in EDITABLE:
+                raise ValueError(f"{name} is not an editable field of a message")
+            setattr(row, name, value)
+        self.s.flush()
+
+    def delete(self, message_id: str) -> None:
+        row = self.s.get(MessageRow, message_id)
+        if row is not None:
+            self.s.delete(row)
+            self.s.flush()
+
+    def sources_unchanged(self, source_ids: list[str], since: datetime) -> bool:
+        """Every source still exists (a message or a reply) and no message was edited after `since`."""
+        ids = set(source_ids)
+        messages = self.s.execute(select(MessageRow.id, MessageRow.edited_at).where(MessageRow.id.in_(ids))).all()
+        replies = set(self.s.scalars(select(ReplyRow.id).where(ReplyRow.id.in_(ids))))
+        if {m for m, _ in messages} | replies != ids:
+            return False
+        return all(edited is None or aware(edited) <= since for _, edited in messages)
+
+    def standing(self, community_id: str, person_id: str) -> AuthorStanding:
+        """Role plus validated track record in this community."""
+        answers = select(
+            func.count(MessageRow.id),
+            func.coalesce(func.sum(case((MessageRow.accepted, 1), else_=0)), 0),
+            func.coalesce(func.sum(MessageRow.score), 0),
+        ).where(
+            MessageRow.community_id == community_id,
+            MessageRow.author_id == person_id,
+            MessageRow.parent_external_id.is_not(None),
+        )
+        count, accepted, score = self.s.execute(answers).one()
+        membership = self.s.get(MembershipRow, (community_id, person_id))
+        role = Role(membership.role) if membership else Role.MEMBER
+        return AuthorStanding(role=role, answers=int(count), accepted_answers=int(accepted), total_score=int(score))
+
+    def expert_answerer(self, community_id: str, thread_id: str, roles: Sequence[str]) -> str | None:
+        """The first person who answered in the thread with one of these roles in the community."""
+        query = (
+            select(MessageRow.author_id)
+            .join(
+                MembershipRow,
+                (MembershipRow.person_id == MessageRow.author_id) & (MembershipRow.community_id == community_id),
+            )
+            .where(
+                MessageRow.thread_id == thread_id,
+                MessageRow.parent_external_id.is_not(None),
+                MembershipRow.role.in_(list(roles)),
+            )
+            .order_by(MessageRow.created_at)
+        )
+        return self.s.scalars(query).first()
+
+    # -- threads ----------------------------------------------------------------------------------------------
+    def thread(self, thread_id: str) -> ThreadRecord | None:
+        return maybe(ThreadRecord, self.s.get(ThreadRow, thread_id))
+
+    def thread_by_external(self, community_id: str, external_id: str) -> ThreadRecord | None:
+        row = self.s.scalars(
+            select(ThreadRow).where(ThreadRow.community_id == community_id, ThreadRow.external_id == external_id)
+        ).first()
+        return maybe(ThreadRecord, row)
+
+    def set_title(self, thread_id: str, title: str) -> None:
+        row = self.s.get(ThreadRow, thread_id)
+        if row is not None:
+            row.title = title
+            self.s.flush()
+
+    def delete_thread(self, thread_id: str) -> None:
+        """The thread and its messages (nudges and replies go with them)."""
+        for message in self.s.scalars(select(MessageRow).where(MessageRow.thread_id == thread_id)).all():
+            self.s.delete(message)
+        self.s.flush()
+        row = self.s.get(ThreadRow, thread_id)
+        if row is not None:
+            self.s.delete(row)
+            self.s.flush()
+
+    def load_thread(self, thread_id: str) -> Thread:
+        """The thread as the domain sees it; messages held for a steward's review are left out."""
+        thread = self.s.get(ThreadRow, thread_id)
+        if thread is None:
+            raise KeyError(thread_id)
+        rows = self.s.execute(
+            select(MessageRow, PersonRow.display_name)
+            .join(PersonRow, PersonRow.id == MessageRow.author_id)
+            .where(MessageRow.thread_id == thread_id, MessageRow.held.is_(False))
+            .order_by(MessageRow.created_at, MessageRow.ingested_at)
+        ).all()
+        by_ext = {r.external_id: r.id for r, _ in rows}
+        messages = tuple(
+            Message(
+                id=r.id,
+                thread_id=thread_id,
+                author_id=r.author_id,
+                author_name=name,
+                text=r.text,
+                created_at=aware(r.created_at),
+                parent_id=by_ext.get(r.parent_external_id or ""),
+                kind=r.kind,
+                score=r.score,
+                accepted=r.accepted,
+                reactions=r.reactions,
+                url=r.url,
+            )
+            for r, name in rows
+        )
+        return Thread(thread.id, thread.community_id, thread.title, messages, tuple(thread.tags or ()), thread.url)
+
+    def counts(self) -> dict[str, int]:
+        """How many messages, threads, nudges and guides are stored (for /healthz)."""
+        tables = {"messages": MessageRow, "threads": ThreadRow, "nudges": NudgeRow, "guides": GuideRow}
+        return {name: int(self.s.scalar(select(func.count()).select_from(t)) or 0) for name, t in tables.items()}
+
+
+def _message_row(community_id: str, m: IncomingMessage, thread: ThreadRow, author_id: str) -> MessageRow:
+    kind = m.kind or ("reply" if m.parent else "question")
+    return MessageRow(
+        id=new_id(),
+        community_id=community_id,
+        thread_id=thread.id,
+        external_id=m.external_id,
+        parent_external_id=m.parent,
+        author_id=author_id,
+        kind=kind,
+        text=m.text,
+        created_at=m.created_at,
+        score=m.score,
+        accepted=m.accepted,
+        reactions=m.reactions,
+        url=m.url,
+    )
+
+
+def _first_of_each(batch: Sequence[IncomingMessage]) -> list[IncomingMessage]:
+    """Drop repeats of one external id inside a batch, keeping the first."""
+    seen: set[str] = set()
+    out = []
+    for m in batch:
+        if m.external_id not in seen:
+            seen.add(m.external_id)
+            out.append(m)
+    return out
+
+
+def title_from(text: str) -> str:
+    """A thread's title derived from its opening message: its first line, at most 120 characters."""
+    first = text.strip().splitlines()[0] if text.strip() else UNTITLED
+    return first[:120] + ("…" if len(first) > 120 else "")

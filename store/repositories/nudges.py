@@ -1,0 +1,146 @@
+"""Nudges (the one follow-up question per answer and round) and the experts' replies to them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from elicitor.model import Reply
+from store.records import NewNudge, NudgeRecord, ReplyRecord
+from store.repositories.rows import record_of
+from store.repository import aware, new_id
+from store.tables import MessageRow, NudgeRow, PersonRow, ReplyRow, ThreadRow, utcnow
+
+OPEN = ("open", "snoozed")
+
+
+class NudgeRepository:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def add(self, nudge: NewNudge) -> NudgeRecord:
+        row = NudgeRow(id=new_id(), status="open", **nudge.__dict__)
+        self.s.add(row)
+        self.s.flush()
+        return self._record(row)
+
+    def get(self, nudge_id: str) -> NudgeRecord | None:
+        row = self.s.get(NudgeRow, nudge_id)
+        return self._record(row) if row else None
+
+    def for_message(self, message_id: str, round_: int) -> NudgeRecord | None:
+        row = self.s.scalars(
+            select(NudgeRow).where(NudgeRow.message_id == message_id, NudgeRow.round == round_)
+        ).first()
+        return self._record(row) if row else None
+
+    def sent_since(self, person_id: str, since: datetime) -> int:
+        query = select(func.count(NudgeRow.id)).where(NudgeRow.person_id == person_id, NudgeRow.deliver_at >= since)
+        return int(self.s.scalar(query) or 0)
+
+    def inbox(self, person_id: str, now: datetime, include_closed: bool = False) -> list[NudgeRecord]:
+        query = select(NudgeRow).where(NudgeRow.person_id == person_id)
+        if not include_closed:
+            query = query.where(NudgeRow.status.in_(OPEN), NudgeRow.deliver_at <= now)
+        return [self._record(r) for r in self.s.scalars(query.order_by(NudgeRow.deliver_at.desc())).all()]
+
+    def close(self, nudge_id: str, status: str, at: datetime, decline_reason: str | None = None) -> NudgeRecord:
+        """Answered or declined (with the expert's reason, a label for detection): the nudge is closed."""
+        row = self._row(nudge_id)
+        row.status, row.closed_at, row.decline_reason = status, at, decline_reason
+        self.s.flush()
+        return self._record(row)
+
+    def snooze(self, nudge_id: str, until: datetime) -> NudgeRecord:
+        row = self._row(nudge_id)
+        row.status, row.deliver_at = "snoozed", until
+        self.s.flush()
+        return self._record(row)
+
+    def add_reply(self, nudge_id: str, text: str) -> NudgeRecord:
+        """The expert's reply; the nudge is answered."""
+        row = self._row(nudge_id)
+        self.s.add(ReplyRow(id=new_id(), nudge_id=row.id, person_id=row.person_id, text=text))
+        row.status, row.closed_at = "answered", utcnow()
+        self.s.flush()
+        return self._record(row)
+
+    def delete_of(self, person_id: str, statuses: Sequence[str] | None = None) -> int:
+        """Delete the person's nudges (only those with these statuses, when given); how many went."""
+        query = select(NudgeRow).where(NudgeRow.person_id == person_id)
+        if statuses is not None:
+            query = query.where(NudgeRow.status.in_(list(statuses)))
+        rows = list(self.s.scalars(query))
+        for row in rows:
+            self.s.delete(row)
+        self.s.flush()
+        return len(rows)
+
+    # -- replies ----------------------------------------------------------------------------------------------
+    def replies_for_thread(self, thread_id: str) -> tuple[Reply, ...]:
+        """The experts' replies about this thread, as the guide writer reads them."""
+        rows = self.s.execute(
+            select(ReplyRow, NudgeRow.question, PersonRow.display_name)
+            .join(NudgeRow, NudgeRow.id == ReplyRow.nudge_id)
+            .join(PersonRow, PersonRow.id == ReplyRow.person_id)
+            .where(NudgeRow.thread_id == thread_id)
+            .order_by(ReplyRow.created_at)
+        ).all()
+        return tuple(
+            Reply(
+                id=r.id,
+                nudge_question=q,
+                text=r.text,
+                author_id=r.person_id,
+                author_name=name,
+                created_at=aware(r.created_at),
+            )
+            for r, q, name in rows
+        )
+
+    def replies_by(self, person_id: str) -> list[tuple[ReplyRecord, str]]:
+        """The person's replies, each with the thread it is about."""
+        rows = self.s.execute(
+            select(ReplyRow, NudgeRow.thread_id)
+            .join(NudgeRow, NudgeRow.id == ReplyRow.nudge_id)
+            .where(ReplyRow.person_id == person_id)
+        ).all()
+        return [(record_of(ReplyRecord, r), thread_id) for r, thread_id in rows]
+
+    def delete_reply(self, reply_id: str) -> None:
+        row = self.s.get(ReplyRow, reply_id)
+        if row is not None:
+            self.s.delete(row)
+            self.s.flush()
+
+    # -- records ----------------------------------------------------------------------------------------------
+    def _row(self, nudge_id: str) -> NudgeRow:
+        row = self.s.get(NudgeRow, nudge_id)
+        if row is None:
+            raise KeyError(nudge_id)
+        return row
+
+    def _record(self, row: NudgeRow) -> NudgeRecord:
+        thread = self.s.get(ThreadRow, row.thread_id)
+        message = self.s.get(MessageRow, row.message_id)
+        reply = self.s.scalars(select(ReplyRow).where(ReplyRow.nudge_id == row.id)).first()
+        return NudgeRecord(
+            id=row.id,
+            community_id=row.community_id,
+            message_id=row.message_id,
+            thread_id=row.thread_id,
+            person_id=row.person_id,
+            round=row.round,
+            gap=row.gap,
+            question=row.question,
+            status=row.status,
+            deliver_at=aware(row.deliver_at),
+            created_at=aware(row.created_at),
+            thread_title=thread.title if thread else "",
+            answer_text=message.text if message else "",
+            reply_text=reply.text if reply else None,
+            delivery_failures=row.delivery_failures or 0,
+        )
