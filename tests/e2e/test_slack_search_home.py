@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 
 from elicitor.model import Role
 from store.records import IncomingMessage
-from store.repository import Repository
 from store.tables import CommunityRow, GuideFeedbackRow, ProcessedEventRow, ThreadRow
 from tests.e2e.conftest import COMMUNITY
 from tests.e2e.slack_payloads import (
@@ -112,7 +111,10 @@ def _publish_in(loop, community: str, expert: str) -> str:
     loop.settle()
     with services.db.session() as s:
         thread_id = s.scalars(select(ThreadRow.id).where(ThreadRow.community_id == community)).one()
-        expert_id = Repository(s).person_by_handle(expert).id
+    with services.uow() as uow:
+        person = uow.people.by_handle(expert)
+        assert person is not None
+        expert_id = person.id
     draft = guides.synthesize_guide(services, thread_id=thread_id, reviewer_id=expert_id)
     assert draft is not None
     guides.approve(services, person_id=expert_id, guide_id=draft.id)
