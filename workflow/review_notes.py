@@ -28,16 +28,15 @@ def notify_review(services: Services, *, guide_id: str, version: int) -> str:
         if reached is None:
             return "no platform"  # the draft waits in GET /v1/me/guides and on the review page
         channel, identity = reached
-        record = guide
         if uow.connectors.accept_event("tacit", key, "review", {}, status="done") is None:
             return "already sent"
     note = ReviewNote(
         guide_id=guide_id,
         version=version,
-        title=str(record.content.get("title", "")),
+        title=str(guide.content.get("title", "")),
         user_name=identity.display_name or "there",
         url=review_url(services, guide_id),
-        content=record.content,
+        content=guide.content,
     )
     try:
         channel.send_review(identity.workspace, identity.user_id, note)
