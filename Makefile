@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench eval install clean
+.PHONY: run test lint bench bench-load eval install clean ralph-lrs
 SHARED ?= ../shared/data
+CHUNKS ?= 10000 100000
+LOAD_S ?= 600
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PY) not found); set PY=..."; exit 1; }
@@ -29,7 +31,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy elicitor synthesizer retrieval prompts store workflow api privacy evals tandem connectors cli web
+	$(BIN)/mypy elicitor synthesizer retrieval prompts store workflow api privacy evals tandem connectors cli web analytics
 	$(BIN)/lint-imports --no-cache
 
 bench: $(STAMP)
@@ -40,9 +42,20 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.slack_bench
 	$(BIN)/python -m bench.detect_bench
 	$(BIN)/python -m bench.pages_bench
+	$(BIN)/python -m bench.scale_bench $(foreach n,$(CHUNKS),--chunks $(n))
+	$(BIN)/python -m bench.analytics_bench
+
+# The loop under mixed traffic on PostgreSQL + procrastinate (needs the local PostgreSQL); LOAD_S seconds.
+bench-load: $(STAMP)
+	$(BIN)/python -m bench.loop_load --duration $(LOAD_S)
 
 eval: $(STAMP)
 	$(BIN)/tacit eval report --shared $(SHARED) --out reports
+
+# ralph's LRS for the xAPI integration test, in its own virtualenv (it pins an older FastAPI than Tacit's).
+ralph-lrs:
+	$(PY) -m venv .venv-ralph
+	.venv-ralph/bin/pip install -q "ralph-malph[cli,lrs,backend-fs]>=5.1" requests
 
 clean:
 	rm -rf data .pytest_cache

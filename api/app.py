@@ -12,7 +12,7 @@ from api import errors
 from api.bootstrap import Tacit
 from api.limits import RequestLimits
 from api.oidc import JWTVerifier
-from api.routes import feedback, governance, guides, inbox, ingest, slack, tandems, webhooks
+from api.routes import analytics, feedback, governance, guides, inbox, ingest, lti, slack, tandems, webhooks
 from api.settings import Settings
 from workflow.people import stored_counts
 
@@ -41,7 +41,7 @@ def create_app(tacit: Tacit, *, manage_runner: bool = True) -> FastAPI:
         writes=settings.rate_limit_writes,
         storage=settings.rate_limit_storage,
     )
-    for module in (ingest, inbox, guides, feedback, governance, tandems, webhooks, slack):
+    for module in (ingest, inbox, guides, feedback, governance, tandems, webhooks, slack, analytics, lti):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["ops"])

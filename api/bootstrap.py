@@ -22,8 +22,9 @@ from synthesizer.offline import ExtractiveGuideWriter
 from synthesizer.ports import GuideWriter
 from workflow.job_types import Job
 from workflow.jobs import InProcessJobRunner, ManagedJobRunner
+from workflow.lti import LtiTool
 from workflow.registry import job_handlers
-from workflow.services import NudgeDefaults, Services
+from workflow.services import NudgeDefaults, Services, XapiOut
 
 log = logging.getLogger("tacit.bootstrap")
 
@@ -38,20 +39,21 @@ class Tacit:
     embedder: Embedder
     index: VectorIndex
     llm: LLM | None = None  # the LLM gateway when configured (the tandem partner answers with it)
+    lti: LtiTool | None = None  # Tacit as an LTI 1.3 tool
 
     def start(self) -> None:
         self.runner.start()
 
     def warm_up(self) -> threading.Thread:
-        """Load the embedding model in the background so the first search does not wait for it."""
-        if self.settings.torch_threads > 0:
-            import torch
-
-            # One thread per query keeps tail latency low when requests and jobs share two cores.
-            torch.set_num_threads(self.settings.torch_threads)
-        thread = threading.Thread(target=self.embedder.embed, args=(["warm up"], "query"), daemon=True)
+        """Load the embedding model and the PII scanner in the background: neither first search nor first job waits."""
+        thread = threading.Thread(target=self._load_engines, name="tacit-warm-up", daemon=True)
         thread.start()
         return thread
+
+    def _load_engines(self) -> None:
+        self.embedder.embed(["warm up"], "query")
+        if self.services.scanner is not None:
+            self.services.scanner.scan("warm up: mail someone@example.org")
 
     def stop(self) -> None:
         self.runner.stop()
@@ -79,9 +81,11 @@ def build(
     llm = llm or _llm(settings, http_client)
     embedder = embedder or _embedder(settings)
     followups, guides, engine = _engines(settings, llm, embedder)
+    # The embedded index is one process per folder: with it, queued jobs run in this process (one writer).
+    embedded_index = index is None and not settings.qdrant_url
     index = index or _index(settings, embedder)
     search = GuideSearch(embedder, index)
-    runner = _runner(settings)
+    runner = _runner(settings, run_here=embedded_index)
     services = Services(
         db=db,
         detector=_detector(settings, llm),
@@ -98,18 +102,46 @@ def build(
         channels=_channels(settings),
         guide_reaction=settings.slack_guide_reaction,
         public_url=settings.public_url.rstrip("/"),
+        xapi=_xapi(settings),
     )
     for name, handler in job_handlers(services, llm).items():
         runner.register(name, handler)
     if services.channels:
         runner.every(60, Job.DELIVER_DUE_NUDGES)  # nudges whose quiet hours ended, deliveries to retry
+    if services.xapi:
+        runner.every(settings.xapi_interval_s, Job.XAPI_SEND)
     log.info(
         "built database=%s vectors=%s engine=%s",
         db.engine.url.render_as_string(hide_password=True),
         "qdrant-server" if settings.qdrant_url else "qdrant-edge",
         engine,
     )
-    return Tacit(settings, services, runner, embedder, index, llm)
+    return Tacit(settings, services, runner, embedder, index, llm, _lti(settings))
+
+
+def _lti(settings: Settings) -> LtiTool:
+    """Tacit's LTI key (read or created on first use, not now), the platforms' keys and Names and Roles."""
+    from connectors.lti.keys import ToolKey
+    from connectors.lti.nrps import NamesAndRoles
+    from connectors.lti.platform import PlatformKeys
+
+    key = ToolKey(settings.lti_private_key_file or settings.data_dir / "lti_key.pem")
+    http = httpx.Client(timeout=settings.connector_timeout_s)
+    public_url = settings.public_url.rstrip("/")
+    return LtiTool(key, PlatformKeys(http), NamesAndRoles(http, key), public_url, settings.lti_state_max_age_s)
+
+
+def _xapi(settings: Settings) -> XapiOut | None:
+    """With an LRS configured: its client, the statements' vocabulary and the batch size."""
+    if not settings.xapi_endpoint:
+        return None
+    from analytics.xapi import Vocabulary
+    from connectors.xapi.client import LrsClient
+
+    password = settings.xapi_password.get_secret_value() if settings.xapi_password else None
+    http = httpx.Client(timeout=settings.connector_timeout_s)
+    lrs = LrsClient(http, settings.xapi_endpoint, settings.xapi_username, password, settings.xapi_version)
+    return XapiOut(lrs, Vocabulary(settings.public_url.rstrip("/")), settings.xapi_batch_size)
 
 
 def _llm(settings: Settings, http_client: httpx.Client | None) -> LLM | None:
@@ -150,7 +182,7 @@ def _engines(settings: Settings, llm: LLM | None, embedder: Embedder) -> tuple[F
     return LLMFollowUpWriter(llm, template, budget), LLMGuideWriter(llm, budget, extractive, embedder), "llm"
 
 
-def _runner(settings: Settings) -> ManagedJobRunner:
+def _runner(settings: Settings, *, run_here: bool) -> ManagedJobRunner:
     if settings.job_runner == "inprocess":
         return InProcessJobRunner({}, workers=settings.job_workers)
     from workflow.procrastinate_runner import ProcrastinateJobRunner, conninfo_from_sqlalchemy
@@ -158,7 +190,7 @@ def _runner(settings: Settings) -> ManagedJobRunner:
     url = settings.job_queue_url or settings.resolved_database_url()
     if not url.startswith("postgresql"):
         raise ValueError("TACIT_JOB_RUNNER=procrastinate needs PostgreSQL: set DATABASE_URL or TACIT_JOB_QUEUE_URL")
-    return ProcrastinateJobRunner(conninfo_from_sqlalchemy(url), concurrency=settings.job_workers)
+    return ProcrastinateJobRunner(conninfo_from_sqlalchemy(url), concurrency=settings.job_workers, run_here=run_here)
 
 
 def _channels(settings: Settings) -> tuple[Channel, ...]:
@@ -196,9 +228,17 @@ def _scanner(settings: Settings) -> Scanner | None:
 
 
 def _embedder(settings: Settings) -> Embedder:
-    from retrieval.embedder import SentenceTransformerEmbedder
+    """The model behind a query batcher: concurrent searches share model calls instead of fighting for cores."""
+    from retrieval.batcher import QueryBatcher
+    from retrieval.embedder import SentenceTransformerEmbedder, bundled_model_path
 
-    return SentenceTransformerEmbedder(settings.embedding_model_path)
+    threads = settings.embedding_threads
+    if settings.embedding_backend == "torch":
+        return QueryBatcher(SentenceTransformerEmbedder(settings.embedding_model_path, threads=threads))
+    from retrieval.onnx_embedder import OnnxEmbedder
+
+    model_dir = settings.embedding_model_path or bundled_model_path()
+    return QueryBatcher(OnnxEmbedder(model_dir, settings.data_dir / "models", threads=threads))
 
 
 def _index(settings: Settings, embedder: Embedder | None) -> VectorIndex:

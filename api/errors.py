@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from connectors.errors import ConnectorError, InvalidPayload, InvalidSignature, NotConfigured
+from retrieval.errors import IndexBusy
 from store.errors import DuplicateKey
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound, WorkflowError
 
@@ -54,6 +55,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse(error_body(_sentence(exc)), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(IndexBusy)
+    async def index_busy(_: Request, exc: IndexBusy) -> JSONResponse:
+        return JSONResponse(error_body(str(exc)), status_code=503)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -23,7 +23,8 @@ class Settings(BaseSettings):
     qdrant_url: str | None = Field(default=None, validation_alias="QDRANT_URL")
     qdrant_api_key: SecretStr | None = Field(default=None, validation_alias="QDRANT_API_KEY")
     qdrant_collection: str = "tacit_guides"
-    torch_threads: int = 1  # threads per embedding call in `tacit serve`; 0 = torch's default (all cores)
+    embedding_backend: Literal["onnx", "torch"] = "onnx"  # onnx: ONNX Runtime, no torch in the serving process
+    embedding_threads: int = 1  # threads per embedding call; 0 = the backend's default (all cores)
     embedding_model_path: Path | None = Field(
         default=None, description="A local sentence-transformers folder; default: the bundled all-MiniLM-L6-v2."
     )
@@ -88,6 +89,16 @@ class Settings(BaseSettings):
     session_secret: SecretStr | None = None  # signs session and CSRF cookies; default: a file in data_dir
     session_hours: float = Field(default=12.0, gt=0, le=24 * 30)  # a browser session lasts this long
     sign_in_link_minutes: float = Field(default=15.0, gt=0, le=7 * 24 * 60)  # a one-time sign-in link's life
+    # xAPI out (docs/analytics.md): statements go to this LRS in batches, by a job, when the endpoint is set
+    xapi_endpoint: str | None = None  # e.g. https://lrs.example.org/xAPI
+    xapi_username: str | None = None  # basic auth
+    xapi_password: SecretStr | None = None
+    xapi_version: str = "1.0.3"  # the X-Experience-API-Version header
+    xapi_batch_size: int = Field(default=100, ge=1, le=1000)
+    xapi_interval_s: float = Field(default=300.0, ge=10.0)
+    # LTI 1.3 (docs/analytics.md): Tacit as a tool; its RSA key signs deep-linking answers and service tokens
+    lti_private_key_file: Path | None = None  # default: <data_dir>/lti_key.pem, created on first start
+    lti_state_max_age_s: int = Field(default=600, ge=30)  # from login initiation to launch
     # Serving
     host: str = "127.0.0.1"
     port: int = 8000

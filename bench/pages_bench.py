@@ -36,9 +36,7 @@ from api.settings import Settings  # noqa: E402
 from bench.search_bench import make_guides, make_queries  # noqa: E402
 from elicitor.model import Role  # noqa: E402
 from retrieval.fakes import HashingEmbedder, InMemoryIndex  # noqa: E402
-from store.records import IncomingMessage  # noqa: E402
-from store.repository import Repository, new_id  # noqa: E402
-from store.tables import NudgeRow  # noqa: E402
+from store.records import IncomingMessage, NewNudge  # noqa: E402
 from synthesizer.model import GuideDraft, Source  # noqa: E402
 from workflow.people import add_person, create_community, create_token  # noqa: E402
 from workflow.sessions import create_sign_in_link  # noqa: E402
@@ -57,14 +55,14 @@ def load(tacit: Tacit, chunks: int, rng: random.Random) -> tuple[str, list[str]]
     guides = make_guides(chunks, len(COMMUNITIES), rng, [])
     now = datetime.now(UTC)
     ids: list[str] = []
-    with services.db.session() as session:
-        repo = Repository(session)
+    records = []
+    with services.uow() as uow:
         for n, (_, community, _, draft) in enumerate(guides):
             community_id = COMMUNITIES[int(community.rsplit("-", 1)[1])]
             message = IncomingMessage(f"m{n}", f"t{n}", "reader", draft.title, now, thread_title=draft.title)
-            message_id = repo.ingest(community_id, [message]).new_message_ids[0]
-            row = repo.message_row(message_id)
-            assert row is not None
+            message_id = uow.messages.ingest(community_id, [message]).new_message_ids[0]
+            stored = uow.messages.get(message_id)
+            assert stored is not None
             cited = GuideDraft(
                 title=draft.title,
                 sections={
@@ -72,20 +70,12 @@ def load(tacit: Tacit, chunks: int, rng: random.Random) -> tuple[str, list[str]]
                 },
                 sources=[Source(id=message_id, author="reader", text=draft.title, kind="answer")],
             )
-            guide = repo.save_guide_version(
-                community_id=community_id, thread_id=row.thread_id, reviewer_id=reader.id,
+            guide = uow.guides.save_version(
+                community_id=community_id, thread_id=stored.thread_id, reviewer_id=reader.id,
                 content=cited.model_dump(mode="json"), engine="offline",
             )  # fmt: skip
-            guide.status, guide.published_at = "published", now
-            ids.append(guide.id)
-    published = [(g, c, 1, d) for g, (_, c, _, d) in zip(ids, guides, strict=True)]
-    records = []
-    with services.db.session() as session:
-        repo = Repository(session)
-        for guide_id, *_ in published:
-            row = repo.get_guide_row(guide_id)
-            assert row is not None
-            record = repo.guide_record(row)
+            record = uow.guides.set_status(guide.id, "published", published_at=now)
+            ids.append(record.id)
             records.append((record.id, record.community_id, 1, GuideDraft.model_validate(record.content)))
     indexed = services.search.reindex(records)
     print(f"indexed {indexed} chunks of {len(records)} guides", flush=True)
@@ -133,19 +123,22 @@ def first_load_kb(client: TestClient, path: str) -> float:
 
 
 def weights(tacit: Tacit, client: TestClient, reader_id: str, guide_ids: list[str], query: str) -> dict[str, float]:
-    with tacit.services.db.session() as session:
-        repo = Repository(session)
-        draft = repo.get_guide_row(guide_ids[1])
-        assert draft is not None
-        draft.status = "draft"
-        thread_row = repo.message_row(repo.guide_record(draft).content["sources"][0]["id"])
-        assert thread_row is not None
-        nudge = repo.add_nudge(
-            NudgeRow(
-                id=new_id(), community_id=draft.community_id, message_id=thread_row.id, thread_id=thread_row.thread_id,
-                person_id=reader_id, gap="rationale", question="Why does this work?", deliver_at=datetime.now(UTC),
+    with tacit.services.uow() as uow:
+        draft = uow.guides.set_status(guide_ids[1], "draft")
+        source = uow.messages.get(draft.content["sources"][0]["id"])
+        assert source is not None
+        nudge = uow.nudges.add(
+            NewNudge(
+                community_id=draft.community_id,
+                message_id=source.id,
+                thread_id=source.thread_id,
+                person_id=reader_id,
+                round=1,
+                gap="rationale",
+                question="Why does this work?",
+                deliver_at=datetime.now(UTC),
             )
-        )  # fmt: skip
+        )
         nudge_id = nudge.id
     anonymous = TestClient(client.app)
     pages = {"/signin": first_load_kb(anonymous, "/signin")}

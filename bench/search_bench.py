@@ -304,6 +304,9 @@ class TimedIndex:
     def reset(self) -> None:
         self.inner.reset()
 
+    def flush(self) -> None:
+        self.inner.flush()
+
 
 def percentiles(values: Sequence[float]) -> tuple[float, float, float]:
     cuts = statistics.quantiles(values, n=100, method="inclusive")

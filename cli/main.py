@@ -16,10 +16,12 @@ from rich.table import Table
 from api import logs
 from api.bootstrap import Tacit, build
 from api.settings import Settings
+from cli.analytics import app as analytics_app
 from cli.connect import app as connect_app
 from cli.evals import app as eval_app
 from cli.threads_file import ThreadsFileError, read_threads, thread_messages
 from elicitor.model import Role
+from retrieval.errors import IndexBusy
 from workflow import guides
 from workflow.errors import WorkflowError
 from workflow.ingest import ingest_messages
@@ -34,21 +36,22 @@ app.add_typer(community_app, name="community")
 app.add_typer(person_app, name="person")
 app.add_typer(eval_app, name="eval")
 app.add_typer(connect_app, name="connect")
+app.add_typer(analytics_app, name="analytics")
 tandem_app = typer.Typer(help="Tandems: pair juniors with seniors.", no_args_is_help=True)  # tandems
 app.add_typer(tandem_app, name="tandem")
 console = Console(stderr=True)
 
 
 @contextmanager
-def running(start_jobs: bool = True) -> Iterator[Tacit]:
-    settings = Settings()
+def running(start_jobs: bool = True, **overrides: object) -> Iterator[Tacit]:
+    settings = Settings().model_copy(update=overrides)
     logs.configure("WARNING")
     tacit = build(settings)
     if start_jobs:
         tacit.start()
     try:
         yield tacit
-    except WorkflowError as exc:
+    except (WorkflowError, IndexBusy) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
     finally:
@@ -132,6 +135,13 @@ def _wait_for_jobs(tacit: Tacit, bar: Progress, what: str = "Assessing answers")
     bar.update(task, completed=total)
 
 
+EMBEDDED_INDEX_HAS_ONE_WRITER = (
+    "a separate worker needs QDRANT_URL: the embedded vector index (no QDRANT_URL) is one process per folder, and "
+    "jobs index guides, so with it `tacit serve` runs the queued jobs itself (TACIT_JOB_WORKERS at a time). "
+    "Set QDRANT_URL to a Qdrant server to run `tacit worker` processes."
+)
+
+
 @app.command()
 def worker() -> None:
     """Run background jobs from the PostgreSQL queue (TACIT_JOB_RUNNER=procrastinate); start as many as you need.
@@ -142,6 +152,9 @@ def worker() -> None:
 
     settings = Settings()
     logs.configure(settings.log_level)
+    if settings.job_runner == "procrastinate" and not settings.qdrant_url:
+        console.print(f"[red]error:[/red] {EMBEDDED_INDEX_HAS_ONE_WRITER}")
+        raise typer.Exit(2)
     tacit = build(settings)
     if not isinstance(tacit.runner, ProcrastinateJobRunner):
         console.print(
@@ -203,9 +216,10 @@ def ingest(
 @app.command()
 def reindex() -> None:
     """Rebuild the vector index from the database (the record)."""
-    with running(start_jobs=False) as tacit, Progress(console=console) as bar:
+    # A rebuild has the cores to itself: the model may use them all (serving keeps TACIT_EMBEDDING_THREADS).
+    with running(start_jobs=False, embedding_threads=0) as tacit, Progress(console=console) as bar:
         task = bar.add_task("Indexing guides", total=None)
-        chunks = guides.reindex(tacit.services, progress=lambda n: bar.advance(task, n))
+        chunks = guides.reindex(tacit.services, progress=lambda n: bar.update(task, completed=n))
     console.print(f"Indexed {chunks} chunks.")
 
 

@@ -6,6 +6,7 @@ runs inside the engine on both legs of a hybrid search, and IDF is computed over
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import threading
@@ -15,13 +16,16 @@ from typing import Any
 
 import qdrant_edge as qe
 
-from retrieval.errors import IndexConfigError
+from retrieval.errors import IndexBusy, IndexConfigError
 from retrieval.fusion import DENSE_WEIGHT, SPARSE_WEIGHT, fuse_legs
 from retrieval.points import DENSE, KEYWORD_FIELDS, SPARSE, chunk_from_payload, chunk_payload, floats, point_id
 from retrieval.ports import Chunk, ChunkHit, SparseVector
 from retrieval.sparse import SPARSE_VERSION
 
 _UPSERT_BATCH = 256
+# Bulk writes (a rebuild) optimize once per this many points, not per batch: each optimizer run rewrites segments,
+# so running it per small batch made a 300k rebuild quadratic in time and left GBs of replaced segment files.
+_OPTIMIZE_EVERY = 25_000
 _MARKER = "tacit-index.json"  # what Tacit stored here: checked on open, so a stale layout asks for a reindex
 _EDGE_CONFIG = "edge_config.json"
 
@@ -34,6 +38,7 @@ class EdgeIndex:
         self._dimension = dimension
         self._weights = (DENSE_WEIGHT, sparse_weight)
         self._shard: Any = None  # opened on first use: constructing the index touches nothing
+        self._unoptimized = 0  # points written since the optimizer last ran
         # The shard is one mutable object; calls are short (ms), so one lock keeps it simple and safe.
         self._lock = threading.RLock()
 
@@ -55,8 +60,12 @@ class EdgeIndex:
                 ]
                 shard.update(qe.UpdateOperation.upsert_points(points))
             # The engine has no background optimizer: build HNSW / merge segments when its planner asks for it
-            # (a no-op taking microseconds otherwise).
-            shard.optimize()
+            # (a no-op taking microseconds otherwise). A live write (one guide) optimizes at once so it is searched
+            # through HNSW; a bulk write waits for `_OPTIMIZE_EVERY` points or `flush()`.
+            self._unoptimized += len(chunks)
+            if len(chunks) < _UPSERT_BATCH or self._unoptimized >= _OPTIMIZE_EVERY:
+                shard.optimize()
+                self._unoptimized = 0
 
     def delete_guide(self, guide_id: str) -> None:
         """Delete every chunk of a guide, all versions."""
@@ -101,11 +110,26 @@ class EdgeIndex:
             return int(self._opened().count(qe.CountRequest(exact=True)))
 
     def reset(self) -> None:
-        """Drop every chunk and the folder's contents (a new shard is created on next use)."""
+        """Drop every chunk and the folder's contents (a new shard is created on next use).
+
+        Refuses (IndexBusy) while another process holds the folder: deleting files under a running server would
+        break it; a stale or incompatible index is dropped all the same (that is what a rebuild is for).
+        """
         with self._lock:
+            if (self._path / _EDGE_CONFIG).exists():
+                with contextlib.suppress(IndexConfigError):
+                    self._opened()  # takes the folder's lock, or raises IndexBusy
             self.close()
             if self._path.exists():
                 shutil.rmtree(self._path)
+
+    def flush(self) -> None:
+        """Optimize, then close the shard: the engine frees replaced segments' files only on close."""
+        with self._lock:
+            if self._shard is not None:
+                self._shard.optimize()
+                self._unoptimized = 0
+            self.close()
 
     def close(self) -> None:
         """Flush and release the shard (reopened on next use)."""
@@ -143,8 +167,19 @@ class EdgeIndex:
             )
         try:
             return qe.EdgeShard.load(str(self._path), self._config())
-        except Exception as error:  # the engine raises plain Exception; incompatibility is the likely cause
+        except Exception as error:  # the engine raises plain Exception; a held lock, else incompatibility
+            if "WouldBlock" in str(error):
+                raise IndexBusy(busy_message(self._path)) from error
             raise IndexConfigError(f"the index in {self._path} does not fit: {error}; run `tacit reindex`") from error
+
+
+def busy_message(path: Path) -> str:
+    """What to tell someone whose command needs the embedded index while another process holds it."""
+    return (
+        f"the embedded vector index in {path} is busy: another Tacit process (a running `tacit serve`?) holds it, "
+        "and the embedded index has one writer. Search through that server's API (GET /v1/search), stop it first, "
+        "or set QDRANT_URL so several processes share a Qdrant server"
+    )
 
 
 def _hits(points: Sequence[Any]) -> list[ChunkHit]:

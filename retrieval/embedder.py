@@ -1,4 +1,4 @@
-"""sentence-transformers Embedder: the bundled all-MiniLM-L6-v2 by default, loaded lazily on CPU."""
+"""sentence-transformers Embedder on torch (the anchor and the fallback backend); lazily loaded on CPU."""
 
 from __future__ import annotations
 
@@ -27,8 +27,9 @@ def bundled_model_path() -> Path:
 class SentenceTransformerEmbedder:
     """Normalized sentence embeddings from a local sentence-transformers folder; never reaches a model hub."""
 
-    def __init__(self, model_path: Path | None = None, batch_size: int = 64) -> None:
+    def __init__(self, model_path: Path | None = None, batch_size: int = 64, threads: int = 0) -> None:
         self._model_path = model_path
+        self._threads = threads
         self._batch_size = batch_size
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
@@ -71,7 +72,11 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no "Loading weights" bar in service logs
+        import torch
         from sentence_transformers import SentenceTransformer
+
+        if self._threads > 0:
+            torch.set_num_threads(self._threads)  # bounded: requests and jobs share the cores
 
         path = self._model_path or bundled_model_path()
         return SentenceTransformer(str(path), device="cpu", local_files_only=True)

@@ -101,6 +101,7 @@ class InMemoryIndex:
     def __init__(self, sparse_weight: float = SPARSE_WEIGHT) -> None:
         self.points: dict[str, tuple[Chunk, list[float], SparseVector]] = {}
         self._weights = (DENSE_WEIGHT, sparse_weight)
+        self.flushes = 0  # flush() calls, for tests
 
     def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]) -> None:
         if not len(chunks) == len(dense) == len(sparse):
@@ -140,6 +141,9 @@ class InMemoryIndex:
 
     def reset(self) -> None:
         self.points.clear()
+
+    def flush(self) -> None:
+        self.flushes += 1
 
 
 def _unit(vector: Sequence[float]) -> list[float]:

@@ -11,7 +11,8 @@ SearchMode = Literal["hybrid", "dense"]
 
 
 class Embedder(Protocol):
-    dimension: int
+    @property
+    def dimension(self) -> int: ...
 
     def embed(self, texts: Sequence[str], kind: EmbedKind) -> list[list[float]]: ...
 
@@ -62,3 +63,7 @@ class VectorIndex(Protocol):
     def count(self) -> int: ...
 
     def reset(self) -> None: ...
+
+    def flush(self) -> None:
+        """After bulk writes: build the search structures and release the files they replaced."""
+        ...

@@ -127,6 +127,9 @@ class QdrantIndex:
                 self._client.delete_collection(self._collection)
             self._ready = False
 
+    def flush(self) -> None:
+        """The server optimizes in the background: nothing to do."""
+
     def _ensure(self) -> None:
         if self._ready:
             return

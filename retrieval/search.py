@@ -14,6 +14,8 @@ from synthesizer.model import GuideDraft, Section
 # `limit` distinct guides when that many match.
 _OVERFETCH = len(Section)
 _REINDEX_BATCH = 256
+# A rebuild flushes the index this often: the engine releases replaced files only then (bounded disk and memory).
+_FLUSH_EVERY = 50_000
 
 GuideRecord = tuple[str, str, int, GuideDraft]  # guide_id, community_id, version, draft
 
@@ -87,18 +89,23 @@ class GuideSearch:
     def reindex(self, guides: Iterable[GuideRecord], progress: Callable[[int], None] | None = None) -> int:
         """Empty the index and rebuild it from `guides` (one version per guide), in batches.
 
-        `progress` receives the number of chunks indexed so far after each batch. Returns the total.
+        `progress` receives the number of chunks indexed so far after each batch. Returns the total. Memory is bounded
+        by one batch: `guides` may be a generator reading the database page by page.
         """
         self._index.reset()
-        total = 0
+        total = flushed = 0
         pending: list[Chunk] = []
         for guide_id, community_id, version, draft in guides:
             pending.extend(chunk_guide(guide_id, community_id, version, draft))
             while len(pending) >= _REINDEX_BATCH:
                 batch, pending = pending[:_REINDEX_BATCH], pending[_REINDEX_BATCH:]
                 total += self._store(batch, progress, total)
+                if total - flushed >= _FLUSH_EVERY:
+                    self._index.flush()
+                    flushed = total
         if pending:
             total += self._store(pending, progress, total)
+        self._index.flush()
         return total
 
     def _store(self, chunks: list[Chunk], progress: Callable[[int], None] | None, done: int) -> int:

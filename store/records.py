@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -304,3 +305,26 @@ class VersionRecord:
     engine: str
     created_at: datetime
     created_by: str | None  # display name of the editor; None for a written (synthesized) draft
+
+
+@dataclass(frozen=True)
+class PlatformRecord:
+    """An LMS registered for LTI 1.3: its issuer, our client id there, its endpoints and keys."""
+
+    id: str
+    issuer: str
+    client_id: str
+    auth_login_url: str
+    auth_token_url: str
+    jwks: dict[str, Any]
+    jwks_url: str
+
+
+@dataclass(frozen=True)
+class DeploymentRecord:
+    """A deployment of Tacit on a platform, bound to the community its launches open."""
+
+    platform_id: str
+    deployment_id: str
+    community_id: str
+    memberships_url: str

@@ -18,17 +18,20 @@ from sqlalchemy.orm import Session
 
 from store.db import Database
 from store.errors import DuplicateKey
+from store.repositories.analytics import AnalyticsRepository
 from store.repositories.assessments import AssessmentRepository
 from store.repositories.audit import AuditRepository
 from store.repositories.communities import CommunityRepository
 from store.repositories.connectors import ConnectorRepository
 from store.repositories.guides import GuideRepository
+from store.repositories.lti import LtiRepository
 from store.repositories.messages import MessageRepository
 from store.repositories.nudges import NudgeRepository
 from store.repositories.people import PeopleRepository
 from store.repositories.tandems import TandemRepository
 from store.repositories.tokens import TokenRepository
 from store.repositories.web import WebRepository
+from store.repositories.xapi import XapiRepository
 
 
 class UnitOfWork:
@@ -45,6 +48,9 @@ class UnitOfWork:
     audit: AuditRepository
     tokens: TokenRepository
     web: WebRepository  # the pages: browser sessions, sign-in links, feedback, searches that found nothing
+    analytics: AnalyticsRepository  # what the figures read, the reads and searches they rest on, their settings
+    xapi: XapiRepository  # the events xAPI statements are made of, and the log of those sent
+    lti: LtiRepository  # LMS platforms, deployments, launch nonces, the people platforms launch
 
     def __enter__(self) -> UnitOfWork:
         return self
@@ -81,6 +87,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.assessments, self.nudges, self.guides = AssessmentRepository(s), NudgeRepository(s), GuideRepository(s)
         self.tandems, self.connectors = TandemRepository(s), ConnectorRepository(s)
         self.audit, self.tokens, self.web = AuditRepository(s), TokenRepository(s), WebRepository(s)
+        self.analytics, self.xapi, self.lti = AnalyticsRepository(s), XapiRepository(s), LtiRepository(s)
         return self
 
     def __exit__(

@@ -72,6 +72,9 @@ class FakeCommunities:
     def all(self) -> list[CommunityRecord]:
         return sorted(self.t.communities.values(), key=lambda c: c.id)
 
+    def by_ids(self, community_ids: Iterable[str]) -> dict[str, CommunityRecord]:
+        return {c: self.t.communities[c] for c in set(community_ids) if c in self.t.communities}
+
     def upsert(self, community_id: str, name: str, description: str = "") -> CommunityRecord:
         old = self.t.communities.get(community_id)
         record = (
@@ -453,6 +456,16 @@ class FakeGuides:
             and (not reviewer_id or r["reviewer_id"] == reviewer_id)
         ]
         return [self._record(r["id"]) for r in sorted(rows, key=lambda r: r["updated_at"], reverse=True)]
+
+    def by_ids(self, guide_ids: Iterable[str], *, status: str | None = None) -> dict[str, GuideRecord]:
+        found = (self._record(g) for g in dict.fromkeys(guide_ids) if g in self.t.guides)
+        return {g.id: g for g in found if not status or g.status == status}
+
+    def published_page(self, after_id: str | None, limit: int) -> list[GuideRecord]:
+        ids = sorted(
+            g for g, r in self.t.guides.items() if r["status"] == "published" and (after_id is None or g > after_id)
+        )
+        return [self._record(g) for g in ids[:limit]]
 
     def save_version(
         self,

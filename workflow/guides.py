@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
 from retrieval.search import GuideHit
-from store.records import GuideRecord
+from store.records import CommunityRecord, GuideRecord
 from store.uow import UnitOfWork
 from synthesizer.errors import InvalidGuide, SynthesisError
 from synthesizer.model import GuideDraft, Source, mask_mentions, without_identities
@@ -109,7 +109,10 @@ def get_guide(services: Services, *, person_id: str, guide_id: str) -> GuideReco
 
 def _as_seen_by(uow: UnitOfWork, viewer: Viewer, record: GuideRecord) -> GuideRecord:
     """Chatham House communities show outsiders what was said, never who said it."""
-    community = uow.communities.get(record.community_id)
+    return _as_seen_in(uow.communities.get(record.community_id), viewer, record)
+
+
+def _as_seen_in(community: CommunityRecord | None, viewer: Viewer, record: GuideRecord) -> GuideRecord:
     if community is None or sees_identities(viewer, community):
         return record
     draft = without_identities(GuideDraft.model_validate(record.content), f"a member of {community.name}")
@@ -206,11 +209,21 @@ def index_guide(services: Services, *, guide_id: str) -> int:
 
 
 def reindex(services: Services, progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild the whole vector index from the database, which stays the record."""
-    with services.uow() as uow:
-        published = uow.guides.find(status="published")
-    guides = [(g.id, g.community_id, g.version, GuideDraft.model_validate(g.content)) for g in published]
-    return services.search.reindex(guides, progress)
+    """Rebuild the whole vector index from the database, which stays the record; streamed in pages."""
+    return services.search.reindex(_published_pages(services), progress)
+
+
+def _published_pages(services: Services, page: int = 500) -> Iterator[tuple[str, str, int, GuideDraft]]:
+    """Every published guide, read `page` at a time in short units of work (memory bounded by the page)."""
+    after: str | None = None
+    while True:
+        with services.uow() as uow:
+            batch = uow.guides.published_page(after, page)
+        for g in batch:
+            yield g.id, g.community_id, g.version, GuideDraft.model_validate(g.content)
+        if len(batch) < page:
+            return
+        after = batch[-1].id
 
 
 @dataclass(frozen=True)
@@ -233,13 +246,15 @@ def search(
     # The permission filter runs inside the vector search (a payload filter), never after it.
     hits = services.search.search(query, communities, limit)
     results = []
-    with services.uow() as uow:
+    with services.uow() as uow:  # one query for the guides, one for their communities
+        found = uow.guides.by_ids((h.guide_id for h in hits), status="published")
+        places = uow.communities.by_ids(g.community_id for g in found.values())
         for hit in hits:
-            guide = uow.guides.get(hit.guide_id)
-            if guide is None or guide.status != "published" or guide.community_id not in communities:
+            record = found.get(hit.guide_id)
+            if record is None or record.community_id not in communities:
                 continue  # the index lags the record for a moment: the record wins
-            record = _as_seen_by(uow, viewer, guide)
-            community = uow.communities.get(record.community_id)
+            community = places.get(record.community_id)
+            record = _as_seen_in(community, viewer, record)
             if community is not None and not sees_identities(viewer, community):
                 hit = replace(hit, text=mask_mentions(hit.text), title=mask_mentions(hit.title))
             draft = GuideDraft.model_validate(record.content)

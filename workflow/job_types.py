@@ -27,6 +27,7 @@ class Job(StrEnum):
     SLACK_INTERACTION = "slack_interaction"
     SLACK_HOME = "slack_home"
     SLACK_DM = "slack_dm"
+    XAPI_SEND = "xapi_send"
 
 
 class Payload(Protocol):
@@ -166,6 +167,15 @@ class SlackDm:
         return f"{self.user}:{self.trigger_id}"
 
 
+@dataclass(frozen=True)
+class XapiSend:
+    job: ClassVar[Job] = Job.XAPI_SEND
+    community_id: str = ""  # empty: every community (the periodic run)
+
+    def job_key(self) -> str:
+        return self.community_id or "periodic"
+
+
 PAYLOADS: dict[Job, type] = {
     p.job: p
     for p in (
@@ -182,6 +192,7 @@ PAYLOADS: dict[Job, type] = {
         SlackInteraction,
         SlackHome,
         SlackDm,
+        XapiSend,
     )
 }
 P = TypeVar("P")

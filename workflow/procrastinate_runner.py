@@ -1,25 +1,31 @@
 """The job runner at scale: procrastinate, a PostgreSQL-backed queue with several worker processes.
 
-The API process only defers jobs; `tacit worker` processes run them. A job already waiting under the same
+The API process only defers jobs; `tacit worker` processes run them. With the embedded vector index (one process per
+folder) the serving process runs them itself (`run_here`), so the index keeps one writer. A job already waiting under the same
 (job, key) is not queued twice (procrastinate's queueing lock), so deferring stays idempotent as it is in-process.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any
 
+import psycopg
 from procrastinate import App, PsycopgConnector, RetryStrategy, SyncPsycopgConnector
 from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.schema import SchemaManager
 
 from workflow.jobs import Handler, JobStats
 
 log = logging.getLogger("tacit.jobs")
 QUEUE = "tacit"
+_SCHEMA_LOCK = 7_143_296_001  # pg advisory lock key: processes starting together create the schema once
 
 
 def conninfo_from_sqlalchemy(url: str) -> str:
@@ -28,9 +34,18 @@ def conninfo_from_sqlalchemy(url: str) -> str:
 
 
 class ProcrastinateJobRunner:
-    def __init__(self, conninfo: str, handlers: Mapping[str, Handler] | None = None, concurrency: int = 2) -> None:
+    def __init__(
+        self,
+        conninfo: str,
+        handlers: Mapping[str, Handler] | None = None,
+        concurrency: int = 2,
+        *,
+        run_here: bool = False,
+    ) -> None:
         self._handlers: dict[str, Handler] = dict(handlers or {})
         self._concurrency = concurrency
+        self._run_here = run_here  # run the worker inside this process (start() to stop())
+        self._here: tuple[threading.Thread, asyncio.AbstractEventLoop, asyncio.Task[None]] | None = None
         self._conninfo = conninfo
         # Deferring is synchronous (API requests, jobs); the worker runs procrastinate's async loop.
         self.app = App(connector=SyncPsycopgConnector(conninfo=conninfo))
@@ -52,17 +67,54 @@ class ProcrastinateJobRunner:
         if not self._opened:
             self.app.open()
             self._opened = True
-            if not self._schema_present():
-                self.app.schema_manager.apply_schema()
+            self._ensure_schema()
+        if self._run_here and self._here is None:
+            self._here = self._start_worker_thread()
 
     def stop(self) -> None:
+        if self._here is not None:
+            thread, loop, task = self._here
+            loop.call_soon_threadsafe(task.cancel)  # procrastinate finishes running jobs, then returns
+            thread.join(timeout=60)
+            self._here = None
         if self._opened:
             self.app.close()
             self._opened = False
 
-    def _schema_present(self) -> bool:
-        rows = self.app.connector.execute_query_all("SELECT to_regclass('procrastinate_jobs') AS t")
-        return bool(rows and rows[0]["t"])
+    def _ensure_schema(self) -> None:
+        """Create procrastinate's tables once, even when several processes start together on a fresh database."""
+        with psycopg.connect(self._conninfo, autocommit=False) as conn:
+            # A transaction-scoped advisory lock: the second process waits, then finds the schema present.
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+            row = conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()
+            if not (row and row[0]):
+                conn.execute(SchemaManager.get_schema())
+
+    def _start_worker_thread(self) -> tuple[threading.Thread, asyncio.AbstractEventLoop, asyncio.Task[None]]:
+        loop = asyncio.new_event_loop()
+        worker_app = self.app.with_connector(PsycopgConnector(conninfo=self._conninfo))
+
+        async def work() -> None:
+            async with worker_app.open_async():
+                await worker_app.run_worker_async(
+                    queues=[QUEUE],
+                    concurrency=self._concurrency,
+                    wait=True,
+                    install_signal_handlers=False,
+                    delete_jobs="successful",
+                )
+
+        task = loop.create_task(work())
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            with contextlib.suppress(asyncio.CancelledError):
+                loop.run_until_complete(task)
+            loop.close()
+
+        thread = threading.Thread(target=run, name="tacit-procrastinate", daemon=True)
+        thread.start()
+        return thread, loop, task
 
     def enqueue(self, job: str, key: str, payload: dict[str, str]) -> None:
         if job not in self._handlers:

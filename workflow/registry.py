@@ -32,12 +32,14 @@ from workflow.job_types import (
     SlackHome,
     SlackInteraction,
     SynthesizeGuide,
+    XapiSend,
     from_dict,
 )
 from workflow.jobs import Handler
 from workflow.nudges import assess_message, handle_reply
 from workflow.review_notes import notify_review
 from workflow.services import Services
+from workflow.xapi import send_to_lrs
 
 
 def _use_cases(services: Services, llm: LLM | None) -> dict[Job, Callable[[Any], object]]:
@@ -71,6 +73,9 @@ def _use_cases(services: Services, llm: LLM | None) -> dict[Job, Callable[[Any],
     def review(p: NotifyReview) -> object:
         return notify_review(services, guide_id=p.guide_id, version=int(p.version))
 
+    def xapi_send(p: XapiSend) -> object:
+        return send_to_lrs(services, community_id=p.community_id or None)
+
     return {
         Job.ASSESS_MESSAGE: assess,
         Job.HANDLE_REPLY: reply,
@@ -80,6 +85,7 @@ def _use_cases(services: Services, llm: LLM | None) -> dict[Job, Callable[[Any],
         Job.DELIVER_NUDGE: deliver,
         Job.DELIVER_DUE_NUDGES: deliver_due,
         Job.ANNOUNCE_GUIDE: announce,
+        Job.XAPI_SEND: xapi_send,
         Job.NOTIFY_REVIEW: review,
         **_slack_use_cases(services, llm),
     }

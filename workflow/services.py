@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
+from analytics.xapi import Vocabulary
 from connectors.model import Channel
 from elicitor.ports import Detector, FollowUpWriter
 from privacy.model import Scanner
@@ -29,6 +31,21 @@ class NudgeDefaults:
     max_age_days: int = 30  # older answers are assessed but not nudged: an archive import must not spam experts
 
 
+class StatementSink(Protocol):
+    """Where xAPI statements go (connectors/xapi/client.py's LrsClient; a list in tests)."""
+
+    def post(self, statements: Sequence[dict[str, Any]]) -> None: ...
+
+
+@dataclass(frozen=True)
+class XapiOut:
+    """The configured LRS, the statements' vocabulary and the batch size: what the xapi_send job needs."""
+
+    sink: StatementSink
+    words: Vocabulary
+    batch_size: int = 100
+
+
 @dataclass
 class Services:
     db: Database | None  # None with a fake unit of work (unit tests)
@@ -48,6 +65,7 @@ class Services:
     guide_reaction: str = "bookmark"  # the Slack reaction on a thread that asks for a guide from it
     public_url: str = "http://127.0.0.1:8000"  # the base of links to Tacit's pages in chat
     unit_of_work: Callable[[], UnitOfWork] | None = None  # a fake's factory in unit tests; else SQL on `db`
+    xapi: XapiOut | None = None  # an LRS to send xAPI statements to; None: the xapi_send job does nothing
 
     def uow(self) -> UnitOfWork:
         """A new unit of work: `with services.uow() as uow:` commits on success, rolls back on error."""

@@ -10,7 +10,7 @@ from api.schemas import GuideEditIn, GuideOut, SearchHitOut, SearchOut, SourceOu
 from store.records import GuideRecord
 from synthesizer.model import GuideDraft, Source
 from synthesizer.render import to_markdown
-from workflow import guides
+from workflow import analytics, guides
 
 router = APIRouter(prefix="/v1", tags=["guides"])
 
@@ -50,7 +50,10 @@ def published(services: ServicesDep, person: PersonDep, community: str | None = 
 
 @router.get("/guides/{guide_id}", response_model=GuideOut)
 def get_guide(guide_id: str, services: ServicesDep, person: PersonDep) -> GuideOut:
-    return guide_out(guides.get_guide(services, person_id=person.id, guide_id=guide_id))
+    record = guides.get_guide(services, person_id=person.id, guide_id=guide_id)
+    if record.reviewer_id != person.id:
+        analytics.record_guide_read(services, person_id=person.id, guide_id=guide_id)  # for the analytics
+    return guide_out(record)
 
 
 @router.get("/guides/{guide_id}/markdown", response_class=PlainTextResponse)
@@ -89,6 +92,10 @@ def search(
 ) -> SearchOut:
     """Published guides ranked by meaning, with the matching section, a score and the citations."""
     results = guides.search(services, person_id=person.id, query=q, community_id=community, limit=limit)
+    top = results[0].guide.community_id if results else None
+    analytics.record_search(
+        services, person_id=person.id, community_id=community, results=len(results), top_community_id=top
+    )
     return SearchOut(
         query=q,
         results=[

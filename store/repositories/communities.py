@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +22,14 @@ class CommunityRepository:
 
     def all(self) -> list[CommunityRecord]:
         return [record_of(CommunityRecord, r) for r in self.s.scalars(select(CommunityRow).order_by(CommunityRow.id))]
+
+    def by_ids(self, community_ids: Iterable[str]) -> dict[str, CommunityRecord]:
+        """The communities with these ids, in one query."""
+        ids = list(set(community_ids))
+        if not ids:
+            return {}
+        rows = self.s.scalars(select(CommunityRow).where(CommunityRow.id.in_(ids)))
+        return {r.id: record_of(CommunityRecord, r) for r in rows}
 
     def upsert(self, community_id: str, name: str, description: str = "") -> CommunityRecord:
         row = self.s.get(CommunityRow, community_id)

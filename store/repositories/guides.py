@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session
 
 from store.records import GuideRecord
@@ -32,14 +32,31 @@ class GuideRepository:
         self, *, community_ids: Iterable[str] | None = None, status: str | None = None, reviewer_id: str | None = None
     ) -> list[GuideRecord]:
         """Guides, newest change first, filtered by community, status and reviewer."""
-        query = select(GuideRow).order_by(GuideRow.updated_at.desc())
+        query = _with_current_version().order_by(GuideRow.updated_at.desc())
         if community_ids is not None:
             query = query.where(GuideRow.community_id.in_(list(community_ids)))
         if status:
             query = query.where(GuideRow.status == status)
         if reviewer_id:
             query = query.where(GuideRow.reviewer_id == reviewer_id)
-        return [self._record(g) for g in self.s.scalars(query)]
+        return [_guide_record(g, v) for g, v in self.s.execute(query).tuples()]
+
+    def by_ids(self, guide_ids: Iterable[str], *, status: str | None = None) -> dict[str, GuideRecord]:
+        """The guides with these ids (those that exist), each with its current version: one query for all."""
+        ids = list(dict.fromkeys(guide_ids))
+        if not ids:
+            return {}
+        query = _with_current_version().where(GuideRow.id.in_(ids))
+        if status:
+            query = query.where(GuideRow.status == status)
+        return {guide.id: _guide_record(guide, version) for guide, version in self.s.execute(query).tuples()}
+
+    def published_page(self, after_id: str | None, limit: int) -> list[GuideRecord]:
+        """Published guides in id order, `limit` after `after_id`: a rebuild streams them in bounded pages."""
+        query = _with_current_version().where(GuideRow.status == "published").order_by(GuideRow.id).limit(limit)
+        if after_id is not None:
+            query = query.where(GuideRow.id > after_id)
+        return [_guide_record(guide, version) for guide, version in self.s.execute(query).tuples()]
 
     def save_version(
         self,
@@ -125,18 +142,27 @@ class GuideRepository:
         return row
 
     def _record(self, guide: GuideRow) -> GuideRecord:
-        version = self.s.get(GuideVersionRow, (guide.id, guide.current_version))
-        # A stale guide has no version left until it is rewritten from its remaining sources.
-        content = version.content if version else {"title": "Being rewritten", "sections": {}, "sources": []}
-        return GuideRecord(
-            id=guide.id,
-            community_id=guide.community_id,
-            thread_id=guide.thread_id,
-            reviewer_id=guide.reviewer_id,
-            status=guide.status,
-            version=guide.current_version,
-            content=content,
-            engine=version.engine if version else "none",
-            updated_at=aware(guide.updated_at),
-            published_at=aware(guide.published_at) if guide.published_at else None,
-        )
+        return _guide_record(guide, self.s.get(GuideVersionRow, (guide.id, guide.current_version)))
+
+
+def _with_current_version() -> Select[GuideRow, GuideVersionRow]:
+    """Guides with their current version's row (None for a stale guide waiting to be rewritten)."""
+    current = and_(GuideVersionRow.guide_id == GuideRow.id, GuideVersionRow.version == GuideRow.current_version)
+    return select(GuideRow, GuideVersionRow).outerjoin(GuideVersionRow, current)
+
+
+def _guide_record(guide: GuideRow, version: GuideVersionRow | None) -> GuideRecord:
+    # A stale guide has no version left until it is rewritten from its remaining sources.
+    content = version.content if version else {"title": "Being rewritten", "sections": {}, "sources": []}
+    return GuideRecord(
+        id=guide.id,
+        community_id=guide.community_id,
+        thread_id=guide.thread_id,
+        reviewer_id=guide.reviewer_id,
+        status=guide.status,
+        version=guide.current_version,
+        content=content,
+        engine=version.engine if version else "none",
+        updated_at=aware(guide.updated_at),
+        published_at=aware(guide.published_at) if guide.published_at else None,
+    )

@@ -1,4 +1,6 @@
 import json
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -6,11 +8,13 @@ from pathlib import Path
 import pytest
 
 from retrieval.edge_index import EdgeIndex
-from retrieval.errors import IndexConfigError
+from retrieval.errors import IndexBusy, IndexConfigError
 from retrieval.fakes import InMemoryIndex
 from retrieval.ports import VectorIndex
 from retrieval.sparse import SparseEncoder
 from tests.integration.test_qdrant_index import CHUNKS, EMBEDDER, _chunk, _fill, _query
+
+ROOT = Path(__file__).parents[2]
 
 
 @pytest.fixture
@@ -137,3 +141,51 @@ def test_concurrent_writers_and_readers(index: EdgeIndex):
 
     assert errors == []
     assert index.count() == 80
+
+
+def _hold(folder: Path) -> subprocess.Popen[str]:
+    """Another process holding the index folder, as a running `tacit serve` does."""
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from retrieval.edge_index import EdgeIndex\n"
+        f"index = EdgeIndex(Path({str(folder)!r}), {EMBEDDER.dimension})\n"
+        "print(index.count(), flush=True)\n"
+        "sys.stdin.read()\n"  # until the test closes our stdin
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == str(len(CHUNKS))
+    return holder
+
+
+def test_a_folder_held_by_another_process_is_busy_not_stale(tmp_path: Path):
+    folder = tmp_path / "vectors"
+    first = EdgeIndex(folder, EMBEDDER.dimension)
+    _fill(first)
+    first.close()
+    holder = _hold(folder)
+    try:
+        second = EdgeIndex(folder, EMBEDDER.dimension)
+        with pytest.raises(IndexBusy, match="busy.*one writer") as caught:
+            second.search(*_query("kafka consumer offsets"), ["A"], 5)
+        assert "reindex" not in str(caught.value)
+        with pytest.raises(IndexBusy):
+            second.reset()  # a rebuild must not delete the files under a running server
+        assert (folder / "edge_config.json").exists()
+    finally:
+        holder.communicate("")
+    reopened = EdgeIndex(folder, EMBEDDER.dimension)
+    assert reopened.count() == len(CHUNKS)
+    reopened.close()
+
+
+def test_bulk_writes_optimize_once_and_flush_releases_files(tmp_path: Path):
+    index = EdgeIndex(tmp_path / "vectors", EMBEDDER.dimension)
+    _fill(index)
+    index.flush()
+
+    assert index._shard is None  # closed: replaced segments' files are freed
+    assert index.count() == len(CHUNKS)  # and it reopens on next use
+    index.close()

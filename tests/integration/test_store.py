@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import event, inspect
 
 from elicitor.model import Role
 from store.db import Database
@@ -102,6 +102,85 @@ def test_guide_versions_accumulate(database: Database) -> None:
             engine="edit",
         )
     assert (record.version, record.content["title"], record.engine, record.status) == (2, "T2", "edit", "draft")
+
+
+def test_guides_by_id_come_with_their_current_version_in_one_query(database: Database) -> None:
+    seeded(database)
+    questions = [
+        IncomingMessage(
+            external_id=f"q{n}", thread=f"t{n}", thread_title="T", parent=None, author="lena", text="?", created_at=T0
+        )
+        for n in range(3)
+    ]
+    with SqlUnitOfWork(database) as uow:
+        result = uow.messages.ingest("c1", questions)
+    with SqlUnitOfWork(database) as uow:
+        ids = []
+        for n in range(3):
+            row = uow.messages.get(result.new_message_ids[n])
+            assert row is not None
+            for title in (f"G{n} v1", f"G{n} v2"):
+                guide = uow.guides.save_version(
+                    community_id="c1",
+                    thread_id=row.thread_id,
+                    reviewer_id=row.author_id,
+                    content={"title": title, "sections": {}, "sources": []},
+                    engine="offline",
+                )
+            ids.append(guide.id)
+    statements: list[str] = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731  (conn, cursor, statement, ...)
+    event.listen(database.engine, "before_cursor_execute", listen)
+    try:
+        with SqlUnitOfWork(database) as uow:
+            found = uow.guides.by_ids([*ids, "missing", ids[0]])
+    finally:
+        event.remove(database.engine, "before_cursor_execute", listen)
+
+    assert sorted(found) == sorted(ids)
+    assert {r.content["title"] for r in found.values()} == {"G0 v2", "G1 v2", "G2 v2"}
+    assert all(r.version == 2 for r in found.values())
+    assert len([q for q in statements if q.lstrip().upper().startswith("SELECT")]) == 1
+
+
+def test_published_guides_come_in_keyset_pages_and_communities_by_id(database: Database) -> None:
+    seeded(database)
+    questions = [
+        IncomingMessage(
+            external_id=f"q{n}", thread=f"t{n}", thread_title="T", parent=None, author="lena", text="?", created_at=T0
+        )
+        for n in range(5)
+    ]
+    with SqlUnitOfWork(database) as uow:
+        result = uow.messages.ingest("c1", questions)
+    with SqlUnitOfWork(database) as uow:
+        for n, message_id in enumerate(result.new_message_ids):
+            row = uow.messages.get(message_id)
+            assert row is not None
+            content = {"title": f"G{n}", "sections": {}, "sources": []}
+            status = "draft" if n == 0 else "published"
+            uow.guides.save_version(
+                community_id="c1",
+                thread_id=row.thread_id,
+                reviewer_id=row.author_id,
+                content=content,
+                engine="offline",
+                status=status,
+            )
+    pages, after = [], None
+    while True:
+        with SqlUnitOfWork(database) as uow:
+            page = uow.guides.published_page(after, 2)
+        pages.append([g.id for g in page])
+        if len(page) < 2:
+            break
+        after = page[-1].id
+    streamed = [guide_id for page in pages for guide_id in page]
+    assert [len(p) for p in pages] == [2, 2, 0] and streamed == sorted(streamed) and len(set(streamed)) == 4
+    with SqlUnitOfWork(database) as uow:
+        assert {g.id for g in uow.guides.find(status="published")} == set(streamed)
+        places = uow.communities.by_ids(["c1", "c1", "nope"])
+    assert list(places) == ["c1"] and places["c1"].name == "Community one"
 
 
 def test_unknown_thread_raises_key_error(database: Database) -> None:

@@ -131,6 +131,22 @@ def test_reindex_rebuilds_from_scratch_in_batches(index: InMemoryIndex):
     assert "stale" not in {c.guide_id for c, _, _ in index.points.values()}
     assert seen[-1] == 300 and seen == sorted(seen) and len(seen) > 1
     assert all(n <= 256 for kind, n in embedder.calls if kind == "document")
+    assert index.flushes == 1  # the index is optimized and its files released once at the end, not per batch
+
+
+def test_reindex_reads_guides_lazily_one_batch_at_a_time(index: InMemoryIndex):
+    s = GuideSearch(HashingEmbedder(), index)
+    pulled: list[int] = []
+
+    def guides():  # a generator, as workflow.reindex streams the database page by page
+        for i in range(200):
+            pulled.append(i)
+            yield (f"g{i}", "eng", 1, POSTGRES)
+
+    counts: list[int] = []
+    s.reindex(guides(), progress=lambda n: counts.append(len(pulled)))
+
+    assert counts[0] < 100  # the first batch was stored before most guides were even read
 
 
 def test_hybrid_is_the_default_and_dense_mode_scores_by_cosine(index: InMemoryIndex):

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web.routes import guides, inbox, review, search, signin
+from web.routes import analytics, guides, inbox, review, search, signin
 
-ROUTERS: list[APIRouter] = [signin.router, search.router, guides.router, inbox.router, review.router]
+ROUTERS: list[APIRouter] = [signin.router, search.router, guides.router, inbox.router, review.router, analytics.router]

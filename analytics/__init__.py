@@ -1,0 +1,1 @@
+"""Value-network analytics: pure functions over plain records (no web, ORM or store imports)."""

@@ -1,0 +1,1 @@
+"""An xAPI Learning Record Store, as Tacit talks to it."""
