@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.search_bench --query-threads 1
 	$(BIN)/python -m bench.startup_bench
 	$(BIN)/python -m bench.webhook_bench
+	$(BIN)/python -m bench.slack_bench
 	$(BIN)/python -m bench.detect_bench
 	$(BIN)/python -m bench.pages_bench
 	$(BIN)/python -m bench.scale_bench $(foreach n,$(CHUNKS),--chunks $(n))

@@ -12,7 +12,7 @@ from api import errors
 from api.bootstrap import Tacit
 from api.limits import RequestLimits, WriteLimiter
 from api.oidc import JWTVerifier
-from api.routes import analytics, feedback, governance, guides, inbox, ingest, lti, tandems, webhooks
+from api.routes import analytics, feedback, governance, guides, inbox, ingest, lti, slack, tandems, webhooks
 from api.settings import Settings
 from workflow.people import stored_counts
 
@@ -38,7 +38,7 @@ def create_app(tacit: Tacit, *, manage_runner: bool = True) -> FastAPI:
     app.state.write_limiter = WriteLimiter(writes=settings.rate_limit_writes, storage=settings.rate_limit_storage)
     app.add_middleware(RequestLimits, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(errors.ServerErrors)  # outermost of ours: a 500 never breaks the keep-alive connection
-    for module in (ingest, inbox, guides, feedback, governance, tandems, webhooks, analytics, lti):
+    for module in (ingest, inbox, guides, feedback, governance, tandems, webhooks, slack, analytics, lti):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["ops"])

@@ -107,9 +107,10 @@ def build(
         scanner=scanner or _scanner(settings),
         channels=_channels(settings),
         guide_reaction=settings.slack_guide_reaction,
+        public_url=settings.public_url.rstrip("/"),
         xapi=_xapi(settings),
     )
-    for name, handler in job_handlers(services).items():
+    for name, handler in job_handlers(services, llm).items():
         runner.register(name, handler)
 
     def sweep(_: dict[str, str]) -> None:

@@ -76,6 +76,7 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None  # xoxb-...: users.info, conversations.open, chat.postMessage
     slack_api_url: str = "https://slack.com/api"
     slack_guide_reaction: str = "bookmark"  # a reaction on a thread that asks Tacit for a guide from it
+    slack_modal_timeout_s: float = 2.0  # views.open runs inside Slack's 3 s; slower answers degrade to a DM link
     discourse_url: str | None = None  # https://forum.example.com
     discourse_api_key: SecretStr | None = None
     discourse_api_username: str = "system"  # the user nudge PMs come from

@@ -50,15 +50,20 @@ def slack(
     """Link a community to a Slack channel.
 
     \b
-    Set-up (api.slack.com/apps → Create New App):
+    Set-up (api.slack.com/apps → Create New App → From an app manifest): paste connectors/slack/manifest.yaml
+    with tacit.example.com replaced by your TACIT_PUBLIC_URL. It sets up, or set up by hand:
     1. OAuth & Permissions → Bot Token Scopes: channels:history, groups:history, im:history, im:write,
-       chat:write, reactions:read, users:read (users:read.email to match people by email).
+       chat:write, commands, reactions:read, users:read (users:read.email to match people by email).
        Install to the workspace; put the Bot User OAuth Token (xoxb-...) in TACIT_SLACK_BOT_TOKEN.
     2. Basic Information → Signing Secret → TACIT_SLACK_SIGNING_SECRET.
     3. Event Subscriptions → Request URL: https://<tacit>/v1/webhooks/slack (Slack checks it at once);
-       bot events: message.channels, message.groups, message.im, reaction_added.
-    4. App Home → allow users to send messages in the Messages tab (DM replies to nudges).
-    5. /invite @YourApp in the channel, then run this command.
+       bot events: app_home_opened, message.channels, message.groups, message.im, reaction_added.
+    4. Interactivity & Shortcuts → Request URL: https://<tacit>/v1/webhooks/slack/interactivity;
+       a message shortcut "Capture this thread" with callback id tacit_capture.
+    5. Slash Commands → /tacit, Request URL: https://<tacit>/v1/webhooks/slack/commands.
+    6. App Home → Home Tab on; allow users to send messages in the Messages tab (DM replies to nudges).
+    7. Set TACIT_PUBLIC_URL: links in Slack point at Tacit's pages there.
+    8. /invite @YourApp in the channel, then run this command.
 
     Example: tacit connect slack --community platform --team T0123 --channel C0456
     """

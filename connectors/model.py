@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -105,12 +105,27 @@ class NudgeNote:
     answer_excerpt: str
     reply_code: str
     user_name: str
+    nudge_id: str = ""
+    url: str = ""  # the nudge's page in Tacit (/inbox/{nudge_id})
 
 
 @dataclass(frozen=True)
 class GuideNote:
     title: str
     summary: str
+    url: str = ""  # the guide's page in Tacit (/guides/{guide_id})
+
+
+@dataclass(frozen=True)
+class ReviewNote:
+    """A draft guide waiting for its reviewer: where to review it, and (Slack) its content to review in place."""
+
+    guide_id: str
+    version: int
+    title: str
+    user_name: str
+    url: str  # the review page (/guides/{guide_id}/review)
+    content: dict = field(default_factory=dict)  # the draft (GuideDraft JSON), for platforms that show it
 
 
 @dataclass(frozen=True)
@@ -134,6 +149,8 @@ class Channel(Protocol):
 
     def announce(self, where: Where, note: GuideNote) -> None: ...
 
+    def send_review(self, workspace: str, user_id: str, note: ReviewNote) -> Sent: ...
+
 
 def nudge_text(note: NudgeNote) -> str:
     """The plain text of a nudge, shared by the platforms (each wraps it in its own markup)."""
@@ -142,8 +159,17 @@ def nudge_text(note: NudgeNote) -> str:
         f"Hi {note.user_name}, about your answer in “{note.thread_title}”:\n> {excerpt}\n\n{note.question}\n\n"
         "Reply here and Tacit drafts a guide from the thread and your answer, for you to review. "
         "(Nudges are private; change your limits or opt out in Tacit.)"
+        + (f"\n\nAnswer, decline or snooze it in Tacit: {note.url}" if note.url else "")
     )
 
 
 def guide_text(note: GuideNote) -> str:
-    return f"New guide: {note.title}\n{note.summary}".strip()
+    return (f"New guide: {note.title}\n{note.summary}" + (f"\n{note.url}" if note.url else "")).strip()
+
+
+def review_text(note: ReviewNote) -> str:
+    """The plain text of a review request, shared by the platforms."""
+    return (
+        f"Hi {note.user_name}, a draft guide from your answer is ready for your review: “{note.title}”.\n"
+        f"Read, edit, approve or reject it in Tacit: {note.url}\nNobody else sees it until you approve it."
+    )

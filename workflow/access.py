@@ -52,6 +52,20 @@ def acting_communities(viewer: Viewer) -> list[str]:
     return sorted(viewer.roles)
 
 
+def stranger() -> Viewer:
+    """Someone Tacit cannot name (a Slack user linked to no person): no roles, so open communities only."""
+    return Viewer(person_id="", is_admin=False, roles={})
+
+
+def shareable_in_channel(uow: UnitOfWork, linked_community: str | None) -> list[str]:
+    """Communities whose guides may be posted publicly in a chat channel: open ones, and the community the
+    channel is linked to (its people talk there); never another restricted or confidential one."""
+    shareable = set(readable_communities(uow, stranger()))
+    if linked_community is not None:
+        shareable.add(linked_community)
+    return sorted(shareable)
+
+
 def readable_communities(uow: UnitOfWork, viewer: Viewer) -> list[str]:
     """Communities whose published guides this viewer may read and search."""
     visible = []

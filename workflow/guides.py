@@ -23,10 +23,11 @@ from workflow.access import (
     readable_communities,
     require_community,
     sees_identities,
+    stranger,
     viewer_of,
 )
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
-from workflow.job_types import AnnounceGuide, IndexGuide, defer
+from workflow.job_types import AnnounceGuide, IndexGuide, NotifyReview, defer
 from workflow.privacy import screen_guide
 from workflow.services import Services
 
@@ -66,6 +67,7 @@ def synthesize_guide(services: Services, *, thread_id: str, reviewer_id: str) ->
             if record is None:
                 continue  # an edit or another draft took the version meanwhile: write again from what is there
         log.info("guide drafted guide=%s thread=%s version=%d", record.id, thread_id, record.version)
+        defer(services.runner, NotifyReview(record.id, str(record.version)))
         return record
     raise SynthesisError(f"the sources of thread {thread_id} kept changing while the guide was written")
 
@@ -272,13 +274,14 @@ class SearchResult:
 
 
 def search(
-    services: Services, *, person_id: str, query: str, community_id: str | None, limit: int = 10
+    services: Services, *, person_id: str | None, query: str, community_id: str | None, limit: int = 10
 ) -> list[SearchResult]:
-    """Guides ranked by meaning, only within the communities the person belongs to."""
+    """Guides ranked by meaning, only within the communities the person may read (None: someone Tacit cannot
+    name, e.g. an unlinked Slack user, who reads open communities only)."""
     if not query.strip():
         raise InvalidInput("the query is empty; say what you are looking for, e.g. ?q=slow tenant listing")
     with services.uow() as uow:
-        viewer = viewer_of(uow, person_id)
+        viewer = viewer_of(uow, person_id) if person_id else stranger()
         communities = _readable_communities(uow, viewer, community_id)
     # The permission filter runs inside the vector search (a payload filter), never after it.
     hits = services.search.search(query, communities, limit)
@@ -297,7 +300,7 @@ def search(
             draft = GuideDraft.model_validate(record.content)
             cited = tuple(s for s in draft.sources if s.id in set(hit.citations))
             results.append(SearchResult(hit, record, cited))
-        if not results and communities:
+        if not results and communities and person_id:  # strangers' searches are not kept
             uow.web.record_missed(communities, person_id, query.strip())  # the knowledge missing, for stewards
     return results
 

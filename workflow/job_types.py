@@ -22,6 +22,11 @@ class Job(StrEnum):
     DELIVER_NUDGE = "deliver_nudge"
     DELIVER_DUE_NUDGES = "deliver_due_nudges"
     ANNOUNCE_GUIDE = "announce_guide"
+    NOTIFY_REVIEW = "notify_review"
+    SLACK_COMMAND = "slack_command"
+    SLACK_INTERACTION = "slack_interaction"
+    SLACK_HOME = "slack_home"
+    SLACK_DM = "slack_dm"
     XAPI_SEND = "xapi_send"
 
 
@@ -107,6 +112,62 @@ class AnnounceGuide:
 
 
 @dataclass(frozen=True)
+class NotifyReview:
+    job: ClassVar[Job] = Job.NOTIFY_REVIEW
+    guide_id: str
+    version: str  # the draft's version number, as a string like every payload field
+
+    def job_key(self) -> str:
+        return f"{self.guide_id}:v{self.version}"
+
+
+@dataclass(frozen=True)
+class SlackCommand:
+    job: ClassVar[Job] = Job.SLACK_COMMAND
+    team: str
+    user: str
+    text: str
+    response_url: str
+    trigger_id: str = ""
+
+    def job_key(self) -> str:
+        return f"{self.team}:{self.user}:{self.trigger_id}"
+
+
+@dataclass(frozen=True)
+class SlackInteraction:
+    job: ClassVar[Job] = Job.SLACK_INTERACTION
+    key: str  # clicks on one guide share a key, so they run one after the other
+    interaction: str  # the click's JSON (connectors.slack.payloads.Interaction)
+
+    def job_key(self) -> str:
+        return self.key
+
+
+@dataclass(frozen=True)
+class SlackHome:
+    job: ClassVar[Job] = Job.SLACK_HOME
+    team: str
+    user: str
+
+    def job_key(self) -> str:
+        return f"{self.team}:{self.user}"
+
+
+@dataclass(frozen=True)
+class SlackDm:
+    job: ClassVar[Job] = Job.SLACK_DM
+    team: str
+    user: str
+    text: str
+    url: str
+    trigger_id: str = ""
+
+    def job_key(self) -> str:
+        return f"{self.user}:{self.trigger_id}"
+
+
+@dataclass(frozen=True)
 class XapiSend:
     job: ClassVar[Job] = Job.XAPI_SEND
     community_id: str = ""  # empty: every community (the periodic run)
@@ -126,6 +187,11 @@ PAYLOADS: dict[Job, type] = {
         DeliverNudge,
         DeliverDueNudges,
         AnnounceGuide,
+        NotifyReview,
+        SlackCommand,
+        SlackInteraction,
+        SlackHome,
+        SlackDm,
         XapiSend,
     )
 }

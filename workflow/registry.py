@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from prompts.llm import LLM
+from tandem.partner import LLMPartner
+from workflow import slack_actions, slack_home
 from workflow.connectors.announcements import announce_guide
 from workflow.connectors.delivery import deliver_due_nudges, deliver_nudge
 from workflow.connectors.events import handle_platform_event
@@ -23,17 +26,23 @@ from workflow.job_types import (
     HandleReply,
     IndexGuide,
     Job,
+    NotifyReview,
+    SlackCommand,
+    SlackDm,
+    SlackHome,
+    SlackInteraction,
     SynthesizeGuide,
     XapiSend,
     from_dict,
 )
 from workflow.jobs import Handler
 from workflow.nudges import assess_message, handle_reply
+from workflow.review_notes import notify_review
 from workflow.services import Services
 from workflow.xapi import send_to_lrs
 
 
-def _use_cases(services: Services) -> dict[Job, Callable[[Any], object]]:
+def _use_cases(services: Services, llm: LLM | None) -> dict[Job, Callable[[Any], object]]:
     """What each job does with its typed payload."""
 
     def assess(p: AssessMessage) -> object:
@@ -61,6 +70,9 @@ def _use_cases(services: Services) -> dict[Job, Callable[[Any], object]]:
     def announce(p: AnnounceGuide) -> object:
         return announce_guide(services, guide_id=p.guide_id)
 
+    def review(p: NotifyReview) -> object:
+        return notify_review(services, guide_id=p.guide_id, version=int(p.version))
+
     def xapi_send(p: XapiSend) -> object:
         return send_to_lrs(services, community_id=p.community_id or None)
 
@@ -74,12 +86,35 @@ def _use_cases(services: Services) -> dict[Job, Callable[[Any], object]]:
         Job.DELIVER_DUE_NUDGES: deliver_due,
         Job.ANNOUNCE_GUIDE: announce,
         Job.XAPI_SEND: xapi_send,
+        Job.NOTIFY_REVIEW: review,
+        **_slack_use_cases(services, llm),
     }
 
 
-def job_handlers(services: Services) -> dict[str, Handler]:
+def _slack_use_cases(services: Services, llm: LLM | None) -> dict[Job, Callable[[Any], object]]:
+    """Slack's slash command, clicks and App Home; with an LLM the command writes a short cited answer."""
+    partner = LLMPartner(llm) if llm is not None else None
+
+    def command(p: SlackCommand) -> object:
+        return slack_actions.answer_command(
+            services, partner, team=p.team, user=p.user, text=p.text, response_url=p.response_url
+        )
+
+    def interaction(p: SlackInteraction) -> object:
+        return slack_actions.handle_interaction(services, slack_actions.from_payload(p))
+
+    def home(p: SlackHome) -> object:
+        return slack_home.publish_home(services, team=p.team, user=p.user)
+
+    def dm(p: SlackDm) -> object:
+        return slack_actions.send_dm(services, user=p.user, text=p.text, url=p.url)
+
+    return {Job.SLACK_COMMAND: command, Job.SLACK_INTERACTION: interaction, Job.SLACK_HOME: home, Job.SLACK_DM: dm}
+
+
+def job_handlers(services: Services, llm: LLM | None = None) -> dict[str, Handler]:
     """The runners' handlers by job name: a stored payload (JSON strings) becomes typed, then runs its use case."""
-    use_cases = _use_cases(services)
+    use_cases = _use_cases(services, llm)
     missing = set(Job) - set(use_cases)
     if missing:
         raise RuntimeError(f"jobs without a handler: {sorted(missing)}")

@@ -63,6 +63,7 @@ class Services:
     clock: Callable[[], datetime] = utc_now
     channels: tuple[Channel, ...] = ()  # Slack, Discourse, Teams: where nudges and announcements also go
     guide_reaction: str = "bookmark"  # the Slack reaction on a thread that asks for a guide from it
+    public_url: str = "http://127.0.0.1:8000"  # the base of links to Tacit's pages in chat
     unit_of_work: Callable[[], UnitOfWork] | None = None  # a fake's factory in unit tests; else SQL on `db`
     xapi: XapiOut | None = None  # an LRS to send xAPI statements to; None: the xapi_send job does nothing
 

@@ -24,6 +24,7 @@ from connectors.teams import events as teams_events
 from connectors.teams import verify as teams_verify
 from workflow.connectors import accept_event
 from workflow.services import Services
+from workflow.slack_home import home_opened
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
@@ -63,7 +64,12 @@ async def slack(request: Request) -> dict[str, Any]:
     if payload.get("type") != "event_callback":
         return {"ok": True, "accepted": False}
     key = slack_events.dedupe_key(payload)
-    kind = str((payload.get("event") or {}).get("type", ""))
+    raw = payload.get("event")
+    event: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    kind = str(event.get("type", ""))
+    if kind == "app_home_opened" and event.get("tab", "home") == "home":
+        team, user = str(payload.get("team_id", "")), str(event.get("user", ""))
+        return {"ok": True, "accepted": home_opened(services, team=team, user=user)}
     accepted = await _accept(services, "slack", key, kind, {"body": payload})
     return {"ok": True, "accepted": accepted}
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from connectors.http import send
-from connectors.model import GuideNote, NudgeNote, Profile, Sent, Where, guide_text, nudge_text
+from connectors.model import GuideNote, NudgeNote, Profile, ReviewNote, Sent, Where, guide_text, nudge_text, review_text
 
 
 class DiscourseClient:
@@ -52,6 +52,16 @@ class DiscourseClient:
             "POST",
             "/posts.json",
             {"title": title, "raw": nudge_text(note), "target_recipients": user_id, "archetype": "private_message"},
+        )
+        return Sent(conversation=str(post["topic_id"]), message_ref=str(post["id"]))
+
+    def send_review(self, workspace: str, user_id: str, note: ReviewNote) -> Sent:
+        """A private message with the review page's link."""
+        title = f"A draft guide for your review: “{note.title}”"[:200]
+        post = self._call(
+            "POST",
+            "/posts.json",
+            {"title": title, "raw": review_text(note), "target_recipients": user_id, "archetype": "private_message"},
         )
         return Sent(conversation=str(post["topic_id"]), message_ref=str(post["id"]))
 

@@ -20,7 +20,6 @@ from retrieval.fakes import HashingEmbedder
 from tests.e2e.conftest import COMMUNITY, Loop, shared_scanner
 from tests.e2e.test_governance import SEARCH, search
 from tests.e2e.test_loop_offline import REPLY, thread_messages
-from tests.e2e.test_loop_postgres import postgres_url  # noqa: F401  (fixture)
 from workflow.procrastinate_runner import ProcrastinateJobRunner, conninfo_from_sqlalchemy
 
 ROOT = Path(__file__).parents[2]

@@ -11,6 +11,7 @@ from workflow.connectors.delivery import (
     NUDGE_BACKLOG,
     deliver_due_nudges,
     deliver_nudge,
+    reach,
     reply_code,
 )
 from workflow.connectors.events import (
@@ -19,6 +20,7 @@ from workflow.connectors.events import (
     delete_source_thread,
     edit_source_message,
     handle_platform_event,
+    request_guide,
 )
 from workflow.connectors.identities import link_identity, person_for
 from workflow.connectors.links import SourceLink, link_source, list_sources
@@ -40,6 +42,8 @@ __all__ = [
     "link_source",
     "list_sources",
     "person_for",
+    "reach",
     "record_private_reply",
     "reply_code",
+    "request_guide",
 ]

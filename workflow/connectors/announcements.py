@@ -21,16 +21,16 @@ def announce_guide(services: Services, *, guide_id: str) -> int:
             return 0
         sources = [s for s in uow.connectors.sources_of(guide.community_id) if s.announce]
     wheres = [(s.id, Where(s.platform, s.workspace, s.channel)) for s in sources]
-    note = _guide_note(guide.content)
+    note = _guide_note(guide.content, f"{services.public_url}/guides/{guide_id}")
     return sum(
         _announce_once(services, f"announce:{guide_id}:v{guide.version}:{sid}", where, note) for sid, where in wheres
     )
 
 
-def _guide_note(content: dict) -> GuideNote:
+def _guide_note(content: dict, url: str = "") -> GuideNote:
     draft = GuideDraft.model_validate(content)
     first = next((sentence.text for _, sentence in draft.sentences()), "")
-    return GuideNote(title=draft.title, summary=first)
+    return GuideNote(title=draft.title, summary=first, url=url)
 
 
 def _announce_once(services: Services, key: str, where: Where, note: GuideNote) -> int:

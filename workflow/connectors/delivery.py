@@ -10,6 +10,8 @@ from datetime import timedelta
 
 from connectors.errors import PlatformError
 from connectors.model import Channel, NudgeNote
+from store.records import IdentityRecord
+from store.uow import UnitOfWork
 from workflow.connectors.channels import channel_for
 from workflow.job_types import DeliverNudge, defer
 from workflow.services import Services
@@ -93,20 +95,34 @@ def _target(services: Services, nudge_id: str) -> _Target | str:
             return "given up"
         if uow.connectors.delivery_for(nudge_id) is not None:
             return "already delivered"
-        identities = {(i.platform, i.workspace): i for i in uow.connectors.identities_of(nudge.person_id)}
-        for source in (s for s in uow.connectors.sources_of(nudge.community_id) if s.nudges):
-            identity = identities.get((source.platform, source.workspace))
-            channel = channel_for(services, source.platform)
-            if identity is not None and channel is not None:
-                note = NudgeNote(
-                    question=nudge.question,
-                    thread_title=nudge.thread_title,
-                    answer_excerpt=nudge.answer_text,
-                    reply_code=reply_code(nudge_id),
-                    user_name=identity.display_name or "there",
-                )
-                return _Target(channel, identity.workspace, identity.user_id, note)
-    return "no platform"
+        reached = reach(services, uow, nudge.person_id, nudge.community_id)
+        if reached is None:
+            return "no platform"
+        channel, identity = reached
+        note = NudgeNote(
+            question=nudge.question,
+            thread_title=nudge.thread_title,
+            answer_excerpt=nudge.answer_text,
+            reply_code=reply_code(nudge_id),
+            user_name=identity.display_name or "there",
+            nudge_id=nudge_id,
+            url=f"{services.public_url}/inbox/{nudge_id}",
+        )
+        return _Target(channel, identity.workspace, identity.user_id, note)
+
+
+def reach(
+    services: Services, uow: UnitOfWork, person_id: str, community_id: str
+) -> tuple[Channel, IdentityRecord] | None:
+    """Where to tell a person something private about a community (a nudge, a draft to review): the first
+    linked platform of the community that allows nudges and where the person has an account."""
+    identities = {(i.platform, i.workspace): i for i in uow.connectors.identities_of(person_id)}
+    for source in (s for s in uow.connectors.sources_of(community_id) if s.nudges):
+        identity = identities.get((source.platform, source.workspace))
+        channel = channel_for(services, source.platform)
+        if identity is not None and channel is not None:
+            return channel, identity
+    return None
 
 
 def deliver_due_nudges(services: Services) -> int:

@@ -160,8 +160,14 @@ def _reacted(services: Services, community_id: str, event: Reacted) -> str:
     """A reaction (the bookmark by default) on a thread asks for a guide from it."""
     if event.reaction != services.guide_reaction:
         return "other reaction"
+    return request_guide(services, community_id=community_id, external_id=event.external_id)
+
+
+def request_guide(services: Services, *, community_id: str, external_id: str) -> str:
+    """Ask for a guide from the thread of this message (a reaction, Slack's "Capture this thread"), reviewed by
+    the first expert who answered in it; the outcome: done, guide exists, no expert, unknown message."""
     with services.uow() as uow:
-        message = uow.messages.by_external(community_id, event.external_id)
+        message = uow.messages.by_external(community_id, external_id)
         if message is None:
             return "unknown message"
         if uow.guides.for_thread(message.thread_id) is not None:
