@@ -227,11 +227,13 @@ def test_with_an_llm_a_short_cited_answer_comes_above_the_list(make_loop, slack_
     loop.settle()
     question = "listing is slow, most rows are soft deleted"
     hit = loop.client.get("/v1/search", params={"q": question}, headers=loop.as_("lena")).json()["results"][0]
-    supported = hit["text"].split(". ")[0].rstrip(".") + ". <!channel>"
+    supported = hit["text"].split(". ")[0].rstrip(".") + "."
+    # A mention appended to a supported sentence makes it unsupported (issue 14's support check): dropped whole.
     llm = FakeLLM(
         {
             "sentences": [
                 {"text": supported, "citations": [f"guide:{hit['guide_id']}"]},
+                {"text": supported[:-1] + " <!channel>.", "citations": [f"guide:{hit['guide_id']}"]},
                 {"text": "Drop the table and start over.", "citations": ["guide:invented"]},
             ]
         }
@@ -241,5 +243,5 @@ def test_with_an_llm_a_short_cited_answer_comes_above_the_list(make_loop, slack_
     blocks = calls(slack_web, "response_url")[-1]["blocks"]
     answer = blocks[1]["text"]["text"]
     assert "[1]" in answer and "guide 1" in answer and "Drop the table" not in answer
-    assert "<!channel>" not in answer and "&lt;!channel&gt;" in answer
+    assert "<!channel>" not in answer and "!channel" not in answer
     assert "<question>" in llm.prompts[0] and "<sources>" in llm.prompts[0], "question and guides fenced as data"
