@@ -7,10 +7,10 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2_fragments.fastapi import Jinja2Blocks
 
 from store.records import PersonRecord
@@ -95,3 +95,9 @@ def render(
 
 def html(text: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(text, status_code=status)
+
+
+def see_other(path: str, **query: str) -> RedirectResponse:
+    """Post/redirect/get: a 303 to `path`, with the non-empty query values (outcome codes, the search kept)."""
+    kept = {k: v for k, v in query.items() if v}
+    return RedirectResponse(path + (f"?{urlencode(kept)}" if kept else ""), status_code=303)

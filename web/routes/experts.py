@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import contextlib
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from api.auth import ServicesDep
 from api.routes.tandems import expertise_of
 from web.security import CsrfChecked, PagePerson
-from web.templating import add_nav, render
+from web.templating import add_nav, render, see_other
 from workflow import experts
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workflow.experts import Expertise
@@ -49,11 +48,6 @@ REASON_LABELS = {
 }
 
 
-def _see_other(path: str, **query: str) -> RedirectResponse:
-    kept = {k: v for k, v in query.items() if v}
-    return RedirectResponse(path + (f"?{urlencode(kept)}" if kept else ""), status_code=303)
-
-
 @router.get("/experts")
 def who_knows(
     request: Request, services: ServicesDep, person: PagePerson, kit: Kit, q: str = "", done: str = "", error: str = ""
@@ -84,12 +78,12 @@ def endorse(
     try:
         experts.endorse(services, kit, endorser_id=person.id, handle=handle, label=skill)
     except Conflict:
-        return _see_other("/experts", q=q, error="already")
+        return see_other("/experts", q=q, error="already")
     except Forbidden:
-        return _see_other("/experts", q=q, error="self")
+        return see_other("/experts", q=q, error="self")
     except InvalidInput:
-        return _see_other("/experts", q=q, error="skill")
-    return _see_other("/experts", q=q, done="endorsed")
+        return see_other("/experts", q=q, error="skill")
+    return see_other("/experts", q=q, done="endorsed")
 
 
 @router.get("/me")
@@ -110,21 +104,21 @@ def add_skill(
 ) -> Response:
     name = name.replace("\x00", "")  # a NUL byte never reaches the database
     if kind not in ("has", "learning"):
-        return _see_other("/me", error="kind")
+        return see_other("/me", error="kind")
     if not name.strip():
-        return _see_other("/me", error="skill")
+        return see_other("/me", error="skill")
     try:
         experts.add_skill(services, kit, person_id=person.id, label=name, kind=kind)
     except (InvalidInput, Conflict):
-        return _see_other("/me", error="skill")
-    return _see_other("/me", done="skill")
+        return see_other("/me", error="skill")
+    return see_other("/me", done="skill")
 
 
 @router.post("/me/skills/{name}/remove", dependencies=[CsrfChecked])
 def remove_skill(services: ServicesDep, person: PagePerson, name: str) -> Response:
     with contextlib.suppress(NotFound):  # removed already (a second click): the page shows it gone either way
         experts.remove_skill(services, person_id=person.id, name=name)
-    return _see_other("/me", done="removed")
+    return see_other("/me", done="removed")
 
 
 @router.post("/me/expertise", dependencies=[CsrfChecked])
@@ -139,6 +133,6 @@ def update_expertise(
     except ValueError:
         capacity = -1
     if capacity is not None and not 0 <= capacity <= 10:
-        return _see_other("/me", error="capacity")
+        return see_other("/me", error="capacity")
     experts.update_profile(services, person_id=person.id, hidden=hidden == "on", mentoring_capacity=capacity)
-    return _see_other("/me", done="profile")
+    return see_other("/me", done="profile")

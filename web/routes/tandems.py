@@ -6,15 +6,14 @@ The same workflow functions as api/routes/tandems.py (workflow.tandems, workflow
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from api.auth import ServicesDep
 from api.routes.tandems import expertise_of
 from web.security import CsrfChecked, PagePerson
-from web.templating import add_nav, render
+from web.templating import add_nav, render, see_other
 from workflow import console, experts, tandems
 from workflow.errors import Conflict, InvalidInput, NotFound
 from workflow.experts import Expertise
@@ -40,11 +39,6 @@ EVENT_LABELS = {
     "question_asked": "Question asked",
     "ended": "Tandem ended",
 }
-
-
-def _see_other(path: str, **query: str) -> RedirectResponse:
-    kept = {k: v for k, v in query.items() if v}
-    return RedirectResponse(path + (f"?{urlencode(kept)}" if kept else ""), status_code=303)
 
 
 @router.get("/tandems")
@@ -101,8 +95,8 @@ def create(
             services, kit, person_id=person.id, community_id=community, junior=junior, senior=senior, goals=wanted
         )
     except (InvalidInput, Conflict):
-        return _see_other("/tandems", community=community, junior=junior, goals=goals, error="pair")
-    return _see_other(f"/tandems/{view.row.id}", done="created")
+        return see_other("/tandems", community=community, junior=junior, goals=goals, error="pair")
+    return see_other(f"/tandems/{view.row.id}", done="created")
 
 
 def _workspace(
@@ -159,14 +153,14 @@ def take(
     try:
         tandems.take_task(services, person_id=person.id, tandem_id=tandem_id, suggestion_id=suggestion_id)
     except Conflict:
-        return _see_other(f"/tandems/{tandem_id}", error="taken")
-    return _see_other(f"/tandems/{tandem_id}", done="taken")
+        return see_other(f"/tandems/{tandem_id}", error="taken")
+    return see_other(f"/tandems/{tandem_id}", done="taken")
 
 
 @router.post("/tandems/{tandem_id}/tasks/{task_id}/done", dependencies=[CsrfChecked])
 def finish(services: ServicesDep, person: PagePerson, tandem_id: str, task_id: str) -> Response:
     tandems.finish_task(services, person_id=person.id, tandem_id=tandem_id, task_id=task_id)
-    return _see_other(f"/tandems/{tandem_id}", done="finished")
+    return see_other(f"/tandems/{tandem_id}", done="finished")
 
 
 @router.post("/tandems/{tandem_id}/ask", dependencies=[CsrfChecked])
