@@ -2,14 +2,25 @@
 
 The embedded default: no server, one process per folder. Dense and sparse vectors per chunk; the community filter
 runs inside the engine on both legs of a hybrid search, and IDF is computed over the communities searched only.
+
+Layout of the folder (it belongs to the index):
+- `tacit-index.json`: what Tacit stored (sparse encoding, dimension) and which `shard-*` folder is the index;
+  replaced atomically, so it always names a complete shard.
+- `shard-<id>/`: the qdrant-edge shard (segments and WAL). A folder from before compaction existed keeps its
+  shard in the folder itself until its first compaction.
+- `.lock`: held (flock) by the one process that has the index open.
+- `compact-due`: an erasure deleted points whose bytes are still in the files (see `compact`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
+import os
 import shutil
 import threading
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,7 +30,7 @@ import qdrant_edge as qe
 from retrieval.errors import IndexBusy, IndexConfigError
 from retrieval.fusion import DENSE_WEIGHT, SPARSE_WEIGHT, fuse_legs
 from retrieval.points import DENSE, KEYWORD_FIELDS, SPARSE, chunk_from_payload, chunk_payload, floats, point_id
-from retrieval.ports import Chunk, ChunkHit, SparseVector
+from retrieval.ports import Chunk, ChunkHit, Progress, SparseVector
 from retrieval.sparse import SPARSE_VERSION
 
 _UPSERT_BATCH = 256
@@ -28,6 +39,10 @@ _UPSERT_BATCH = 256
 _OPTIMIZE_EVERY = 25_000
 _MARKER = "tacit-index.json"  # what Tacit stored here: checked on open, so a stale layout asks for a reindex
 _EDGE_CONFIG = "edge_config.json"
+_LOCK = ".lock"
+_COMPACT_DUE = "compact-due"
+_SHARD_PREFIX = "shard-"
+_IN_PLACE = (_EDGE_CONFIG, "segments", "wal")  # a shard written in the folder itself (before compaction existed)
 
 
 class EdgeIndex:
@@ -38,9 +53,14 @@ class EdgeIndex:
         self._dimension = dimension
         self._weights = (DENSE_WEIGHT, sparse_weight)
         self._shard: Any = None  # opened on first use: constructing the index touches nothing
+        self._location: Path | None = None  # the open shard's folder
+        self._held: int | None = None  # the flock'd `.lock` file descriptor while this process holds the folder
         self._unoptimized = 0  # points written since the optimizer last ran
         # The shard is one mutable object; calls are short (ms), so one lock keeps it simple and safe.
         self._lock = threading.RLock()
+        self._compacting = threading.Lock()  # one compaction at a time
+        self._journal: list[Any] | None = None  # writes made while a compaction copies, replayed on the new shard
+        self._forgotten = 0  # forget_guide calls so far: one during a compaction means it must run again
 
     def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]) -> None:
         """Insert or replace chunks by id (the same chunk twice is one point)."""
@@ -58,7 +78,7 @@ class EdgeIndex:
                     )
                     for chunk, d, s in zip(chunks[start:end], dense[start:end], sparse[start:end], strict=True)
                 ]
-                shard.update(qe.UpdateOperation.upsert_points(points))
+                self._apply(qe.UpdateOperation.upsert_points(points))
             # The engine has no background optimizer: build HNSW / merge segments when its planner asks for it
             # (a no-op taking microseconds otherwise). A live write (one guide) optimizes at once so it is searched
             # through HNSW; a bulk write waits for `_OPTIMIZE_EVERY` points or `flush()`.
@@ -68,11 +88,58 @@ class EdgeIndex:
                 self._unoptimized = 0
 
     def delete_guide(self, guide_id: str) -> None:
-        """Delete every chunk of a guide, all versions."""
+        """Delete every chunk of a guide, all versions (their bytes stay in the files until `compact`)."""
         with self._lock:
             shard = self._opened()
-            shard.update(qe.UpdateOperation.delete_points_by_filter(_match("guide_id", [guide_id])))
+            self._apply(qe.UpdateOperation.delete_points_by_filter(_match("guide_id", [guide_id])))
             shard.optimize()  # vacuums segments once enough points are deleted
+
+    def forget_guide(self, guide_id: str) -> None:
+        """Delete a guide's chunks because its words must leave the disk (erasure): `compact` is due from now,
+        recorded in the folder before the delete, so a crash before the compaction still finds it due."""
+        with self._lock:
+            self._opened()
+            _write_durably(self._path / _COMPACT_DUE, b"due\n")
+            self._forgotten += 1
+            self.delete_guide(guide_id)
+
+    def compaction_due(self) -> bool:
+        """True while a forgotten guide's bytes may still be in the folder's files."""
+        return (self._path / _COMPACT_DUE).exists()
+
+    def compact(self, progress: Progress | None = None) -> int:
+        """Copy the live points into a fresh shard and swap it in; returns how many points were copied.
+
+        Deleted and replaced points are not copied, so their bytes leave the folder with the old shard (segments,
+        WAL and all). Searches and writes go on meanwhile: a write made during the copy is applied to both shards.
+        Crash-safe: the marker naming the shard is replaced atomically, so a kill at any point leaves the old or the
+        new index; the other one's folder is removed on the next open. `progress(copied, total)` after each page.
+        """
+        with self._compacting:
+            with self._lock:
+                old = self._opened()
+                total = int(old.count(qe.CountRequest(exact=True)))
+                name = f"{_SHARD_PREFIX}{uuid.uuid4().hex[:12]}"
+                fresh = self._new_shard(self._path / name)
+                self._journal, forgotten = [], self._forgotten
+            try:
+                copied = self._copy(old, fresh, total, progress)
+                fresh.optimize()  # outside the lock: building HNSW over a big index takes a while
+                with self._lock:
+                    for operation in self._journal or ():
+                        fresh.update(operation)
+                    self._journal = None
+                    fresh.optimize()
+                    fresh.flush()
+                    self._swap(name, fresh, done=self._forgotten == forgotten)
+            except BaseException:
+                with self._lock:
+                    self._journal = None
+                    with contextlib.suppress(Exception):
+                        fresh.close()
+                    shutil.rmtree(self._path / name, ignore_errors=True)
+                raise
+            return copied
 
     def search(
         self, dense: Sequence[float], sparse: SparseVector | None, community_ids: Sequence[str], limit: int
@@ -116,12 +183,16 @@ class EdgeIndex:
         break it; a stale or incompatible index is dropped all the same (that is what a rebuild is for).
         """
         with self._lock:
-            if (self._path / _EDGE_CONFIG).exists():
-                with contextlib.suppress(IndexConfigError):
-                    self._opened()  # takes the folder's lock, or raises IndexBusy
-            self.close()
-            if self._path.exists():
-                shutil.rmtree(self._path)
+            if not self._path.exists():
+                return
+            self._hold_folder()
+            try:
+                self._close_shard()
+                for entry in self._path.iterdir():
+                    if entry.name != _LOCK:
+                        _remove(entry)
+            finally:
+                self._release_folder()
 
     def flush(self) -> None:
         """Optimize, then close the shard: the engine frees replaced segments' files only on close."""
@@ -132,16 +203,49 @@ class EdgeIndex:
             self.close()
 
     def close(self) -> None:
-        """Flush and release the shard (reopened on next use)."""
+        """Flush and release the shard and the folder (reopened on next use)."""
         with self._lock:
-            if self._shard is not None:
-                self._shard.close()
-                self._shard = None
+            self._close_shard()
+            self._release_folder()
+
+    # -- opening -------------------------------------------------------------------------------------------------
 
     def _opened(self) -> Any:
         if self._shard is None:
-            self._shard = self._load() if (self._path / _EDGE_CONFIG).exists() else self._create()
+            self._hold_folder()
+            try:
+                stored = self._stored()
+                if stored is None:
+                    self._create()
+                else:
+                    self._location = self._shard_folder(stored)
+                    self._shard = self._load(self._location)
+                self._sweep()
+            except BaseException:
+                self._close_shard()
+                self._release_folder()
+                raise
         return self._shard
+
+    def _stored(self) -> dict[str, Any] | None:
+        """The marker's content; None for a folder without an index."""
+        marker = self._path / _MARKER
+        if marker.exists():
+            stored: dict[str, Any] = json.loads(marker.read_text())
+            return stored
+        return {} if (self._path / _EDGE_CONFIG).exists() else None  # an index from before the marker
+
+    def _shard_folder(self, stored: dict[str, Any]) -> Path:
+        if stored.get("sparse") != SPARSE_VERSION:
+            raise IndexConfigError(
+                f"the index in {self._path} holds sparse vectors of {stored.get('sparse')!r}, "
+                f"this version writes {SPARSE_VERSION!r}; run `tacit reindex`"
+            )
+        name = stored.get("shard")
+        folder = self._path / name if name else self._path  # no name: the shard is in the folder itself
+        if not (folder / _EDGE_CONFIG).exists():
+            raise IndexConfigError(f"the index in {self._path} names a missing shard {name!r}; run `tacit reindex`")
+        return folder
 
     def _config(self) -> qe.EdgeConfig:
         return qe.EdgeConfig(
@@ -149,28 +253,107 @@ class EdgeIndex:
             sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
         )
 
-    def _create(self) -> Any:
-        self._path.mkdir(parents=True, exist_ok=True)
-        shard = qe.EdgeShard.create(str(self._path), self._config())
+    def _create(self) -> None:
+        name = f"{_SHARD_PREFIX}{uuid.uuid4().hex[:12]}"
+        self._shard, self._location = self._new_shard(self._path / name), self._path / name
+        self._point_to(name)
+
+    def _new_shard(self, folder: Path) -> Any:
+        shard = qe.EdgeShard.create(str(folder), self._config())
         for field in KEYWORD_FIELDS:
             shard.update(qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword))
-        (self._path / _MARKER).write_text(json.dumps({"sparse": SPARSE_VERSION, "dimension": self._dimension}))
         return shard
 
-    def _load(self) -> Any:
-        marker = self._path / _MARKER
-        stored = json.loads(marker.read_text()) if marker.exists() else {}
-        if stored.get("sparse") != SPARSE_VERSION:
-            raise IndexConfigError(
-                f"the index in {self._path} holds sparse vectors of {stored.get('sparse')!r}, "
-                f"this version writes {SPARSE_VERSION!r}; run `tacit reindex`"
-            )
+    def _load(self, folder: Path) -> Any:
         try:
-            return qe.EdgeShard.load(str(self._path), self._config())
+            return qe.EdgeShard.load(str(folder), self._config())
         except Exception as error:  # the engine raises plain Exception; a held lock, else incompatibility
             if "WouldBlock" in str(error):
                 raise IndexBusy(busy_message(self._path)) from error
             raise IndexConfigError(f"the index in {self._path} does not fit: {error}; run `tacit reindex`") from error
+
+    def _point_to(self, name: str) -> None:
+        """Name the shard that is the index: the one atomic step of creating or compacting it."""
+        marker = {"sparse": SPARSE_VERSION, "dimension": self._dimension, "shard": name}
+        _write_durably(self._path / _MARKER, json.dumps(marker).encode())
+
+    def _sweep(self) -> None:
+        """Remove what an interrupted compaction left: the shard it was building, or the one it replaced."""
+        assert self._location is not None
+        leftovers = () if self._location == self._path else _IN_PLACE  # a replaced in-place shard's files
+        for entry in self._path.iterdir():
+            if entry == self._location or entry.name in (_MARKER, _LOCK, _COMPACT_DUE):
+                continue
+            if entry.name.startswith(_SHARD_PREFIX) or entry.name.endswith(".tmp") or entry.name in leftovers:
+                _remove(entry)
+
+    def _hold_folder(self) -> None:
+        """The folder's one writer: a second process (or a second index object) gets IndexBusy."""
+        if self._held is not None:
+            return
+        self._path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self._path / _LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            os.close(fd)
+            raise IndexBusy(busy_message(self._path)) from error
+        self._held = fd
+
+    def _release_folder(self) -> None:
+        if self._held is not None:
+            os.close(self._held)  # closing the descriptor releases the flock
+            self._held = None
+
+    def _close_shard(self) -> None:
+        if self._shard is not None:
+            self._shard.close()
+            self._shard = None
+            self._location = None
+
+    # -- writing and compacting ----------------------------------------------------------------------------------
+
+    def _apply(self, operation: Any) -> None:
+        self._shard.update(operation)
+        if self._journal is not None:
+            self._journal.append(operation)
+
+    def _copy(self, old: Any, fresh: Any, total: int, progress: Progress | None) -> int:
+        """Every live point of `old` into `fresh`, a page at a time (searches and writes run between pages)."""
+        copied = unoptimized = 0
+        offset = None
+        while True:
+            with self._lock:
+                if self._shard is not old:
+                    raise IndexBusy(f"the index in {self._path} was closed or rebuilt during its compaction")
+                request = qe.ScrollRequest(offset=offset, limit=_UPSERT_BATCH, with_payload=True, with_vector=True)
+                records, offset = old.scroll(request)
+                if records:
+                    points = [qe.Point(id=r.id, vector=r.vector, payload=r.payload) for r in records]
+                    fresh.update(qe.UpdateOperation.upsert_points(points))
+            copied += len(records)
+            unoptimized += len(records)
+            if unoptimized >= _OPTIMIZE_EVERY:
+                fresh.optimize()
+                unoptimized = 0
+            if progress is not None:
+                progress(copied, total)
+            if offset is None:
+                return copied
+
+    def _swap(self, name: str, fresh: Any, *, done: bool) -> None:
+        """Make `fresh` the index, then remove the old shard's files; `done`: no guide was forgotten meanwhile."""
+        self._point_to(name)  # from here on a crash leaves the new index; the old folder goes on next open
+        replaced = self._location
+        self._shard.close()
+        self._shard, self._location, self._unoptimized = fresh, self._path / name, 0
+        if replaced == self._path:  # the shard was in the folder itself
+            for entry in _IN_PLACE:
+                _remove(self._path / entry)
+        elif replaced is not None:
+            _remove(replaced)
+        if done:  # last: until the old files are gone, a crash finds the compaction still due
+            (self._path / _COMPACT_DUE).unlink(missing_ok=True)
 
 
 def busy_message(path: Path) -> str:
@@ -180,6 +363,28 @@ def busy_message(path: Path) -> str:
         "and the embedded index has one writer. Search through that server's API (GET /v1/search), stop it first, "
         "or set QDRANT_URL so several processes share a Qdrant server"
     )
+
+
+def _write_durably(path: Path, content: bytes) -> None:
+    """Write a small file so that a crash leaves the old content or the new one, never a torn file."""
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "wb") as file:
+        file.write(content)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, path)
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)  # the rename itself survives a power loss
+    finally:
+        os.close(folder)
+
+
+def _remove(entry: Path) -> None:
+    if entry.is_dir() and not entry.is_symlink():
+        shutil.rmtree(entry)
+    else:
+        entry.unlink(missing_ok=True)
 
 
 def _hits(points: Sequence[Any]) -> list[ChunkHit]:

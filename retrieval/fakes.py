@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 
 from retrieval.fusion import DENSE_WEIGHT, SPARSE_WEIGHT, fuse_legs, sparse_scores
-from retrieval.ports import Chunk, ChunkHit, EmbedKind, SparseVector
+from retrieval.ports import Chunk, ChunkHit, EmbedKind, Progress, SparseVector
 
 _WORD = re.compile(r"[a-z0-9]+")
 # Words so common that sharing them says nothing about the topic.
@@ -102,6 +102,7 @@ class InMemoryIndex:
         self.points: dict[str, tuple[Chunk, list[float], SparseVector]] = {}
         self._weights = (DENSE_WEIGHT, sparse_weight)
         self.flushes = 0  # flush() calls, for tests
+        self.compactions_due = 0  # forget_guide calls since the last compact(), for tests
 
     def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]) -> None:
         if not len(chunks) == len(dense) == len(sparse):
@@ -111,6 +112,20 @@ class InMemoryIndex:
 
     def delete_guide(self, guide_id: str) -> None:
         self.points = {k: v for k, v in self.points.items() if v[0].guide_id != guide_id}
+
+    def forget_guide(self, guide_id: str) -> None:
+        self.delete_guide(guide_id)
+        self.compactions_due += 1
+
+    def compaction_due(self) -> bool:
+        return self.compactions_due > 0
+
+    def compact(self, progress: Progress | None = None) -> int:
+        """Nothing is on disk: a deleted point is gone at once."""
+        self.compactions_due = 0
+        if progress is not None:
+            progress(len(self.points), len(self.points))
+        return len(self.points)
 
     def search(
         self, dense: Sequence[float], sparse: SparseVector | None, community_ids: Sequence[str], limit: int

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 EmbedKind = Literal["query", "document"]
 SearchMode = Literal["hybrid", "dense"]
+Progress = Callable[[int, int], None]  # (done, total) of a long index operation
 
 
 class Embedder(Protocol):
@@ -53,6 +54,18 @@ class VectorIndex(Protocol):
     ) -> None: ...
 
     def delete_guide(self, guide_id: str) -> None: ...
+
+    def forget_guide(self, guide_id: str) -> None:
+        """Delete a guide's chunks whose words must also leave the index's files (erasure): `compact` is due."""
+        ...
+
+    def compaction_due(self) -> bool:
+        """True while a forgotten guide's bytes may remain in files this index controls (and `compact` removes)."""
+        ...
+
+    def compact(self, progress: Progress | None = None) -> int:
+        """Rewrite the index without deleted points' bytes; returns the points kept (0 when it cannot)."""
+        ...
 
     def search(
         self, dense: Sequence[float], sparse: SparseVector | None, community_ids: Sequence[str], limit: int

@@ -13,7 +13,7 @@ from qdrant_client import QdrantClient, models
 from retrieval.errors import IndexConfigError
 from retrieval.fusion import DENSE_WEIGHT, SPARSE_WEIGHT, fuse_legs
 from retrieval.points import DENSE, KEYWORD_FIELDS, SPARSE, chunk_from_payload, chunk_payload, floats, point_id
-from retrieval.ports import Chunk, ChunkHit, SparseVector
+from retrieval.ports import Chunk, ChunkHit, Progress, SparseVector
 
 __all__ = ["IndexConfigError", "QdrantIndex", "open_embedded", "open_server", "point_id"]
 
@@ -87,6 +87,22 @@ class QdrantIndex:
         selector = models.FilterSelector(filter=_match("guide_id", [guide_id]))
         with self._serial():
             self._client.delete(self._collection, points_selector=selector, wait=True)
+
+    def forget_guide(self, guide_id: str) -> None:
+        """Delete the guide's chunks: no search returns them from now on. Their bytes stay in the server's files
+        (segments until its vacuum optimizer rewrites them, the WAL until it rolls over): those are the server's,
+        which Tacit cannot compact (see `compact`)."""
+        self.delete_guide(guide_id)
+
+    def compaction_due(self) -> bool:
+        """Never: the server's files are not Tacit's to rewrite."""
+        return False
+
+    def compact(self, progress: Progress | None = None) -> int:
+        """Nothing to do from here: a Qdrant server vacuums segments on its own schedule (`deleted_threshold`) and
+        offers no call that rewrites its WAL. `tacit reindex` deletes and recreates the collection, which removes
+        its folder on the server; backups and snapshots of the server stay as they are."""
+        return 0
 
     def search(
         self, dense: Sequence[float], sparse: SparseVector | None, community_ids: Sequence[str], limit: int

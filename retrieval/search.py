@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from retrieval.chunking import chunk_guide, embedding_text
-from retrieval.ports import Chunk, Embedder, SearchMode, SparseVector, VectorIndex
+from retrieval.ports import Chunk, Embedder, Progress, SearchMode, SparseVector, VectorIndex
 from retrieval.sparse import SparseEncoder
 from synthesizer.model import GuideDraft, Section
 
@@ -61,9 +61,20 @@ class GuideSearch:
             self._index.upsert(chunks, vectors, self._terms(chunks))
         return len(chunks)
 
-    def remove_guide(self, guide_id: str) -> None:
-        """Take a guide out of search."""
-        self._index.delete_guide(guide_id)
+    def remove_guide(self, guide_id: str, *, forget: bool = False) -> None:
+        """Take a guide out of search; `forget`: its words must also leave the index's files (`compact` is due)."""
+        if forget:
+            self._index.forget_guide(guide_id)
+        else:
+            self._index.delete_guide(guide_id)
+
+    def compaction_due(self) -> bool:
+        """A forgotten guide's words may still be in the index's files."""
+        return self._index.compaction_due()
+
+    def compact(self, progress: Progress | None = None) -> int:
+        """Rewrite the index without the bytes of deleted points; returns the points kept."""
+        return self._index.compact(progress)
 
     def search(self, query: str, community_ids: Sequence[str], limit: int = 10) -> list[GuideHit]:
         """Up to `limit` guides, best first, each shown by its best-matching section."""

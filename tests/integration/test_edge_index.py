@@ -173,7 +173,7 @@ def test_a_folder_held_by_another_process_is_busy_not_stale(tmp_path: Path):
         assert "reindex" not in str(caught.value)
         with pytest.raises(IndexBusy):
             second.reset()  # a rebuild must not delete the files under a running server
-        assert (folder / "edge_config.json").exists()
+        assert [p.name for p in folder.glob("shard-*/edge_config.json")] == ["edge_config.json"]
     finally:
         holder.communicate("")
     reopened = EdgeIndex(folder, EMBEDDER.dimension)
