@@ -27,6 +27,7 @@ from workflow.access import (
     viewer_of,
 )
 from workflow.errors import InvalidInput, NotFound
+from workflow.job_types import CompactIndex, defer
 from workflow.services import Services
 
 log = logging.getLogger("tacit.governance")
@@ -200,6 +201,8 @@ def erase_person(services: Services, *, actor_id: str, person_id: str, mode: Era
             )
     if services.db is not None:
         reclaim_space(services.db)  # no copy of their words left in the WAL or in dead rows
+    if services.search.compaction_due():
+        defer(services.runner, CompactIndex())  # nor in the vector index's files
     cues.clear_caches()  # the detector's cache may still hold the person's words
     log.info("person %sd person=%s messages=%d replies=%d", mode, person_id, report.messages, report.replies)
     return report
@@ -210,7 +213,7 @@ def _erase(services: Services, uow: UnitOfWork, person: PersonRecord) -> Erasure
     titles = _opened_titles(uow, person.id)
     erased = sources.erase_contributions(services, uow, person.id)
     for guide in uow.guides.reviewed_by(person.id):  # guides they reviewed in threads they never posted in
-        services.search.remove_guide(guide.id)
+        services.search.remove_guide(guide.id, forget=True)
         uow.guides.delete(guide.id)
     uow.erasure.scrub_derived(person.id, titles)  # questions, tasks, events quoting them; their skills
     _forget(uow, person.id)

@@ -248,6 +248,26 @@ def index_guide(services: Services, *, guide_id: str) -> int:
     return services.search.index_guide(record.id, record.community_id, record.version, draft)
 
 
+def compact_index(services: Services) -> int:
+    """Job: when an erasure forgot guides, rewrite the vector index without their bytes; returns the points kept.
+
+    Runs where index work runs (the serving process with the embedded index: one writer). Searches go on meanwhile;
+    a big index logs its progress every tenth."""
+    if not services.search.compaction_due():
+        return 0  # done by an earlier run, or an index whose files are not Tacit's (a Qdrant server)
+    logged = [0]
+
+    def progress(done: int, total: int) -> None:
+        tenth = done * 10 // max(total, 1)
+        if tenth > logged[0]:
+            logged[0] = tenth
+            log.info("vector index compaction points=%d/%d", done, total)
+
+    kept = services.search.compact(progress)
+    log.info("vector index compacted points=%d (deleted points' bytes removed)", kept)
+    return kept
+
+
 def reindex(services: Services, progress: Callable[[int], None] | None = None) -> int:
     """Rebuild the whole vector index from the database, which stays the record; streamed in pages."""
     return services.search.reindex(_published_pages(services), progress)

@@ -18,6 +18,7 @@ class Job(StrEnum):
     HANDLE_REPLY = "handle_reply"
     SYNTHESIZE_GUIDE = "synthesize_guide"
     INDEX_GUIDE = "index_guide"
+    COMPACT_INDEX = "compact_index"
     HANDLE_PLATFORM_EVENT = "handle_platform_event"
     DELIVER_NUDGE = "deliver_nudge"
     DELIVER_DUE_NUDGES = "deliver_due_nudges"
@@ -71,6 +72,16 @@ class IndexGuide:
 
     def job_key(self) -> str:
         return self.guide_id
+
+
+@dataclass(frozen=True)
+class CompactIndex:
+    """Rewrite the vector index without deleted points' bytes (queued after an erasure)."""
+
+    job: ClassVar[Job] = Job.COMPACT_INDEX
+
+    def job_key(self) -> str:
+        return "vectors"  # one index: erasures queued while one waits share it
 
 
 @dataclass(frozen=True)
@@ -183,6 +194,7 @@ PAYLOADS: dict[Job, type] = {
         HandleReply,
         SynthesizeGuide,
         IndexGuide,
+        CompactIndex,
         HandlePlatformEvent,
         DeliverNudge,
         DeliverDueNudges,

@@ -3,14 +3,15 @@
 The database is the record and every job is idempotent, so the sweep needs no outbox: a message without an
 assessment (not held) is assessed, an answered nudge whose thread has no guide written since the reply is drafted.
 It runs when Tacit starts (the in-process queue lives in memory and dies with a `kill -9`) and every few minutes
-(a procrastinate deferral can be lost between the message's commit and the defer).
+(a procrastinate deferral can be lost between the message's commit and the defer). An erasure's vector index
+compaction is found the same way, from the index's own record that one is due (`GuideSearch.compaction_due`).
 """
 
 from __future__ import annotations
 
 import logging
 
-from workflow.job_types import AssessMessage, HandleReply, defer
+from workflow.job_types import AssessMessage, CompactIndex, HandleReply, defer
 from workflow.services import Services
 
 log = logging.getLogger("tacit.recovery")
@@ -26,6 +27,8 @@ def reconcile(services: Services) -> int:
         defer(services.runner, AssessMessage(message_id))
     for nudge_id in replies:
         defer(services.runner, HandleReply(nudge_id))
+    if services.search.compaction_due():  # an erasure's compaction that a crash interrupted (or never ran)
+        defer(services.runner, CompactIndex())
     if messages or replies:
         log.warning(
             "recovery queued assessments=%d drafts=%d left over from an interrupted run", len(messages), len(replies)

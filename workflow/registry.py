@@ -15,11 +15,12 @@ from workflow import slack_actions, slack_home
 from workflow.connectors.announcements import announce_guide
 from workflow.connectors.delivery import deliver_due_nudges, deliver_nudge
 from workflow.connectors.events import handle_platform_event
-from workflow.guides import index_guide, synthesize_guide
+from workflow.guides import compact_index, index_guide, synthesize_guide
 from workflow.job_types import (
     PAYLOADS,
     AnnounceGuide,
     AssessMessage,
+    CompactIndex,
     DeliverDueNudges,
     DeliverNudge,
     HandlePlatformEvent,
@@ -58,6 +59,9 @@ def _use_cases(services: Services, llm: LLM | None) -> dict[Job, Callable[[Any],
     def index(p: IndexGuide) -> object:
         return index_guide(services, guide_id=p.guide_id)
 
+    def compact(_: CompactIndex) -> object:
+        return compact_index(services)
+
     def platform_event(p: HandlePlatformEvent) -> object:
         return handle_platform_event(services, source=p.source, key=p.key, kind=p.kind, payload=p.payload)
 
@@ -81,6 +85,7 @@ def _use_cases(services: Services, llm: LLM | None) -> dict[Job, Callable[[Any],
         Job.HANDLE_REPLY: reply,
         Job.SYNTHESIZE_GUIDE: synthesize,
         Job.INDEX_GUIDE: index,
+        Job.COMPACT_INDEX: compact,
         Job.HANDLE_PLATFORM_EVENT: platform_event,
         Job.DELIVER_NUDGE: deliver,
         Job.DELIVER_DUE_NUDGES: deliver_due,

@@ -89,7 +89,7 @@ def invalidate_thread_guide(services: Services, uow: UnitOfWork, thread_id: str,
     guide = uow.guides.for_thread(thread_id)
     if guide is None:
         return False
-    services.search.remove_guide(guide.id)
+    services.search.remove_guide(guide.id, forget=gone is not None)  # erasure: its words leave the index's files
     if guide.reviewer_id == gone:
         uow.guides.delete(guide.id)
         return False

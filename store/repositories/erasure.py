@@ -19,7 +19,14 @@ from store.tables import (
 )
 
 ERASED = "[erased]"
-VACUUMED = ("messages", "replies", "nudges", "threads", "guides", "guide_versions", "tasks", "tandem_events", "skills")
+# Every table whose rows an erasure deletes or rewrites (its words, its identity, what was derived from them):
+# tests/e2e/test_erasure_traces.py checks the erasure touches no other.
+VACUUMED = (
+    *("messages", "replies", "nudges", "threads", "assessments", "guides", "guide_versions", "tasks", "tandems"),
+    *("tandem_events", "skills", "person_skills", "endorsements", "expertise_profiles", "people", "memberships"),
+    *("api_tokens", "person_identities", "removals", "web_sessions", "sign_in_links", "guide_feedback"),
+    *("missed_searches", "search_events", "guide_reads", "lti_users"),
+)
 
 
 class ErasureRepository:

@@ -17,6 +17,7 @@ from elicitor.model import Role
 from privacy.model import Scanner
 from privacy.scanner import build_scanner
 from prompts.llm import LLM
+from retrieval.edge_index import EdgeIndex
 from retrieval.fakes import HashingEmbedder, InMemoryIndex
 from workflow.people import add_person, create_admin, create_community, create_token
 from workflow.procrastinate_runner import ProcrastinateJobRunner
@@ -106,12 +107,17 @@ def database_url(request: pytest.FixtureRequest) -> str | None:
 def make_loop(tmp_settings: Settings) -> Iterator[Callable[..., Loop]]:
     made: list[tuple[Tacit, TestClient]] = []
 
-    def make(llm: LLM | None = None, http_client: httpx.Client | None = None, **overrides: object) -> Loop:
+    def make(
+        llm: LLM | None = None, http_client: httpx.Client | None = None, edge_index: bool = False, **overrides: object
+    ) -> Loop:
+        """`edge_index`: the real embedded index in the data folder (its files on disk), else the in-memory fake."""
         settings = tmp_settings.model_copy(update=overrides)
+        embedder = HashingEmbedder()
+        index = EdgeIndex(settings.data_dir / "vectors", embedder.dimension) if edge_index else InMemoryIndex()
         tacit = build(
             settings,
-            embedder=HashingEmbedder(),
-            index=InMemoryIndex(),
+            embedder=embedder,
+            index=index,
             llm=llm,
             http_client=http_client,
             scanner=shared_scanner(),

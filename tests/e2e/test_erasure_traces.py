@@ -1,13 +1,20 @@
 """Erasure reaches every derived text and the bytes on disk (issue 14, item 5): after `DELETE /v1/people/{id}
-?mode=erase`, neither the SQLite file nor its WAL holds the person's words, and nothing derived quotes them."""
+?mode=erase`, neither the SQLite file nor its WAL nor any file of the embedded vector index holds the person's
+words (in UTF-8, UTF-16 or JSON-escaped form), and nothing derived quotes them."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from api.bootstrap import build
+from retrieval.edge_index import EdgeIndex
+from retrieval.fakes import HashingEmbedder
+from store.repositories.erasure import VACUUMED
+from store.tables import Base
 from tests.e2e.conftest import COMMUNITY, Loop
 from tests.e2e.test_governance import reply_and_publish
 from tests.e2e.test_loop_offline import TERSE, now_iso
+from tests.integration.test_edge_compaction import encodings
 
 TITLE = "Xylophonequark tenant listing is slow"
 WORDS = ("Xylophonequark", "Quasarwidget", "Zorblingcraft", "Frobnicatorix")
@@ -36,13 +43,23 @@ def lenas_thread() -> list[dict]:
     ]
 
 
-def files_of(loop: Loop) -> list[Path]:
-    data = Path(loop.tacit.settings.data_dir)
+def files_of(loop: Loop, under: str = "") -> list[Path]:
+    data = Path(loop.tacit.settings.data_dir) / under
     return [p for p in data.rglob("*") if p.is_file()]
 
 
+def rows_by_table(loop: Loop) -> dict[str, set[str]]:
+    """Every row of every table, as text: what erasure deleted or rewrote leaves a dead row on PostgreSQL."""
+    engine = loop.tacit.services.db.engine  # type: ignore[union-attr]
+    with engine.connect() as conn:
+        return {
+            name: {repr(tuple(row)) for row in conn.execute(table.select())}
+            for name, table in Base.metadata.tables.items()
+        }
+
+
 def test_erasure_leaves_no_word_of_the_person_in_derived_texts_or_on_disk(database_url: str | None, make_loop) -> None:
-    loop = make_loop(database_url=database_url)
+    loop = make_loop(database_url=database_url, edge_index=True)
     c, lena = loop.client, loop.as_("lena")
     assert (
         c.post(
@@ -60,10 +77,20 @@ def test_erasure_leaves_no_word_of_the_person_in_derived_texts_or_on_disk(databa
     on_sqlite = database_url is None
     before = b"".join(p.read_bytes() for p in files_of(loop))
     assert not on_sqlite or (b"Xylophonequark" in before and b"Zorblingcraft" in before), "the words were on disk"
+    vectors = b"".join(p.read_bytes() for p in files_of(loop, "vectors"))
+    assert b"Xylophonequark" in vectors, "the guide titled with her words was indexed"
+
+    rows_before = rows_by_table(loop)
 
     erased = c.delete(f"/v1/people/{loop.ids['lena']}", params={"mode": "erase"}, headers=lena)
     assert erased.status_code == 200, erased.text
     loop.settle()
+
+    changed = {name for name, rows in rows_before.items() if rows - rows_by_table(loop)[name]}
+    assert {"people", "messages", "skills"} <= changed
+    assert changed <= set(VACUUMED), (
+        f"{sorted(changed - set(VACUUMED))}: every table the erasure deleted or rewrote rows of is vacuumed after it"
+    )
 
     seen = "\n".join(
         c.get(path, headers=loop.as_(who)).text
@@ -80,11 +107,38 @@ def test_erasure_leaves_no_word_of_the_person_in_derived_texts_or_on_disk(databa
     )
     for word in WORDS:
         assert word not in seen, f"{word} is still shown"
-    if not on_sqlite:
-        return  # PostgreSQL's files are the server's: rows are vacuumed, the README states the limit
-    files = files_of(loop)
-    assert any(p.name.endswith(".db") for p in files)
+    # PostgreSQL's files are the server's (rows are vacuumed, the README states the limit): there, the vector files.
+    files = files_of(loop) if on_sqlite else files_of(loop, "vectors")
+    assert any(p.name.endswith(".db") for p in files) or not on_sqlite
+    assert any(p.parent.name == "wal" for p in files), "the vector index's WAL is searched too"
     for path in files:
         content = path.read_bytes()
         for word in WORDS:
-            assert word.encode() not in content, f"{word} is still in {path.name}"
+            for form in encodings(word):
+                assert form not in content, f"{word} ({form!r}) is still in {path}"
+    assert not loop.tacit.services.search.compaction_due()
+
+
+def test_a_compaction_a_crash_prevented_runs_at_the_next_start(make_loop) -> None:
+    loop = make_loop(edge_index=True)
+    c = loop.client
+    c.post(f"/v1/communities/{COMMUNITY}/messages", json={"messages": lenas_thread()}, headers=loop.as_("priya"))
+    loop.settle()
+    guide = reply_and_publish(loop)
+    # What an erasure leaves when the process dies before its compaction job runs: the guide forgotten (the index
+    # records that a compaction is due before it deletes), the job lost with the in-process queue.
+    loop.tacit.services.search.remove_guide(guide["id"], forget=True)
+    loop.tacit.index.close()
+    vectors = Path(loop.tacit.settings.data_dir) / "vectors"
+    assert any(b"Xylophonequark" in p.read_bytes() for p in vectors.rglob("*") if p.is_file())
+
+    restarted = build(
+        loop.tacit.settings, embedder=HashingEmbedder(), index=EdgeIndex(vectors, HashingEmbedder().dimension)
+    )
+    restarted.start()  # the recovery sweep finds the compaction due
+    try:
+        assert restarted.runner.wait_idle(timeout=120)
+        assert not restarted.services.search.compaction_due()
+        assert not any(b"Xylophonequark" in p.read_bytes() for p in vectors.rglob("*") if p.is_file())
+    finally:
+        restarted.stop()

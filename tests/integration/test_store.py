@@ -245,3 +245,21 @@ def test_locking_a_person_makes_a_second_transaction_wait(database: Database) ->
         assert acquired == [], "the second transaction waited for the first"
     worker.join(timeout=10)
     assert acquired and acquired[0] >= released
+
+
+def test_tacit_turns_sqlite_secure_delete_on_whatever_the_build_default(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    from sqlalchemy import text
+
+    from store.db import _sqlite_pragmas
+
+    raw = sqlite3.connect(tmp_path / "raw.db")
+    raw.execute("PRAGMA secure_delete=OFF")  # as a build without SQLITE_SECURE_DELETE starts
+    _sqlite_pragmas(raw, None)
+    assert raw.execute("PRAGMA secure_delete").fetchone() == (1,)
+    raw.close()
+    db = Database(f"sqlite:///{tmp_path / 'tacit.db'}")
+    with db.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA secure_delete")).scalar() == 1  # on every connection Tacit opens
+    db.dispose()
