@@ -34,7 +34,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 from evals.files import read_jsonl  # noqa: E402
 from retrieval.edge_index import EdgeIndex  # noqa: E402
 from retrieval.embedder import SentenceTransformerEmbedder  # noqa: E402
-from retrieval.ports import Chunk, ChunkHit, EmbedKind, SparseVector, VectorIndex  # noqa: E402
+from retrieval.ports import Chunk, ChunkHit, EmbedKind, Progress, SparseVector, VectorIndex  # noqa: E402
 from retrieval.qdrant_index import QdrantIndex, open_embedded  # noqa: E402
 from retrieval.search import GuideRecord, GuideSearch  # noqa: E402
 from synthesizer.model import CitedSentence, GuideDraft, Section  # noqa: E402
@@ -289,6 +289,15 @@ class TimedIndex:
 
     def delete_guide(self, guide_id: str) -> None:
         self.inner.delete_guide(guide_id)
+
+    def forget_guide(self, guide_id: str) -> None:
+        self.inner.forget_guide(guide_id)
+
+    def compaction_due(self) -> bool:
+        return self.inner.compaction_due()
+
+    def compact(self, progress: Progress | None = None) -> int:
+        return self.inner.compact(progress)
 
     def search(
         self, dense: Sequence[float], sparse: SparseVector | None, community_ids: Sequence[str], limit: int

@@ -54,7 +54,7 @@ class EdgeIndex:
         self._weights = (DENSE_WEIGHT, sparse_weight)
         self._shard: Any = None  # opened on first use: constructing the index touches nothing
         self._location: Path | None = None  # the open shard's folder
-        self._held: int | None = None  # the flock'd `.lock` file descriptor while this process holds the folder
+        self._held: _FolderLock | None = None  # while this index holds the folder
         self._unoptimized = 0  # points written since the optimizer last ran
         # The shard is one mutable object; calls are short (ms), so one lock keeps it simple and safe.
         self._lock = threading.RLock()
@@ -289,20 +289,13 @@ class EdgeIndex:
 
     def _hold_folder(self) -> None:
         """The folder's one writer: a second process (or a second index object) gets IndexBusy."""
-        if self._held is not None:
-            return
-        self._path.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self._path / _LOCK, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as error:
-            os.close(fd)
-            raise IndexBusy(busy_message(self._path)) from error
-        self._held = fd
+        if self._held is None:
+            self._path.mkdir(parents=True, exist_ok=True)
+            self._held = _FolderLock(self._path / _LOCK, busy_message(self._path))
 
     def _release_folder(self) -> None:
         if self._held is not None:
-            os.close(self._held)  # closing the descriptor releases the flock
+            self._held.release()
             self._held = None
 
     def _close_shard(self) -> None:
@@ -354,6 +347,26 @@ class EdgeIndex:
             _remove(replaced)
         if done:  # last: until the old files are gone, a crash finds the compaction still due
             (self._path / _COMPACT_DUE).unlink(missing_ok=True)
+
+
+class _FolderLock:
+    """An exclusive flock on a file, released on `release()` or when dropped (like the engine's own lock)."""
+
+    def __init__(self, path: Path, busy: str) -> None:
+        self._fd: int | None = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            self.release()
+            raise IndexBusy(busy) from error
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor releases the flock
+            self._fd = None
+
+    def __del__(self) -> None:
+        self.release()
 
 
 def busy_message(path: Path) -> str:

@@ -69,7 +69,7 @@ def test_reindex_while_a_server_holds_the_index_says_busy_and_deletes_nothing(tm
     output = " ".join(result.output.split())
     assert "is busy" in output and "one writer" in output and "GET /v1/search" in output
     assert "run `tacit reindex`" not in output
-    assert (data / "vectors" / "edge_config.json").exists()
+    assert list((data / "vectors").glob("shard-*/edge_config.json")), "the index is still there"
 
 
 def _idle(runner: ProcrastinateJobRunner, timeout: float = 90) -> None:
@@ -100,7 +100,7 @@ def test_with_the_embedded_index_the_serving_process_runs_queued_jobs(tmp_settin
         _idle(runner)
 
         assert search(loop, "lena", SEARCH)[0]["guide_id"] == guide["id"]  # indexed by this process's worker
-    assert (settings.data_dir / "vectors" / "edge_config.json").exists()
+    assert list((settings.data_dir / "vectors").glob("shard-*/edge_config.json"))
 
 
 @pytest.mark.postgres
