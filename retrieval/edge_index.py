@@ -135,9 +135,10 @@ class EdgeIndex:
             except BaseException:
                 with self._lock:
                     self._journal = None
-                    with contextlib.suppress(Exception):
-                        fresh.close()
-                    shutil.rmtree(self._path / name, ignore_errors=True)
+                    if self._named() != name:  # failed before the swap: the old shard is still the index
+                        with contextlib.suppress(Exception):
+                            fresh.close()
+                        shutil.rmtree(self._path / name, ignore_errors=True)
                 raise
             return copied
 
@@ -271,6 +272,12 @@ class EdgeIndex:
             if "WouldBlock" in str(error):
                 raise IndexBusy(busy_message(self._path)) from error
             raise IndexConfigError(f"the index in {self._path} does not fit: {error}; run `tacit reindex`") from error
+
+    def _named(self) -> str | None:
+        """The shard folder the marker names now."""
+        with contextlib.suppress(OSError, ValueError):
+            return str(json.loads((self._path / _MARKER).read_text()).get("shard"))
+        return None
 
     def _point_to(self, name: str) -> None:
         """Name the shard that is the index: the one atomic step of creating or compacting it."""

@@ -88,6 +88,24 @@ def test_writes_made_while_compaction_copies_reach_the_new_shard(tmp_path: Path)
     index.close()
 
 
+def test_a_failed_compaction_keeps_the_old_index_and_stays_due(tmp_path: Path):
+    folder = tmp_path / "vectors"
+    index = filled(folder)
+    index.forget_guide("s1")
+
+    def fail(copied: int, total: int) -> None:
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        index.compact(fail)
+
+    assert len(list(folder.glob("shard-*"))) == 1, "the half-built shard is removed"
+    assert index.count() == len(CHUNKS) and index.compaction_due()
+    index.compact()
+    assert traces(folder) == []
+    index.close()
+
+
 # A kill -9 at each step of a compaction: while copying, while naming the new shard (its temporary marker
 # written, not yet renamed), and after the swap, before the old shard's folder is removed.
 _CRASH = {
