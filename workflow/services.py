@@ -56,6 +56,8 @@ class Services:
     runner: JobRunner
     nudge_defaults: NudgeDefaults = field(default_factory=NudgeDefaults)
     terse_threshold: float = 0.55
+    # Outcome labels a community needs before its detector is refitted and its cold start ends (workflow/outcomes.py).
+    cold_start_labels: int = 50
     engine_name: str = "offline"
     max_message_chars: int = 20_000
     max_batch_messages: int = 1000
