@@ -8,8 +8,13 @@ refitted (`terse_model.refit`). `adapt` is the one function both the recalibrati
 `tacit eval terse` run. Nothing here depends on which features the model reads: rows are the detector's features.
 
 Cold start: a new community's answers are nudged only when the model is most sure, i.e. its score reaches the cut
-that about the top 10% of the development answers reach (`cold_start_cut`, stored with the model). The gate relaxes
-linearly towards the community's threshold as labels arrive and is gone from `refit_from` labels on.
+that about the top 10% of answers reach. Until the community has `MIN_OWN_ANSWERS` assessed answers that is the
+cut of the development answers (`cold_start_cut`, stored with the model); from then on it is the cut of the
+community's own answers under the model in use (`own_cut`), because scores do not transfer: the cut from one
+shared community lets 65% of the other's answers through (docs/detection.md). As labels arrive the gate relaxes:
+the share of the community's answers it lets through grows linearly from 10% to all of them at `refit_from`
+labels (in shares, not scores: chat scores bunch together, so a small step in score lets half the answers
+through); with the development cut only, the score itself falls linearly to the threshold. `gate` decides.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ COLD_START_FRACTION = 0.10  # "most sure": the share of answers whose score reac
 PLATT_L2 = 5.0
 PLATT_STEPS = 50
 MAX_STEP = 1.0  # damped Newton steps: a handful of one-sided labels must not fling the scale
+MIN_OWN_ANSWERS = 50  # assessed answers from which the community's own score distribution sets the cut
 MAX_MODEL_CHARS = 20_000  # a stored model is a few hundred characters; anything far larger is not one
 MAX_ABS_VALUE = 1_000.0  # no honest standardised coefficient or mean comes near this
 
@@ -70,7 +76,9 @@ def adapt(shipped: TerseModel, rows: Sequence[Mapping[str, float]], gold: Sequen
     return Adapted(recalibrate(shipped, rows, gold, note=f"recalibrated on {note}"), Method.RECALIBRATED, len(rows))
 
 
-def recalibrate(model: TerseModel, rows: Sequence[Mapping[str, float]], gold: Sequence[bool], note: str = "") -> TerseModel:
+def recalibrate(
+    model: TerseModel, rows: Sequence[Mapping[str, float]], gold: Sequence[bool], note: str = ""
+) -> TerseModel:
     """Platt scaling of the model's linear score z: a*z + b, fitted on the labels with a ridge towards (1, 0).
 
     The result is again a TerseModel (coefficients times a, intercept a*intercept + b), with the same
@@ -129,10 +137,47 @@ def cold_start_cut(scores: Sequence[float], communities: Sequence[str], fraction
     return round(float(values[order][min(position, len(values) - 1)]), 6)
 
 
-def cold_start_gate(cut: float | None, threshold: float, labels: int, refit_from: int) -> float | None:
-    """The stricter score a candidate needs while the community has few labels, or None (no gate).
+def own_cut(
+    model: TerseModel, assessed: Sequence[tuple[float, Mapping[str, object]]], fraction: float = COLD_START_FRACTION
+) -> float | None:
+    """The cut about the top `fraction` of the community's assessed answers reach under `model`, or None with
+    fewer than MIN_OWN_ANSWERS of them. Each is (stored score, stored features): a stored 0 is an answer the rules
+    ruled out (it scores 0 under any model); the others are scored again, so the cut is on the model's own scale.
+    Rows without the model's features (stored before the features changed) are left out."""
+    scores = []
+    for stored, features in assessed:
+        if stored <= 0:
+            scores.append(0.0)
+            continue
+        values = [features.get(n) for n in model.names]
+        if all(type(v) in (int, float) and math.isfinite(float(v)) for v in values):  # type: ignore[arg-type]
+            scores.append(model.score(dict(zip(model.names, values, strict=True))))  # type: ignore[arg-type]
+    if len(scores) < MIN_OWN_ANSWERS:
+        return None
+    return cold_start_cut(scores, [""] * len(scores), fraction)
 
-    At 0 labels it is the cold-start cut; it falls linearly to the threshold at `refit_from` labels.
+
+def gate(
+    model: TerseModel,
+    assessed: Sequence[tuple[float, Mapping[str, object]]],
+    threshold: float,
+    labels: int,
+    refit_from: int,
+) -> float | None:
+    """The cold-start gate for a community with `labels` labels and these assessed answers, or None (no gate)."""
+    if refit_from <= 0 or labels >= refit_from:
+        return None
+    share = COLD_START_FRACTION + (1 - COLD_START_FRACTION) * max(labels, 0) / refit_from
+    own = own_cut(model, assessed, share)
+    if own is not None:
+        return round(own, 4) if own > threshold else None
+    return cold_start_gate(model.cold_start_cut, threshold, labels, refit_from)
+
+
+def cold_start_gate(cut: float | None, threshold: float, labels: int, refit_from: int) -> float | None:
+    """The gate from the development cut alone (no score distribution of the community yet), or None.
+
+    At 0 labels it is the cut; it falls linearly to the threshold at `refit_from` labels.
     """
     if cut is None or refit_from <= 0 or labels >= refit_from or cut <= threshold:
         return None

@@ -9,9 +9,8 @@ by its fit on the data it was trained on.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-
 from dataclasses import replace
+from pathlib import Path
 
 from elicitor.community_model import COLD_START_FRACTION, cold_start_cut
 from elicitor.terse_model import DEFAULT_PATH, TerseModel

@@ -338,6 +338,13 @@ class FakeAssessments:
     def get(self, message_id: str) -> AssessmentRecord | None:
         return self.t.assessments.get(message_id)
 
+    def recent_scores(self, community_id: str, limit: int) -> list[tuple[float, dict]]:
+        mine = [a for a in self.t.assessments.values() if self._in(a, community_id)]
+        return [(a.score, dict(a.features)) for a in reversed(mine)][:limit]
+
+    def _in(self, a: AssessmentRecord, community_id: str) -> bool:
+        return a.message_id in self.t.messages and self.t.messages[a.message_id].community_id == community_id
+
     def of_community(self, community_id: str, *, candidates_only: bool, limit: int) -> list[AssessmentRecord]:
         mine = [
             a

@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 
-from elicitor.community_model import Calibration, Method, adapt, cold_start_gate, label_key, parse_stored
+from elicitor.community_model import Calibration, Method, adapt, gate, label_key, parse_stored
 from elicitor.detect import TerseDetector, ineligible_reason
 from elicitor.terse_model import TerseModel
 from store.errors import DuplicateKey
@@ -26,6 +26,7 @@ from workflow.services import Services
 
 log = logging.getLogger("tacit.outcomes")
 MAX_ATTEMPTS = 3  # labels that keep arriving while the model is fitted: the next job takes them
+RECENT_ANSWERS = 500  # the latest assessed answers whose scores set a new community's cold-start cut
 
 
 @lru_cache(maxsize=1)
@@ -92,7 +93,9 @@ def recalibrate_detector(services: Services, *, community_id: str) -> CommunityM
     return None
 
 
-def _inputs(uow: UnitOfWork, community_id: str, labels: list[OutcomeLabelRecord]) -> list[tuple[dict[str, float], bool]]:
+def _inputs(
+    uow: UnitOfWork, community_id: str, labels: list[OutcomeLabelRecord]
+) -> list[tuple[dict[str, float], bool]]:
     """Each label's features, recomputed from the stored message and thread as the detector computes them;
     answers the rules rule out (they always score 0) and answers gone or held are left out."""
     detector = TerseDetector(model=shipped_model())
@@ -122,11 +125,16 @@ def calibration_for(services: Services, uow: UnitOfWork, community_id: str, thre
     if stored is not None:
         parsed, reason = parse_stored(stored.model, shipped)
         if parsed is None:
-            log.warning("detector community=%s: stored model not used (%s); the shipped one scores", community_id, reason)
+            log.warning(
+                "detector community=%s: stored model not used (%s); the shipped one scores", community_id, reason
+            )
         else:
             model, method, labels = parsed, _method(stored.method), stored.labels
-    gate = cold_start_gate(model.cold_start_cut, threshold, labels, services.cold_start_labels)
-    return Calibration(None if method is Method.SHIPPED else model, gate, method, labels)
+    cold = None
+    if labels < services.cold_start_labels:  # still cold: read the community's recent scores
+        assessed = uow.assessments.recent_scores(community_id, RECENT_ANSWERS)
+        cold = gate(model, assessed, threshold, labels, services.cold_start_labels)
+    return Calibration(None if method is Method.SHIPPED else model, cold, method, labels)
 
 
 def _method(name: str) -> Method:

@@ -87,7 +87,17 @@ def test_learning_curve_reveals_k_labels_and_scores_the_rest() -> None:
     assert start["roc_auc_terse"] == pytest.approx(20 / 21)  # the same ranking, repeated
     assert start["always_yes_f1"] == pytest.approx(0.6 / 1.3)
     assert start["length_f1"] == pytest.approx(6 / 7)  # prior cut: <= 5 words
-    assert set(curve[1]) == {"k", "f1", "roc_auc_terse", "precision_top10pct", "length_f1", "always_yes_f1"}
+    assert set(curve[1]) == {
+        "k",
+        "f1",
+        "roc_auc_terse",
+        "precision_top10pct",
+        "cold_start_precision",
+        "cold_start_share",
+        "refitted",
+        "length_f1",
+        "always_yes_f1",
+    }
 
 
 def _answer(n: int, terse: bool, site: str) -> dict:
