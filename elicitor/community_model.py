@@ -151,7 +151,8 @@ def own_cut(
             continue
         values = [features.get(n) for n in model.names]
         if all(type(v) in (int, float) and math.isfinite(float(v)) for v in values):  # type: ignore[arg-type]
-            scores.append(model.score(dict(zip(model.names, values, strict=True))))  # type: ignore[arg-type]
+            # Rounded as the detector rounds the score it compares with the gate.
+            scores.append(round(model.score(dict(zip(model.names, values, strict=True))), 3))  # type: ignore[arg-type]
     if len(scores) < MIN_OWN_ANSWERS:
         return None
     return cold_start_cut(scores, [""] * len(scores), fraction)
@@ -170,7 +171,7 @@ def gate(
     share = COLD_START_FRACTION + (1 - COLD_START_FRACTION) * max(labels, 0) / refit_from
     own = own_cut(model, assessed, share)
     if own is not None:
-        return round(own, 4) if own > threshold else None
+        return own if own > threshold else None
     return cold_start_gate(model.cold_start_cut, threshold, labels, refit_from)
 
 

@@ -114,7 +114,8 @@ def _inputs(
 
 
 def calibration_for(services: Services, uow: UnitOfWork, community_id: str, threshold: float) -> Calibration:
-    """The community's model (when it has a usable one) and its cold-start gate, for assessing its answers.
+    """The model that scores the community's answers (its own when it has a usable one, else the shipped one) and
+    its cold-start gate, for assessing its answers.
 
     A stored model that cannot be used (malformed, hostile, or built for other features) is ignored with a logged
     reason: the shipped model scores, and the community counts as having no labels yet.
@@ -134,7 +135,7 @@ def calibration_for(services: Services, uow: UnitOfWork, community_id: str, thre
     if labels < services.cold_start_labels:  # still cold: read the community's recent scores
         assessed = uow.assessments.recent_scores(community_id, RECENT_ANSWERS)
         cold = gate(model, assessed, threshold, labels, services.cold_start_labels)
-    return Calibration(None if method is Method.SHIPPED else model, cold, method, labels)
+    return Calibration(model, cold, method, labels)
 
 
 def _method(name: str) -> Method:
