@@ -132,6 +132,7 @@ def test_run_trains_on_one_file_and_measures_on_the_other(tmp_path: Path) -> Non
     assert report.baselines["always_yes"]["f1"] == pytest.approx(2 * (10 / 30) / (1 + 10 / 30))
     assert report.baselines["length_tuned_on_these"]["f1"] == 1.0
     assert [row["k"] for row in report.extra["learning_curve"]] == [0, 10]
+    assert 0 < report.tacit["cold_start_share"] <= 1 and "cold_start_share_dev_cut" in report.tacit
 
 
 def test_run_with_one_kind_of_label_reports_nothing(tmp_path: Path) -> None:
@@ -156,3 +157,35 @@ def test_the_cli_prints_the_transfer_table_and_its_learning_curve(tmp_path: Path
     assert "tacit eval terse-transfer" in result.output and "learning_curve" in result.output
     figures = json.loads(result.output.strip().splitlines()[-1])
     assert figures["tacit"]["roc_auc_terse"] == 1.0 and "always_yes" in figures["baselines"]
+
+
+def test_cold_start_counts_what_the_gate_lets_through() -> None:
+    # Scores are sigmoid(brevity): 0.55 is reached from brevity 0.2, so four answers pass (3 terse) without a gate.
+    assert transfer.cold_start(BREVITY, ITEMS, 0.55, None) == {"cold_start_precision": 0.75, "cold_start_share": 0.4}
+    second = transfer.score(BREVITY, ITEMS[1])
+    assert transfer.cold_start(BREVITY, ITEMS, 0.55, second) == {"cold_start_precision": 1.0, "cold_start_share": 0.2}
+    nobody = transfer.cold_start(BREVITY, ITEMS, 0.55, 0.9999)
+    assert nobody == {"cold_start_precision": 0.0, "cold_start_share": 0.0}
+
+
+def test_the_learning_curve_runs_the_jobs_adapt_and_its_cold_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    from workflow import outcomes
+
+    assert transfer.adapt is outcomes.adapt  # one function: what the job stores is what the curve measured
+    calls: list[tuple[int, int]] = []
+    real = transfer.adapt
+
+    def spy(model, rows, gold, refit_from):  # type: ignore[no-untyped-def]
+        calls.append((len(rows), refit_from))
+        return real(model, rows, gold, refit_from)
+
+    monkeypatch.setattr(transfer, "adapt", spy)
+    items = ITEMS * 5  # 50 answers: enough for the community's own cut
+    curve = transfer.learning_curve(BREVITY, items, 0.55, prior_cut=5, ks=(0, 10), draws=3, refit_from=1000)
+    assert calls == [(0, 1000)] + [(10, 1000)] * 3
+    start, ten = curve
+    # No labels: the top 10% of the community's answers are the five answers of brevity 3, all terse.
+    assert start["cold_start_share"] == pytest.approx(0.1) and start["cold_start_precision"] == 1.0
+    assert start["refitted"] == 0.0 and ten["refitted"] == 0.0  # below refit_from: recalibrated only
+    refitted = transfer.learning_curve(BREVITY, items, 0.55, prior_cut=5, ks=(10,), draws=3, refit_from=5)
+    assert refitted[0]["refitted"] > 0.5  # from refit_from labels of both kinds on: refitted
