@@ -76,7 +76,7 @@ def terse(data: Path = DataOpt, train: Path | None = TrainOpt, as_json: bool = J
                 train,
                 threshold,
                 progress=lambda n: bar.advance(task, n),
-                refit_from=tacit.settings.cold_start_labels,
+                cold_start_labels=tacit.settings.cold_start_labels,
             )
     _show(report, as_json and moved is None)
     if moved is not None:
@@ -202,8 +202,8 @@ def report(
         threshold = tacit.settings.terse_threshold
         labels = tacit.settings.cold_start_labels
         reports += [
-            transfer.run(chat, answers, threshold, refit_from=labels),
-            transfer.run(answers, chat, threshold, refit_from=labels),
+            transfer.run(chat, answers, threshold, cold_start_labels=labels),
+            transfer.run(answers, chat, threshold, cold_start_labels=labels),
         ]
     for path in (answers, chat) if chat.exists() else (answers,):
         reports.append(followup.run(path, services.detector, services.followups, tacit.embedder))

@@ -2,8 +2,8 @@
 protects its experts until there are enough labels to trust.
 
 Outcome labels (a "my answer was complete" decline, a steward's mark, a reply that reached a guide) arrive one by
-one. With fewer than `refit_from` of them the shipped model is only recalibrated (Platt scaling of its score, with
-a ridge towards leaving it as it is), which keeps its ranking and moves its scale; from `refit_from` on it is
+one. With fewer than REFIT_FROM of them the shipped model is only recalibrated (Platt scaling of its score, with
+a ridge towards leaving it as it is), which keeps its ranking and moves its scale; from REFIT_FROM on it is
 refitted (`terse_model.refit`). `adapt` is the one function both the recalibration job and the learning curve of
 `tacit eval terse` run. Nothing here depends on which features the model reads: rows are the detector's features.
 
@@ -12,7 +12,7 @@ that about the top 10% of answers reach. Until the community has `MIN_OWN_ANSWER
 cut of the development answers (`cold_start_cut`, stored with the model); from then on it is the cut of the
 community's own answers under the model in use (`own_cut`), because scores do not transfer: the cut from one
 shared community lets 65% of the other's answers through (docs/detection.md). As labels arrive the gate relaxes:
-the share of the community's answers it lets through grows linearly from 10% to all of them at `refit_from`
+the share of the community's answers it lets through grows linearly from 10% to all of them at `cold_start_labels`
 labels (in shares, not scores: chat scores bunch together, so a small step in score lets half the answers
 through); with the development cut only, the score itself falls linearly to the threshold. `gate` decides.
 """
@@ -31,6 +31,10 @@ import numpy as np
 from elicitor.terse_model import TerseModel, refit
 
 COLD_START_FRACTION = 0.10  # "most sure": the share of answers whose score reaches the cold-start cut
+# Usable labels from which the model is refitted rather than recalibrated. Chosen on the learning curve of
+# `tacit eval terse --train` (docs/detection.md): on Stack Exchange refitting wins from 5-10 labels (F1 0.617 vs
+# 0.589 recalibrated at k = 10), in chat recalibrating holds F1 a little better below about 10 (0.567 vs 0.552).
+REFIT_FROM = 10
 # Ridge pulling Platt's (slope, shift) towards (1, 0): ten labels move the scale a little, fifty a lot.
 PLATT_L2 = 5.0
 PLATT_STEPS = 50
@@ -65,7 +69,9 @@ class Calibration:
     labels: int = 0
 
 
-def adapt(shipped: TerseModel, rows: Sequence[Mapping[str, float]], gold: Sequence[bool], refit_from: int) -> Adapted:
+def adapt(
+    shipped: TerseModel, rows: Sequence[Mapping[str, float]], gold: Sequence[bool], refit_from: int = REFIT_FROM
+) -> Adapted:
     """The shipped model recalibrated (few labels) or refitted (at least `refit_from`, of both kinds) on them."""
     if not rows:
         return Adapted(shipped, Method.SHIPPED, 0)
@@ -163,26 +169,27 @@ def gate(
     assessed: Sequence[tuple[float, Mapping[str, object]]],
     threshold: float,
     labels: int,
-    refit_from: int,
+    cold_start_labels: int,
 ) -> float | None:
     """The cold-start gate for a community with `labels` labels and these assessed answers, or None (no gate)."""
-    if refit_from <= 0 or labels >= refit_from:
+    if cold_start_labels <= 0 or labels >= cold_start_labels:
         return None
-    share = COLD_START_FRACTION + (1 - COLD_START_FRACTION) * max(labels, 0) / refit_from
+    share = COLD_START_FRACTION + (1 - COLD_START_FRACTION) * max(labels, 0) / cold_start_labels
     own = own_cut(model, assessed, share)
     if own is not None:
         return own if own > threshold else None
-    return cold_start_gate(model.cold_start_cut, threshold, labels, refit_from)
+    return cold_start_gate(model.cold_start_cut, threshold, labels, cold_start_labels)
 
 
-def cold_start_gate(cut: float | None, threshold: float, labels: int, refit_from: int) -> float | None:
+def cold_start_gate(cut: float | None, threshold: float, labels: int, cold_start_labels: int) -> float | None:
     """The gate from the development cut alone (no score distribution of the community yet), or None.
 
-    At 0 labels it is the cut; it falls linearly to the threshold at `refit_from` labels.
+    At 0 labels it is the cut; it falls linearly to the threshold at `cold_start_labels` labels. A refitted model
+    keeps the shipped cut, which is then only approximate: it serves a community with few assessed answers only.
     """
-    if cut is None or refit_from <= 0 or labels >= refit_from or cut <= threshold:
+    if cut is None or cold_start_labels <= 0 or labels >= cold_start_labels or cut <= threshold:
         return None
-    return round(cut - (cut - threshold) * max(labels, 0) / refit_from, 4)
+    return round(cut - (cut - threshold) * max(labels, 0) / cold_start_labels, 4)
 
 
 def parse_stored(text: str, shipped: TerseModel) -> tuple[TerseModel | None, str]:

@@ -7,7 +7,7 @@ deployment has). Cold start is the precision among the top 10% and 25% of A's an
 
 Learning from outcomes is simulated: k labels of A (k = 0, 10, 25, 50, 100) are revealed, the model is adapted to
 them by the code the recalibrate_detector job runs (elicitor.community_model.adapt: recalibrated below
-`refit_from` labels, refitted from there), and the rest of A is scored; each k is averaged over a few seeded draws.
+REFIT_FROM labels, refitted from there), and the rest of A is scored; each k is averaged over a few seeded draws.
 The cold start is measured the same way: what the cold-start gate lets through (its precision and share), with the
 gate's cut taken from B's scores, as the shipped model's is from the development data. The length baseline gets the
 same k labels to tune its threshold.
@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from elicitor.community_model import Method, adapt, cold_start_cut, cold_start_gate, gate
+from elicitor.community_model import REFIT_FROM, Method, adapt, cold_start_cut, cold_start_gate, gate
 from elicitor.detect import bare_instruction, ineligible_reason, question_text
 from elicitor.gaps import find_gaps
 from elicitor.terse_model import OPERATING_POINT, TerseModel
@@ -32,7 +32,7 @@ CURVE_KS = (0, 10, 25, 50, 100)
 CURVE_DRAWS = 10
 MIN_SCORED = 20  # a k is skipped when fewer labelled answers than this would be left to score
 TOP_FRACTIONS = (0.10, 0.25)
-REFIT_FROM = 50  # the default of TACIT_COLD_START_LABELS (api/settings.py)
+COLD_START_LABELS = 50  # the default of TACIT_COLD_START_LABELS (api/settings.py)
 
 
 @dataclass(frozen=True)
@@ -116,11 +116,12 @@ def cold_start(model: TerseModel, items: Sequence[Scored], threshold: float, gat
 
 
 def community_gate(
-    model: TerseModel, items: Sequence[Scored], threshold: float, labels: int, refit_from: int
+    model: TerseModel, items: Sequence[Scored], threshold: float, labels: int, cold_start_labels: int
 ) -> float | None:
     """The gate as deployed once a community has enough assessed answers (elicitor.community_model.gate, the code
     assessment runs, on its answers' scores under the model in use), relaxed by its labels."""
-    return gate(model, [(1.0 if i.eligible else 0.0, i.features) for i in items], threshold, labels, refit_from)
+    assessed = [(1.0 if i.eligible else 0.0, i.features) for i in items]
+    return gate(model, assessed, threshold, labels, cold_start_labels)
 
 
 def with_cold_start_cut(model: TerseModel, items: Sequence[Scored]) -> TerseModel:
@@ -156,7 +157,7 @@ def learning_curve(
     prior_cut: float,
     ks: Sequence[int] = CURVE_KS,
     draws: int = CURVE_DRAWS,
-    refit_from: int = REFIT_FROM,
+    cold_start_labels: int = COLD_START_LABELS,
 ) -> list[dict[str, float]]:
     """Reveal k labels of the community, adapt the model to them as the job does, score the rest; means over
     seeded draws. Ruled-out answers among the k are not learned from (the job leaves them out too).
@@ -174,9 +175,9 @@ def learning_curve(
             random.Random(draw).shuffle(order)
             shown, rest = [items[n] for n in order[:k]], [items[n] for n in order[k:]]
             usable = [i for i in shown if i.eligible]
-            adapted = adapt(model, [i.features for i in usable], [i.terse for i in usable], refit_from)
+            adapted = adapt(model, [i.features for i in usable], [i.terse for i in usable])
             tacit = figures(adapted.model, rest, threshold)
-            gate = community_gate(adapted.model, rest, threshold, adapted.labels, refit_from)
+            gate = community_gate(adapted.model, rest, threshold, adapted.labels, cold_start_labels)
             cut = length_cut(shown) if len({i.terse for i in shown}) == 2 else prior_cut
             length = length_figures(rest, cut)
             point = {
@@ -199,10 +200,10 @@ def run(
     train_data: Path,
     threshold: float = OPERATING_POINT,
     progress: Callable[[int], None] | None = None,
-    refit_from: int = REFIT_FROM,
+    cold_start_labels: int = COLD_START_LABELS,
 ) -> Report:
     """Train on `train_data`'s labels, measure on `data`'s, with baselines, the cold start and the learning curve;
-    `refit_from` is the deployment's TACIT_COLD_START_LABELS."""
+    `cold_start_labels` is the deployment's TACIT_COLD_START_LABELS."""
     source_rows, target_rows = load(train_data), load(data)
     model = train_model(source_rows, f"trained on {train_data.name} for a transfer measurement")
     source, target = prepare(source_rows), prepare(target_rows, progress)
@@ -214,10 +215,10 @@ def run(
     if not target or len({i.terse for i in target}) < 2:
         notes.append("no figures: the data needs terse and non-terse labels")
         return Report("terse-transfer", {}, {}, notes, subject=f"measured on {data.name}")
-    first = cold_start(model, target, threshold, cold_start_gate(model.cold_start_cut, threshold, 0, refit_from))
+    first = cold_start(model, target, threshold, cold_start_gate(model.cold_start_cut, threshold, 0, cold_start_labels))
     tacit = (
         figures(model, target, threshold)
-        | cold_start(model, target, threshold, community_gate(model, target, threshold, 0, refit_from))
+        | cold_start(model, target, threshold, community_gate(model, target, threshold, 0, cold_start_labels))
         | {f"{name}_dev_cut": value for name, value in first.items()}
     )
     source_cut = length_cut(source)
@@ -237,11 +238,11 @@ def run(
         "answers among them, cold_start_share the share of answers nudged; *_dev_cut: with the cut of "
         f"{train_data.name}'s answers instead ({model.cold_start_cut}), as for a community's first 50 answers"
     )
-    curve = learning_curve(model, target, threshold, source_cut, refit_from=refit_from)
+    curve = learning_curve(model, target, threshold, source_cut, cold_start_labels=cold_start_labels)
     notes.append(
         "learning_curve: k labels of this community revealed and the model adapted to them as the recalibrate job "
-        f"does (recalibrated below {refit_from} usable labels, refitted from there: `refitted` is the share of draws "
-        f"refitted), the rest scored; the cold-start gate relaxes with the labels; k > 0 averaged over "
+        f"does (recalibrated below {REFIT_FROM} usable labels, refitted from there: `refitted` is the share of draws "
+        f"refitted), the rest scored; the cold-start gate relaxes until {cold_start_labels} labels; k > 0 averaged over "
         f"{CURVE_DRAWS} seeded draws; length_f1 tunes its threshold on the same k labels"
     )
     subject = f"trained on {train_data.name}, measured on {data.name}"

@@ -3,7 +3,7 @@
 A label is an outcome already stored (store/repositories/outcomes.py): a steward's mark, a "my answer was complete"
 decline, a reply that reached a guide. When one arrives, the recalibrate_detector job (workflow/job_types.py)
 recomputes the labelled answers' features from the stored message and thread, adapts the shipped model to them
-(elicitor/community_model.py: recalibrated below `cold_start_labels` labels, refitted from there) and stores it.
+(elicitor/community_model.py: recalibrated below REFIT_FROM labels, refitted from there) and stores it.
 Assessment then scores the community's answers with that model, and holds back all but the most confident ones
 while the community has few labels.
 """
@@ -66,7 +66,7 @@ def recalibrate_detector(services: Services, *, community_id: str) -> CommunityM
             if stored is not None and stored.label_key == key:
                 return stored
             inputs = _inputs(uow, community_id, labels)
-        adapted = adapt(shipped_model(), [f for f, _ in inputs], [t for _, t in inputs], services.cold_start_labels)
+        adapted = adapt(shipped_model(), [f for f, _ in inputs], [t for _, t in inputs])
         try:
             with services.uow() as uow:
                 uow.outcomes.lock(community_id)

@@ -56,7 +56,7 @@ class Services:
     runner: JobRunner
     nudge_defaults: NudgeDefaults = field(default_factory=NudgeDefaults)
     terse_threshold: float = 0.55
-    # Outcome labels a community needs before its detector is refitted and its cold start ends (workflow/outcomes.py).
+    # Outcome labels a community needs before its cold start ends (workflow/outcomes.py).
     cold_start_labels: int = 50
     engine_name: str = "offline"
     max_message_chars: int = 20_000

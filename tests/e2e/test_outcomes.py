@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from elicitor.community_model import parse_stored
+from elicitor.community_model import REFIT_FROM, parse_stored
 from elicitor.detect import TerseDetector
 from elicitor.terse_model import TerseModel
 from tests.e2e.conftest import COMMUNITY, Loop, now_iso
@@ -104,11 +104,12 @@ def test_declines_marks_and_replies_in_a_guide_become_the_communitys_labels(make
 
 
 def test_the_job_refits_and_the_next_assessment_uses_the_communitys_model(make_loop) -> None:
-    loop = make_loop(cold_start_labels=6)
+    loop = make_loop(cold_start_labels=REFIT_FROM)
     # This community calls the long, complete-looking answers terse and the short ones complete: the opposite of
     # what the shipped model learned, so the refitted model must score a new short answer lower.
-    short = [ask(loop, n, f"{SHORT} Use compression level {n}.") for n in range(3)]
-    long = [ask(loop, 10 + n, f"{LONG} Keep {n + 2} copies.") for n in range(3)]
+    half = (REFIT_FROM + 1) // 2
+    short = [ask(loop, n, f"{SHORT} Use compression level {n}.") for n in range(half)]
+    long = [ask(loop, 100 + n, f"{LONG} Keep {n + 2} copies.") for n in range(half)]
     loop.settle()
     for message_id in short:
         mark(loop, message_id, False)
@@ -116,16 +117,16 @@ def test_the_job_refits_and_the_next_assessment_uses_the_communitys_model(make_l
         mark(loop, message_id, True)
     loop.settle()
     status = detector(loop)
-    assert status["model"] == "refitted" and status["labels_used"] == 6 and status["cold_start_gate"] is None
+    assert status["model"] == "refitted" and status["labels_used"] == 2 * half and status["cold_start_gate"] is None
 
-    new = ask(loop, 99, f"{SHORT} Use compression level 9.")
+    new = ask(loop, 999, f"{SHORT} Use compression level 99.")
     loop.settle()
     services = loop.tacit.services
     with services.uow() as uow:
         stored = uow.outcomes.model_of(COMMUNITY)
         thread = uow.messages.load_thread(uow.messages.get(new).thread_id)
         standing = uow.messages.standing(COMMUNITY, thread.by_id(new).author_id)
-    assert stored is not None and stored.labels == 6
+    assert stored is not None and stored.labels == 2 * half
     community, _ = parse_stored(stored.model, outcomes.shipped_model())
     assert community is not None
     by_community = TerseDetector(model=community).assess(thread, thread.by_id(new), standing).score
@@ -230,7 +231,7 @@ def test_two_recalibrations_at_once_end_with_one_consistent_model(
         stored = uow.outcomes.model_of(COMMUNITY)
         current = uow.outcomes.labels(COMMUNITY)
     assert stored is not None and results[0].label_key == results[1].label_key == stored.label_key
-    assert stored.labels == 4 and stored.method == "refitted"
+    assert stored.labels == 4 and stored.method == "recalibrated"  # fewer than REFIT_FROM labels
     assert outcomes.label_key([(label.message_id, label.terse) for label in current]) == stored.label_key
     model, reason = parse_stored(stored.model, outcomes.shipped_model())
     assert model is not None, reason

@@ -32,7 +32,7 @@ def rows(*xs: float) -> list[dict[str, float]]:
 
 
 def test_no_labels_keep_the_shipped_model() -> None:
-    adapted = adapt(LINEAR, [], [], refit_from=10)
+    adapted = adapt(LINEAR, [], [])
     assert adapted == adapt(LINEAR, [], [], refit_from=0)
     assert adapted.model is LINEAR and adapted.method is Method.SHIPPED and adapted.labels == 0
 
@@ -40,7 +40,7 @@ def test_no_labels_keep_the_shipped_model() -> None:
 def test_few_labels_recalibrate_keeping_the_ranking_and_moving_the_scale() -> None:
     # The community says everything the model scores was complete: scores must fall, the order must not change.
     data = rows(-1.0, 0.0, 1.0, 2.0)
-    adapted = adapt(LINEAR, data, [False] * 4, refit_from=10)
+    adapted = adapt(LINEAR, data, [False] * 4)  # fewer than REFIT_FROM
     assert adapted.method is Method.RECALIBRATED and adapted.labels == 4
     before = [LINEAR.score(r) for r in data]
     after = [adapted.model.score(r) for r in data]

@@ -169,23 +169,31 @@ def test_cold_start_counts_what_the_gate_lets_through() -> None:
 
 
 def test_the_learning_curve_runs_the_jobs_adapt_and_its_cold_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    from elicitor.community_model import REFIT_FROM
     from workflow import outcomes
 
     assert transfer.adapt is outcomes.adapt  # one function: what the job stores is what the curve measured
-    calls: list[tuple[int, int]] = []
+    calls: list[int] = []
     real = transfer.adapt
 
-    def spy(model, rows, gold, refit_from):  # type: ignore[no-untyped-def]
-        calls.append((len(rows), refit_from))
-        return real(model, rows, gold, refit_from)
+    def spy(model, rows, gold):  # type: ignore[no-untyped-def]
+        calls.append(len(rows))
+        return real(model, rows, gold)
 
     monkeypatch.setattr(transfer, "adapt", spy)
     items = ITEMS * 5  # 50 answers: enough for the community's own cut
-    curve = transfer.learning_curve(BREVITY, items, 0.55, prior_cut=5, ks=(0, 10), draws=3, refit_from=1000)
-    assert calls == [(0, 1000)] + [(10, 1000)] * 3
-    start, ten = curve
+    few = REFIT_FROM - 1
+    curve = transfer.learning_curve(BREVITY, items, 0.55, prior_cut=5, ks=(0, few, 20), draws=3)
+    assert calls == [0] + [few] * 3 + [20] * 3
+    start, below, above = curve
     # No labels: the top 10% of the community's answers are the five answers of brevity 3, all terse.
     assert start["cold_start_share"] == pytest.approx(0.1) and start["cold_start_precision"] == 1.0
-    assert start["refitted"] == 0.0 and ten["refitted"] == 0.0  # below refit_from: recalibrated only
-    refitted = transfer.learning_curve(BREVITY, items, 0.55, prior_cut=5, ks=(10,), draws=3, refit_from=5)
-    assert refitted[0]["refitted"] > 0.5  # from refit_from labels of both kinds on: refitted
+    assert start["refitted"] == 0.0 and below["refitted"] == 0.0  # below REFIT_FROM: recalibrated only
+    assert above["refitted"] > 0.5  # from REFIT_FROM labels of both kinds on: refitted
+    # The gate relaxes with the labels: more of the community's answers get through (up to what the threshold
+    # lets through, 4 of every 10 here).
+    assert (
+        start["cold_start_share"] < below["cold_start_share"] and start["cold_start_share"] < above["cold_start_share"]
+    )
+    off = transfer.learning_curve(BREVITY, items, 0.55, prior_cut=5, ks=(0,), draws=1, cold_start_labels=0)
+    assert off[0]["cold_start_share"] == pytest.approx(0.4)  # no gate: the threshold alone (4 of every 10)
