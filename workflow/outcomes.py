@@ -93,6 +93,20 @@ def recalibrate_detector(services: Services, *, community_id: str) -> CommunityM
     return None
 
 
+def stale_detectors(services: Services) -> list[str]:
+    """Communities whose labels are not the ones their stored model learned from: a recalibration lost between
+    commit and queue, or labels changed without one (a guide rejected, a person erased)."""
+    stale = []
+    with services.uow() as uow:
+        for community in uow.communities.all():
+            labels = uow.outcomes.labels(community.id)
+            stored = uow.outcomes.model_of(community.id)
+            key = label_key([(label.message_id, label.terse) for label in labels])
+            if (labels or stored is not None) and (stored is None or stored.label_key != key):
+                stale.append(community.id)
+    return stale
+
+
 def _inputs(
     uow: UnitOfWork, community_id: str, labels: list[OutcomeLabelRecord]
 ) -> list[tuple[dict[str, float], bool]]:

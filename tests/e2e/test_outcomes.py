@@ -236,3 +236,19 @@ def test_two_recalibrations_at_once_end_with_one_consistent_model(
     model, reason = parse_stored(stored.model, outcomes.shipped_model())
     assert model is not None, reason
     assert isinstance(model, TerseModel) and results[0].model == results[1].model == stored.model
+
+
+def test_labels_whose_recalibration_never_ran_are_picked_up_by_the_recovery_sweep(make_loop) -> None:
+    from workflow.recovery import reconcile
+
+    loop = make_loop()
+    message_id = ask(loop, 1, MID)
+    loop.settle()
+    assert outcomes.stale_detectors(loop.tacit.services) == []
+    with loop.tacit.services.uow() as uow:  # as if the process died between the commit and the queue
+        uow.console.set_mark(COMMUNITY, message_id, True, loop.ids["priya"])
+    assert outcomes.stale_detectors(loop.tacit.services) == [COMMUNITY]
+    assert reconcile(loop.tacit.services) == 1
+    loop.settle()
+    assert outcomes.stale_detectors(loop.tacit.services) == []
+    assert detector(loop)["labels_used"] == 1
