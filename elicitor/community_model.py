@@ -150,18 +150,21 @@ def own_cut(
     fewer than MIN_OWN_ANSWERS of them. Each is (stored score, stored features): a stored 0 is an answer the rules
     ruled out (it scores 0 under any model); the others are scored again, so the cut is on the model's own scale.
     Rows without the model's features (stored before the features changed) are left out."""
-    scores = []
-    for stored, features in assessed:
-        if stored <= 0:
-            scores.append(0.0)
-            continue
-        values = [features.get(n) for n in model.names]
-        if all(type(v) in (int, float) and math.isfinite(float(v)) for v in values):  # type: ignore[arg-type]
-            # Rounded as the detector rounds the score it compares with the gate.
-            scores.append(round(model.score(dict(zip(model.names, values, strict=True))), 3))  # type: ignore[arg-type]
+    ruled_out = sum(1 for stored, _ in assessed if stored <= 0)
+    rows = [f for stored, f in assessed if stored > 0 and _has_numbers(f, model.names)]
+    scores = [0.0] * ruled_out
+    if rows:
+        z = model.values(rows) @ np.array(model.coef) + model.intercept + model.offset  # type: ignore[arg-type]
+        # Rounded as the detector rounds the score it compares with the gate.
+        scores += list(np.round(1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))), 3))
     if len(scores) < MIN_OWN_ANSWERS:
         return None
     return cold_start_cut(scores, [""] * len(scores), fraction)
+
+
+def _has_numbers(features: Mapping[str, object], names: Sequence[str]) -> bool:
+    values = [features.get(n) for n in names]
+    return all(type(v) in (int, float) and math.isfinite(float(v)) for v in values)  # type: ignore[arg-type]
 
 
 def gate(

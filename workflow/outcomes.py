@@ -11,6 +11,7 @@ while the community has few labels.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -27,6 +28,9 @@ from workflow.services import Services
 log = logging.getLogger("tacit.outcomes")
 MAX_ATTEMPTS = 3  # labels that keep arriving while the model is fitted: the next job takes them
 RECENT_ANSWERS = 500  # the latest assessed answers whose scores set a new community's cold-start cut
+# They are read again at most this often per community and process: the query sorts the community's assessments,
+# which an archive import would otherwise pay for every answer it brings.
+RECENT_TTL_S = 60.0
 
 
 @lru_cache(maxsize=1)
@@ -147,9 +151,19 @@ def calibration_for(services: Services, uow: UnitOfWork, community_id: str, thre
             model, method, labels = parsed, _method(stored.method), stored.labels
     cold = None
     if labels < services.cold_start_labels:  # still cold: read the community's recent scores
-        assessed = uow.assessments.recent_scores(community_id, RECENT_ANSWERS)
-        cold = gate(model, assessed, threshold, labels, services.cold_start_labels)
+        cold = gate(model, _recent(services, uow, community_id), threshold, labels, services.cold_start_labels)
     return Calibration(model, cold, method, labels)
+
+
+def _recent(services: Services, uow: UnitOfWork, community_id: str) -> list[tuple[float, dict]]:
+    """The community's latest assessed answers (score, features), cached on the services for RECENT_TTL_S."""
+    now = time.monotonic()
+    cached = services.recent_scores.get(community_id)
+    if cached is not None and now - cached[0] < RECENT_TTL_S:
+        return cached[1]
+    assessed = uow.assessments.recent_scores(community_id, RECENT_ANSWERS)
+    services.recent_scores[community_id] = (now, assessed)
+    return assessed
 
 
 def _method(name: str) -> Method:
