@@ -139,7 +139,7 @@ def cold_start_cut(scores: Sequence[float], communities: Sequence[str], fraction
         weights[member] = 1.0 / member.sum()
     order = np.argsort(-values, kind="stable")
     reached = np.cumsum(weights[order]) / weights.sum()
-    position = int(np.searchsorted(reached, fraction, side="left"))
+    position = int(np.searchsorted(reached, fraction - 1e-9, side="left"))  # 6 * (1/60) may sum to 0.0999...
     return round(float(values[order][min(position, len(values) - 1)]), 6)
 
 
