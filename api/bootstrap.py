@@ -101,6 +101,7 @@ def build(
         runner=runner,
         nudge_defaults=NudgeDefaults(settings.nudges_per_week, settings.quiet_hours, settings.nudge_max_age_days),
         terse_threshold=settings.terse_threshold,
+        cold_start_labels=settings.cold_start_labels,
         engine_name=engine,
         max_message_chars=settings.max_message_chars,
         max_batch_messages=settings.max_batch_messages,

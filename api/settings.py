@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     llm_judge_screen: float = Field(default=0.25, ge=0.0, le=1.0)
     # Detection and nudges (defaults; each community may override its threshold)
     terse_threshold: float = 0.55
+    # Below this many outcome labels a community nudges only its most confident answers (about the top 10%),
+    # relaxing as labels arrive; 0 turns the cold start off.
+    cold_start_labels: int = Field(default=50, ge=0)
     nudges_per_week: int = 3
     quiet_hours: str = "20-8"  # local hours in which no nudge is delivered, "start-end"; "" for none
     nudge_max_age_days: int = 30  # older answers are assessed but never nudged

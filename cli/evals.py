@@ -71,7 +71,13 @@ def terse(data: Path = DataOpt, train: Path | None = TrainOpt, as_json: bool = J
         if train is not None:
             task = bar.add_task("Transfer", total=total)
             threshold = tacit.settings.terse_threshold
-            moved = transfer.run(data, train, threshold, progress=lambda n: bar.advance(task, n))
+            moved = transfer.run(
+                data,
+                train,
+                threshold,
+                progress=lambda n: bar.advance(task, n),
+                cold_start_labels=tacit.settings.cold_start_labels,
+            )
     _show(report, as_json and moved is None)
     if moved is not None:
         _show(moved, as_json)
@@ -194,7 +200,11 @@ def report(
     chat = shared / "answers_irc.jsonl"
     if chat.exists():  # the second community: leave-one-community-out in both directions, follow-ups on chat
         threshold = tacit.settings.terse_threshold
-        reports += [transfer.run(chat, answers, threshold), transfer.run(answers, chat, threshold)]
+        labels = tacit.settings.cold_start_labels
+        reports += [
+            transfer.run(chat, answers, threshold, cold_start_labels=labels),
+            transfer.run(answers, chat, threshold, cold_start_labels=labels),
+        ]
     for path in (answers, chat) if chat.exists() else (answers,):
         reports.append(followup.run(path, services.detector, services.followups, tacit.embedder))
         reports[-1].subject = path.name

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from elicitor import cues
+from elicitor.community_model import Calibration
 from elicitor.gaps import COVERED, find_gaps, is_factual
 from elicitor.model import Assessment, AuthorStanding, Gap, Message, Role, Thread
 from elicitor.terse_model import OPERATING_POINT, TerseModel
@@ -56,16 +57,23 @@ class TerseDetector:
         standing: AuthorStanding,
         threshold: float | None = None,
         judge: bool = True,  # noqa: ARG002 - offline already: nothing to save
+        calibration: Calibration | None = None,
     ) -> Assessment:
-        """Assesses one answer of a thread, given what the community knows of its author."""
+        """Assesses one answer of a thread, given what the community knows of its author.
+
+        `calibration` is the community's own: its model when it has one, and the cold-start gate while it has
+        few outcome labels (a candidate must then score at least the gate too).
+        """
         limit = self.threshold if threshold is None else threshold
+        calibration = calibration or Calibration()
+        model = calibration.model or self.model
         question = question_text(thread, answer)
         eligibility = _eligibility(thread, answer, question)
         features = _features(answer, standing)
         gaps = find_gaps(question, answer.text)[:MAX_GAPS]
         if not eligibility.ok:
             return Assessment(answer.id, 0.0, False, (), f"Not a candidate: {eligibility.reason}.", features)
-        score = round(self.model.score(features), 3)
+        score = round(model.score(features), 3)
         if bare_instruction(answer.text, features):
             # The rubric's plainest case, rare in the labelled Q&A data and so weak in the model: a short
             # instruction with no reason given. Endorsement must not hide it: accepted means the asker could act.
@@ -73,14 +81,14 @@ class TerseDetector:
         features["score"] = score
         recognised = features["standing"] >= MIN_STANDING
         candidate = score >= limit and bool(gaps) and recognised
-        return Assessment(
-            answer.id,
-            score,
-            candidate,
-            gaps,
-            _explain(score, limit, candidate, gaps, features, standing, answer, recognised),
-            features,
-        )
+        explanation = _explain(score, limit, candidate, gaps, features, standing, answer, recognised)
+        gate = calibration.gate
+        if gate is not None:
+            features["cold_start_gate"] = gate
+            if candidate and score < gate:
+                candidate = False
+                explanation = _cold_start(explanation, score, gate, calibration.labels)
+        return Assessment(answer.id, score, candidate, gaps, explanation, features)
 
 
 def question_text(thread: Thread, answer: Message) -> str:
@@ -199,6 +207,14 @@ def _explain(
     if score >= limit and gaps and not recognised:
         return f"{line} Not nudged: the author is not yet a recognised expert."
     return f"{line} Below threshold ({score:.2f} < {limit:.2f})." if gaps else f"{line} Complete enough."
+
+
+def _cold_start(line: str, score: float, gate: float, labels: int) -> str:
+    """Why a candidate waits: the community is new to Tacit, so only the most confident answers are nudged."""
+    return (
+        f"{line} Not nudged yet: while the community has few outcome labels ({labels} so far) only the most "
+        f"confident answers are nudged ({score:.2f} < {gate:.2f})."
+    )
 
 
 def _who(standing: AuthorStanding) -> str:

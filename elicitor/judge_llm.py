@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from elicitor.community_model import Calibration
 from elicitor.detect import MAX_GAPS, MIN_STANDING, TerseDetector, ineligible_reason, question_text
 from elicitor.model import Assessment, AuthorStanding, Gap, Message, Thread
 from prompts.budget import TokenBudget
@@ -82,9 +83,10 @@ class LLMJudgedDetector:
         standing: AuthorStanding,
         threshold: float | None = None,
         judge: bool = True,
+        calibration: Calibration | None = None,
     ) -> Assessment:
         """The offline assessment, replaced by the LLM's verdict when the answer passes the screen."""
-        offline = self._offline.assess(thread, answer, standing, threshold)
+        offline = self._offline.assess(thread, answer, standing, threshold, calibration=calibration)
         if not judge or not self.worth_judging(thread, answer, offline):
             return offline
         self.calls += 1
@@ -98,8 +100,10 @@ class LLMJudgedDetector:
 
     def worth_judging(self, thread: Thread, answer: Message, offline: Assessment) -> bool:
         """Only answers that could become nudges: eligible, by a recognised expert, above the screen."""
+        # While a community is new (cold start), only what the offline model is most sure of is worth judging.
+        screen = max(self.screen, offline.features.get("cold_start_gate", 0.0))
         return (
-            offline.score >= self.screen
+            offline.score >= screen
             and offline.features.get("standing", 0.0) >= MIN_STANDING
             and not ineligible_reason(thread, answer)
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from elicitor.community_model import Calibration
 from elicitor.model import Assessment, AuthorStanding, FollowUp, Gap, Message, Thread
 
 
@@ -26,8 +27,9 @@ class Detector(Protocol):
         standing: AuthorStanding,
         threshold: float | None = None,
         judge: bool = True,
+        calibration: Calibration | None = None,
     ) -> Assessment:
         """The verdict on one answer. judge=False: no verdict could become a nudge (the answer is too old, the
         expert opted out or reached their limit), so a detector that pays per call answers from its offline
-        model."""
+        model. `calibration`: the community's own model and cold-start gate (elicitor/community_model.py)."""
         ...

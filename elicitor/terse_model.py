@@ -59,6 +59,9 @@ class TerseModel:
     intercept: float
     offset: float  # moves the F1-best cut found by inner cross-validation onto OPERATING_POINT
     note: str = ""
+    # Cold start: the score that about the top 10% of the development answers reach (elicitor/community_model.py);
+    # None when the model was built without it.
+    cold_start_cut: float | None = None
 
     def score(self, values: Mapping[str, float]) -> float:
         """0..1, monotone in the probability that the answer is terse; OPERATING_POINT is the F1-best cut."""
@@ -81,6 +84,7 @@ class TerseModel:
             float(data["intercept"]),
             float(data["offset"]),
             str(data.get("note", "")),
+            None if data.get("cold_start_cut") is None else float(data["cold_start_cut"]),
         )
 
     def values(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:

@@ -9,10 +9,13 @@ by its fit on the data it was trained on.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
-from elicitor.terse_model import DEFAULT_PATH
-from evals.terse import load, train_model
+from elicitor.community_model import COLD_START_FRACTION, cold_start_cut
+from elicitor.terse_model import DEFAULT_PATH, TerseModel
+from evals.terse import _Row, load, train_model
+from evals.transfer import prepare, score
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -29,10 +32,19 @@ def main(argv: list[str] | None = None) -> None:
         f"logistic regression (L2, classes balanced, each community weighed equally) on {len(labelled)} labelled "
         f"answers of {names}, eligible ones only; offset maps the inner-CV F1-best cut onto 0.55"
     )
-    model = train_model(rows, note)
+    model = with_cold_start_cut(train_model(rows, note), rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(model.to_json() + "\n", encoding="utf-8")
     print(f"wrote {args.out}: " + ", ".join(f"{n} {c:+.3f}" for n, c in zip(model.names, model.coef, strict=True)))
+    print(f"cold-start cut {model.cold_start_cut} (the top {COLD_START_FRACTION:.0%} of these answers reach it)")
+
+
+def with_cold_start_cut(model: TerseModel, rows: list[_Row]) -> TerseModel:
+    """The model with the score that about the top 10% of these labelled answers reach, scored as the detector
+    scores them (ruled-out answers at 0), each community weighing equally."""
+    labelled = [r for r in rows if r.terse is not None]
+    scores = [score(model, item) for item in prepare(labelled)]
+    return replace(model, cold_start_cut=cold_start_cut(scores, [r.thread.community_id for r in labelled]))
 
 
 if __name__ == "__main__":

@@ -387,3 +387,29 @@ class DeploymentRecord:
     deployment_id: str
     community_id: str
     memberships_url: str
+
+
+@dataclass(frozen=True)
+class OutcomeLabelRecord:
+    """One outcome of the community that says whether an answer should have been nudged (a label for detection).
+
+    source: "steward_mark" (should / should not have nudged), "reply_in_guide" (the expert's reply to its nudge
+    is cited by the thread's guide: yes) or "declined_complete" (the expert said the answer was complete: no).
+    """
+
+    message_id: str
+    thread_id: str
+    terse: bool
+    source: str
+
+
+@dataclass(frozen=True)
+class CommunityModelRecord:
+    """A community's own terse detector as stored (its JSON is checked again before it is used)."""
+
+    community_id: str
+    model: str
+    method: str
+    labels: int
+    label_key: str
+    updated_at: datetime

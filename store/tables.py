@@ -413,3 +413,17 @@ class AssessmentMarkRow(Base):
     should_nudge: Mapped[bool] = mapped_column(Boolean)
     marked_by: Mapped[str | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), nullable=True)
     marked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CommunityModelRow(Base):
+    """A community's own terse detector, adapted from its outcome labels (elicitor/community_model.py): the model
+    as JSON, how it was made (recalibrated | refitted), how many labels it used and a fingerprint of those labels,
+    so the job knows when there are new ones."""
+
+    __tablename__ = "community_models"
+    community_id: Mapped[str] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True)
+    model: Mapped[str] = mapped_column(Text)
+    method: Mapped[str] = mapped_column(String(16))
+    labels: Mapped[int] = mapped_column(Integer)
+    label_key: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -29,6 +29,7 @@ from store.repositories.guides import GuideRepository
 from store.repositories.lti import LtiRepository
 from store.repositories.messages import MessageRepository
 from store.repositories.nudges import NudgeRepository
+from store.repositories.outcomes import OutcomeRepository
 from store.repositories.people import PeopleRepository
 from store.repositories.tandems import TandemRepository
 from store.repositories.tokens import TokenRepository
@@ -55,6 +56,7 @@ class UnitOfWork:
     analytics: AnalyticsRepository  # what the figures read, the reads and searches they rest on, their settings
     xapi: XapiRepository  # the events xAPI statements are made of, and the log of those sent
     lti: LtiRepository  # LMS platforms, deployments, launch nonces, the people platforms launch
+    outcomes: OutcomeRepository  # outcome labels (derived from marks, declines, guides) and community detectors
 
     def __enter__(self) -> UnitOfWork:
         return self
@@ -92,7 +94,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.tandems, self.connectors, self.console = TandemRepository(s), ConnectorRepository(s), ConsoleRepository(s)
         self.audit, self.tokens, self.web = AuditRepository(s), TokenRepository(s), WebRepository(s)
         self.analytics, self.xapi, self.lti = AnalyticsRepository(s), XapiRepository(s), LtiRepository(s)
-        self.erasure = ErasureRepository(s)
+        self.erasure, self.outcomes = ErasureRepository(s), OutcomeRepository(s)
         return self
 
     def __exit__(

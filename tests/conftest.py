@@ -45,4 +45,6 @@ def shared_data() -> Path:
 def tmp_settings(tmp_path: Path) -> Iterator[object]:
     from api.settings import Settings
 
-    yield Settings(_env_file=None, data_dir=tmp_path / "data", quiet_hours="")  # type: ignore[call-arg]
+    # No cold start: the loop's tests follow one answer of a new community; cold start has its own tests
+    # (tests/e2e/test_outcomes.py), which turn it on.
+    yield Settings(_env_file=None, data_dir=tmp_path / "data", quiet_hours="", cold_start_labels=0)  # type: ignore[call-arg]

@@ -20,6 +20,7 @@ from elicitor.model import AuthorStanding, Message, Reply, Role, Thread
 from store.records import (
     AssessmentRecord,
     AuditRecord,
+    CommunityModelRecord,
     CommunityRecord,
     CommunitySettingsChange,
     GuideRecord,
@@ -28,6 +29,7 @@ from store.records import (
     MessageRecord,
     NewNudge,
     NudgeRecord,
+    OutcomeLabelRecord,
     PersonRecord,
     ReplyRecord,
     ThreadRecord,
@@ -60,6 +62,7 @@ class Tables:
     audit: list[AuditRecord] = field(default_factory=list)
     locks: list[str] = field(default_factory=list)
     missed: list[tuple[str, str, str]] = field(default_factory=list)  # (community, person, query)
+    community_models: dict[str, CommunityModelRecord] = field(default_factory=dict)
 
 
 class FakeCommunities:
@@ -334,6 +337,13 @@ class FakeAssessments:
 
     def get(self, message_id: str) -> AssessmentRecord | None:
         return self.t.assessments.get(message_id)
+
+    def recent_scores(self, community_id: str, limit: int) -> list[tuple[float, dict]]:
+        mine = [a for a in self.t.assessments.values() if self._in(a, community_id)]
+        return [(a.score, dict(a.features)) for a in reversed(mine)][:limit]
+
+    def _in(self, a: AssessmentRecord, community_id: str) -> bool:
+        return a.message_id in self.t.messages and self.t.messages[a.message_id].community_id == community_id
 
     def of_community(self, community_id: str, *, candidates_only: bool, limit: int) -> list[AssessmentRecord]:
         mine = [
@@ -636,6 +646,32 @@ class FakeErasure:
         return None
 
 
+class FakeOutcomes:
+    """Labels from "complete" declines only (the fake keeps no marks, and guides without citations); models kept."""
+
+    def __init__(self, t: Tables) -> None:
+        self.t = t
+
+    def labels(self, community_id: str) -> list[OutcomeLabelRecord]:
+        declined = {
+            n["message_id"]: OutcomeLabelRecord(n["message_id"], n["thread_id"], False, "declined_complete")
+            for n in self.t.nudges.values()
+            if n["community_id"] == community_id and n["status"] == "declined" and n.get("decline_reason") == "complete"
+        }
+        return [declined[k] for k in sorted(declined)]
+
+    def model_of(self, community_id: str) -> CommunityModelRecord | None:
+        return self.t.community_models.get(community_id)
+
+    def lock(self, community_id: str) -> None:
+        self.t.locks.append(community_id)
+
+    def save_model(self, community_id: str, *, model: str, method: str, labels: int, label_key: str) -> None:
+        self.t.community_models[community_id] = CommunityModelRecord(
+            community_id, model, method, labels, label_key, _now()
+        )
+
+
 class Unfaked:
     """An area the fake does not keep: using it is a test's mistake, said plainly."""
 
@@ -661,7 +697,7 @@ class FakeUnitOfWork:
         self.messages, self.assessments, self.nudges = FakeMessages(t), FakeAssessments(t), FakeNudges(t)
         self.guides, self.audit, self.web = FakeGuides(t), FakeAudit(t), FakeWeb(t)
         self.tandems, self.connectors = Unfaked("tandems"), FakeConnectors(t)
-        self.erasure = FakeErasure(t)
+        self.erasure, self.outcomes = FakeErasure(t), FakeOutcomes(t)
         return self
 
     def __exit__(

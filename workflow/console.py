@@ -13,6 +13,7 @@ from datetime import datetime
 from store.records import AuditEntryRecord, CommunityRecord, FootprintRecord, MarkedAssessmentRecord, MemberRecord
 from workflow.access import governs, require_console, require_eraser, require_steward, viewer_of
 from workflow.errors import InvalidInput, NotFound
+from workflow.outcomes import queue_recalibration
 from workflow.services import Services
 
 MAX_LIST = 1000
@@ -72,6 +73,7 @@ def mark_assessment(
         if not uow.console.assessed_message(community_id, message_id):
             raise NotFound(f"no assessed message {message_id!r} in community {community_id!r}")
         uow.console.set_mark(community_id, message_id, should_nudge, actor_id)
+        queue_recalibration(services, uow, community_id)
 
 
 def audit(

@@ -27,7 +27,7 @@ from workflow.access import (
     viewer_of,
 )
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
-from workflow.job_types import AnnounceGuide, IndexGuide, NotifyReview, defer
+from workflow.job_types import AnnounceGuide, IndexGuide, NotifyReview, RecalibrateDetector, defer
 from workflow.privacy import screen_guide
 from workflow.services import Services
 
@@ -68,6 +68,8 @@ def synthesize_guide(services: Services, *, thread_id: str, reviewer_id: str) ->
                 continue  # an edit or another draft took the version meanwhile: write again from what is there
         log.info("guide drafted guide=%s thread=%s version=%d", record.id, thread_id, record.version)
         defer(services.runner, NotifyReview(record.id, str(record.version)))
+        if replies:  # a reply the guide cites is an outcome label for its answer
+            defer(services.runner, RecalibrateDetector(record.community_id))
         return record
     raise SynthesisError(f"the sources of thread {thread_id} kept changing while the guide was written")
 

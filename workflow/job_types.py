@@ -29,6 +29,7 @@ class Job(StrEnum):
     SLACK_HOME = "slack_home"
     SLACK_DM = "slack_dm"
     XAPI_SEND = "xapi_send"
+    RECALIBRATE_DETECTOR = "recalibrate_detector"
 
 
 class Payload(Protocol):
@@ -187,6 +188,17 @@ class XapiSend:
         return self.community_id or "periodic"
 
 
+@dataclass(frozen=True)
+class RecalibrateDetector:
+    """A community has new outcome labels: adapt its own terse detector (workflow/outcomes.py)."""
+
+    job: ClassVar[Job] = Job.RECALIBRATE_DETECTOR
+    community_id: str
+
+    def job_key(self) -> str:
+        return self.community_id
+
+
 PAYLOADS: dict[Job, type] = {
     p.job: p
     for p in (
@@ -205,6 +217,7 @@ PAYLOADS: dict[Job, type] = {
         SlackHome,
         SlackDm,
         XapiSend,
+        RecalibrateDetector,
     )
 }
 P = TypeVar("P")

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from elicitor.community_model import Calibration
 from elicitor.gaps import covers
 from elicitor.model import Assessment, AuthorStanding, FollowUp, Gap, Message, Thread
 from elicitor.policy import MAX_ROUNDS, NudgePreferences, PolicyDecision, decide, parse_quiet_hours
@@ -15,6 +16,7 @@ from store.uow import UnitOfWork
 from workflow.access import acting_communities, may_act_in, viewer_of
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workflow.job_types import AssessMessage, DeliverNudge, HandleReply, SynthesizeGuide, defer
+from workflow.outcomes import calibration_for, queue_recalibration
 from workflow.privacy import screen_text, screen_thread
 from workflow.services import Services
 
@@ -31,6 +33,7 @@ class _Subject:
     standing: AuthorStanding
     threshold: float
     refusal: str | None  # why no verdict could become a nudge (too old, the expert's limits), read up front
+    calibration: Calibration  # the community's own model and cold-start gate
 
 
 def assess_message(services: Services, *, message_id: str) -> Assessment | None:
@@ -47,7 +50,12 @@ def assess_message(services: Services, *, message_id: str) -> Assessment | None:
         return None
     thread, answer = subject.thread, subject.answer
     assessment = services.detector.assess(
-        thread, answer, subject.standing, subject.threshold, judge=subject.refusal is None
+        thread,
+        answer,
+        subject.standing,
+        subject.threshold,
+        judge=subject.refusal is None,
+        calibration=subject.calibration,
     )
     followup = None
     if assessment.is_candidate and assessment.gaps and subject.refusal is None:
@@ -105,7 +113,8 @@ def _load_subject(services: Services, message_id: str) -> _Subject | None:
         threshold = community.terse_threshold if community and community.terse_threshold else services.terse_threshold
         standing = uow.messages.standing(row.community_id, row.author_id)
         refusal = _policy_refusal(services, uow, answer)
-        return _Subject(row.community_id, thread, answer, standing, threshold, refusal)
+        calibration = calibration_for(services, uow, row.community_id, threshold)
+        return _Subject(row.community_id, thread, answer, standing, threshold, refusal, calibration)
 
 
 def _unchanged(services: Services, uow: UnitOfWork, subject: _Subject) -> bool:
@@ -253,9 +262,12 @@ def decline(services: Services, *, person_id: str, nudge_id: str, reason: str | 
     if reason is not None and reason not in DECLINE_REASONS:
         raise InvalidInput("the reason must be one of: " + ", ".join(DECLINE_REASONS))
     with services.uow() as uow:
-        return _claim_own_nudge(
+        record = _claim_own_nudge(
             uow, person_id, nudge_id, status="declined", closed_at=services.clock(), decline_reason=reason
         )
+        if reason == "complete":
+            queue_recalibration(services, uow, record.community_id)
+        return record
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from workflow.job_types import (
     IndexGuide,
     Job,
     NotifyReview,
+    RecalibrateDetector,
     SlackCommand,
     SlackDm,
     SlackHome,
@@ -38,6 +39,7 @@ from workflow.job_types import (
 )
 from workflow.jobs import Handler
 from workflow.nudges import assess_message, handle_reply
+from workflow.outcomes import recalibrate_detector
 from workflow.review_notes import notify_review
 from workflow.services import Services
 from workflow.xapi import send_to_lrs
@@ -80,6 +82,9 @@ def _use_cases(services: Services, llm: LLM | None) -> dict[Job, Callable[[Any],
     def xapi_send(p: XapiSend) -> object:
         return send_to_lrs(services, community_id=p.community_id or None)
 
+    def recalibrate(p: RecalibrateDetector) -> object:
+        return recalibrate_detector(services, community_id=p.community_id)
+
     return {
         Job.ASSESS_MESSAGE: assess,
         Job.HANDLE_REPLY: reply,
@@ -92,6 +97,7 @@ def _use_cases(services: Services, llm: LLM | None) -> dict[Job, Callable[[Any],
         Job.ANNOUNCE_GUIDE: announce,
         Job.XAPI_SEND: xapi_send,
         Job.NOTIFY_REVIEW: review,
+        Job.RECALIBRATE_DETECTOR: recalibrate,
         **_slack_use_cases(services, llm),
     }
 

@@ -56,6 +56,8 @@ class Services:
     runner: JobRunner
     nudge_defaults: NudgeDefaults = field(default_factory=NudgeDefaults)
     terse_threshold: float = 0.55
+    # Outcome labels a community needs before its cold start ends (workflow/outcomes.py).
+    cold_start_labels: int = 50
     engine_name: str = "offline"
     max_message_chars: int = 20_000
     max_batch_messages: int = 1000
@@ -66,6 +68,8 @@ class Services:
     public_url: str = "http://127.0.0.1:8000"  # the base of links to Tacit's pages in chat
     unit_of_work: Callable[[], UnitOfWork] | None = None  # a fake's factory in unit tests; else SQL on `db`
     xapi: XapiOut | None = None  # an LRS to send xAPI statements to; None: the xapi_send job does nothing
+    # Per community: when its latest assessed scores were read, and them (the cold-start cut; workflow/outcomes.py).
+    recent_scores: dict[str, tuple[float, list[tuple[float, dict]]]] = field(default_factory=dict)
 
     def uow(self) -> UnitOfWork:
         """A new unit of work: `with services.uow() as uow:` commits on success, rolls back on error."""

@@ -13,6 +13,7 @@ from store.records import IncomingMessage
 from workflow import console
 from workflow.ingest import assessments as community_assessments
 from workflow.ingest import ensure_may_ingest, ingest_messages
+from workflow.outcomes import detector_status
 
 router = APIRouter(prefix="/v1/communities", tags=["ingest"])
 
@@ -95,3 +96,21 @@ def mark_assessment(
         services, actor_id=person.id, community_id=community_id, message_id=message_id, should_nudge=body.should_nudge
     )
     return Response(status_code=204)
+
+
+class DetectorOut(BaseModel):
+    labels: int = Field(description="Outcome labels stored: steward marks, 'complete' declines, replies a guide cites.")
+    labels_used: int = Field(description="Labels the community's model learned from (ruled-out answers are not).")
+    model: str = Field(description="Which model scores the community's answers: shipped, recalibrated or refitted.")
+    cold_start_gate: float | None = Field(
+        description="While labels are few, the score a candidate must also reach (null: no cold start any more)."
+    )
+
+
+@router.get("/{community_id}/detector", response_model=DetectorOut)
+def detector(community_id: str, services: ServicesDep, person: PersonDep) -> DetectorOut:
+    """Stewards: how many outcome labels the community has and which terse model it uses (docs/detection.md)."""
+    status = detector_status(services, actor_id=person.id, community_id=community_id)
+    return DetectorOut(
+        labels=status.labels, labels_used=status.labels_used, model=status.model, cold_start_gate=status.cold_start_gate
+    )

@@ -26,6 +26,19 @@ class AssessmentRepository:
     def get(self, message_id: str) -> AssessmentRecord | None:
         return maybe(AssessmentRecord, self.s.get(AssessmentRow, message_id))
 
+    def recent_scores(self, community_id: str, limit: int) -> list[tuple[float, dict]]:
+        """The community's latest assessments as (score, features): the score distribution cold start reads."""
+        query = (
+            select(AssessmentRow.score, AssessmentRow.features)
+            .join(MessageRow, MessageRow.id == AssessmentRow.message_id)
+            .where(MessageRow.community_id == community_id)
+            .order_by(AssessmentRow.created_at.desc())
+            .limit(limit)
+        )
+        return [
+            (float(score), features if isinstance(features, dict) else {}) for score, features in self.s.execute(query)
+        ]
+
     def of_community(self, community_id: str, *, candidates_only: bool, limit: int) -> list[AssessmentRecord]:
         """The community's assessments, highest score first."""
         query = (

@@ -99,7 +99,9 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
 
     port = _free_port()
     data = tmp_path_factory.mktemp("browser") / "data"
-    settings = Settings(_env_file=None, data_dir=data, quiet_hours="", public_url=f"http://127.0.0.1:{port}")  # type: ignore[call-arg]
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, data_dir=data, quiet_hours="", public_url=f"http://127.0.0.1:{port}", cold_start_labels=0
+    )
     # The real MiniLM embedder: the journeys find guides by meaning, not by shared words.
     tacit = build(settings, index=InMemoryIndex(), scanner=shared_scanner())
     tacit.start()

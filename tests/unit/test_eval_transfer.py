@@ -87,7 +87,17 @@ def test_learning_curve_reveals_k_labels_and_scores_the_rest() -> None:
     assert start["roc_auc_terse"] == pytest.approx(20 / 21)  # the same ranking, repeated
     assert start["always_yes_f1"] == pytest.approx(0.6 / 1.3)
     assert start["length_f1"] == pytest.approx(6 / 7)  # prior cut: <= 5 words
-    assert set(curve[1]) == {"k", "f1", "roc_auc_terse", "precision_top10pct", "length_f1", "always_yes_f1"}
+    assert set(curve[1]) == {
+        "k",
+        "f1",
+        "roc_auc_terse",
+        "precision_top10pct",
+        "cold_start_precision",
+        "cold_start_share",
+        "refitted",
+        "length_f1",
+        "always_yes_f1",
+    }
 
 
 def _answer(n: int, terse: bool, site: str) -> dict:
@@ -122,6 +132,7 @@ def test_run_trains_on_one_file_and_measures_on_the_other(tmp_path: Path) -> Non
     assert report.baselines["always_yes"]["f1"] == pytest.approx(2 * (10 / 30) / (1 + 10 / 30))
     assert report.baselines["length_tuned_on_these"]["f1"] == 1.0
     assert [row["k"] for row in report.extra["learning_curve"]] == [0, 10]
+    assert 0 < report.tacit["cold_start_share"] <= 1 and "cold_start_share_dev_cut" in report.tacit
 
 
 def test_run_with_one_kind_of_label_reports_nothing(tmp_path: Path) -> None:
@@ -146,3 +157,43 @@ def test_the_cli_prints_the_transfer_table_and_its_learning_curve(tmp_path: Path
     assert "tacit eval terse-transfer" in result.output and "learning_curve" in result.output
     figures = json.loads(result.output.strip().splitlines()[-1])
     assert figures["tacit"]["roc_auc_terse"] == 1.0 and "always_yes" in figures["baselines"]
+
+
+def test_cold_start_counts_what_the_gate_lets_through() -> None:
+    # Scores are sigmoid(brevity): 0.55 is reached from brevity 0.2, so four answers pass (3 terse) without a gate.
+    assert transfer.cold_start(BREVITY, ITEMS, 0.55, None) == {"cold_start_precision": 0.75, "cold_start_share": 0.4}
+    second = transfer.score(BREVITY, ITEMS[1])
+    assert transfer.cold_start(BREVITY, ITEMS, 0.55, second) == {"cold_start_precision": 1.0, "cold_start_share": 0.2}
+    nobody = transfer.cold_start(BREVITY, ITEMS, 0.55, 0.9999)
+    assert nobody == {"cold_start_precision": 0.0, "cold_start_share": 0.0}
+
+
+def test_the_learning_curve_runs_the_jobs_adapt_and_its_cold_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    from elicitor.community_model import REFIT_FROM
+    from workflow import outcomes
+
+    assert transfer.adapt is outcomes.adapt  # one function: what the job stores is what the curve measured
+    calls: list[int] = []
+    real = transfer.adapt
+
+    def spy(model, rows, gold):  # type: ignore[no-untyped-def]
+        calls.append(len(rows))
+        return real(model, rows, gold)
+
+    monkeypatch.setattr(transfer, "adapt", spy)
+    items = ITEMS * 5  # 50 answers: enough for the community's own cut
+    few = REFIT_FROM - 1
+    curve = transfer.learning_curve(BREVITY, items, 0.55, prior_cut=5, ks=(0, few, 20), draws=3)
+    assert calls == [0] + [few] * 3 + [20] * 3
+    start, below, above = curve
+    # No labels: the top 10% of the community's answers are the five answers of brevity 3, all terse.
+    assert start["cold_start_share"] == pytest.approx(0.1) and start["cold_start_precision"] == 1.0
+    assert start["refitted"] == 0.0 and below["refitted"] == 0.0  # below REFIT_FROM: recalibrated only
+    assert above["refitted"] > 0.5  # from REFIT_FROM labels of both kinds on: refitted
+    # The gate relaxes with the labels: more of the community's answers get through (up to what the threshold
+    # lets through, 4 of every 10 here).
+    assert (
+        start["cold_start_share"] < below["cold_start_share"] and start["cold_start_share"] < above["cold_start_share"]
+    )
+    off = transfer.learning_curve(BREVITY, items, 0.55, prior_cut=5, ks=(0,), draws=1, cold_start_labels=0)
+    assert off[0]["cold_start_share"] == pytest.approx(0.4)  # no gate: the threshold alone (4 of every 10)

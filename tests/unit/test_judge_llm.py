@@ -134,3 +134,17 @@ def test_judge_false_asks_nothing() -> None:
     t, answer = thread(TERSE)
     assert detector.assess(t, answer, EXPERT, judge=False) == TerseDetector(0.55).assess(t, answer, EXPERT)
     assert llm.history == [] and detector.calls == 0
+
+
+def test_during_a_cold_start_only_answers_past_the_gate_are_judged() -> None:
+    from elicitor.community_model import Calibration
+
+    verdict = {"terse": "yes", "gaps": ["rationale"], "confidence": "high", "reason": "No reason given."}
+    detector, llm = judge(verdict, verdict)
+    t, answer = thread(TERSE)
+    offline = TerseDetector(0.55).assess(t, answer, EXPERT).score
+    held = detector.assess(t, answer, EXPERT, calibration=Calibration(gate=min(offline + 0.01, 1.0)))
+    assert not held.is_candidate and detector.calls == 0 and llm.prompts == []  # no call, no nudge
+    assert "only the most confident answers" in held.explanation
+    passed = detector.assess(t, answer, EXPERT, calibration=Calibration(gate=offline))
+    assert passed.is_candidate and detector.calls == 1

@@ -19,7 +19,7 @@ from api.auth import ServicesDep
 from elicitor.model import Role
 from web.security import CsrfChecked, PagePerson
 from web.templating import add_nav, render
-from workflow import console, governance, privacy, reading
+from workflow import console, governance, outcomes, privacy, reading
 from workflow.errors import InvalidInput, NotFound
 from workflow.governance import CommunitySettings
 
@@ -89,7 +89,9 @@ def picker(request: Request, services: ServicesDep, person: PagePerson) -> Respo
 def overview(
     request: Request, services: ServicesDep, person: PagePerson, community_id: str, done: str = ""
 ) -> Response:
-    return _page(request, services, person, community_id, "steward/overview.html", {"errors": {}}, done=done)
+    detector = outcomes.detector_status(services, actor_id=person.id, community_id=community_id)
+    context = {"errors": {}, "detector": detector}
+    return _page(request, services, person, community_id, "steward/overview.html", context, done=done)
 
 
 @router.post("/steward/{community_id}", dependencies=[CsrfChecked, Governed])
