@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from workflow.job_types import AssessMessage, HandleReply, defer
+from workflow.job_types import HandleReply, defer, defer_assessments
 from workflow.services import Services
 
 log = logging.getLogger("tacit.recovery")
@@ -22,8 +22,7 @@ def reconcile(services: Services) -> int:
     with services.uow() as uow:
         messages = uow.messages.unassessed_ids(BATCH)
         replies = uow.nudges.replies_without_draft(BATCH)
-    for message_id in messages:
-        defer(services.runner, AssessMessage(message_id))
+    defer_assessments(services.runner, messages)
     for nudge_id in replies:
         defer(services.runner, HandleReply(nudge_id))
     if messages or replies:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -36,6 +36,27 @@ class NudgeRepository:
             select(NudgeRow).where(NudgeRow.message_id == message_id, NudgeRow.round == round_)
         ).first()
         return self._record(row) if row else None
+
+    def nudged(self, message_ids: Iterable[str], round_: int) -> set[str]:
+        """Which of these messages already have a nudge of this round, in one query."""
+        ids = list(set(message_ids))
+        if not ids:
+            return set()
+        query = select(NudgeRow.message_id).where(NudgeRow.message_id.in_(ids), NudgeRow.round == round_)
+        return set(self.s.scalars(query))
+
+    def sent_since_many(self, person_ids: Iterable[str], since: datetime) -> dict[str, int]:
+        """sent_since() of each of these people, in one query."""
+        ids = list(set(person_ids))
+        if not ids:
+            return {}
+        query = (
+            select(NudgeRow.person_id, func.count(NudgeRow.id))
+            .where(NudgeRow.person_id.in_(ids), NudgeRow.deliver_at >= since)
+            .group_by(NudgeRow.person_id)
+        )
+        counts = {person_id: int(n) for person_id, n in self.s.execute(query)}
+        return {person_id: counts.get(person_id, 0) for person_id in ids}
 
     def sent_since(self, person_id: str, since: datetime) -> int:
         query = select(func.count(NudgeRow.id)).where(NudgeRow.person_id == person_id, NudgeRow.deliver_at >= since)

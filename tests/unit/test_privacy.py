@@ -254,9 +254,7 @@ def test_the_look_for_digits_and_at_signs_changes_no_finding(text: str) -> None:
 def test_a_text_with_nothing_to_look_for_skips_presidio() -> None:
     scanner = PresidioScanner(person_names=False)
     assert scanner._entities_possible_in("Just restart the service and watch the logs.") == []
-    assert scanner._entities_possible_in("it broke at 3am") == [
-        e for e in scanner._entities() if e != "EMAIL_ADDRESS"
-    ]
+    assert scanner._entities_possible_in("it broke at 3am") == [e for e in scanner._entities() if e != "EMAIL_ADDRESS"]
 
 
 def test_scanners_share_one_engine_per_process() -> None:

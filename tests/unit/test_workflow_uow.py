@@ -109,13 +109,13 @@ def _drafted(world: tuple[Services, Tables, RecordingRunner]) -> str:
     return draft.id
 
 
-def test_ingest_stores_once_and_queues_one_assessment_per_new_message(world) -> None:
+def test_ingest_stores_once_and_queues_the_assessment_of_its_new_messages(world) -> None:
     services, tables, runner = world
     first = ingest_messages(services, community_id="platform", batch=_thread(services.clock()))
     again = ingest_messages(services, community_id="platform", batch=_thread(services.clock()))
     assert (first.accepted, first.duplicates, again.accepted, again.duplicates) == (3, 0, 0, 3)
     assert len(tables.messages) == 3 and len(tables.threads) == 1
-    assert [j for j, _, _ in runner.queued] == ["assess_message"] * 3
+    assert [j for j, _, _ in runner.queued] == ["assess_messages"]  # one job for the batch
     (thread,) = tables.threads.values()
     assert thread.title == QUESTION  # no title given: derived from the opener's first line
 
