@@ -394,6 +394,9 @@ class FakeNudges:
         self.t.nudges[nudge_id] = {**nudge.__dict__, "id": nudge_id, "status": "open", "created_at": _now()}
         return self._record(nudge_id)
 
+    def add_many(self, nudges: Sequence[NewNudge]) -> list[str]:
+        return [self.add(n).id for n in nudges]
+
     def get(self, nudge_id: str) -> NudgeRecord | None:
         return self._record(nudge_id) if nudge_id in self.t.nudges else None
 

@@ -239,43 +239,43 @@ def _outcomes(
     # Concurrent jobs count an expert's nudges this week one after the other; the limits are read after the locks.
     uow.people.lock_many(s.answer.author_id for s in candidates)
     limits = _Limits(services, uow, [s.answer for s in candidates])
-    outcomes = {}
+    outcomes, nudges = {}, []
     for s in subjects:
         verdict = verdicts[s.answer.id]
         if not verdict.is_candidate:
             outcomes[s.answer.id] = "not a candidate"
         elif not verdict.gaps:
             outcomes[s.answer.id] = "not nudged: no gap to ask about"
+        elif refused := limits.refusal(s.answer):
+            outcomes[s.answer.id] = refused
         else:
-            outcomes[s.answer.id] = limits.refusal(s.answer) or _nudge(
-                services, uow, limits, s, followups.get(s.answer.id)
-            )
+            outcomes[s.answer.id], nudge = _nudge(limits, s, followups.get(s.answer.id))
+            nudges += [nudge] if nudge else []
+    for nudge_id in uow.nudges.add_many(nudges):
+        deliver_after_commit(services, uow, nudge_id)  # Slack DM, Discourse PM, ...
     return outcomes
 
 
-def _nudge(services: Services, uow: UnitOfWork, limits: _Limits, subject: _Subject, followup: FollowUp | None) -> str:
-    """Writes the nudge (the policy allowed it, under the expert's lock) and queues its delivery; the outcome."""
+def _nudge(limits: _Limits, subject: _Subject, followup: FollowUp | None) -> tuple[str, NewNudge | None]:
+    """The nudge the policy allows (under the expert's lock), counted against their limits, and the outcome."""
     if followup is None:
-        return "not nudged: the expert's limits changed while the answer was judged"
+        return "not nudged: the expert's limits changed while the answer was judged", None
     # When: now or after quiet hours, judged at the same instant as `now`, or "allowed now" would read as later.
     now = limits.now
     decision = limits.decision(subject.answer)
     answer = subject.answer
-    nudge = uow.nudges.add(
-        NewNudge(
-            community_id=subject.community_id,
-            message_id=answer.id,
-            thread_id=subject.thread.id,
-            person_id=answer.author_id,
-            round=1,
-            gap=followup.gap.value,
-            question=followup.question,
-            deliver_at=decision.deliver_at or now,
-        )
+    nudge = NewNudge(
+        community_id=subject.community_id,
+        message_id=answer.id,
+        thread_id=subject.thread.id,
+        person_id=answer.author_id,
+        round=1,
+        gap=followup.gap.value,
+        question=followup.question,
+        deliver_at=decision.deliver_at or now,
     )
     limits.count(answer)
-    deliver_after_commit(services, uow, nudge.id)  # Slack DM, Discourse PM, ...
-    return "nudged" if (decision.deliver_at or now) <= now else f"nudge scheduled: {decision.reason}"
+    return ("nudged" if (decision.deliver_at or now) <= now else f"nudge scheduled: {decision.reason}"), nudge
 
 
 def _record(verdict: Assessment, outcome: str) -> AssessmentRecord:

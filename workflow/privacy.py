@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from privacy.model import Finding
 from privacy.redact import redact
@@ -55,19 +56,20 @@ def screen_threads(services: Services, uow: UnitOfWork, policies: Mapping[str, s
     threads = uow.messages.threads_by_ids({m.thread_id for m in unscreened})
     titles = {tid: screen_text(services, t.title).text for tid, t in threads.items()}
     uow.messages.set_titles({tid: title for tid, title in titles.items() if title != threads[tid].title})
-    uow.messages.update_many({m.id: _screened(services, m, policies[m.thread_id]) for m in unscreened})
+    now = services.clock()  # one instant for the batch: the messages with nothing found take one UPDATE
+    uow.messages.update_many({m.id: _screened(services, m, policies[m.thread_id], now) for m in unscreened})
 
 
-def _screened(services: Services, message: MessageRecord, policy: str) -> dict[str, object]:
+def _screened(services: Services, message: MessageRecord, policy: str, now: datetime) -> dict[str, object]:
     """What screening one message changes: when it was screened and, with findings, its text or its hold."""
     findings = services.scanner.scan(message.text) if services.scanner else []
     if not findings:
-        return {"screened_at": services.clock()}
+        return {"screened_at": now}
     kinds = sorted({f.kind for f in findings})
     log.info("screened message=%s kinds=%s policy=%s", message.id, ",".join(kinds), policy)
     if policy == "hold":
-        return {"screened_at": services.clock(), "pii_kinds": kinds, "held": True}
-    return {"screened_at": services.clock(), "pii_kinds": kinds, "text": redact(message.text, findings)}
+        return {"screened_at": now, "pii_kinds": kinds, "held": True}
+    return {"screened_at": now, "pii_kinds": kinds, "text": redact(message.text, findings)}
 
 
 def screen_guide(services: Services, draft: GuideDraft) -> GuideDraft:

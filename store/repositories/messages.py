@@ -69,31 +69,28 @@ class MessageRepository:
         authors = self._authors_for(community_id, fresh)
         rows = [_message_row(community_id, m, threads[m.thread], authors[m.author]) for m in fresh]
         if rows:
-            self.s.execute(insert(MessageRow), rows)  # one executemany, column defaults applied per row
+            self.s.execute(insert(MessageRow.__table__), rows)  # one executemany, column defaults applied per row
         return IngestResult(len(rows), len(batch) - len(rows), tuple(str(r["id"]) for r in rows))
 
-    def _threads_for(self, community_id: str, batch: Sequence[IncomingMessage]) -> dict[str, ThreadRow]:
+    def _threads_for(self, community_id: str, batch: Sequence[IncomingMessage]) -> dict[str, str]:
+        """The id of each message's thread by its external id; threads not seen before are created."""
         wanted = {m.thread for m in batch}
-        found = {
-            t.external_id: t
-            for t in self.s.scalars(
-                select(ThreadRow).where(ThreadRow.community_id == community_id, ThreadRow.external_id.in_(wanted))
-            )
-        }
+        known = select(ThreadRow.external_id, ThreadRow.id).where(
+            ThreadRow.community_id == community_id, ThreadRow.external_id.in_(wanted)
+        )
+        found: dict[str, str] = {external_id: thread_id for external_id, thread_id in self.s.execute(known)}
+        new: list[dict[str, object]] = []
         for m in batch:
             if m.thread not in found:
+                found[m.thread] = new_id()
                 title = m.thread_title or title_from(m.text)
-                row = ThreadRow(
-                    id=new_id(),
-                    community_id=community_id,
-                    external_id=m.thread,
-                    title=title,
-                    url=m.url if not m.parent else None,
-                    tags=list(m.tags),
+                url = m.url if not m.parent else None
+                new.append(
+                    {"id": found[m.thread], "community_id": community_id, "external_id": m.thread, "title": title}
+                    | {"url": url, "tags": list(m.tags)}
                 )
-                self.s.add(row)
-                found[m.thread] = row
-        self.s.flush()
+        if new:
+            self.s.execute(insert(ThreadRow.__table__), new)
         return found
 
     def _authors_for(self, community_id: str, batch: Sequence[IncomingMessage]) -> dict[str, str]:
@@ -380,12 +377,12 @@ def _thread(thread: ThreadRow, rows: Sequence[Any]) -> Thread:
     return Thread(thread.id, thread.community_id, thread.title, messages, tuple(thread.tags or ()), thread.url)
 
 
-def _message_row(community_id: str, m: IncomingMessage, thread: ThreadRow, author_id: str) -> dict[str, object]:
+def _message_row(community_id: str, m: IncomingMessage, thread_id: str, author_id: str) -> dict[str, object]:
     kind = m.kind or ("reply" if m.parent else "question")
     return {
         "id": new_id(),
         "community_id": community_id,
-        "thread_id": thread.id,
+        "thread_id": thread_id,
         "external_id": m.external_id,
         "parent_external_id": m.parent,
         "author_id": author_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from elicitor.model import Reply
@@ -26,6 +26,13 @@ class NudgeRepository:
         self.s.add(row)
         self.s.flush()
         return self._record(row)
+
+    def add_many(self, nudges: Sequence[NewNudge]) -> list[str]:
+        """add() of each nudge with one INSERT; their ids, in order (a batch needs no records back)."""
+        rows = [{"id": new_id(), "status": "open", **n.__dict__} for n in nudges]
+        if rows:
+            self.s.execute(insert(NudgeRow.__table__), rows)
+        return [str(r["id"]) for r in rows]
 
     def get(self, nudge_id: str) -> NudgeRecord | None:
         row = self.s.get(NudgeRow, nudge_id)
