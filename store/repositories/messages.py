@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import Table, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from elicitor.model import AuthorStanding, Message, Role, Thread
@@ -69,7 +69,9 @@ class MessageRepository:
         authors = self._authors_for(community_id, fresh)
         rows = [_message_row(community_id, m, threads[m.thread], authors[m.author]) for m in fresh]
         if rows:
-            self.s.execute(insert(MessageRow.__table__), rows)  # one executemany, column defaults applied per row
+            self.s.execute(
+                insert(cast(Table, MessageRow.__table__)), rows
+            )  # one executemany, column defaults applied per row
         return IngestResult(len(rows), len(batch) - len(rows), tuple(str(r["id"]) for r in rows))
 
     def _threads_for(self, community_id: str, batch: Sequence[IncomingMessage]) -> dict[str, str]:
@@ -90,7 +92,7 @@ class MessageRepository:
                     | {"url": url, "tags": list(m.tags)}
                 )
         if new:
-            self.s.execute(insert(ThreadRow.__table__), new)
+            self.s.execute(insert(cast(Table, ThreadRow.__table__)), new)
         return found
 
     def _authors_for(self, community_id: str, batch: Sequence[IncomingMessage]) -> dict[str, str]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from elicitor.model import Reply
@@ -31,7 +32,7 @@ class NudgeRepository:
         """add() of each nudge with one INSERT; their ids, in order (a batch needs no records back)."""
         rows = [{"id": new_id(), "status": "open", **n.__dict__} for n in nudges]
         if rows:
-            self.s.execute(insert(NudgeRow.__table__), rows)
+            self.s.execute(insert(cast(Table, NudgeRow.__table__)), rows)
         return [str(r["id"]) for r in rows]
 
     def get(self, nudge_id: str) -> NudgeRecord | None:
