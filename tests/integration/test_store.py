@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, text
+from sqlalchemy.exc import OperationalError
 
 from elicitor.model import Role
 from store.db import Database
@@ -299,3 +300,23 @@ def test_save_many_replaces_earlier_verdicts(database: Database) -> None:
         assert uow.assessments.assessed([*ids, "missing"]) == set(ids)
     with SqlUnitOfWork(database) as uow:
         assert [uow.assessments.get(m).outcome for m in ids] == ["again", "first"]  # type: ignore[union-attr]
+
+
+def test_an_experts_lock_excludes_other_lockers_but_not_inserts_of_their_messages(database: Database) -> None:
+    """The nudge count's lock must not block (or deadlock with) an ingest that references the expert."""
+    if database.is_sqlite:
+        pytest.skip("SQLite has one writer: no row locks")
+    seeded(database)
+    with SqlUnitOfWork(database) as uow:
+        uow.messages.ingest("c1", [msg("q", None, "marta", "Q?", 0)])
+        marta = uow.people.by_handle("marta").id  # type: ignore[union-attr]
+    with SqlUnitOfWork(database) as holder:
+        holder.people.lock_many([marta])
+        with database.engine.connect() as other:
+            other.execute(text("SET lock_timeout = '2s'"))
+            # What the foreign key check of an insert of her message takes on her row: it must not wait.
+            other.execute(text("SELECT 1 FROM people WHERE id = :p FOR KEY SHARE"), {"p": marta})
+            other.rollback()
+            other.execute(text("SET lock_timeout = '200ms'"))
+            with pytest.raises(OperationalError):  # another assessment job's lock waits its turn
+                other.execute(text("SELECT id FROM people WHERE id = :p FOR NO KEY UPDATE"), {"p": marta})
