@@ -87,10 +87,11 @@ def assess_messages(
 ) -> dict[str, Assessment]:
     """Job: judge these messages and nudge the authors of terse expert answers (policy permitting).
 
-    only_unassessed: skip the messages that have a verdict already (a batch of new or left-over messages, queued
-    again by a recovery sweep while it waited, is judged once). Returns the verdicts stored, by message id. Messages deleted or held meanwhile get none; messages that changed
+    Returns the verdicts stored, by message id. Messages deleted or held meanwhile get none; messages that changed
     while they were judged get none now and are queued to be judged again. An answer that cannot become a nudge
-    (too old, the expert opted out or reached their limit) costs no LLM call.
+    (too old, the expert opted out or reached their limit) costs no LLM call. only_unassessed: skip the messages
+    that have a verdict already (a batch of new or left-over messages, queued again by a recovery sweep while it
+    waited, is judged once).
     """
     subjects = _load_subjects(services, list(dict.fromkeys(message_ids)), only_unassessed)
     verdicts = {
