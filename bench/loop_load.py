@@ -2,6 +2,7 @@
 
     python -m bench.loop_load --duration 60 --clients 8       # a short run (the machine is shared)
     python -m bench.loop_load --duration 600 --database-url postgresql+psycopg://postgres@127.0.0.1:5432/tacit_scale
+    python -m bench.loop_load --duration 0 --sqlite --runner inprocess   # the whole loop only, embedded defaults
 
 Starts `tacit serve` in a fresh process on a throwaway PostgreSQL schema with TACIT_JOB_RUNNER=procrastinate and
 TACIT_JOB_WORKERS=2 (with the embedded vector index the serving process runs the queued jobs itself: one writer).
@@ -9,7 +10,8 @@ Bounded asyncio + httpx clients then mix, for `--duration` seconds: batch ingest
 terse expert answer), searches, inbox reads, replies to follow-up questions and approvals of the drafts they yield.
 It prints throughput and p95 per operation, errors (any 5xx, or a 4xx other than the 409 a lost race is owed),
 the server's RSS over the run, and then the whole loop's throughput: `--loop-messages` messages through the batch
-endpoint until every one is assessed (jobs_pending 0), in messages per second.
+endpoint until every one is assessed (jobs_pending 0), in messages per second. `--sqlite --runner inprocess` serves
+the embedded defaults instead (SQLite in the data folder, the in-process runner), for the same figures side by side.
 """
 
 from __future__ import annotations
@@ -200,7 +202,16 @@ async def watch_memory(pid: int, stop_at: float, samples: list[tuple[float, floa
 
 
 async def whole_loop(client: httpx.AsyncClient, tokens: dict[str, str], messages: int, run: str) -> float:
-    """Messages per second from the first batch sent until every message is assessed."""
+    """Messages per second from the first batch sent until every message is assessed.
+
+    Jobs the mixed traffic left queued (drafts, index writes) are waited for first, and how long that took is
+    printed: the loop's figure is not the backlog's."""
+    drain = time.perf_counter()
+    backlog = (await client.get("/healthz")).json()["jobs_pending"]
+    while (await client.get("/healthz")).json()["jobs_pending"]:
+        await asyncio.sleep(0.2)
+    if backlog:
+        print(f"backlog: {backlog} jobs left by the mixed traffic, done after {time.perf_counter() - drain:.1f} s")
     rng = random.Random(99)
     batch_threads = 250  # 500 messages per request, under the batch limit
     started = time.perf_counter()
@@ -229,6 +240,10 @@ async def drive(args: argparse.Namespace, base: str, tokens: dict[str, str], pid
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
         started = time.perf_counter()
         stop_at = started + args.duration
+        if args.duration <= 0:
+            if args.loop_messages:
+                await whole_loop(client, tokens, args.loop_messages, run)
+            return 0
         await asyncio.gather(
             watch_memory(pid, stop_at, samples),
             *(client_loop(client, tokens, stats, stop_at, seed, run) for seed in range(1, args.clients + 1)),
@@ -265,17 +280,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--database-url",
         default=os.environ.get("TACIT_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/tacit_scale"),
     )
+    parser.add_argument("--sqlite", action="store_true", help="SQLite in the data folder instead of PostgreSQL")
+    parser.add_argument("--runner", choices=("procrastinate", "inprocess"), default="procrastinate")
+    parser.add_argument("--workers", type=int, default=2, help="job workers (TACIT_JOB_WORKERS)")
     parser.add_argument("--model-cache", type=Path, default=Path(tempfile.gettempdir()) / "tacit-bench-models")
     args = parser.parse_args(argv)
 
+    if args.sqlite and args.runner == "procrastinate":
+        parser.error("procrastinate needs PostgreSQL: drop --sqlite or pass --runner inprocess")
     schema = f"tacit_load_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(args.database_url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{args.database_url}?options=-csearch_path%3D{schema}"
+    admin = None if args.sqlite else create_engine(args.database_url)
+    if admin is not None:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
         with tempfile.TemporaryDirectory(prefix="tacit-load-") as tmp:
             data = Path(tmp) / "data"
+            url = (
+                f"sqlite:///{data / 'tacit.db'}"
+                if args.sqlite
+                else f"{args.database_url}?options=-csearch_path%3D{schema}"
+            )
             link_model(data, args.model_cache)
             tokens = setup(url, data)
             port = free_port()
@@ -284,8 +309,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "PYTHONPATH": str(ROOT),
                 "TACIT_DATA_DIR": str(data),
                 "DATABASE_URL": url,
-                "TACIT_JOB_RUNNER": "procrastinate",
-                "TACIT_JOB_WORKERS": "2",
+                "TACIT_JOB_RUNNER": args.runner,
+                "TACIT_JOB_WORKERS": str(args.workers),
                 "TACIT_PORT": str(port),
                 "TACIT_LOG_LEVEL": "WARNING",
                 "TACIT_RATE_LIMIT_WRITES": "1000000/minute",
@@ -314,14 +339,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                             f"tacit serve did not start: {server.stderr.read()[-2000:] if server.stderr else ''}"
                         )
                     time.sleep(0.2)
+                database = "SQLite" if args.sqlite else "PostgreSQL"
+                print(f"tacit serve: {database}, {args.runner} runner, {args.workers} job workers")
                 return asyncio.run(drive(args, base, tokens, server.pid))
             finally:
                 server.terminate()
                 server.wait(timeout=60)
     finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        if admin is not None:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
 
 
 if __name__ == "__main__":

@@ -69,10 +69,13 @@ class TerseDetector:
         model = calibration.model or self.model
         question = question_text(thread, answer)
         eligibility = _eligibility(thread, answer, question)
-        features = _features(answer, standing)
-        gaps = find_gaps(question, answer.text)[:MAX_GAPS]
         if not eligibility.ok:
-            return Assessment(answer.id, 0.0, False, (), f"Not a candidate: {eligibility.reason}.", features)
+            # Cheap rules first: what is not an answer worth a question is not featurised (the cue patterns are
+            # most of the detector's cost); it keeps only who wrote it and how it was endorsed.
+            endorsement = {"standing": _standing(standing), "validation": _validation(answer)}
+            return Assessment(answer.id, 0.0, False, (), f"Not a candidate: {eligibility.reason}.", endorsement)
+        features = answer_features(answer, standing)
+        gaps = find_gaps(question, answer.text)[:MAX_GAPS]
         score = round(model.score(features), 3)
         if bare_instruction(answer.text, features):
             # The rubric's plainest case, rare in the labelled Q&A data and so weak in the model: a short
@@ -153,8 +156,9 @@ def _eligibility(thread: Thread, answer: Message, question: str) -> _Eligibility
     return _Eligibility(True, "")
 
 
-def _features(answer: Message, standing: AuthorStanding) -> dict[str, float]:
-    """The model's inputs and the facts behind the verdict, kept for explanations and calibration."""
+def answer_features(answer: Message, standing: AuthorStanding) -> dict[str, float]:
+    """The model's inputs and the facts behind the verdict, kept for explanations and calibration (the detector
+    computes them for eligible answers only; evaluations read them for every labelled answer)."""
     features = model_features(answer.text, answer.score + max(answer.reactions, 0), answer.accepted)
     coverage = cues.gap_coverage(answer.text)
     features.update(

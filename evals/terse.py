@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from elicitor import cues
-from elicitor.detect import TerseDetector, ineligible_reason
+from elicitor.detect import TerseDetector, answer_features, ineligible_reason
 from elicitor.judge_llm import DEFAULT_SCREEN
 from elicitor.model import AuthorStanding, Gap, Message, Role, Thread
 from elicitor.ports import Detector
@@ -233,8 +233,8 @@ def train_model(rows: Sequence[_Row], note: str = "") -> TerseModel:
 
 
 def model_inputs(row: _Row) -> dict[str, float]:
-    """The features the detector computes for one answer (any model will do to read them)."""
-    return TerseDetector(model=_PLACEHOLDER).assess(row.thread, row.answer, EXPERT).features
+    """The features the detector computes for one eligible answer, read for any labelled answer."""
+    return answer_features(row.answer, EXPERT)
 
 
 def _cross_validated(
@@ -306,7 +306,3 @@ def _screen_figures(table: Sequence[dict[str, float]], screen: float) -> dict[st
     if row is None:
         return {}
     return {"screen_cut": row["screen"]} | {f"screen_{k}": v for k, v in row.items() if k != "screen"}
-
-
-# Features do not depend on the model; any model will do to read them from an assessment.
-_PLACEHOLDER = TerseModel(("brevity",), (0.0,), (1.0,), (0.0,), 0.0, 0.0)

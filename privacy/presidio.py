@@ -48,6 +48,16 @@ _ID_CONTEXT = re.compile(
 )
 
 
+# What a text must hold before a recognizer can match in it: every pattern of an email holds "@", of an IP address
+# a digit or ":" (IPv6 groups may be letters only), of the other numbers a digit (Unicode digits, as the patterns'
+# \d). A text without them skips those recognizers, and a text without any skips Presidio entirely.
+_ANY_DIGIT = re.compile(r"\d")
+_DIGIT_ENTITIES = ("PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "UK_NINO", "UK_NHS")
+# One engine per process and configuration: building one loads spaCy and compiles every recognizer (seconds).
+_ENGINES: dict[bool, AnalyzerEngine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
 _PHONE_CONTEXT = re.compile(r"(?i)\b(?:phone|call|cell|mobile|tel|text|whatsapp|reach|ring|sms|number|on)\b")
 
 
@@ -71,7 +81,10 @@ class PresidioScanner:
     def scan(self, text: str) -> list[Finding]:
         """Every personal-data span Presidio finds at or above its kind's minimum score."""
         engine = self._load()
-        results = engine.analyze(text=text, language="en", entities=list(self._entities()))
+        entities = self._entities_possible_in(text)
+        if not entities:
+            return []  # Presidio reads an empty list as "every entity"
+        results = engine.analyze(text=text, language="en", entities=entities)
         findings = []
         for r in results:
             kind = ENTITY_KINDS.get(r.entity_type)
@@ -98,12 +111,33 @@ class PresidioScanner:
     def _entities(self) -> list[str]:
         return [e for e in ENTITY_KINDS if e != "PERSON" or self.person_names]
 
+    def _entities_possible_in(self, text: str) -> list[str]:
+        """The entities whose recognizers can match this text at all (a cheap look for "@", digits and ":")."""
+        digit = _ANY_DIGIT.search(text) is not None
+        possible = {e: digit for e in _DIGIT_ENTITIES}
+        possible.update({"EMAIL_ADDRESS": "@" in text, "IP_ADDRESS": digit or ":" in text})
+        return [e for e in self._entities() if possible.get(e, True)]  # PERSON (NER) has no such trigger
+
     def _load(self) -> AnalyzerEngine:
         if self._engine is None:
             with self._lock:
                 if self._engine is None:
-                    self._engine = _build_engine(self.person_names)
+                    self._engine = engine_for(self.person_names)
         return self._engine
+
+
+def engine_for(person_names: bool) -> AnalyzerEngine:
+    """The process's Presidio engine for this configuration, built on first use and shared by every scanner."""
+    with _ENGINES_LOCK:
+        if person_names not in _ENGINES:
+            _ENGINES[person_names] = _build_engine(person_names)
+        return _ENGINES[person_names]
+
+
+def forget_engines() -> None:
+    """Drop the shared engines (a test that must watch one being built)."""
+    with _ENGINES_LOCK:
+        _ENGINES.clear()
 
 
 def _is_identifier(text: str, start: int, end: int, entity: str) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from types import TracebackType
@@ -102,6 +102,9 @@ class FakeCommunities:
     def role_of(self, community_id: str, person_id: str) -> Role | None:
         return self.t.roles.get((community_id, person_id))
 
+    def roles_in(self, community_id: str, person_ids: Iterable[str]) -> dict[str, Role]:
+        return {p: self.t.roles[(community_id, p)] for p in person_ids if (community_id, p) in self.t.roles}
+
     def roles_of(self, person_id: str) -> dict[str, Role]:
         return {c: r for (c, p), r in self.t.roles.items() if p == person_id}
 
@@ -118,6 +121,9 @@ class FakePeople:
 
     def get(self, person_id: str) -> PersonRecord | None:
         return self.t.people.get(person_id)
+
+    def get_many(self, person_ids: Iterable[str]) -> dict[str, PersonRecord]:
+        return {p: self.t.people[p] for p in person_ids if p in self.t.people}
 
     def by_handle(self, handle: str) -> PersonRecord | None:
         return next((p for p in self.t.people.values() if p.handle == handle), None)
@@ -147,6 +153,9 @@ class FakePeople:
     def update(self, person_id: str, **changes: object) -> PersonRecord:
         self.t.people[person_id] = replace(self.t.people[person_id], **changes)  # type: ignore[arg-type]
         return self.t.people[person_id]
+
+    def lock_many(self, person_ids: Iterable[str]) -> None:
+        self.t.locks.extend(sorted(set(person_ids)))
 
     def lock(self, person_id: str) -> None:
         self.t.locks.append(person_id)
@@ -221,6 +230,31 @@ class FakeMessages:
 
     def get(self, message_id: str) -> MessageRecord | None:
         return self.t.messages.get(message_id)
+
+    def get_many(self, message_ids: Iterable[str]) -> dict[str, MessageRecord]:
+        return {m: self.t.messages[m] for m in message_ids if m in self.t.messages}
+
+    def unscreened_in(self, thread_ids: Iterable[str]) -> list[MessageRecord]:
+        wanted = set(thread_ids)
+        return [m for m in self.t.messages.values() if m.thread_id in wanted and m.screened_at is None]
+
+    def update_many(self, changes: Mapping[str, Mapping[str, object]]) -> None:
+        for message_id, values in changes.items():
+            self.update(message_id, **values)
+
+    def standings(self, community_id: str, person_ids: Iterable[str]) -> dict[str, AuthorStanding]:
+        return {p: self.standing(community_id, p) for p in set(person_ids)}
+
+    def threads_by_ids(self, thread_ids: Iterable[str]) -> dict[str, ThreadRecord]:
+        return {t: self.t.threads[t] for t in thread_ids if t in self.t.threads}
+
+    def set_titles(self, titles: Mapping[str, str]) -> None:
+        for thread_id, title in titles.items():
+            if thread_id in self.t.threads:
+                self.set_title(thread_id, title)
+
+    def load_threads(self, thread_ids: Iterable[str]) -> dict[str, Thread]:
+        return {t: self.load_thread(t) for t in set(thread_ids) if t in self.t.threads}
 
     def by_external(self, community_id: str, external_id: str) -> MessageRecord | None:
         return next(
@@ -335,6 +369,13 @@ class FakeAssessments:
     def save(self, record: AssessmentRecord) -> None:
         self.t.assessments[record.message_id] = record
 
+    def save_many(self, records: Sequence[AssessmentRecord]) -> None:
+        for record in records:
+            self.save(record)
+
+    def assessed(self, message_ids: Sequence[str]) -> set[str]:
+        return {m for m in message_ids if m in self.t.assessments}
+
     def get(self, message_id: str) -> AssessmentRecord | None:
         return self.t.assessments.get(message_id)
 
@@ -363,12 +404,22 @@ class FakeNudges:
         self.t.nudges[nudge_id] = {**nudge.__dict__, "id": nudge_id, "status": "open", "created_at": _now()}
         return self._record(nudge_id)
 
+    def add_many(self, nudges: Sequence[NewNudge]) -> list[str]:
+        return [self.add(n).id for n in nudges]
+
     def get(self, nudge_id: str) -> NudgeRecord | None:
         return self._record(nudge_id) if nudge_id in self.t.nudges else None
 
     def for_message(self, message_id: str, round_: int) -> NudgeRecord | None:
         found = [n for n, row in self.t.nudges.items() if (row["message_id"], row["round"]) == (message_id, round_)]
         return self._record(found[0]) if found else None
+
+    def nudged(self, message_ids: Iterable[str], round_: int) -> set[str]:
+        wanted = set(message_ids)
+        return {r["message_id"] for r in self.t.nudges.values() if r["message_id"] in wanted and r["round"] == round_}
+
+    def sent_since_many(self, person_ids: Iterable[str], since: datetime) -> dict[str, int]:
+        return {p: self.sent_since(p, since) for p in set(person_ids)}
 
     def sent_since(self, person_id: str, since: datetime) -> int:
         return sum(1 for r in self.t.nudges.values() if r["person_id"] == person_id and r["deliver_at"] >= since)

@@ -9,7 +9,7 @@ from store.errors import DuplicateKey
 from store.records import AssessmentRecord, IncomingMessage, IngestResult
 from workflow.access import require_steward, viewer_of
 from workflow.errors import InvalidInput, NotFound
-from workflow.job_types import AssessMessage, defer
+from workflow.job_types import defer_assessments
 from workflow.services import Services
 
 log = logging.getLogger("tacit.ingest")
@@ -17,7 +17,8 @@ STORE_ATTEMPTS = 3
 
 
 def ingest_messages(services: Services, *, community_id: str, batch: Sequence[IncomingMessage]) -> IngestResult:
-    """Store a batch (idempotent on community and external id) and queue the assessment of each new message."""
+    """Store a batch (idempotent on community and external id) and queue the assessment of its new messages
+    (in jobs of workflow.job_types.ASSESS_BATCH)."""
     for message in batch:
         if len(message.text) > services.max_message_chars:
             raise InvalidInput(
@@ -33,8 +34,7 @@ def ingest_messages(services: Services, *, community_id: str, batch: Sequence[In
             # and what it stored now counts as duplicates.
             if attempt == STORE_ATTEMPTS:
                 raise
-    for message_id in result.new_message_ids:
-        defer(services.runner, AssessMessage(message_id))
+    defer_assessments(services.runner, result.new_message_ids)
     log.info("ingest community=%s accepted=%d duplicates=%d", community_id, result.accepted, result.duplicates)
     return result
 

@@ -6,6 +6,8 @@ and jobs queued before a deploy keep working. workflow/registry.py maps each job
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 from typing import ClassVar, Protocol, TypeVar
@@ -15,6 +17,7 @@ from workflow.jobs import JobRunner
 
 class Job(StrEnum):
     ASSESS_MESSAGE = "assess_message"
+    ASSESS_MESSAGES = "assess_messages"
     HANDLE_REPLY = "handle_reply"
     SYNTHESIZE_GUIDE = "synthesize_guide"
     INDEX_GUIDE = "index_guide"
@@ -45,6 +48,26 @@ class AssessMessage:
 
     def job_key(self) -> str:
         return self.message_id
+
+
+@dataclass(frozen=True)
+class AssessMessages:
+    """A batch of new or left-over messages assessed in one job (an ingested batch, a page of a recovery sweep);
+    those assessed meanwhile are skipped. Judging one message again (it changed) is AssessMessage's."""
+
+    job: ClassVar[Job] = Job.ASSESS_MESSAGES
+    message_ids: str  # space-separated: payload fields are strings
+
+    @classmethod
+    def of(cls, message_ids: Sequence[str]) -> AssessMessages:
+        return cls(" ".join(message_ids))
+
+    def ids(self) -> list[str]:
+        return self.message_ids.split()
+
+    def job_key(self) -> str:
+        # The same batch queued twice (a sweep that runs again before it was taken) waits once.
+        return "batch:" + hashlib.sha256(self.message_ids.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -203,6 +226,7 @@ PAYLOADS: dict[Job, type] = {
     p.job: p
     for p in (
         AssessMessage,
+        AssessMessages,
         HandleReply,
         SynthesizeGuide,
         IndexGuide,
@@ -237,3 +261,15 @@ def from_dict(cls: type[P], data: dict[str, str]) -> P:
 def defer(runner: JobRunner, payload: Payload) -> None:
     """Queue a job by its typed payload, keyed by what it works on."""
     runner.enqueue(payload.job.value, payload.job_key(), as_dict(payload))
+
+
+ASSESS_BATCH = 100  # messages per assessment job: reads and commits shared by 100, and two workers still share work
+
+
+def defer_assessments(runner: JobRunner, message_ids: Sequence[str]) -> None:
+    """Queue the assessment of these messages, in jobs of up to ASSESS_BATCH (one message: its own job)."""
+    if len(message_ids) == 1:
+        defer(runner, AssessMessage(message_ids[0]))
+        return
+    for start in range(0, len(message_ids), ASSESS_BATCH):
+        defer(runner, AssessMessages.of(message_ids[start : start + ASSESS_BATCH]))

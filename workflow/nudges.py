@@ -1,4 +1,4 @@
-"""Assess answers, nudge experts within their own limits, and take their replies."""
+"""Nudge experts within their own limits and take their replies (workflow/assess.py judges the answers)."""
 
 from __future__ import annotations
 
@@ -6,152 +6,20 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from elicitor.community_model import Calibration
 from elicitor.gaps import covers
-from elicitor.model import Assessment, AuthorStanding, FollowUp, Gap, Message, Thread
+from elicitor.model import Gap, Message, Thread
 from elicitor.policy import MAX_ROUNDS, NudgePreferences, PolicyDecision, decide, parse_quiet_hours
-from store.records import AssessmentRecord, NewNudge, NudgeRecord, PersonRecord
+from store.records import NewNudge, NudgeRecord, PersonRecord
 from store.repository import aware, week_ago
 from store.uow import UnitOfWork
 from workflow.access import acting_communities, may_act_in, viewer_of
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
-from workflow.job_types import AssessMessage, DeliverNudge, HandleReply, SynthesizeGuide, defer
-from workflow.outcomes import calibration_for, queue_recalibration
-from workflow.privacy import screen_text, screen_thread
+from workflow.job_types import DeliverNudge, HandleReply, SynthesizeGuide, defer
+from workflow.outcomes import queue_recalibration
+from workflow.privacy import screen_text
 from workflow.services import Services
 
 log = logging.getLogger("tacit.nudges")
-
-
-@dataclass(frozen=True)
-class _Subject:
-    """What assessing one answer needs, read in one short transaction."""
-
-    community_id: str
-    thread: Thread
-    answer: Message
-    standing: AuthorStanding
-    threshold: float
-    refusal: str | None  # why no verdict could become a nudge (too old, the expert's limits), read up front
-    calibration: Calibration  # the community's own model and cold-start gate
-
-
-def assess_message(services: Services, *, message_id: str) -> Assessment | None:
-    """Job: judge one message and, when it is a terse expert answer, nudge its author (policy permitting).
-
-    The detector and the follow-up writer may call an LLM (seconds, retries): no transaction is held open
-    meanwhile, so ingest and other jobs are never blocked by a slow model. An answer that cannot become a nudge
-    (too old, the expert opted out or reached their limit) costs no LLM call. When the answer, a message it was
-    judged with, or its author's role changed meanwhile, the verdict is dropped and the answer judged again; the
-    policy is checked again when the nudge is written.
-    """
-    subject = _load_subject(services, message_id)
-    if subject is None:
-        return None
-    thread, answer = subject.thread, subject.answer
-    assessment = services.detector.assess(
-        thread,
-        answer,
-        subject.standing,
-        subject.threshold,
-        judge=subject.refusal is None,
-        calibration=subject.calibration,
-    )
-    followup = None
-    if assessment.is_candidate and assessment.gaps and subject.refusal is None:
-        with services.uow() as uow:
-            if not _unchanged(services, uow, subject):
-                return None
-        followup = services.followups.write(thread, answer, assessment.gaps)
-    with services.uow() as uow:
-        if not _unchanged(services, uow, subject):
-            return None
-        if not assessment.is_candidate:
-            outcome = "not a candidate"
-        else:
-            uow.people.lock(answer.author_id)  # concurrent jobs count this week's nudges one after the other
-            outcome = _refusal(services, uow, assessment, answer) or _nudge(
-                services, uow, subject.community_id, thread, answer, followup
-            )
-        uow.assessments.save(
-            AssessmentRecord(
-                message_id=message_id,
-                score=assessment.score,
-                is_candidate=assessment.is_candidate,
-                gaps=[g.value for g in assessment.gaps],
-                explanation=assessment.explanation,
-                features=dict(assessment.features),
-                outcome=outcome,
-            )
-        )
-    log.info(
-        "assessed message=%s score=%.2f candidate=%s outcome=%s",
-        message_id,
-        assessment.score,
-        assessment.is_candidate,
-        outcome,
-    )
-    return assessment
-
-
-def _load_subject(services: Services, message_id: str) -> _Subject | None:
-    """Screens the thread (committed at once) and reads the answer, its thread and its author's standing."""
-    with services.uow() as uow:
-        row = uow.messages.get(message_id)
-        if row is None:
-            return None  # deleted since it was queued
-        community = uow.communities.get(row.community_id)
-        screen_thread(services, uow, row.thread_id, community.pii_policy if community else "redact")
-        row = uow.messages.get(message_id)
-        if row is None or row.held:
-            log.info("held message=%s: waiting for a steward", message_id)
-            return None
-        thread = uow.messages.load_thread(row.thread_id)
-        answer = thread.by_id(message_id)
-        if answer is None:
-            return None
-        threshold = community.terse_threshold if community and community.terse_threshold else services.terse_threshold
-        standing = uow.messages.standing(row.community_id, row.author_id)
-        refusal = _policy_refusal(services, uow, answer)
-        calibration = calibration_for(services, uow, row.community_id, threshold)
-        return _Subject(row.community_id, thread, answer, standing, threshold, refusal, calibration)
-
-
-def _unchanged(services: Services, uow: UnitOfWork, subject: _Subject) -> bool:
-    """The answer is still there and not held, every message it was judged with reads the same, and its author
-    has the same role; messages added since do not matter. When something did change, the answer is queued to be
-    judged again from what is there now (unless it is gone)."""
-    row = uow.messages.get(subject.answer.id)
-    if row is None:
-        return False
-    thread = uow.messages.load_thread(row.thread_id)
-    now = {m.id: m.text for m in thread.messages}
-    same = (
-        not row.held
-        and thread.title == subject.thread.title
-        and all(now.get(m.id) == m.text for m in subject.thread.messages)
-        and uow.messages.standing(subject.community_id, row.author_id).role == subject.standing.role
-    )
-    if not same:
-        log.info("assess message=%s: changed while it was judged; judged again", row.id)
-        defer(services.runner, AssessMessage(row.id))
-    return same
-
-
-def _refusal(services: Services, uow: UnitOfWork, assessment: Assessment, answer: Message) -> str | None:
-    """Why this candidate is not nudged (too old, no gap, the expert's own limits), or None when it may be."""
-    if not assessment.gaps:
-        return "not nudged: no gap to ask about"
-    return _policy_refusal(services, uow, answer)
-
-
-def _policy_refusal(services: Services, uow: UnitOfWork, answer: Message) -> str | None:
-    """Why no verdict on this answer could become a nudge now (too old, the expert's limits), or None."""
-    now = services.clock()
-    if aware(answer.created_at) < now - timedelta(days=services.nudge_defaults.max_age_days):
-        return f"not nudged: older than {services.nudge_defaults.max_age_days} days"
-    decision = _decision(services, uow, answer.author_id, answer.id, round_=1)
-    return None if decision.allowed else f"not nudged: {decision.reason}"
 
 
 def _decision(
@@ -163,7 +31,7 @@ def _decision(
     if person is None:
         return PolicyDecision(False, None, "the author is no longer a member")
     return decide(
-        _preferences(services, person),
+        preferences(services, person),
         now,
         uow.nudges.sent_since(person.id, week_ago(now)),
         uow.nudges.for_message(message_id, 1) is not None,
@@ -171,37 +39,7 @@ def _decision(
     )
 
 
-def _nudge(
-    services: Services,
-    uow: UnitOfWork,
-    community_id: str,
-    thread: Thread,
-    answer: Message,
-    followup: FollowUp | None,
-) -> str:
-    """Writes the nudge (the policy allowed it, under the expert's lock) and queues its delivery; the outcome."""
-    if followup is None:
-        return "not nudged: the expert's limits changed while the answer was judged"
-    now = services.clock()
-    # When: now or after quiet hours, judged at the same instant as `now`, or "allowed now" would read as later.
-    decision = _decision(services, uow, answer.author_id, answer.id, round_=1, now=now)
-    nudge = uow.nudges.add(
-        NewNudge(
-            community_id=community_id,
-            message_id=answer.id,
-            thread_id=thread.id,
-            person_id=answer.author_id,
-            round=1,
-            gap=followup.gap.value,
-            question=followup.question,
-            deliver_at=decision.deliver_at or now,
-        )
-    )
-    _deliver_after_commit(services, uow, nudge.id)  # Slack DM, Discourse PM, ...
-    return "nudged" if (decision.deliver_at or now) <= now else f"nudge scheduled: {decision.reason}"
-
-
-def _preferences(services: Services, person: PersonRecord) -> NudgePreferences:
+def preferences(services: Services, person: PersonRecord) -> NudgePreferences:
     start, end = parse_quiet_hours(
         person.quiet_hours if person.quiet_hours is not None else services.nudge_defaults.quiet_hours
     )
@@ -363,9 +201,11 @@ def _ask_again(services: Services, first_id: str, thread: Thread, answer: Messag
                 deliver_at=decision.deliver_at or services.clock(),
             )
         )
-        _deliver_after_commit(services, uow, nudge.id)
+        deliver_after_commit(services, uow, nudge.id)
 
 
-def _deliver_after_commit(services: Services, uow: UnitOfWork, nudge_id: str) -> None:
-    """Queue the external delivery once the nudge is committed, so no worker can look for it too early."""
-    uow.after_commit(lambda: defer(services.runner, DeliverNudge(nudge_id)))
+def deliver_after_commit(services: Services, uow: UnitOfWork, nudge_id: str) -> None:
+    """Queue the external delivery once the nudge is committed, so no worker can look for it too early. With no
+    platform configured the nudge waits in the web inbox only: no delivery job would have anywhere to send it."""
+    if services.channels:
+        uow.after_commit(lambda: defer(services.runner, DeliverNudge(nudge_id)))

@@ -8,10 +8,13 @@ steward releases it (redacted, or as written) or deletes it. Replies and guides 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from privacy.model import Finding
 from privacy.redact import redact
+from store.records import MessageRecord
 from store.uow import UnitOfWork
 from synthesizer.model import GuideDraft
 from workflow.access import require_steward, viewer_of
@@ -37,28 +40,36 @@ def screen_text(services: Services, text: str) -> Screened:
 
 
 def screen_thread(services: Services, uow: UnitOfWork, thread_id: str, policy: str) -> None:
-    """Screen every message of the thread not screened yet, so no unscreened text reaches a job's output.
+    """Screen every message of the thread not screened yet, so no unscreened text reaches a job's output."""
+    screen_threads(services, uow, {thread_id: policy})
 
-    The thread's title is redacted whatever the policy: it is shown everywhere the guide is.
+
+def screen_threads(services: Services, uow: UnitOfWork, policies: Mapping[str, str]) -> None:
+    """Screen every message of these threads not screened yet ({thread id: its community's policy}), with one read
+    and one write for them all.
+
+    A thread's title is redacted whatever the policy: it is shown everywhere the guide is.
     """
-    unscreened = uow.messages.unscreened(thread_id)
-    if unscreened:
-        thread = uow.messages.thread(thread_id)
-        if thread is not None:
-            uow.messages.set_title(thread_id, screen_text(services, thread.title).text)
-    for message in unscreened:
-        findings = services.scanner.scan(message.text) if services.scanner else []
-        if not findings:
-            uow.messages.update(message.id, screened_at=services.clock())
-            continue
-        kinds = sorted({f.kind for f in findings})
-        if policy == "hold":
-            uow.messages.update(message.id, screened_at=services.clock(), pii_kinds=kinds, held=True)
-        else:
-            uow.messages.update(
-                message.id, screened_at=services.clock(), pii_kinds=kinds, text=redact(message.text, findings)
-            )
-        log.info("screened message=%s kinds=%s policy=%s", message.id, ",".join(kinds), policy)
+    unscreened = uow.messages.unscreened_in(policies)
+    if not unscreened:
+        return
+    threads = uow.messages.threads_by_ids({m.thread_id for m in unscreened})
+    titles = {tid: screen_text(services, t.title).text for tid, t in threads.items()}
+    uow.messages.set_titles({tid: title for tid, title in titles.items() if title != threads[tid].title})
+    now = services.clock()  # one instant for the batch: the messages with nothing found take one UPDATE
+    uow.messages.update_many({m.id: _screened(services, m, policies[m.thread_id], now) for m in unscreened})
+
+
+def _screened(services: Services, message: MessageRecord, policy: str, now: datetime) -> dict[str, object]:
+    """What screening one message changes: when it was screened and, with findings, its text or its hold."""
+    findings = services.scanner.scan(message.text) if services.scanner else []
+    if not findings:
+        return {"screened_at": now}
+    kinds = sorted({f.kind for f in findings})
+    log.info("screened message=%s kinds=%s policy=%s", message.id, ",".join(kinds), policy)
+    if policy == "hold":
+        return {"screened_at": now, "pii_kinds": kinds, "held": True}
+    return {"screened_at": now, "pii_kinds": kinds, "text": redact(message.text, findings)}
 
 
 def screen_guide(services: Services, draft: GuideDraft) -> GuideDraft:

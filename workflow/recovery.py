@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from workflow.job_types import AssessMessage, CompactIndex, HandleReply, RecalibrateDetector, defer
+from workflow.job_types import CompactIndex, HandleReply, RecalibrateDetector, defer, defer_assessments
 from workflow.outcomes import stale_detectors
 from workflow.services import Services
 
@@ -25,8 +25,7 @@ def reconcile(services: Services) -> int:
     with services.uow() as uow:
         messages = uow.messages.unassessed_ids(BATCH)
         replies = uow.nudges.replies_without_draft(BATCH)
-    for message_id in messages:
-        defer(services.runner, AssessMessage(message_id))
+    defer_assessments(services.runner, messages)
     for nudge_id in replies:
         defer(services.runner, HandleReply(nudge_id))
     if services.search.compaction_due():  # an erasure's compaction that a crash interrupted (or never ran)

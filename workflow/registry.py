@@ -6,12 +6,14 @@ from the composition root; they store payloads as JSON and hand them back here, 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from prompts.llm import LLM
 from tandem.partner import LLMPartner
 from workflow import slack_actions, slack_home
+from workflow.assess import assess_message, assess_messages
 from workflow.connectors.announcements import announce_guide
 from workflow.connectors.delivery import deliver_due_nudges, deliver_nudge
 from workflow.connectors.events import handle_platform_event
@@ -20,6 +22,7 @@ from workflow.job_types import (
     PAYLOADS,
     AnnounceGuide,
     AssessMessage,
+    AssessMessages,
     CompactIndex,
     DeliverDueNudges,
     DeliverNudge,
@@ -35,14 +38,17 @@ from workflow.job_types import (
     SlackInteraction,
     SynthesizeGuide,
     XapiSend,
+    defer,
     from_dict,
 )
 from workflow.jobs import Handler
-from workflow.nudges import assess_message, handle_reply
+from workflow.nudges import handle_reply
 from workflow.outcomes import recalibrate_detector
 from workflow.review_notes import notify_review
 from workflow.services import Services
 from workflow.xapi import send_to_lrs
+
+log = logging.getLogger("tacit.jobs")
 
 
 def _use_cases(services: Services, llm: LLM | None) -> dict[Job, Callable[[Any], object]]:
@@ -50,6 +56,17 @@ def _use_cases(services: Services, llm: LLM | None) -> dict[Job, Callable[[Any],
 
     def assess(p: AssessMessage) -> object:
         return assess_message(services, message_id=p.message_id)
+
+    def assess_batch(p: AssessMessages) -> object:
+        try:
+            return assess_messages(services, message_ids=p.ids(), only_unassessed=True)
+        except Exception:
+            # One message the batch cannot take (or a race lost to a twin) must not hold back the others: each
+            # is queued as its own job, which retries and fails alone. Raised again if even that cannot be queued.
+            log.exception("assessing a batch of %d messages failed; each is queued on its own", len(p.ids()))
+            for message_id in p.ids():
+                defer(services.runner, AssessMessage(message_id))
+            return None
 
     def reply(p: HandleReply) -> object:
         handle_reply(services, nudge_id=p.nudge_id)
@@ -87,6 +104,7 @@ def _use_cases(services: Services, llm: LLM | None) -> dict[Job, Callable[[Any],
 
     return {
         Job.ASSESS_MESSAGE: assess,
+        Job.ASSESS_MESSAGES: assess_batch,
         Job.HANDLE_REPLY: reply,
         Job.SYNTHESIZE_GUIDE: synthesize,
         Job.INDEX_GUIDE: index,

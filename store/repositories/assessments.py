@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from store.records import AssessmentRecord
@@ -22,6 +24,20 @@ class AssessmentRepository:
             self.s.flush()
         self.s.add(AssessmentRow(**record.__dict__))
         self.s.flush()
+
+    def save_many(self, records: Sequence[AssessmentRecord]) -> None:
+        """save() of each verdict, with one delete and one insert."""
+        if not records:
+            return
+        ids = [r.message_id for r in records]
+        self.s.execute(delete(AssessmentRow).where(AssessmentRow.message_id.in_(ids)))
+        self.s.execute(insert(AssessmentRow), [dict(r.__dict__) for r in records])
+
+    def assessed(self, message_ids: Sequence[str]) -> set[str]:
+        """Which of these messages have a verdict stored, in one query."""
+        if not message_ids:
+            return set()
+        return set(self.s.scalars(select(AssessmentRow.message_id).where(AssessmentRow.message_id.in_(message_ids))))
 
     def get(self, message_id: str) -> AssessmentRecord | None:
         return maybe(AssessmentRecord, self.s.get(AssessmentRow, message_id))

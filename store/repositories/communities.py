@@ -78,6 +78,16 @@ class CommunityRepository:
         row = self.s.get(MembershipRow, (community_id, person_id))
         return Role(row.role) if row else None
 
+    def roles_in(self, community_id: str, person_ids: Iterable[str]) -> dict[str, Role]:
+        """The role of each of these people who is a member of the community, in one query."""
+        ids = list(set(person_ids))
+        if not ids:
+            return {}
+        rows = self.s.scalars(
+            select(MembershipRow).where(MembershipRow.community_id == community_id, MembershipRow.person_id.in_(ids))
+        )
+        return {m.person_id: Role(m.role) for m in rows}
+
     def roles_of(self, person_id: str) -> dict[str, Role]:
         """The person's role in each community they belong to."""
         rows = self.s.scalars(select(MembershipRow).where(MembershipRow.person_id == person_id))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from elicitor.model import Reply
@@ -27,6 +28,13 @@ class NudgeRepository:
         self.s.flush()
         return self._record(row)
 
+    def add_many(self, nudges: Sequence[NewNudge]) -> list[str]:
+        """add() of each nudge with one INSERT; their ids, in order (a batch needs no records back)."""
+        rows = [{"id": new_id(), "status": "open", **n.__dict__} for n in nudges]
+        if rows:
+            self.s.execute(insert(cast(Table, NudgeRow.__table__)), rows)
+        return [str(r["id"]) for r in rows]
+
     def get(self, nudge_id: str) -> NudgeRecord | None:
         row = self.s.get(NudgeRow, nudge_id)
         return self._record(row) if row else None
@@ -36,6 +44,27 @@ class NudgeRepository:
             select(NudgeRow).where(NudgeRow.message_id == message_id, NudgeRow.round == round_)
         ).first()
         return self._record(row) if row else None
+
+    def nudged(self, message_ids: Iterable[str], round_: int) -> set[str]:
+        """Which of these messages already have a nudge of this round, in one query."""
+        ids = list(set(message_ids))
+        if not ids:
+            return set()
+        query = select(NudgeRow.message_id).where(NudgeRow.message_id.in_(ids), NudgeRow.round == round_)
+        return set(self.s.scalars(query))
+
+    def sent_since_many(self, person_ids: Iterable[str], since: datetime) -> dict[str, int]:
+        """sent_since() of each of these people, in one query."""
+        ids = list(set(person_ids))
+        if not ids:
+            return {}
+        query = (
+            select(NudgeRow.person_id, func.count(NudgeRow.id))
+            .where(NudgeRow.person_id.in_(ids), NudgeRow.deliver_at >= since)
+            .group_by(NudgeRow.person_id)
+        )
+        counts = {person_id: int(n) for person_id, n in self.s.execute(query)}
+        return {person_id: counts.get(person_id, 0) for person_id in ids}
 
     def sent_since(self, person_id: str, since: datetime) -> int:
         query = select(func.count(NudgeRow.id)).where(NudgeRow.person_id == person_id, NudgeRow.deliver_at >= since)

@@ -16,7 +16,7 @@ from tests.e2e.conftest import COMMUNITY, Loop, now_iso
 from tests.e2e.test_loop_offline import REPLY, thread_messages
 from tests.e2e.test_pages_api import _csrf
 from workflow import outcomes
-from workflow.nudges import assess_message
+from workflow.assess import assess_message
 
 QUESTION = "Our nightly backup of the orders database takes six hours and blocks writes. How do we speed it up?"
 SHORT = "Switch to pg_basebackup with WAL archiving instead of pg_dump."

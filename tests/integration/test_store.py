@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, text
+from sqlalchemy.exc import OperationalError
 
 from elicitor.model import Role
 from store.db import Database
 from store.errors import DuplicateKey
-from store.records import IncomingMessage
+from store.records import AssessmentRecord, IncomingMessage
 from store.tables import Base
 from store.uow import SqlUnitOfWork
 
@@ -250,8 +251,6 @@ def test_locking_a_person_makes_a_second_transaction_wait(database: Database) ->
 def test_tacit_turns_sqlite_secure_delete_on_whatever_the_build_default(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import sqlite3
 
-    from sqlalchemy import text
-
     from store.db import _sqlite_pragmas
 
     raw = sqlite3.connect(tmp_path / "raw.db")
@@ -263,3 +262,77 @@ def test_tacit_turns_sqlite_secure_delete_on_whatever_the_build_default(tmp_path
     with db.engine.connect() as conn:
         assert conn.execute(text("PRAGMA secure_delete")).scalar() == 1  # on every connection Tacit opens
     db.dispose()
+
+
+def test_batch_reads_and_writes_agree_with_the_single_ones(database: Database) -> None:
+    seeded(database)
+    batch = [
+        msg("q", None, "lena", "How do I list tenants fast?", 0),
+        msg("a", "q", "marta", "Use a partial index.", 5, score=3, accepted=True),
+        msg("b", "q", "omar", "A btree works too.", 6, score=-1),
+        IncomingMessage("x", "t2", "marta", "Another thread", T0, thread_title="Other", parent="none"),
+    ]
+    with SqlUnitOfWork(database) as uow:
+        ids = uow.messages.ingest("c1", batch).new_message_ids
+        uow.communities.set_role("c1", uow.people.by_handle("marta").id, Role.EXPERT)  # type: ignore[union-attr]
+    with SqlUnitOfWork(database) as uow:
+        rows = uow.messages.get_many([*ids, "missing"])
+        assert rows == {i: uow.messages.get(i) for i in ids}
+        thread_ids = {r.thread_id for r in rows.values()}
+        assert uow.messages.load_threads([*thread_ids, "missing"]) == {
+            t: uow.messages.load_thread(t) for t in thread_ids
+        }
+        authors = {r.author_id for r in rows.values()}
+        assert uow.messages.standings("c1", authors) == {p: uow.messages.standing("c1", p) for p in authors}
+        assert uow.communities.roles_in("c1", authors) == {
+            p: role for p in authors if (role := uow.communities.role_of("c1", p)) is not None
+        }
+        assert uow.people.get_many(authors) == {p: uow.people.get(p) for p in authors}
+        assert {r.id for r in uow.messages.unscreened_in(thread_ids)} == set(ids)
+        assert uow.messages.threads_by_ids(thread_ids) == {t: uow.messages.thread(t) for t in thread_ids}
+    with SqlUnitOfWork(database) as uow:
+        uow.messages.update_many({ids[0]: {"screened_at": T0}, ids[1]: {"screened_at": T0, "held": True}})
+        uow.messages.set_titles({next(iter(thread_ids)): "Renamed"})
+    with SqlUnitOfWork(database) as uow:
+        assert uow.messages.get(ids[1]).held and uow.messages.get(ids[0]).screened_at == T0  # type: ignore[union-attr]
+        assert "Renamed" in {t.title for t in uow.messages.threads_by_ids(thread_ids).values()}
+        with pytest.raises(ValueError, match="not an editable field"):
+            uow.messages.update_many({ids[0]: {"author_id": "someone"}})
+        with pytest.raises(KeyError):
+            uow.messages.update_many({"missing": {"screened_at": T0}})
+
+
+def test_save_many_replaces_earlier_verdicts(database: Database) -> None:
+    seeded(database)
+    with SqlUnitOfWork(database) as uow:
+        ids = uow.messages.ingest(
+            "c1", [msg("q", None, "lena", "Q?", 0), msg("a", "q", "marta", "A.", 5)]
+        ).new_message_ids
+    verdict = lambda m, outcome: AssessmentRecord(m, 0.5, False, [], "why", {"words": 1.0}, outcome)  # noqa: E731
+    with SqlUnitOfWork(database) as uow:
+        uow.assessments.save_many([verdict(m, "first") for m in ids])
+    with SqlUnitOfWork(database) as uow:
+        uow.assessments.save_many([verdict(ids[0], "again")])
+        assert uow.assessments.assessed([*ids, "missing"]) == set(ids)
+    with SqlUnitOfWork(database) as uow:
+        assert [uow.assessments.get(m).outcome for m in ids] == ["again", "first"]  # type: ignore[union-attr]
+
+
+def test_an_experts_lock_excludes_other_lockers_but_not_inserts_of_their_messages(database: Database) -> None:
+    """The nudge count's lock must not block (or deadlock with) an ingest that references the expert."""
+    if database.is_sqlite:
+        pytest.skip("SQLite has one writer: no row locks")
+    seeded(database)
+    with SqlUnitOfWork(database) as uow:
+        uow.messages.ingest("c1", [msg("q", None, "marta", "Q?", 0)])
+        marta = uow.people.by_handle("marta").id  # type: ignore[union-attr]
+    with SqlUnitOfWork(database) as holder:
+        holder.people.lock_many([marta])
+        with database.engine.connect() as other:
+            other.execute(text("SET lock_timeout = '2s'"))
+            # What the foreign key check of an insert of her message takes on her row: it must not wait.
+            other.execute(text("SELECT 1 FROM people WHERE id = :p FOR KEY SHARE"), {"p": marta})
+            other.rollback()
+            other.execute(text("SET lock_timeout = '200ms'"))
+            with pytest.raises(OperationalError):  # another assessment job's lock waits its turn
+                other.execute(text("SELECT id FROM people WHERE id = :p FOR NO KEY UPDATE"), {"p": marta})

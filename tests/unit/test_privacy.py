@@ -28,7 +28,7 @@ from privacy import (
     redact,
     value_hash,
 )
-from privacy.presidio import PresidioScanner, ner_model_available
+from privacy.presidio import PresidioScanner, forget_engines, ner_model_available
 from privacy.secrets import SecretScanner
 
 # Fake secrets, assembled at run time so that no key-shaped literal sits in the repository.
@@ -197,7 +197,8 @@ def test_scanning_needs_no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    fresh = build_scanner(person_names=True)  # a new engine, so tldextract's suffix list is set up under the block
+    forget_engines()  # a new engine, so tldextract's suffix list is set up under the block
+    fresh = build_scanner(person_names=True)
     text = "mail jane.doe@example.co.uk or ops@example.com, key " + AWS_KEY + ", Priya Raman says hi"
     found = {f.kind for f in fresh.scan(text)}
     assert {EMAIL, API_KEY} <= found
@@ -222,3 +223,42 @@ def test_importing_privacy_loads_no_engine() -> None:
 
 def test_empty_text_has_no_findings(scanner: CompositeScanner) -> None:
     assert scanner.scan("") == []
+
+
+# ---- cheap look before Presidio -----------------------------------------
+
+PREFILTER_TEXTS = (
+    "Just restart the service and watch the logs.",  # nothing to look for: Presidio is skipped
+    "mail ops@example.com about it",
+    "call me on +44 20 7946 0958 or 020 7946 0958",
+    "card 4111 1111 1111 1111, IBAN GB82 WEST 1234 5698 7654 32",
+    "the box at 192.168.10.20 and fe80::1ff:fe23:4567:890a, also abcd:ef01::cafe",
+    "SSN 078-05-1120, NINO AB123456C, NHS number 943 476 5919",
+    "ring ٠٢٠ ٧٩٤٦ ٠٩٥٨ or ０２０７９４６０９５８",  # Arabic-Indic and full-width digits are digits too
+    "version 1.2.3 on port 8080: nothing personal",
+    "the host abcd:ef::cafe answers again",  # IPv6 groups of letters only: the colon is enough to look
+)
+
+
+@pytest.mark.parametrize("text", PREFILTER_TEXTS)
+def test_the_look_for_digits_and_at_signs_changes_no_finding(text: str) -> None:
+    scanner = PresidioScanner(person_names=False)
+    engine = scanner._load()
+    every = engine.analyze(text=text, language="en", entities=scanner._entities())
+    kept = {(r.entity_type, r.start, r.end) for r in every}
+    analysed = scanner._entities_possible_in(text)
+    narrowed = engine.analyze(text=text, language="en", entities=analysed) if analysed else []
+    assert {(r.entity_type, r.start, r.end) for r in narrowed} == kept
+
+
+def test_a_text_with_nothing_to_look_for_skips_presidio() -> None:
+    scanner = PresidioScanner(person_names=False)
+    assert scanner._entities_possible_in("Just restart the service and watch the logs.") == []
+    assert scanner._entities_possible_in("it broke at 3am") == [e for e in scanner._entities() if e != "EMAIL_ADDRESS"]
+
+
+def test_scanners_share_one_engine_per_process() -> None:
+    first, second = PresidioScanner(person_names=False), PresidioScanner(person_names=False)
+    first.scan("ops@example.com")
+    second.scan("ops@example.com")
+    assert first._load() is second._load()

@@ -22,6 +22,7 @@ from tests.fake_uow import FakeUnitOfWork, Tables
 from workflow import governance, guides, nudges
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workflow.ingest import ingest_messages
+from workflow.job_types import defer_assessments
 from workflow.people import add_person, create_community
 from workflow.registry import job_handlers
 from workflow.services import NudgeDefaults, Services
@@ -110,13 +111,13 @@ def _drafted(world: tuple[Services, Tables, RecordingRunner]) -> str:
     return draft.id
 
 
-def test_ingest_stores_once_and_queues_one_assessment_per_new_message(world) -> None:
+def test_ingest_stores_once_and_queues_the_assessment_of_its_new_messages(world) -> None:
     services, tables, runner = world
     first = ingest_messages(services, community_id="platform", batch=_thread(services.clock()))
     again = ingest_messages(services, community_id="platform", batch=_thread(services.clock()))
     assert (first.accepted, first.duplicates, again.accepted, again.duplicates) == (3, 0, 0, 3)
     assert len(tables.messages) == 3 and len(tables.threads) == 1
-    assert [j for j, _, _ in runner.queued] == ["assess_message"] * 3
+    assert [j for j, _, _ in runner.queued] == ["assess_messages"]  # one job for the batch
     (thread,) = tables.threads.values()
     assert thread.title == QUESTION  # no title given: derived from the opener's first line
 
@@ -291,3 +292,83 @@ class FakeGuidesView:
 def test_the_clock_is_the_services_own(world) -> None:
     services, _, _ = world
     assert services.clock().tzinfo is UTC or services.clock().utcoffset() == timedelta(0)
+
+
+# ---- assessment in batches ------------------------------------------------
+
+
+def _threads(now: datetime, n: int) -> list[IncomingMessage]:
+    """n threads of a learner's question and marta's terse answer, ingested as one batch."""
+    at = lambda minutes: now - timedelta(minutes=minutes)  # noqa: E731
+    out = []
+    for i in range(n):
+        out.append(IncomingMessage(f"q{i}", f"t{i}", "lena", QUESTION, at(30 - i), thread_title=None))
+        out.append(IncomingMessage(f"a{i}", f"t{i}", "marta", TERSE, at(20 - i), parent=f"q{i}", accepted=True))
+    return out
+
+
+class CountingDetector(TerseDetector):
+    """The offline detector, counting calls; `fail_once` raises on the first call (a transient error)."""
+
+    def __init__(self, fail_once: bool = False) -> None:
+        super().__init__(0.55)
+        self.calls = 0
+        self.fail_once = fail_once
+
+    def assess(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        if self.fail_once:
+            self.fail_once = False
+            raise RuntimeError("the detector hiccuped")
+        return super().assess(*args, **kwargs)
+
+
+def _outcomes(tables: Tables) -> dict[str, str]:
+    return {tables.messages[m].external_id: a.outcome for m, a in tables.assessments.items()}
+
+
+def test_a_batch_counts_the_weekly_limit_as_it_nudges(world) -> None:
+    services, tables, runner = world
+    with services.uow() as uow:
+        uow.people.update(_id(tables, "marta"), nudges_per_week=2)
+    ingest_messages(services, community_id="platform", batch=_threads(services.clock(), 4))
+    assert [j for j, _, _ in runner.queued] == ["assess_messages"]
+    runner.settle()
+    outcomes = _outcomes(tables)
+    answers = [outcomes[f"a{i}"] for i in range(4)]
+    assert answers.count("nudged") == 2, answers
+    assert all("limit" in o for o in answers if o != "nudged"), answers
+    assert len(tables.nudges) == 2 and {outcomes[f"q{i}"] for i in range(4)} == {"not a candidate"}
+
+
+def test_a_batch_that_fails_is_assessed_message_by_message(world) -> None:
+    services, tables, runner = world
+    services.detector = CountingDetector(fail_once=True)
+    ingest_messages(services, community_id="platform", batch=_threads(services.clock(), 3))
+    runner.settle()
+    assert runner.ran.count("assess_messages") == 1 and runner.ran.count("assess_message") == 6
+    assert len(tables.assessments) == 6 and len(tables.nudges) == 3
+
+
+def test_a_batch_queued_again_after_it_ran_judges_nothing_twice(world) -> None:
+    services, tables, runner = world
+    services.detector = detector = CountingDetector()
+    ingest_messages(services, community_id="platform", batch=_threads(services.clock(), 3))
+    runner.settle()
+    before = dict(tables.assessments)
+    assert detector.calls == 6
+    defer_assessments(runner, list(tables.messages))  # a recovery sweep that found them before they were judged
+    runner.settle()
+    assert detector.calls == 6 and tables.assessments == before and len(tables.nudges) == 3
+
+
+def test_a_held_or_deleted_message_in_a_batch_gets_no_verdict(world) -> None:
+    services, tables, runner = world
+    ingest_messages(services, community_id="platform", batch=_threads(services.clock(), 3))
+    by_ext = {m.external_id: m.id for m in tables.messages.values()}
+    with services.uow() as uow:
+        uow.messages.update(by_ext["a0"], held=True)
+        uow.messages.delete(by_ext["a1"])
+    runner.settle()
+    assert set(_outcomes(tables)) == {"q0", "q1", "q2", "a2"}
+    assert [n["message_id"] for n in tables.nudges.values()] == [by_ext["a2"]]
