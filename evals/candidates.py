@@ -49,6 +49,7 @@ FOLDS = 5
 SHARES = tuple(np.round(np.arange(0.10, 1.0001, 0.025), 3))  # the nudged shares a rank cut may choose from
 QUESTION_CHARS = 400  # the question's tail read with the answer (chat context grows at the top)
 FIGURES = ("f1", "roc_auc_terse", "precision_top10pct", "precision_top25pct")
+BOOTSTRAP = 1000  # paired resamples of the measured community for the interval of a gain in ROC-AUC
 
 
 @dataclass
@@ -69,6 +70,11 @@ class Community:
         return np.array([i.eligible for i in self.items])
 
 
+# A candidate fits on one community and returns its figures on the other, with the scores it ranked them by.
+Measured = tuple[dict[str, float], np.ndarray]
+Candidate = Callable[[Community, Community], Measured]
+
+
 def read_community(path: Path) -> Community:
     rows = [r for r in load(path) if r.terse is not None]
     items = transfer.prepare(rows)
@@ -85,7 +91,27 @@ _EVIDENCE = re.compile(r"https?://|\bsee\b|\bdocs?\b|\bman\b|\bwiki\b|\baccordin
 _HEDGE = re.compile(r"\b(?:maybe|perhaps|probably|might|i think|i guess|not sure|afaik|iirc|possibly)\b", re.I)
 _CODE = re.compile(r"`|\bsudo\b|/\w+/|\b\w+\.\w{2,4}\b|--?\w+|\$\(|\|")
 _TERM = re.compile(r"[a-z][a-z0-9_'-]{2,}")
-_STOP = frozenset("the and for with that this you your are have what how not but can its was".split())
+_STOP = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "that",
+        "this",
+        "you",
+        "your",
+        "are",
+        "have",
+        "what",
+        "how",
+        "not",
+        "but",
+        "can",
+        "its",
+        "was",
+    ]
+)
 
 
 def _terms(text: str) -> set[str]:
@@ -170,17 +196,38 @@ def with_rules(scores: np.ndarray, items: Sequence[Scored]) -> np.ndarray:
     return np.where([i.eligible for i in items], scores, scores.min() - 1.0)
 
 
-def measure(scores: np.ndarray, target: Community, share: float) -> dict[str, float]:
-    """The four figures of a candidate on the measured community, with its rank cut."""
+def measure(scores: np.ndarray, target: Community, share: float) -> Measured:
+    """The four figures of a candidate on the measured community, with its rank cut, and the scores ranked."""
     ranked = with_rules(scores, target.items)
     out = transfer.classification(rank_cut(ranked, target.items, share), target.items)
-    return out | transfer.ranking(list(ranked), target.items) | {"share": share}
+    return out | transfer.ranking(list(ranked), target.items) | {"share": share}, ranked
 
 
-def head(names: str, scaling: str, c: float) -> Callable[[Community, Community], dict[str, float]]:
+def fast_auc(scores: np.ndarray, gold: np.ndarray) -> float:
+    """ROC-AUC by the rank-sum (ties count half), as evals.metrics.roc_auc, vectorised for resampling."""
+    positives = int(gold.sum())
+    negatives = len(gold) - positives
+    if not positives or not negatives:
+        return float("nan")
+    ranks = rankdata(scores)
+    return float((ranks[gold].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+
+
+def auc_gain(scores: np.ndarray, reference: np.ndarray, gold: np.ndarray) -> tuple[float, float, float]:
+    """A candidate's ROC-AUC minus the reference's on the same answers, with a paired bootstrap 95% interval."""
+    rng = np.random.default_rng(0)
+    gains = []
+    for _ in range(BOOTSTRAP):
+        pick = rng.integers(0, len(gold), len(gold))
+        gains.append(fast_auc(scores[pick], gold[pick]) - fast_auc(reference[pick], gold[pick]))
+    low, high = np.nanpercentile(gains, [2.5, 97.5])
+    return fast_auc(scores, gold) - fast_auc(reference, gold), float(low), float(high)
+
+
+def head(names: str, scaling: str, c: float) -> Candidate:
     """A logistic head over a view, fitted on the training community's eligible answers."""
 
-    def run(train: Community, target: Community) -> dict[str, float]:
+    def run(train: Community, target: Community) -> Measured:
         x, y, usable = view(train, names, scaling), train.gold, train.eligible
         x_target = view(target, names, scaling)
         if scaling == "train":
@@ -198,14 +245,14 @@ def head(names: str, scaling: str, c: float) -> Callable[[Community, Community],
     return run
 
 
-def shipped(rank: bool) -> Callable[[Community, Community], dict[str, float]]:
+def shipped(rank: bool) -> Candidate:
     """The shipped recipe (evals.terse.train_model) on the training community; its operating point or a rank cut."""
 
-    def run(train: Community, target: Community) -> dict[str, float]:
+    def run(train: Community, target: Community) -> Measured:
         model = train_model(train.rows, "candidate: the shipped recipe")
         scores = np.array([transfer.score(model, i) for i in target.items])
         if not rank:
-            return transfer.figures(model, target.items, OPERATING_POINT)
+            return transfer.figures(model, target.items, OPERATING_POINT), scores
         held_out = np.zeros(len(train.items))
         for fold in _folds(train):
             inner = train_model([r for n, r in enumerate(train.rows) if n not in fold])
@@ -220,17 +267,23 @@ def _folds(c: Community) -> list[list[int]]:
     return [list(test) for _, test in splitter.split(np.zeros(len(c.gold)), c.gold)]
 
 
-def baselines(train: Community, target: Community) -> dict[str, dict[str, float]]:
+def baselines(train: Community, target: Community) -> dict[str, Measured]:
     """Always-yes and the length threshold tuned on the training community, as `tacit eval terse --train`."""
+    fewer_words = -np.array([float(i.words) for i in target.items])
     return {
-        "always-yes": transfer.always_yes(target.items),
-        "length (tuned on train)": transfer.length_figures(target.items, transfer.length_cut(train.items)),
+        "always-yes": (transfer.always_yes(target.items), np.zeros(len(target.items))),
+        "length (tuned on train)": (
+            transfer.length_figures(target.items, transfer.length_cut(train.items)),
+            fewer_words,
+        ),
     }
 
 
-def candidates(embeddings: bool) -> dict[str, Callable[[Community, Community], dict[str, float]]]:
+def candidates(embeddings: bool) -> dict[str, Candidate]:
     out = {"shipped": shipped(rank=False), "shipped, rank cut": shipped(rank=True)}
-    views = ["hand", "asks", "hand+asks"] + (["answer", "pair", "hand+answer", "hand+asks+answer"] if embeddings else [])
+    views = ["hand", "asks", "hand+asks"] + (
+        ["answer", "pair", "hand+answer", "hand+asks+answer"] if embeddings else []
+    )
     for names in views:
         for scaling in ("train", "ranks"):
             for c in (0.01, 0.1):
@@ -239,20 +292,28 @@ def candidates(embeddings: bool) -> dict[str, Callable[[Community, Community], d
 
 
 def table(communities: Sequence[Community], embeddings: bool) -> list[str]:
-    """Markdown rows: each candidate's figures in both directions, baselines first."""
+    """Markdown rows: each candidate's figures in both directions, baselines first, and its ROC-AUC gain over the
+    shipped model with a bootstrap interval (a gain whose interval holds 0 is not one)."""
     a, b = communities
     directions = ((a, b), (b, a))
-    header = " | ".join(f"{f} {t.name}" for _, t in directions for f in ("F1", "AUC", "P@10%", "P@25%"))
-    lines = [f"| candidate | {header} |", "|---" * 9 + "|"]
-    rows: dict[str, list[dict[str, float]]] = {}
+    names = ("F1", "AUC", "P@10%", "P@25%")
+    header = " | ".join(f"{f} on {t.name}" for _, t in directions for f in names)
+    gains = " | ".join(f"AUC gain on {t.name}" for _, t in directions)
+    lines = [f"| candidate | {header} | {gains} |", "|---" * 11 + "|"]
+    rows: dict[str, list[Measured]] = {}
     for train, target in directions:
         for name, figures in baselines(train, target).items():
             rows.setdefault(name, []).append(figures)
     for name, run in candidates(embeddings).items():
         rows[name] = [run(train, target) for train, target in directions]
+    reference = [ranked for _, ranked in rows["shipped"]]
     for name, both in rows.items():
-        cells = " | ".join(f"{d.get(f, float('nan')):.3f}" for d in both for f in FIGURES)
-        lines.append(f"| {name} | {cells} |")
+        cells = " | ".join(f"{figures[f]:.3f}" for figures, _ in both for f in FIGURES)
+        intervals = [
+            "{:+.3f} [{:+.3f}, {:+.3f}]".format(*auc_gain(ranked, ref, t.gold))
+            for (_, ranked), ref, (_, t) in zip(both, reference, directions, strict=True)
+        ]
+        lines.append(f"| {name} | {cells} | {' | '.join(intervals)} |")
     return lines
 
 

@@ -50,7 +50,8 @@ def test_measure_ranks_what_the_rules_turn_away_last() -> None:
     target = Community("t", [], items)
     # The ineligible terse answer has the highest raw score but ranks last: of the 2 x 2 terse/non-terse pairs,
     # the eligible terse answer wins both of its pairs and the ineligible one loses both.
-    figures = candidates.measure(np.array([9.0, 5.0, 1.0, 0.0]), target, 0.25)
+    figures, ranked = candidates.measure(np.array([9.0, 5.0, 1.0, 0.0]), target, 0.25)
+    assert ranked.argmin() == 0
     assert figures["roc_auc_terse"] == pytest.approx(0.5)
     assert figures["precision_top25pct"] == 1.0  # the top 1 of 4 is the eligible terse answer
     assert figures["f1"] == pytest.approx(2 / 3)  # one of two terse answers nudged, no false nudge
@@ -75,3 +76,14 @@ def test_asks_and_supplies_reads_the_question_against_the_answer() -> None:
     )
     assert reasoned["reasons"] == 1.0  # one reason cue in one sentence
     assert reasoned["echoes_asker"] > 0.0  # "database" is the asker's own word
+
+
+def test_auc_gain_is_paired_and_zero_against_itself() -> None:
+    gold = np.array([True, False, True, False, False])
+    scores = np.array([0.9, 0.8, 0.7, 0.1, 0.2])
+    # 2 terse x 3 not: 0.9 beats all three, 0.7 beats 0.1 and 0.2 but not 0.8: 5 of 6 pairs.
+    assert candidates.fast_auc(scores, gold) == pytest.approx(5 / 6)
+    assert candidates.fast_auc(np.zeros(5), gold) == 0.5  # ties count half
+    assert candidates.auc_gain(scores, scores, gold) == (0.0, 0.0, 0.0)
+    gain, low, high = candidates.auc_gain(scores, np.zeros(5), gold)
+    assert gain == pytest.approx(5 / 6 - 0.5) and low <= gain <= high
