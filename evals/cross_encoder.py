@@ -113,11 +113,10 @@ class CrossEncoder:
             return np.concatenate([self.logits(states[s : s + 32]).numpy() for s in range(0, len(states), 32)])
 
 
-def direction(train: Community, target: Community) -> candidates.Measured:
+def direction(
+    model: CrossEncoder, train: Community, states: list[Any], target: Community, target_states: list[Any]
+) -> candidates.Measured:
     """Fine-tune on most of `train` (its eligible answers), choose the cut on the rest, measure on `target`."""
-    model = CrossEncoder()
-    states = model.lower(*pair_texts(train))
-    target_states = model.lower(*pair_texts(target))
     rng = np.random.default_rng(0)
     held = set(rng.choice(len(train.items), round(HELD_OUT * len(train.items)), replace=False).tolist())
     fit = [n for n in range(len(train.items)) if n not in held and train.items[n].eligible]
@@ -136,7 +135,13 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("give exactly two --data files: each is measured with a model trained on the other")
     a, b = (read_community(path) for path in args.data)
     started = time.perf_counter()
-    both = [direction(a, b), direction(b, a)]
+    # The frozen layers' outputs are the same for both directions: computed once per community.
+    frozen = CrossEncoder()
+    states = {c.name: frozen.lower(*pair_texts(c)) for c in (a, b)}
+    both = [
+        direction(CrossEncoder(), a, states[a.name], b, states[b.name]),
+        direction(CrossEncoder(), b, states[b.name], a, states[a.name]),
+    ]
     shipped = [candidates.shipped(rank=False)(a, b), candidates.shipped(rank=False)(b, a)]
     cells = " | ".join(f"{figures[f]:.3f}" for figures, _ in both for f in FIGURES)
     gains = " | ".join(
