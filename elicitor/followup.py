@@ -7,7 +7,7 @@ in words fitted to the claim and to the thread: the error the asker pasted, the 
 from __future__ import annotations
 
 from elicitor import cues
-from elicitor.asked import asker_text, named_options, pasted_error
+from elicitor.asked import asker_text, chat_nicks, named_options, pasted_error
 from elicitor.claim import (
     CLAIM_KEEP_WORDS,
     GREETING,
@@ -22,6 +22,7 @@ from elicitor.claim import (
     strip_addressee,
 )
 from elicitor.model import FollowUp, Gap, Message, Thread
+from elicitor.specifics import asked_version, named_file, pointed_to, safe_excerpt, scrub, warning
 
 __all__ = ["TemplateFollowUpWriter", "central_claim", "find_claim", "readable_math"]
 
@@ -58,6 +59,7 @@ _FOR_ERROR: dict[Gap, str] = {
     Gap.PITFALLS: "{lead} for “{error}”. What tends to go wrong with that fix, and what should people watch out for?",
 }
 ERROR_WORDS = 7  # longest excerpt of a pasted error quoted back
+ERROR_CHARS = 80
 # A bare yes or no is asked about against the question it answers.
 _VERDICT: dict[Gap, str] = {
     Gap.RATIONALE: "You answered “{claim}” to “{topic}”. Could you explain why, so someone new understands the reasoning?",
@@ -77,25 +79,62 @@ _NO_CLAIM: dict[Gap, str] = {
 }
 
 
+# The specific thing missing, named from the thread: {lead} quotes the answer ("You suggested “edit fstab”").
+_EDIT_FILE = "{lead}. Which exact lines or commands would you put in “{file}”, and how do you check that it worked?"
+_POINTED = "{lead}. Which exact commands or options of “{target}” would you use here, step by step?"
+_WARNED = "{lead} and warned “{warning}”. What exactly goes wrong, and what should people watch out for?"
+_ON_VERSION = "{lead}. Does that still hold on “{version}”, and when would it not?"
+_COMPARE = "{lead}. How does “{a}” compare with “{b}” here, and when would each be the better choice?"
+
+
 class TemplateFollowUpWriter:
-    """Writes one follow-up question for the most important gap, quoting the answer's own central claim."""
+    """Writes one follow-up question for the most important gap, naming what the thread makes specific."""
 
     def write(self, thread: Thread, answer: Message, gaps: tuple[Gap, ...]) -> FollowUp:
         """One question of at most 40 words with exactly one question mark, for gaps[0]."""
         gap = gaps[0] if gaps else Gap.RATIONALE
+        question_text = _question_text(thread)
         names = {m.author_name for m in thread.messages} | {m.author_id for m in thread.messages}
-        claim = find_claim(answer.text, question=_question_text(thread), names=names, gap=gap)
-        topic = clean(_topic(thread, names))
-        asked = asker_text(_question_text(thread))
+        names |= chat_nicks(question_text)  # chat replies open with the nick they answer
+        claim = find_claim(answer.text, question=question_text, names=names, gap=gap)
+        asked = asker_text(question_text)
         claim = _with_named_options(claim, asked, answer.text, gap)
-        error = _error_excerpt(asked) if gap in _FOR_ERROR and not claim.verdict and claim.text else ""
-        if error:
-            lead = "Thanks for the tip! You suggested" if claim.instruction else "Thanks for your answer! You wrote"
-            question = f"{lead} “{clip(claim.text, CLAIM_KEEP_WORDS)}”"
-            text = _FOR_ERROR[gap].format(lead=question, error=error)
-            if len(text.split()) <= MAX_WORDS:
-                return FollowUp(question=text, gap=gap)
-        return FollowUp(question=_compose(claim, gap, topic, short=cues.word_count(answer.text) <= 40), gap=gap)
+        specific = _specific(claim, gap, asked, answer.text) if claim.text and not claim.verdict else ""
+        if specific:
+            return FollowUp(question=scrub(specific), gap=gap)
+        topic = clean(_topic(thread, names))
+        question = _compose(claim, gap, topic, short=cues.word_count(answer.text) <= 40)
+        return FollowUp(question=scrub(question), gap=gap)
+
+
+def _specific(claim: Claim, gap: Gap, asked: str, answer: str) -> str:
+    """A question naming what the thread makes specific for this gap, or "" when nothing fits in 40 words.
+
+    The error the asker pasted, the file the answer says to edit, what it points to, the warning it gives, the
+    version the asker is on, the two options the asker weighs when the answer takes neither side.
+    """
+    said = "You suggested" if claim.instruction else "You wrote"
+    lead = (
+        f"Thanks for {'the tip' if claim.instruction else 'your answer'}! {said} “{clip(claim.text, CLAIM_KEEP_WORDS)}”"
+    )
+    candidates = []
+    error = _error_excerpt(asked) if gap in _FOR_ERROR else ""
+    if error:
+        candidates.append(_FOR_ERROR[gap].format(lead=lead, error=error))
+    if gap == Gap.STEPS and (file := named_file(answer)):
+        candidates.append(_EDIT_FILE.format(lead=lead, file=file))
+    if gap == Gap.STEPS and (target := pointed_to(answer)):
+        candidates.append(_POINTED.format(lead=lead, target=target))
+    if gap == Gap.PITFALLS and (warned := warning(answer)):
+        candidates.append(_WARNED.format(lead=lead, warning=warned))
+    if gap == Gap.CONDITIONS and (version := asked_version(asked)):
+        candidates.append(_ON_VERSION.format(lead=lead, version=version))
+    options = named_options(asked) if gap == Gap.ALTERNATIVES and not claim.contrast else None
+    if options is not None:
+        a, b = (safe_excerpt(o, 3) for o in options)
+        if a and b:
+            candidates.append(_COMPARE.format(lead=lead, a=a, b=b))
+    return next((q for q in candidates if len(q.split()) <= MAX_WORDS), "")
 
 
 def _compose(claim: Claim, gap: Gap, topic: str, short: bool) -> str:
@@ -137,7 +176,7 @@ def _render(claim: Claim, text: str, gap: Gap, topic: str, short: bool) -> str:
 
 def _error_excerpt(asked: str) -> str:
     """The start of the error the asker pasted, cleaned and clipped to a few words ("" when none)."""
-    excerpt = clip(clean(pasted_error(asked)), ERROR_WORDS).strip(" .,:;-")
+    excerpt = safe_excerpt(clip(clean(pasted_error(asked)), ERROR_WORDS), ERROR_WORDS + 1, ERROR_CHARS).strip(" .,:;-…")
     return excerpt if len(excerpt.split()) >= 2 else ""
 
 
