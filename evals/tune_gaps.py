@@ -78,7 +78,8 @@ def chosen(cases: Sequence[GapCase], weights: np.ndarray) -> np.ndarray:
     # Ties keep the question type's order, as find_gaps's stable sort does.
     scores = np.where(allowed[None], scores + 1e-9 * order[None], -np.inf)
     picks = scores.argmax(axis=2)
-    return np.where(allowed.any(axis=1)[None], picks, GAPS.index(Gap.RATIONALE))
+    has_gap = np.asarray(allowed.any(axis=1))
+    return np.where(has_gap[None], picks, GAPS.index(Gap.RATIONALE))
 
 
 def accuracy(cases: Sequence[GapCase], weights: GapWeights) -> float:
