@@ -13,6 +13,7 @@ from difflib import SequenceMatcher
 
 from elicitor import cues
 from elicitor.model import Gap
+from elicitor.specifics import strip_html, without_links
 
 CLAIM_WORDS = 16  # longest claim quoted before trimming
 CLAIM_KEEP_WORDS = 10  # when too long, the claim is trimmed to this before the title is trimmed further
@@ -245,6 +246,7 @@ def find_claim(
 
 def _sentences(text: str, names: set[str] | frozenset[str]) -> list[str]:
     """Prose sentences with math made readable (or marked as a formula) and chat noise removed."""
+    text = strip_html(text)
     text = _IMAGE.sub(lambda m: m.group(1) or " ", text)
     text = _DISPLAY.sub(" ⟦formula⟧. ", text)
     text = _MATH.sub(lambda m: readable_math(m.group(0)) or " ⟦formula⟧ ", text)
@@ -441,7 +443,7 @@ def _content_words(text: str) -> set[str]:
 
 def clean(text: str) -> str:
     """One line, no question marks or quotes of its own, so the question keeps exactly one '?'."""
-    text = cues.strip_markup(text, keep_inline=True)
+    text = without_links(cues.strip_markup(strip_html(text), keep_inline=True))
     text = _EMPHASIS.sub(lambda m: m.group(1) or m.group(2), text).translate(_QUOTES)
     return " ".join(text.split()).strip(" .,:;-!")
 

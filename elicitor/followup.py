@@ -22,7 +22,7 @@ from elicitor.claim import (
     strip_addressee,
 )
 from elicitor.model import FollowUp, Gap, Message, Thread
-from elicitor.specifics import asked_version, named_file, pointed_to, safe_excerpt, scrub, warning
+from elicitor.specifics import asked_version, named_file, pointed_to, safe_excerpt, scrub, strip_html, warning
 
 __all__ = ["TemplateFollowUpWriter", "central_claim", "find_claim", "readable_math"]
 
@@ -97,7 +97,7 @@ class TemplateFollowUpWriter:
         names = {m.author_name for m in thread.messages} | {m.author_id for m in thread.messages}
         names |= chat_nicks(question_text)  # chat replies open with the nick they answer
         claim = find_claim(answer.text, question=question_text, names=names, gap=gap)
-        asked = asker_text(question_text)
+        asked = asker_text(strip_html(question_text))
         claim = _with_named_options(claim, asked, answer.text, gap)
         specific = _specific(claim, gap, asked, answer.text) if claim.text and not claim.verdict else ""
         if specific:
@@ -202,7 +202,7 @@ def _question_text(thread: Thread) -> str:
 def _topic(thread: Thread, names: set[str]) -> str:
     """What was asked: the title, or the opening message; in chat, its question without greeting or addressee."""
     opening = thread.opening
-    found = cues.sentences(thread.title or (opening.text if opening else ""))
+    found = cues.sentences(strip_html(thread.title or (opening.text if opening else "")))
     found = [GREETING.sub("", strip_addressee(s, names)).strip() for s in found]
     found = [s for s in found if len(s.split()) >= 2]
     asked = next((s for s in found if asks(s)), found[0] if found else "")

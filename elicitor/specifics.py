@@ -71,12 +71,51 @@ _FILE = re.compile(
 )
 # What the answer points to instead of saying it: "look up badblocks", "see the wiki on X", "read man fstab".
 _POINTER = re.compile(
-    r"\b(?:look (?:up|into)|lookup|read up on|see|read|check out|have a look at)\s+(?:the\s+)?"
-    r"(?P<target>(?:man(?:ual)?\s+(?:page\s+)?(?:for\s+)?)?[\w.+/-]+(?:\s+[\w.+/-]+)?)",
+    r"\b(?:look (?:up|into|at)|lookup|read up on|check out|have a look at|google(?: for)?|"
+    r"(?:see|read) (?:the )?(?:man(?:ual)? (?:page )?(?:for |of )?|wiki (?:page )?(?:for |on )?|docs? (?:for |on |of )?))"
+    r"\s*(?:the\s+)?(?P<target>[\w.+/-]+(?:\s+[\w.+/-]+)?)",
     re.I,
 )
 _POINTER_STOP = frozenset(
-    ["it", "this", "that", "them", "there", "here", "again", "first", "instead", "if", "and", "or", "but", "to"]
+    [
+        "it",
+        "this",
+        "that",
+        "them",
+        "there",
+        "here",
+        "again",
+        "first",
+        "instead",
+        "if",
+        "and",
+        "or",
+        "but",
+        "to",
+        "how",
+        "what",
+        "whether",
+        "why",
+        "which",
+        "where",
+        "when",
+        "who",
+        "for",
+        "on",
+        "of",
+        "in",
+        "at",
+        "a",
+        "an",
+        "some",
+        "any",
+        "your",
+        "my",
+        "his",
+        "her",
+        "their",
+        "its",
+    ]
 )
 _WARNING = re.compile(
     r"\b(?:be (?:very |really |extra )?careful(?: (?:when|with|about|not to)[^.,;!?]*)?|beware(?: of)?[^.,;!?]*|"
@@ -85,18 +124,29 @@ _WARNING = re.compile(
 )
 # Links and the characters that would make a quote render or read as markup.
 _LINKISH = re.compile(
-    r"(?:[a-z][a-z0-9+.-]*:)?//\S*|www\.\S*|\S+@\S+\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io|ru|cn|info|biz|"
-    r"xyz|me|co|uk|de|top|app|dev|link|ly)\b\S*",
+    r"(?:[a-z][a-z0-9+.-]*:)?//[^\s“”\"']*|www\.[^\s“”\"']*|[^\s“”\"']+@[\w-]+\.[^\s“”\"']+|"
+    r"\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io|ru|cn|info|biz|xyz|me|co|uk|de|top|app|dev|link|ly)\b[^\s“”\"']*",
     re.I,
 )
-_TAG = re.compile(r"</?[A-Za-z][^<>]{0,60}>")
-_SCRUB = re.compile(r"[<>\[\]{}*`|\\]+")
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
+_EMBED = re.compile(r"<(script|style|iframe|object|embed)\b[^>]*>.*?(?:</\1\s*>|$)", re.I | re.S)
+_SCRUB = re.compile(r"[<>\[\]{}*`\\]+")
 _MARKUP = re.compile(r"[<>\[\]{}()*_`|\\\"“”‘’?!#=]+")
+
+
+def without_links(text: str) -> str:
+    """Text without URLs, bare domains or e-mail addresses (a quote must not carry a link into a message)."""
+    return _LINKISH.sub(" ", text)
+
+
+def strip_html(text: str) -> str:
+    """Text without HTML tags, and without the content of those that only run or embed things (script, iframe)."""
+    return _TAG.sub(" ", _EMBED.sub(" ", text))
 
 
 def safe_excerpt(text: str, max_words: int = EXCERPT_WORDS, max_chars: int = EXCERPT_CHARS) -> str:
     """Text fit to quote inside a question: no link, no markup or quotes, one line, at most max_words words."""
-    text = _LINKISH.sub(" ", cues.strip_markup(text))
+    text = _LINKISH.sub(" ", cues.strip_markup(strip_html(text)))
     text = _MARKUP.sub(" ", text)
     parts = text.split()[:max_words]
     excerpt = " ".join(parts).strip(" .,:;-'")
@@ -105,7 +155,7 @@ def safe_excerpt(text: str, max_words: int = EXCERPT_WORDS, max_chars: int = EXC
 
 def scrub(question: str) -> str:
     """A finished question without links or markup characters, whatever its quotes carried in (one line)."""
-    text = _TAG.sub(" ", _LINKISH.sub(" ", question))
+    text = _LINKISH.sub(" ", strip_html(question))
     return " ".join(_SCRUB.sub("", text).split())  # deleted, not spaced: "|ψ⟩" stays one word
 
 
