@@ -21,6 +21,8 @@ from elicitor.claim import (
     readable_math,
     strip_addressee,
 )
+from elicitor.detect import question_text
+from elicitor.gaps import find_gaps
 from elicitor.model import FollowUp, Gap, Message, Thread
 from elicitor.specifics import asked_version, named_file, pointed_to, safe_excerpt, scrub, strip_html, warning
 
@@ -91,13 +93,16 @@ class TemplateFollowUpWriter:
     """Writes one follow-up question for the most important gap, naming what the thread makes specific."""
 
     def write(self, thread: Thread, answer: Message, gaps: tuple[Gap, ...]) -> FollowUp:
-        """One question of at most 40 words with exactly one question mark, for gaps[0]."""
-        gap = gaps[0] if gaps else Gap.RATIONALE
-        question_text = _question_text(thread)
+        """One question of at most 40 words with exactly one question mark, for gaps[0].
+
+        Handed no gap (an answer the detector did not assess), it asks for the one this question needs most.
+        """
+        opening_text = _question_text(thread)
+        gap = gaps[0] if gaps else next(iter(find_gaps(question_text(thread, answer), answer.text)), Gap.RATIONALE)
         names = {m.author_name for m in thread.messages} | {m.author_id for m in thread.messages}
-        names |= chat_nicks(question_text)  # chat replies open with the nick they answer
-        claim = find_claim(answer.text, question=question_text, names=names, gap=gap)
-        asked = asker_text(strip_html(question_text))
+        names |= chat_nicks(opening_text)  # chat replies open with the nick they answer
+        claim = find_claim(answer.text, question=opening_text, names=names, gap=gap)
+        asked = asker_text(strip_html(opening_text))
         claim = _with_named_options(claim, asked, answer.text, gap)
         specific = _specific(claim, gap, asked, answer.text) if claim.text and not claim.verdict else ""
         if specific:

@@ -11,6 +11,7 @@ from elicitor.asked import asker_text, chat_nicks, named_options, pasted_error
 from elicitor.claim import strip_addressee
 from elicitor.cues import gap_coverage
 from elicitor.model import Gap
+from elicitor.specifics import named_file
 
 # A reply fills a gap from this coverage on: one strong cue, or two weak ones (see cues._saturate).
 COVERED = 0.5
@@ -151,8 +152,10 @@ class GapWeights:
     """
 
     how_like: float = 0.0  # a chat-style how-to ask ("is there a way", "can I", "help me") -> steps
+    problem: float = 0.0  # the asker reports something broken ("can't", "won't", "doesn't work") -> steps
     instruction: float = 0.0  # the answer says what to do, without the steps -> steps
     pointer: float = 0.0  # the answer points elsewhere ("look up X", "see the wiki", a bare link) -> steps
+    names_file: float = 0.0  # the answer names a file or path to change, not what to put there -> steps
     bare_claim: float = 0.0  # the answer states something, gives no instruction and no reason -> rationale
     options: float = 0.0  # the asker named options ("A or B?") -> alternatives
     warning: float = 0.0  # the answer warns without saying what goes wrong -> pitfalls
@@ -163,8 +166,10 @@ class GapWeights:
 # Which gap each cue speaks for.
 CUE_GAP: dict[str, Gap] = {
     "how_like": Gap.STEPS,
+    "problem": Gap.STEPS,
     "instruction": Gap.STEPS,
     "pointer": Gap.STEPS,
+    "names_file": Gap.STEPS,
     "bare_claim": Gap.RATIONALE,
     "options": Gap.ALTERNATIVES,
     "warning": Gap.PITFALLS,
@@ -173,13 +178,24 @@ CUE_GAP: dict[str, Gap] = {
 }
 CUES = tuple(f.name for f in fields(GapWeights))
 # Tuned on both shared communities, each weighed equally (`python -m evals.tune_gaps --data A --data B`).
-WEIGHTS = GapWeights(how_like=1.0, instruction=0.25, options=0.25)
+WEIGHTS = GapWeights(how_like=1.0, problem=1.0, instruction=0.5, bare_claim=0.5, options=1.0, condition=1.0)
 
 _HOW_LIKE = re.compile(
     r"\b(?:is there (?:a|an|any)(?: \w+){0,2} (?:way|program|tool|app|command|utility|option|setting)|"
     r"(?:can|could) (?:i|we|you|someone|anyone|somebody)(?: \w+)? (?:help|tell|show|get|make|set|change|stop|"
     r"install|remove|add|run|use|fix|mount|boot|find|do)|any ?(?:one|body) know how|help me|"
     r"how (?:can|do|to|would)|trying to)\b",
+    re.I,
+)
+_PROBLEM = re.compile(
+    r"\b(?:can'?t|cannot|won'?t|doesn'?t|don'?t (?:seem to )?(?:work|have|get|see)|isn'?t|not (?:working|able)|"
+    r"unable to|fails?|failed|failing|broken|problems?|issues?|trouble|stuck|error|crash\w*|freez\w*)\b",
+    re.I,
+)
+# Advice the cue lists miss: "you will need a deb", "you may need to set", "try reverting".
+_ADVICE = re.compile(
+    r"\byou(?:'ll| will| may| might| would|'d)? (?:need|have|want)\b|\byou (?:may|might) (?:want|need|have) to\b|"
+    r"^\W*(?:try|just|simply)\b|\b(?:try|then) (?:\w+ing|to)\b",
     re.I,
 )
 _POINTER = re.compile(
@@ -207,12 +223,14 @@ def answer_cues(question: str, answer: str) -> dict[str, bool]:
     nicks = chat_nicks(question)
     said = "\n".join(strip_addressee(line, nicks) for line in answer.split("\n"))
     coverage = gap_coverage(said)
-    instruction = cues.is_instruction(said) or cues.is_imperative(said)
+    instruction = cues.is_instruction(said) or cues.is_imperative(said) or bool(_ADVICE.search(said))
     pointer = bool(_POINTER.search(said)) or cues.is_link_only(said)
     return {
         "how_like": bool(_HOW_LIKE.search(question.strip()[:300])),
+        "problem": bool(_PROBLEM.search(asked.strip()[:400])),
         "instruction": instruction and coverage[Gap.STEPS] < COVERED,
         "pointer": pointer,
+        "names_file": bool(named_file(said)) and coverage[Gap.STEPS] < COVERED,
         "bare_claim": not instruction and not pointer and coverage[Gap.RATIONALE] < COVERED,
         "options": named_options(asked) is not None,
         "warning": bool(_WARNING.search(said)) and coverage[Gap.PITFALLS] < GIVEN,

@@ -22,11 +22,11 @@ import numpy as np
 
 from elicitor.cues import gap_coverage
 from elicitor.detect import MAX_GAPS, ineligible_reason, question_text
-from elicitor.gaps import CUE_GAP, CUES, GIVEN, GapWeights, answer_cues, importance
+from elicitor.gaps import CUE_GAP, CUES, GIVEN, GapWeights, answer_cues, find_gaps, importance
 from elicitor.model import Gap
 from evals.followup import Case, load_cases
 
-GRID = (0.0, 0.25, 0.5, 1.0)  # per cue; 1/6 is one step of the question type's order
+GRID = (0.0, 0.5, 1.0)  # per cue; 1/6 is one step of the question type's order
 GAPS = tuple(Gap)
 _CHUNK = 4096  # weight combinations scored at once (keeps memory to a few MB per community)
 
@@ -68,12 +68,13 @@ def load(path: Path) -> list[GapCase]:
 def chosen(cases: Sequence[GapCase], weights: np.ndarray) -> np.ndarray:
     """(combinations, cases): the index of the main gap each weight combination chooses.
 
-    An answer with no gap left (or one the detector does not assess) gets the writer's default, rationale."""
+    An answer the detector does not assess gets no gaps, and the writer chooses the same way itself; one with no
+    gap left gets the writer's default, rationale."""
     if not cases:
         return np.zeros((len(weights), 0), dtype=int)
     order = np.stack([c.order for c in cases])  # (n, g)
     cue = np.stack([c.cues for c in cases])  # (n, k, g)
-    allowed = np.stack([np.logical_and(c.missing, c.eligible) for c in cases])  # (n, g)
+    allowed = np.stack([c.missing for c in cases])  # (n, g)
     scores = order[None] + np.einsum("ck,nkg->cng", weights, cue)
     # Ties keep the question type's order, as find_gaps's stable sort does.
     scores = np.where(allowed[None], scores + 1e-9 * order[None], -np.inf)
@@ -114,11 +115,8 @@ def share_of(cases: Sequence[GapCase], gap: Gap) -> float:
 
 
 def gaps_for(case: GapCase, weights: GapWeights) -> tuple[Gap, ...]:
-    """The gaps the detector would hand the writer with these weights (none for an answer it does not assess)."""
-    from elicitor.gaps import find_gaps
-
-    if not case.eligible:
-        return ()
+    """The gaps the writer asks about with these weights (for an answer the detector does not assess, the writer
+    chooses them itself the same way)."""
     question = question_text(case.case.thread, case.case.answer)
     return find_gaps(question, case.case.answer.text, weights)[:MAX_GAPS]
 
