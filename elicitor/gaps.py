@@ -178,7 +178,7 @@ CUE_GAP: dict[str, Gap] = {
 }
 CUES = tuple(f.name for f in fields(GapWeights))
 # Tuned on both shared communities, each weighed equally (`python -m evals.tune_gaps --data A --data B`).
-WEIGHTS = GapWeights(how_like=1.0, problem=1.0, instruction=0.5, bare_claim=0.5, options=1.0, condition=1.0)
+WEIGHTS = GapWeights(how_like=1.0, problem=1.0, names_file=0.5, options=0.5)
 
 _HOW_LIKE = re.compile(
     r"\b(?:is there (?:a|an|any)(?: \w+){0,2} (?:way|program|tool|app|command|utility|option|setting)|"
@@ -187,9 +187,12 @@ _HOW_LIKE = re.compile(
     r"how (?:can|do|to|would)|trying to)\b",
     re.I,
 )
+# A first-person report of something broken ("I can't log in", "my wifi won't connect", "I get an error").
 _PROBLEM = re.compile(
-    r"\b(?:can'?t|cannot|won'?t|doesn'?t|don'?t (?:seem to )?(?:work|have|get|see)|isn'?t|not (?:working|able)|"
-    r"unable to|fails?|failed|failing|broken|problems?|issues?|trouble|stuck|error|crash\w*|freez\w*)\b",
+    r"\b(?:i|my|it|this|that)\b[^.?!\n]{0,40}?\b(?:can'?t|cannot|won'?t|doesn'?t (?:work|show|start|boot|load|"
+    r"connect|see|find)|isn'?t (?:working|showing)|not (?:working|able)|unable to|fails?|failed|broken|stuck|"
+    r"crash\w*|freez\w*)\b|\bi(?:'m| am)? (?:have|get|got|having|getting) (?:a |an |some |this |the |that )?"
+    r"(?:\w+ )?(?:problem|issue|trouble|error)s?\b",
     re.I,
 )
 # Advice the cue lists miss: "you will need a deb", "you may need to set", "try reverting".

@@ -144,13 +144,18 @@ def test_cues_of_what_was_asked_against_what_was_answered() -> None:
     fired = answer_cues("A tool for bad sectors?", "look up badblocks, but be careful with it")
     assert fired["pointer"] and fired["warning"]
     assert answer_cues("Disk full", "If it is a server, rotate the logs.")["condition"]
+    assert answer_cues("I can't log in since the upgrade", "Reset it.")["problem"]
+    assert not answer_cues("The problem of factoring", "Shor's algorithm.")["problem"]
+    assert answer_cues("Where does cron keep its files?", "In /var/spool/cron/crontabs")["names_file"]
 
 
-def test_a_bare_instruction_to_a_general_question_asks_for_the_steps_first() -> None:
-    # The shipped weights move "steps" above "rationale" when the answer says what to do without the steps;
-    # with no weights the question type's order (rationale first) stands.
-    assert find_gaps("Slow queries on the orders table", "Add an index.")[0] == Gap.STEPS
-    assert find_gaps("Slow queries on the orders table", "Add an index.", GapWeights())[0] == Gap.RATIONALE
+def test_a_reported_problem_asks_for_the_steps_of_the_fix_first() -> None:
+    # The shipped weights move "steps" above "rationale" when the asker reports something broken; with no
+    # weights the question type's order (rationale first) stands.
+    question = "My nightly report can't finish before the morning"
+    assert find_gaps(question, "Add an index.")[0] == Gap.STEPS
+    assert find_gaps(question, "Add an index.", GapWeights())[0] == Gap.RATIONALE
+    assert find_gaps("Slow queries on the orders table", "Add an index.")[0] == Gap.RATIONALE
 
 
 def test_a_chat_style_how_to_ask_puts_steps_first() -> None:
