@@ -76,47 +76,11 @@ _POINTER = re.compile(
     r"\s*(?:the\s+)?(?P<target>[\w.+/-]+(?:\s+[\w.+/-]+)?)",
     re.I,
 )
-_POINTER_STOP = frozenset(
-    [
-        "it",
-        "this",
-        "that",
-        "them",
-        "there",
-        "here",
-        "again",
-        "first",
-        "instead",
-        "if",
-        "and",
-        "or",
-        "but",
-        "to",
-        "how",
-        "what",
-        "whether",
-        "why",
-        "which",
-        "where",
-        "when",
-        "who",
-        "for",
-        "on",
-        "of",
-        "in",
-        "at",
-        "a",
-        "an",
-        "some",
-        "any",
-        "your",
-        "my",
-        "his",
-        "her",
-        "their",
-        "its",
-    ]
+_POINTER_STOP_WORDS = (
+    "it this that them there here again first instead if and or but to how what whether why which where when who "
+    "for on of in at a an some any your my his her their its search results"
 )
+_POINTER_STOP = frozenset(_POINTER_STOP_WORDS.split())
 _WARNING = re.compile(
     r"\b(?:be (?:very |really |extra )?careful(?: (?:when|with|about|not to)[^.,;!?]*)?|beware(?: of)?[^.,;!?]*|"
     r"(?:it )?(?:may|might|can|could|will) (?:break|wipe|erase|destroy|lose|mess up)[^.,;!?]*|at your own risk)",
@@ -184,10 +148,10 @@ def pointed_to(answer: str) -> str:
     match = _POINTER.search(cues.strip_markup(answer))
     if match is None:
         return ""
-    words = match.group("target").split()
-    if words[0].lower() in _POINTER_STOP:
+    words = [w.strip(",.;:!") for w in match.group("target").split()]
+    if not words[0] or words[0].lower() in _POINTER_STOP:
         return ""  # "see if it works", "read it again": not a pointer to anything
-    words = words[:1] if words[-1].lower() in _POINTER_STOP else words
+    words = words[:1] if not words[-1] or words[-1].lower() in _POINTER_STOP else words
     return safe_excerpt(" ".join(words), 3)
 
 
