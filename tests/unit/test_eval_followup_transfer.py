@@ -51,6 +51,7 @@ def test_weights_tuned_on_one_community_are_measured_on_the_other(tmp_path: Path
     assert report.tacit["main_gap_chosen_train"] == 1.0
     assert report.baselines["most_frequent_of_train"]["main_gap_chosen"] == 0.5  # always steps: half of these
     assert report.baselines["question_type_order"]["main_gap_chosen"] == 0.5  # the why rows only
+    assert report.baselines["writer_before"]["main_gap_chosen"] == 0.5
 
 
 def test_the_weights_decide_the_order_find_gaps_returns() -> None:
