@@ -83,18 +83,31 @@ def terse(data: Path = DataOpt, train: Path | None = TrainOpt, as_json: bool = J
         _show(moved, as_json)
 
 
+FollowupTrainOpt = typer.Option(
+    None,
+    "--train",
+    exists=True,
+    dir_okay=False,
+    help="Another community's answers file: tune the main-gap choice on it, measure on --data.",
+)
+
+
 @app.command()
-def followup(data: Path = DataOpt, as_json: bool = JsonOpt) -> None:
+def followup(data: Path = DataOpt, train: Path | None = FollowupTrainOpt, as_json: bool = JsonOpt) -> None:
     """Follow-up questions for labelled terse answers: form, specificity, gap, similarity to real requests.
 
-    Example: tacit eval followup --data ../shared/data/answers.jsonl
+    Example: tacit eval followup --data ../shared/data/answers_irc.jsonl --train ../shared/data/answers.jsonl
     """
     from evals import followup as module
+    from evals import followup_transfer
 
     tacit = _components()
     with _readable():
         report = module.run(data, tacit.services.detector, tacit.services.followups, tacit.embedder)
-    _show(report, as_json)
+        moved = followup_transfer.run(data, train, tacit.services.followups) if train is not None else None
+    _show(report, as_json and moved is None)
+    if moved is not None:
+        _show(moved, as_json)
 
 
 @app.command()
@@ -187,7 +200,7 @@ def report(
 
     Example: tacit eval report --shared ../shared/data --out reports
     """
-    from evals import experts, followup, pii, retrieval, synthesis, terse, transfer
+    from evals import experts, followup, followup_transfer, pii, retrieval, synthesis, terse, transfer
     from evals.markdown import write_report
 
     answers, threads = shared / "answers.jsonl", shared / "threads.jsonl"
@@ -208,6 +221,9 @@ def report(
     for path in (answers, chat) if chat.exists() else (answers,):
         reports.append(followup.run(path, services.detector, services.followups, tacit.embedder))
         reports[-1].subject = path.name
+    if chat.exists():
+        reports += [followup_transfer.run(chat, answers, services.followups)]
+        reports += [followup_transfer.run(answers, chat, services.followups)]
     reports.append(synthesis.run(answers, services.guides, tacit.embedder))
     dev = Path(tempfile.mkdtemp(prefix="tacit-retrieval-"))
     corpus, queries, qrels = retrieval.build_dev_set(threads, dev)

@@ -40,6 +40,11 @@ def asker_text(text: str) -> str:
     return "\n".join(kept)
 
 
+def chat_nicks(text: str) -> frozenset[str]:
+    """The speakers of a chat transcript (one `<nick> text` a line): the names a reply may open with."""
+    return frozenset(m.group(1) for m in map(_CHAT_LINE.match, text.split("\n")) if m)
+
+
 def pasted_error(asked: str) -> str:
     """The error the asker pasted, from where it starts to the end of its line ("" when there is none)."""
     for line in asked.split("\n"):

