@@ -16,6 +16,7 @@ from typing import Any
 
 import qdrant_edge as qe
 
+from retrieval.chunking import CHUNKING_VERSION
 from retrieval.errors import IndexBusy, IndexConfigError
 from retrieval.fusion import DENSE_WEIGHT, SPARSE_WEIGHT, fuse_legs
 from retrieval.points import DENSE, KEYWORD_FIELDS, SPARSE, chunk_from_payload, chunk_payload, floats, point_id
@@ -154,7 +155,8 @@ class EdgeIndex:
         shard = qe.EdgeShard.create(str(self._path), self._config())
         for field in KEYWORD_FIELDS:
             shard.update(qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword))
-        (self._path / _MARKER).write_text(json.dumps({"sparse": SPARSE_VERSION, "dimension": self._dimension}))
+        marker = {"sparse": SPARSE_VERSION, "chunking": CHUNKING_VERSION, "dimension": self._dimension}
+        (self._path / _MARKER).write_text(json.dumps(marker))
         return shard
 
     def _load(self) -> Any:
@@ -164,6 +166,11 @@ class EdgeIndex:
             raise IndexConfigError(
                 f"the index in {self._path} holds sparse vectors of {stored.get('sparse')!r}, "
                 f"this version writes {SPARSE_VERSION!r}; run `tacit reindex`"
+            )
+        if stored.get("chunking") != CHUNKING_VERSION:
+            raise IndexConfigError(
+                f"the index in {self._path} holds chunks cut as {stored.get('chunking') or 'one per section'!r}, "
+                f"this version cuts them as {CHUNKING_VERSION!r}; run `tacit reindex`"
             )
         try:
             return qe.EdgeShard.load(str(self._path), self._config())

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from retrieval.chunking import chunk_guide, embedding_text
-from retrieval.ports import Chunk, Embedder, SearchMode, SparseVector, VectorIndex
+from retrieval.chunking import DEFAULT_WINDOWING, Windowing, chunk_guide, embedding_text
+from retrieval.ports import Chunk, ChunkHit, Embedder, SearchMode, SparseVector, VectorIndex
 from retrieval.sparse import SparseEncoder
 from synthesizer.model import GuideDraft, Section
 
-# A guide has at most one chunk per section, so this many chunks per wanted hit always yields
-# `limit` distinct guides when that many match.
+# Chunks fetched per wanted guide: one per section covers most guides. A guide whose sections were cut into many
+# windows can fill the page alone; the search then fetches `_REFETCH` times more, up to `_MAX_FETCH` chunks.
 _OVERFETCH = len(Section)
+_REFETCH = 4
+_MAX_FETCH = 2_000
 _REINDEX_BATCH = 256
 # A rebuild flushes the index this often: the engine releases replaced files only then (bounded disk and memory).
 _FLUSH_EVERY = 50_000
@@ -45,15 +47,17 @@ class GuideSearch:
         *,
         mode: SearchMode = "hybrid",
         sparse: SparseEncoder | None = None,
+        windowing: Windowing = DEFAULT_WINDOWING,
     ) -> None:
         self._embedder = embedder
         self._index = index
         self._mode = mode
         self._sparse = sparse or SparseEncoder()
+        self._windowing = windowing
 
     def index_guide(self, guide_id: str, community_id: str, version: int, draft: GuideDraft) -> int:
         """Replace the guide's chunks with those of this version; returns how many were indexed."""
-        chunks = chunk_guide(guide_id, community_id, version, draft)
+        chunks = chunk_guide(guide_id, community_id, version, draft, self._windowing)
         # Embed before deleting: if embedding fails, the previous version stays searchable.
         vectors = self._embed(chunks)
         self._index.delete_guide(guide_id)
@@ -66,25 +70,18 @@ class GuideSearch:
         self._index.delete_guide(guide_id)
 
     def search(self, query: str, community_ids: Sequence[str], limit: int = 10) -> list[GuideHit]:
-        """Up to `limit` guides, best first, each shown by its best-matching section."""
+        """Up to `limit` guides, best first, each scored and shown by its best-matching chunk (max pooling)."""
         if not query.strip() or not community_ids or limit <= 0:
             return []
         [vector] = self._embedder.embed([query], kind="query")
         terms = self._sparse.query(query) if self._mode == "hybrid" else None
-        hits = self._index.search(vector, terms, community_ids, limit * _OVERFETCH)
-        best: dict[str, GuideHit] = {}
-        for hit in hits:  # best first, so the first chunk seen of a guide is its best section
-            chunk = hit.chunk
-            if chunk.guide_id not in best:
-                best[chunk.guide_id] = GuideHit(
-                    guide_id=chunk.guide_id,
-                    title=chunk.title,
-                    section=chunk.section,
-                    text=chunk.text,
-                    score=hit.score,
-                    citations=chunk.citations,
-                )
-        return sorted(best.values(), key=lambda h: h.score, reverse=True)[:limit]
+        fetch = limit * _OVERFETCH
+        while True:
+            hits = self._index.search(vector, terms, community_ids, fetch)
+            best = _best_per_guide(hits)
+            if len(best) >= limit or len(hits) < fetch or fetch >= _MAX_FETCH:
+                return best[:limit]
+            fetch = min(fetch * _REFETCH, _MAX_FETCH)
 
     def reindex(self, guides: Iterable[GuideRecord], progress: Callable[[int], None] | None = None) -> int:
         """Empty the index and rebuild it from `guides` (one version per guide), in batches.
@@ -96,7 +93,7 @@ class GuideSearch:
         total = flushed = 0
         pending: list[Chunk] = []
         for guide_id, community_id, version, draft in guides:
-            pending.extend(chunk_guide(guide_id, community_id, version, draft))
+            pending.extend(chunk_guide(guide_id, community_id, version, draft, self._windowing))
             while len(pending) >= _REINDEX_BATCH:
                 batch, pending = pending[:_REINDEX_BATCH], pending[_REINDEX_BATCH:]
                 total += self._store(batch, progress, total)
@@ -121,3 +118,20 @@ class GuideSearch:
         if not chunks:
             return []
         return self._embedder.embed([embedding_text(c) for c in chunks], kind="document")
+
+
+def _best_per_guide(hits: Sequence[ChunkHit]) -> list[GuideHit]:
+    """One hit per guide, its best chunk's, best first (`hits` come best first)."""
+    best: dict[str, GuideHit] = {}
+    for hit in hits:
+        chunk = hit.chunk
+        if chunk.guide_id not in best:
+            best[chunk.guide_id] = GuideHit(
+                guide_id=chunk.guide_id,
+                title=chunk.title,
+                section=chunk.section,
+                text=chunk.text,
+                score=hit.score,
+                citations=chunk.citations,
+            )
+    return sorted(best.values(), key=lambda h: h.score, reverse=True)

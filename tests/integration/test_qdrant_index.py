@@ -226,6 +226,24 @@ def test_a_dense_only_collection_of_an_older_version_asks_for_a_reindex():
     client.close()
 
 
+def test_a_collection_of_chunks_cut_another_way_asks_for_a_reindex():
+    from qdrant_client import models
+
+    client = open_embedded(None)
+    client.create_collection(  # what an index written before windows holds: the same vectors, no metadata
+        "sections",
+        vectors_config={"dense": models.VectorParams(size=8, distance=models.Distance.COSINE)},
+        sparse_vectors_config={"sparse": models.SparseVectorParams(modifier=models.Modifier.IDF)},
+    )
+    index = QdrantIndex(client, "sections", 8)
+
+    with pytest.raises(IndexConfigError, match="one per section.*run `tacit reindex`"):
+        index.count()
+    index.reset()
+    assert index.count() == 0
+    client.close()
+
+
 def test_the_embedded_index_persists_on_disk(tmp_path):
     client = open_embedded(tmp_path / "qdrant")
     _fill(QdrantIndex(client, "chunks", EMBEDDER.dimension))
