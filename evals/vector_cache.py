@@ -2,7 +2,9 @@
 
 An evaluation embeds thousands of documents (minutes of CPU on a small machine); comparing settings re-embeds the
 same texts. `CachedEmbedder` wraps an Embedder and keeps its vectors in one SQLite file, keyed by a hash of the
-model's name (what the caller says identifies the model), the kind (query or document) and the text.
+model's name (what the caller says identifies the model), the kind (query or document) and the text with its
+whitespace runs made single spaces: MiniLM's WordPiece tokenizer splits on any whitespace, so texts that differ only
+there get the same vector (a model whose tokenizer keeps line breaks needs a cache of its own).
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ class CachedEmbedder:
         self._db.close()
 
     def _key(self, text: str, kind: EmbedKind) -> bytes:
-        return hashlib.sha256(f"{self._model_key}\0{kind}\0{text}".encode()).digest()
+        words = " ".join(text.split())
+        return hashlib.sha256(f"{self._model_key}\0{kind}\0{words}".encode()).digest()
 
     def _lookup(self, keys: Sequence[bytes]) -> dict[bytes, list[float]]:
         found: dict[bytes, list[float]] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +29,7 @@ class TokenizerPieces:
         return [max(1, len(e.ids)) for e in encodings]
 
 
+@functools.lru_cache(maxsize=8)  # one tokenizer per model folder, however many apps a process builds
 def model_windowing(model_dir: Path | None, overlap: int = DEFAULT_WINDOWING.overlap) -> Windowing:
     """Windows that fit the model in `model_dir`: its `max_seq_length`, counted by its tokenizer.
 

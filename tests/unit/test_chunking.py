@@ -151,3 +151,20 @@ def test_the_model_tokenizer_counts_word_pieces_as_the_model_reads_them():
 
     assert windowing.size == 256
     assert windowing.count(["install", "nvidia-driver-535,"]) == [1, 9]
+
+
+def test_a_title_without_words_is_not_embedded():
+    [chunk] = chunk_guide("g", "c", 1, _long_draft(["short text here"], title="-"))
+
+    assert embedding_text(chunk) == "short text here"
+
+
+def test_windows_keep_the_text_as_written():
+    lines = "\n".join(f"line {i} says something" for i in range(30))  # 120 words over line breaks
+
+    chunks = chunk_guide("g", "c", 1, _long_draft([lines]), SMALL)
+    [whole] = chunk_guide("g", "c", 1, _long_draft(["first line\nsecond  line"]), SMALL)
+
+    assert len(chunks) > 1 and all(c.text in lines for c in chunks)
+    assert "\n" in chunks[0].text
+    assert whole.text == "first line\nsecond  line"
