@@ -146,7 +146,9 @@ class EdgeIndex:
 
     def _config(self) -> qe.EdgeConfig:
         return qe.EdgeConfig(
-            vectors={DENSE: qe.EdgeVectorParams(size=self._dimension, distance=qe.Distance.Cosine)},
+            # Dot, not cosine: embeddings are unit length, and a long section's later windows are stored as means
+            # with its first window (`retrieval.search._with_lead`), whose length must not be normalized away.
+            vectors={DENSE: qe.EdgeVectorParams(size=self._dimension, distance=qe.Distance.Dot)},
             sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
         )
 

@@ -36,7 +36,7 @@ def open_server(url: str, api_key: str | None) -> QdrantClient:
 
 
 class QdrantIndex:
-    """Chunks as points with a cosine "dense" and an IDF-weighted "sparse" vector; filters run inside the search.
+    """Chunks as points with a dot-product "dense" and an IDF-weighted "sparse" vector; filters run inside the search.
 
     Hybrid search is one batch of two filtered queries (dense, sparse), fused by weighted DBSF in
     `retrieval.fusion.fuse_legs` (the engine's own DBSF takes no weights; every adapter fuses alike). With
@@ -147,7 +147,8 @@ class QdrantIndex:
         self._client.create_collection(
             self._collection,
             vectors_config={
-                DENSE: models.VectorParams(size=self._dimension, distance=models.Distance.COSINE),
+                # Dot: unit-length embeddings, and blended windows whose length counts (see EdgeIndex._config).
+                DENSE: models.VectorParams(size=self._dimension, distance=models.Distance.DOT),
             },
             sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
             metadata={"chunking": CHUNKING_VERSION},  # checked on open: chunks cut another way ask for a reindex

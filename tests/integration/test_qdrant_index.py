@@ -196,7 +196,7 @@ def test_the_collection_has_a_dense_cosine_and_an_idf_sparse_vector():
 
     params = client.get_collection("named").config.params
     assert isinstance(params.vectors, dict) and params.vectors["dense"].size == 8
-    assert params.vectors["dense"].distance.value == "Cosine"
+    assert params.vectors["dense"].distance.value == "Dot"
     assert params.sparse_vectors is not None and params.sparse_vectors["sparse"].modifier.value == "idf"
     client.close()
 
