@@ -1,7 +1,8 @@
 """Search quality on BEIR-format data (nDCG@10, recall@10, MRR@10), and a development set built from threads.
 
 `run()` indexes the corpus through Tacit's own retrieval path: each document becomes a one-section guide in one
-community, chunked, embedded and stored by `GuideSearch.reindex` in a qdrant-edge index in a temporary folder.
+community, cut into windows that fit the model (`retrieval.chunking`), embedded and stored by `GuideSearch.reindex`
+in a qdrant-edge index in a temporary folder.
 It then ranks every query three ways in the same run:
 - `tacit`: Tacit's search as shipped, hybrid (dense MiniLM + BM25-weighted sparse terms, fused by weighted
   distribution-based score fusion, sparse leg at half weight, both legs filtered by community inside the engine);
@@ -353,7 +354,7 @@ def run(
         "bm25 = Okapi BM25 written in evals/retrieval.py (k1 1.2, b 0.75, same analyzer); dense_only = same index, "
         "dense leg alone; minilm_plain = each whole document (title + text) embedded once, no chunking, exact cosine",
         f"tacit's chunks: windows of at most {windowing.size} word pieces (title included), {windowing.overlap} "
-        "overlapping, a document scored by its best chunk",
+        "overlapping; a later window's vector is the mean with its section's first; a document scored by its best chunk",
     ]
     notes.extend(_by_source(methods, judgements))
     extra = {"query_ms": {name: ms for name, ms in millis.items()}, "build_s": build_s}
