@@ -15,6 +15,7 @@ from elicitor.followup import TemplateFollowUpWriter
 from elicitor.ports import Detector, FollowUpWriter
 from privacy.model import Scanner
 from prompts.llm import LLM
+from retrieval.chunking import Windowing
 from retrieval.ports import Embedder, VectorIndex
 from retrieval.search import GuideSearch
 from store.db import Database
@@ -90,7 +91,7 @@ def build(
     # The embedded index is one process per folder: with it, queued jobs run in this process (one writer).
     embedded_index = index is None and not settings.qdrant_url
     index = index or _index(settings, embedder)
-    search = GuideSearch(embedder, index)
+    search = GuideSearch(embedder, index, windowing=search_windowing(settings))
     runner = _runner(settings, run_here=embedded_index)
     services = Services(
         db=db,
@@ -267,6 +268,14 @@ def _embedder(settings: Settings) -> Embedder:
 
     model_dir = settings.embedding_model_path or bundled_model_path()
     return QueryBatcher(OnnxEmbedder(model_dir, settings.data_dir / "models", threads=threads))
+
+
+def search_windowing(settings: Settings) -> Windowing:
+    """How guides are cut into chunks: windows that fit the configured model, counted by its own tokenizer."""
+    from retrieval.embedder import bundled_model_path
+    from retrieval.wordpieces import model_windowing
+
+    return model_windowing(settings.embedding_model_path or bundled_model_path())
 
 
 def _index(settings: Settings, embedder: Embedder | None) -> VectorIndex:

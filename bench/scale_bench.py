@@ -14,7 +14,10 @@ Per chunk count it prints:
 - concurrency: 1 and 16 threads searching at once (as FastAPI's thread pool serves sync routes), the query batcher
   against the anchor of torch with its default threads and no batcher;
 - serving: a fresh process opening the built index with the default backend, cold start to the first answered
-  search and its RSS.
+  search and its RSS;
+- the sparse leg alone, inside the engine: IDF computed per query over the searched communities (what ships)
+  against the engine's collection-wide IDF (what IDF statistics kept per community could cost at best), and how
+  many of the top 10 the two share.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import json
 import os
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -223,6 +227,44 @@ def concurrent(search: GuideSearch, queries: list[str], filters: list[list[str]]
     return rate, percentiles(times)[1]
 
 
+def sparse_idf_cost(index: EdgeIndex, queries: list[str], filters: list[list[str]]) -> None:
+    """Times the sparse leg with IDF over the searched communities against collection-wide IDF, same filter."""
+    import qdrant_edge as qe
+
+    from retrieval.points import SPARSE
+    from retrieval.sparse import SparseEncoder
+
+    encoder = SparseEncoder()
+    shard = index._opened()  # the engine itself: this times one request, not the fused search around it
+    per_query: list[float] = []
+    collection_wide: list[float] = []
+    shared: list[float] = []
+    for rounds, (text, communities) in enumerate(zip(queries, filters, strict=True)):
+        terms = encoder.query(text)
+        if not terms.indices:
+            continue
+        allowed = qe.Filter(must=[qe.FieldCondition(key="community_id", match=qe.MatchAny(any=communities))])
+        vector = qe.SparseVector(list(terms.indices), list(terms.values))
+        ids = []
+        for params, times in ((qe.SearchParams(idf=qe.IdfParams(corpus=allowed)), per_query), (None, collection_wide)):
+            request = qe.QueryRequest(
+                limit=10, query=qe.Query.Nearest(vector, using=SPARSE), filter=allowed, params=params
+            )
+            start = time.perf_counter()
+            points = shard.query(request)
+            if rounds >= 10:  # the first queries warm the caches
+                times.append((time.perf_counter() - start) * 1000)
+            ids.append([p.id for p in points])
+        shared.append(len(set(ids[0]) & set(ids[1])) / max(1, len(ids[0])))
+    a50, a95, _ = percentiles(per_query)
+    b50, b95, _ = percentiles(collection_wide)
+    print(
+        f"sparse leg alone ({len(per_query)} queries): IDF per query over the searched communities (now) p50 "
+        f"{a50:.2f} ms p95 {a95:.2f} ms; collection-wide IDF (anchor) p50 {b50:.2f} ms p95 {b95:.2f} ms; "
+        f"per-query IDF costs {a50 - b50:+.2f} ms p50; top-10 shared {statistics.fmean(shared):.0%}"
+    )
+
+
 def verdict(value: float, target: float) -> str:
     return "meets" if value <= target else "MISSES"
 
@@ -288,6 +330,7 @@ def one_size(args: argparse.Namespace, chunks: int, cache: Path, real: list[str]
                 f"  torch, all threads, no batcher (anchor): 1 client {a1:5.0f}/s p95 {b1:5.1f} ms; 16 clients "
                 f"{a16:5.0f}/s p95 {b16:5.1f} ms; 16/1 = {a16 / a1:.2f}x"
             )
+        sparse_idf_cost(index, queries, filters)
         index.close()
         served = run_json(_SERVE, str(data))
         print(

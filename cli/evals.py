@@ -129,15 +129,31 @@ def retrieval(
     corpus: Path = typer.Option(..., exists=True, dir_okay=False, help="BEIR corpus.jsonl ({_id, title, text})."),
     queries: Path = typer.Option(..., exists=True, dir_okay=False, help="BEIR queries.jsonl ({_id, text})."),
     qrels: Path = typer.Option(..., exists=True, dir_okay=False, help="qrels TSV: query-id corpus-id score."),
+    vector_cache: Path | None = typer.Option(
+        None,
+        "--vector-cache",
+        dir_okay=False,
+        help="SQLite file keeping the vectors between runs (e.g. /tmp/tacit-vectors.sqlite): texts already "
+        "embedded with the same backend and model are not embedded again.",
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Search quality (nDCG@10, recall@10, MRR@10) through Tacit's own retrieval path, next to BM25 and dense-only.
+    """Search quality (nDCG@10, recall@10, MRR@10) through Tacit's own retrieval path, next to BM25, dense-only
+    and a plain MiniLM baseline (whole documents, no chunking).
 
-    Example: tacit eval retrieval --corpus c.jsonl --queries q.jsonl --qrels qrels.tsv
+    Example: tacit eval retrieval --corpus c.jsonl --queries q.jsonl --qrels qrels.tsv --vector-cache /tmp/v.sqlite
     """
+    from api.bootstrap import search_windowing
     from evals import retrieval as module
+    from evals.vector_cache import CachedEmbedder
+    from retrieval.embedder import bundled_model_path
 
-    embedder = _components().embedder
+    tacit = _components()
+    settings = tacit.settings
+    embedder = tacit.embedder
+    if vector_cache is not None:
+        model = settings.embedding_model_path or bundled_model_path()
+        embedder = CachedEmbedder(embedder, vector_cache, f"{settings.embedding_backend}:{model.resolve()}")
     with _readable(), Progress(console=Console(stderr=True), transient=True) as bar:
         tasks: dict[str, TaskID] = {}
 
@@ -146,7 +162,7 @@ def retrieval(
                 tasks[phase] = bar.add_task(phase.capitalize(), total=total)
             bar.update(tasks[phase], completed=done)
 
-        report = module.run(corpus, queries, qrels, embedder, progress=advance)
+        report = module.run(corpus, queries, qrels, embedder, progress=advance, windowing=search_windowing(settings))
     _show(report, as_json)
 
 

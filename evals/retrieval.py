@@ -1,11 +1,14 @@
 """Search quality on BEIR-format data (nDCG@10, recall@10, MRR@10), and a development set built from threads.
 
 `run()` indexes the corpus through Tacit's own retrieval path: each document becomes a one-section guide in one
-community, chunked, embedded and stored by `GuideSearch.reindex` in a qdrant-edge index in a temporary folder.
+community, cut into windows that fit the model (`retrieval.chunking`), embedded and stored by `GuideSearch.reindex`
+in a qdrant-edge index in a temporary folder.
 It then ranks every query three ways in the same run:
 - `tacit`: Tacit's search as shipped, hybrid (dense MiniLM + BM25-weighted sparse terms, fused by weighted
   distribution-based score fusion, sparse leg at half weight, both legs filtered by community inside the engine);
 - `dense_only`: the same index and embedder, dense leg alone;
+- `minilm_plain`: the plain dense baseline: each whole document (title, a line break, text) embedded once by the
+  same model, with no chunking (the model reads its first 256 word pieces), queries as given, exact cosine;
 - `bm25`: Okapi BM25 implemented here (Lucene's IDF, k1 = 1.2, b = 0.75, the corpus's real average length),
   over the same analyzer as Tacit's sparse leg (lower case, English stopwords, light stemming), in memory.
 Timings (index build, mean and p95 query time per method, query embedding included) are in the notes.
@@ -40,6 +43,7 @@ from typing import Any
 from evals.files import DataError, read_jsonl
 from evals.metrics import mrr_at_k, ndcg_at_k, recall_at_k
 from evals.report import Report
+from retrieval.chunking import DEFAULT_WINDOWING, Windowing
 from retrieval.edge_index import EdgeIndex
 from retrieval.fusion import DENSE_WEIGHT, SPARSE_WEIGHT
 from retrieval.ports import Embedder, EmbedKind
@@ -48,6 +52,7 @@ from retrieval.sparse import tokens
 from synthesizer.model import CitedSentence, GuideDraft, Section
 
 K = 10
+_PLAIN_BATCH = 256
 COMMUNITY = "eval"
 Progress = Callable[[str, int, int | None], None]  # (phase, done, total or None when unknown)
 _NO_TITLE = "-"  # GuideDraft needs a title; this one has no words and next to no meaning
@@ -288,10 +293,18 @@ def score(rankings: dict[str, list[str]], qrels: dict[str, dict[str, float]]) ->
     }
 
 
-def run(corpus: Path, queries: Path, qrels: Path, embedder: Embedder, progress: Progress | None = None) -> Report:
-    """Tacit's hybrid search next to BM25 and dense-only, on a BEIR-format set.
+def run(
+    corpus: Path,
+    queries: Path,
+    qrels: Path,
+    embedder: Embedder,
+    progress: Progress | None = None,
+    windowing: Windowing = DEFAULT_WINDOWING,
+) -> Report:
+    """Tacit's hybrid search next to BM25, dense-only and a plain MiniLM baseline, on a BEIR-format set.
 
     `progress(phase, done, total)` hears how far indexing (chunks; total unknown) and each method's queries got.
+    `windowing` is how Tacit cuts documents into chunks (the served model's, `retrieval.wordpieces.model_windowing`).
     """
     report = progress or (lambda phase, done, total: None)
     documents = load_corpus(corpus)
@@ -302,8 +315,8 @@ def run(corpus: Path, queries: Path, qrels: Path, embedder: Embedder, progress: 
 
     with tempfile.TemporaryDirectory(prefix="tacit-eval-retrieval-") as folder:
         index = EdgeIndex(Path(folder) / "vectors", embedder.dimension)
-        tacit = GuideSearch(timed, index)
-        dense = GuideSearch(timed, index, mode="dense")  # same index, dense leg alone
+        tacit = GuideSearch(timed, index, windowing=windowing)
+        dense = GuideSearch(timed, index, mode="dense", windowing=windowing)  # same index, dense leg alone
         start = time.perf_counter()
         indexed = tacit.reindex(_guides(documents), progress=lambda n: report("indexing chunks", n, None))
         build_s = time.perf_counter() - start
@@ -324,8 +337,10 @@ def run(corpus: Path, queries: Path, qrels: Path, embedder: Embedder, progress: 
     bm25_build_s = time.perf_counter() - start
     bm25_rank, bm25_ms = _rank_all(asked, lambda q: bm25.search(q, K), lambda n: report("bm25 queries", n, len(asked)))
 
-    methods = {"tacit": tacit_rank, "bm25": bm25_rank, "dense_only": dense_rank}
-    millis = {"tacit": tacit_ms, "bm25": bm25_ms, "dense_only": dense_ms}
+    plain_rank, plain_ms = _plain_dense(documents, asked, embedder, report)
+
+    methods = {"tacit": tacit_rank, "bm25": bm25_rank, "dense_only": dense_rank, "minilm_plain": plain_rank}
+    millis = {"tacit": tacit_ms, "bm25": bm25_ms, "dense_only": dense_ms, "minilm_plain": plain_ms}
     figures = {name: score(r, judgements) for name, r in methods.items()}
     notes = [
         f"{len(documents):,} documents ({indexed:,} chunks indexed), {len(asked):,} queries with judgements "
@@ -337,17 +352,46 @@ def run(corpus: Path, queries: Path, qrels: Path, embedder: Embedder, progress: 
         f"tacit = hybrid (dense MiniLM + BM25 terms, weighted DBSF {DENSE_WEIGHT:g}:{SPARSE_WEIGHT:g}, community "
         "filter on both legs inside qdrant-edge); "
         "bm25 = Okapi BM25 written in evals/retrieval.py (k1 1.2, b 0.75, same analyzer); dense_only = same index, "
-        "dense leg alone",
+        "dense leg alone; minilm_plain = each whole document (title + text) embedded once, no chunking, exact cosine",
+        f"tacit's chunks: windows of at most {windowing.size} word pieces (title included), {windowing.overlap} "
+        "overlapping; a later window's vector is the mean with its section's first; a document scored by its best chunk",
     ]
     notes.extend(_by_source(methods, judgements))
     extra = {"query_ms": {name: ms for name, ms in millis.items()}, "build_s": build_s}
     return Report(
         name="retrieval",
         tacit=figures["tacit"],
-        baselines={"bm25": figures["bm25"], "dense_only": figures["dense_only"]},
+        baselines={name: figures[name] for name in ("bm25", "dense_only", "minilm_plain")},
         notes=notes,
         extra=extra,
     )
+
+
+def plain_text(title: str, text: str) -> str:
+    """What the plain baseline embeds of a document: its title, a line break and its text (or whichever it has)."""
+    return "\n".join(part for part in (title.strip(), text.strip()) if part)
+
+
+def _plain_dense(
+    documents: dict[str, tuple[str, str]], asked: dict[str, str], embedder: Embedder, report: Progress
+) -> tuple[dict[str, list[str]], list[float]]:
+    """The plain MiniLM baseline: one vector per whole document, exact cosine (vectors are unit length)."""
+    import numpy as np
+
+    ids = [d for d, (title, text) in documents.items() if plain_text(title, text)]
+    matrix = np.empty((len(ids), embedder.dimension), dtype=np.float32)
+    for start in range(0, len(ids), _PLAIN_BATCH):
+        part = ids[start : start + _PLAIN_BATCH]
+        matrix[start : start + len(part)] = embedder.embed([plain_text(*documents[d]) for d in part], "document")
+        report("plain baseline documents", start + len(part), len(ids))
+
+    def rank(query: str) -> list[str]:
+        [vector] = embedder.embed([query], "query")
+        scores = matrix @ np.asarray(vector, dtype=np.float32)
+        best = np.argsort(-scores, kind="stable")[:K]
+        return [ids[i] for i in best]
+
+    return _rank_all(asked, rank, lambda n: report("plain baseline queries", n, len(asked)))
 
 
 def _check_ids(

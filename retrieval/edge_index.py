@@ -27,6 +27,7 @@ from typing import Any
 
 import qdrant_edge as qe
 
+from retrieval.chunking import CHUNKING_VERSION
 from retrieval.errors import IndexBusy, IndexConfigError
 from retrieval.fusion import DENSE_WEIGHT, SPARSE_WEIGHT, fuse_legs
 from retrieval.points import DENSE, KEYWORD_FIELDS, SPARSE, chunk_from_payload, chunk_payload, floats, point_id
@@ -246,11 +247,18 @@ class EdgeIndex:
         folder = self._path / name if name else self._path  # no name: the shard is in the folder itself
         if not (folder / _EDGE_CONFIG).exists():
             raise IndexConfigError(f"the index in {self._path} names a missing shard {name!r}; run `tacit reindex`")
+        if stored.get("chunking") != CHUNKING_VERSION:
+            raise IndexConfigError(
+                f"the index in {self._path} holds chunks cut as {stored.get('chunking') or 'one per section'!r}, "
+                f"this version cuts them as {CHUNKING_VERSION!r}; run `tacit reindex`"
+            )
         return folder
 
     def _config(self) -> qe.EdgeConfig:
         return qe.EdgeConfig(
-            vectors={DENSE: qe.EdgeVectorParams(size=self._dimension, distance=qe.Distance.Cosine)},
+            # Dot, not cosine: embeddings are unit length, and a long section's later windows are stored as means
+            # with its first window (`retrieval.search._with_lead`), whose length must not be normalized away.
+            vectors={DENSE: qe.EdgeVectorParams(size=self._dimension, distance=qe.Distance.Dot)},
             sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
         )
 
@@ -281,7 +289,7 @@ class EdgeIndex:
 
     def _point_to(self, name: str) -> None:
         """Name the shard that is the index: the one atomic step of creating or compacting it."""
-        marker = {"sparse": SPARSE_VERSION, "dimension": self._dimension, "shard": name}
+        marker = {"sparse": SPARSE_VERSION, "chunking": CHUNKING_VERSION, "dimension": self._dimension, "shard": name}
         _write_durably(self._path / _MARKER, json.dumps(marker).encode())
 
     def _sweep(self) -> None:

@@ -108,7 +108,7 @@ class InMemoryIndex:
         if not len(chunks) == len(dense) == len(sparse):
             raise ValueError(f"{len(chunks)} chunks but {len(dense)} dense and {len(sparse)} sparse vectors")
         for chunk, vector, terms in zip(chunks, dense, sparse, strict=True):
-            self.points[chunk.id] = (chunk, _unit(vector), terms)
+            self.points[chunk.id] = (chunk, list(vector), terms)  # dot product, as the adapters: lengths count
 
     def delete_guide(self, guide_id: str) -> None:
         self.points = {k: v for k, v in self.points.items() if v[0].guide_id != guide_id}

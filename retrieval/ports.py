@@ -43,7 +43,7 @@ class Chunk:
 @dataclass(frozen=True)
 class ChunkHit:
     chunk: Chunk
-    score: float  # cosine similarity for dense-only search, the fused (weighted DBSF) score for hybrid search
+    score: float  # dot product (cosine for one-window sections) for dense-only search, the fused (weighted DBSF) score for hybrid
 
 
 class VectorIndex(Protocol):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from qdrant_client import QdrantClient, models
 
+from retrieval.chunking import CHUNKING_VERSION
 from retrieval.errors import IndexConfigError
 from retrieval.fusion import DENSE_WEIGHT, SPARSE_WEIGHT, fuse_legs
 from retrieval.points import DENSE, KEYWORD_FIELDS, SPARSE, chunk_from_payload, chunk_payload, floats, point_id
@@ -35,7 +36,7 @@ def open_server(url: str, api_key: str | None) -> QdrantClient:
 
 
 class QdrantIndex:
-    """Chunks as points with a cosine "dense" and an IDF-weighted "sparse" vector; filters run inside the search.
+    """Chunks as points with a dot-product "dense" and an IDF-weighted "sparse" vector; filters run inside the search.
 
     Hybrid search is one batch of two filtered queries (dense, sparse), fused by weighted DBSF in
     `retrieval.fusion.fuse_legs` (the engine's own DBSF takes no weights; every adapter fuses alike). With
@@ -162,9 +163,11 @@ class QdrantIndex:
         self._client.create_collection(
             self._collection,
             vectors_config={
-                DENSE: models.VectorParams(size=self._dimension, distance=models.Distance.COSINE),
+                # Dot: unit-length embeddings, and blended windows whose length counts (see EdgeIndex._config).
+                DENSE: models.VectorParams(size=self._dimension, distance=models.Distance.DOT),
             },
             sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+            metadata={"chunking": CHUNKING_VERSION},  # checked on open: chunks cut another way ask for a reindex
         )
         with warnings.catch_warnings():
             # Local mode ignores payload indexes and says so; a server needs them for fast filtered search.
@@ -175,7 +178,8 @@ class QdrantIndex:
                 )
 
     def _check_existing(self) -> None:
-        params = self._client.get_collection(self._collection).config.params
+        config = self._client.get_collection(self._collection).config
+        params = config.params
         vectors, sparse = params.vectors, params.sparse_vectors or {}
         dense = vectors.get(DENSE) if isinstance(vectors, dict) else None
         if dense is None or dense.size != self._dimension:
@@ -188,6 +192,12 @@ class QdrantIndex:
             raise IndexConfigError(
                 f"collection {self._collection!r} has no IDF sparse vector {SPARSE!r} for hybrid search; "
                 "run `tacit reindex`"
+            )
+        metadata = config.metadata or {}
+        if metadata.get("chunking") != CHUNKING_VERSION:
+            raise IndexConfigError(
+                f"collection {self._collection!r} holds chunks cut as {metadata.get('chunking') or 'one per section'!r}"
+                f", this version cuts them as {CHUNKING_VERSION!r}; run `tacit reindex`"
             )
 
     @contextlib.contextmanager

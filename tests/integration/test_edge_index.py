@@ -118,6 +118,23 @@ def test_sparse_vectors_of_another_encoding_ask_for_a_reindex(tmp_path: Path):
     stale.close()
 
 
+def test_an_index_of_chunks_cut_another_way_asks_for_a_reindex(tmp_path: Path):
+    first = EdgeIndex(tmp_path / "vectors", EMBEDDER.dimension)
+    _fill(first)
+    first.close()
+    marker = tmp_path / "vectors" / "tacit-index.json"
+    stored = json.loads(marker.read_text())
+    del stored["chunking"]  # what an index written before windows holds
+    marker.write_text(json.dumps(stored))
+
+    stale = EdgeIndex(tmp_path / "vectors", EMBEDDER.dimension)
+    with pytest.raises(IndexConfigError, match="one per section.*run `tacit reindex`"):
+        stale.count()
+    stale.reset()
+    assert stale.count() == 0
+    stale.close()
+
+
 def test_concurrent_writers_and_readers(index: EdgeIndex):
     errors: list[BaseException] = []
     dense, terms = _query("kafka consumer")

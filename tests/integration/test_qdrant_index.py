@@ -196,7 +196,7 @@ def test_the_collection_has_a_dense_cosine_and_an_idf_sparse_vector():
 
     params = client.get_collection("named").config.params
     assert isinstance(params.vectors, dict) and params.vectors["dense"].size == 8
-    assert params.vectors["dense"].distance.value == "Cosine"
+    assert params.vectors["dense"].distance.value == "Dot"
     assert params.sparse_vectors is not None and params.sparse_vectors["sparse"].modifier.value == "idf"
     client.close()
 
@@ -222,6 +222,24 @@ def test_a_dense_only_collection_of_an_older_version_asks_for_a_reindex():
     with pytest.raises(IndexConfigError, match="reindex"):
         index.count()
     index.reset()  # what `tacit reindex` does first
+    assert index.count() == 0
+    client.close()
+
+
+def test_a_collection_of_chunks_cut_another_way_asks_for_a_reindex():
+    from qdrant_client import models
+
+    client = open_embedded(None)
+    client.create_collection(  # what an index written before windows holds: the same vectors, no metadata
+        "sections",
+        vectors_config={"dense": models.VectorParams(size=8, distance=models.Distance.COSINE)},
+        sparse_vectors_config={"sparse": models.SparseVectorParams(modifier=models.Modifier.IDF)},
+    )
+    index = QdrantIndex(client, "sections", 8)
+
+    with pytest.raises(IndexConfigError, match="one per section.*run `tacit reindex`"):
+        index.count()
+    index.reset()
     assert index.count() == 0
     client.close()
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from evals.files import DataError
-from evals.retrieval import OkapiBM25, _guides, build_dev_set, load_corpus, load_qrels, run
+from evals.retrieval import OkapiBM25, _guides, build_dev_set, load_corpus, load_qrels, plain_text, run
 from retrieval.fakes import HashingEmbedder
 
 CORPUS = [
@@ -43,7 +43,7 @@ def test_qrels_skip_the_header_and_zero_grades(tmp_path: Path):
     }
 
 
-def test_run_reports_hand_known_figures_for_tacit_and_both_baselines(tmp_path: Path):
+def test_run_reports_hand_known_figures_for_tacit_and_the_baselines(tmp_path: Path):
     report = run(*_write(tmp_path), HashingEmbedder())
 
     # q1, q2 perfect; q3 impossible; q4 finds its document second: nDCG 1/log2(3), recall 1, MRR 1/2.
@@ -53,11 +53,51 @@ def test_run_reports_hand_known_figures_for_tacit_and_both_baselines(tmp_path: P
         "mrr@10": (1 + 1 + 0 + 0.5) / 4,
     }
     assert report.name == "retrieval"
-    assert set(report.baselines) == {"bm25", "dense_only"}
-    for figures in (report.tacit, report.baselines["bm25"], report.baselines["dense_only"]):
+    assert set(report.baselines) == {"bm25", "dense_only", "minilm_plain"}
+    for figures in (report.tacit, *report.baselines.values()):
         assert figures == pytest.approx(expected)
     assert report.notes[0].startswith("4 documents (4 chunks indexed), 4 queries with judgements")
     assert any("query time" in n for n in report.notes)
+
+
+def test_the_plain_baseline_embeds_whole_documents_once_with_their_title(tmp_path: Path):
+    embedder = _Recording(HashingEmbedder())
+
+    run(*_write(tmp_path), embedder)
+
+    plain = [t for t in embedder.documents if t in {plain_text(d["title"], d["text"]) for d in CORPUS}]
+    assert "Kafka\nkafka consumer offsets reset after a rebalance" in plain
+    assert "restart nginx after editing the config file" in plain  # no title: the text alone
+
+
+def test_long_documents_are_searched_by_their_best_window(tmp_path: Path):
+    filler = " ".join(f"filler{i} words about nothing much" for i in range(120))  # ~600 words: several windows
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(
+        json.dumps({"_id": "long", "title": "", "text": filler + " the grub bootloader menu vanished"})
+        + "\n"
+        + json.dumps({"_id": "other", "title": "", "text": "kafka consumer offsets"})
+        + "\n"
+    )
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text(json.dumps({"_id": "q", "text": "grub bootloader menu vanished"}) + "\n")
+    qrels = tmp_path / "qrels.tsv"
+    qrels.write_text("q\tlong\t1\n")
+
+    report = run(corpus, queries, qrels, HashingEmbedder())
+
+    assert report.baselines["dense_only"]["mrr@10"] == 1.0  # the last window holds the answer
+    assert int(report.notes[0].split("(")[1].split()[0]) > 2  # the long document became several chunks
+
+
+class _Recording:
+    def __init__(self, inner: HashingEmbedder) -> None:
+        self.inner, self.dimension, self.documents = inner, inner.dimension, []
+
+    def embed(self, texts, kind):
+        if kind == "document":
+            self.documents.extend(texts)
+        return self.inner.embed(texts, kind)
 
 
 def test_okapi_bm25_scores_by_hand():

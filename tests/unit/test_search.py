@@ -2,6 +2,7 @@ import math
 
 import pytest
 
+from retrieval.chunking import Windowing, embedding_text
 from retrieval.fakes import HashingEmbedder, InMemoryIndex
 from retrieval.fusion import DENSE_WEIGHT, SPARSE_WEIGHT, bm25_idf, dbsf, rrf, sparse_scores
 from retrieval.search import GuideSearch
@@ -266,3 +267,51 @@ def test_query_terms_weigh_one_each_and_repeat_once():
 def test_bad_bm25_parameters_are_refused():
     with pytest.raises(ValueError):
         SparseEncoder(b=1.5)
+
+
+def _long_section_guide(title: str, words: int, tail: str = "") -> GuideDraft:
+    text = " ".join(f"filler{i}" for i in range(words)) + (" " + tail if tail else "")
+    return GuideDraft(title=title, sections={Section.STEPS: [CitedSentence(text=text, citations=["m"])]})
+
+
+def test_a_later_window_is_stored_as_the_mean_with_its_sections_first_window():
+    index = InMemoryIndex()
+    embedder = HashingEmbedder()
+    windows = Windowing(size=32, overlap=4, count=lambda words: [1] * len(words))
+    GuideSearch(embedder, index, windowing=windows).index_guide("g", "eng", 1, _long_section_guide("T", 80))
+
+    chunks = sorted((c for c, _, _ in index.points.values()), key=lambda c: (len(c.id), c.id))
+    own = embedder.embed([embedding_text(c) for c in chunks], "document")
+    stored = [index.points[c.id][1] for c in chunks]
+    assert len(chunks) >= 3
+    assert stored[0] == pytest.approx(own[0])  # the first window is itself, unit length
+    for vector, mine in zip(stored[1:], own[1:], strict=True):
+        assert vector == pytest.approx([(a + b) / 2 for a, b in zip(own[0], mine, strict=True)])
+
+
+def test_a_guide_of_many_windows_does_not_crowd_others_out_of_the_page():
+    index = InMemoryIndex()
+    windows = Windowing(size=16, overlap=2, count=lambda words: [1] * len(words))
+    search = GuideSearch(HashingEmbedder(), index, windowing=windows, mode="dense")
+    search.index_guide("long", "eng", 1, _long_section_guide("kafka consumer lag", 400, "kafka consumer lag"))
+    search.index_guide("short", "eng", 1, _guide("kafka consumer offsets", summary=["kafka consumer offsets"]))
+
+    hits = search.search("kafka consumer", ["eng"], limit=2)
+
+    assert len(index.points) > 2 * 6  # more windows of one guide than the first fetch holds
+    assert {h.guide_id for h in hits} == {"long", "short"}
+
+
+def test_reindex_blends_windows_alike_when_a_batch_cuts_a_section():
+    windows = Windowing(size=16, overlap=2, count=lambda words: [1] * len(words))
+    guides = [(f"g{i}", "eng", 1, _long_section_guide(f"guide {i}", 150)) for i in range(30)]  # ~13 windows each
+    one_by_one, rebuilt = InMemoryIndex(), InMemoryIndex()
+    for guide in guides:
+        GuideSearch(HashingEmbedder(), one_by_one, windowing=windows).index_guide(*guide)
+
+    GuideSearch(HashingEmbedder(), rebuilt, windowing=windows).reindex(guides)
+
+    assert len(rebuilt.points) > 256  # at least one batch boundary fell inside a section
+    assert rebuilt.points.keys() == one_by_one.points.keys()
+    for key, (_, vector, _) in rebuilt.points.items():
+        assert vector == pytest.approx(one_by_one.points[key][1])
