@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from analytics.critical import nearest_rank
@@ -16,7 +16,8 @@ from analytics.model import Post, Records, ValueSettings
 class FunnelStep:
     step: str
     count: int
-    share_of_previous: float | None
+    share_of_previous: float | None  # of the step before
+    previous_period: int | None = None  # the same step's count in the period before, when compared
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,8 @@ def funnel(records: Records) -> tuple[FunnelStep, ...]:
     """Detected -> nudged -> answered -> draft -> approved -> read, for the answers of the period."""
     nudges = [n for n in records.nudges if records.in_period(n.created_at)]
     nudged = {n.message_id for n in nudges}
+    # A nudged answer was detected, even when its detection fell in an earlier period (or was not kept).
+    detected = {d.message_id for d in records.detections if records.in_period(d.at)} | nudged
     answered_threads = {n.thread_id for n in nudges if n.status == "answered"}
     answered = {n.message_id for n in nudges if n.status == "answered"}
     drafts = [g for g in records.guides if g.thread_id in answered_threads]
@@ -114,7 +117,7 @@ def funnel(records: Records) -> tuple[FunnelStep, ...]:
     read_ids = {r.guide_id for r in records.reads}
     read = [g for g in approved if g.id in read_ids]
     counts = [
-        ("detected", max(records.candidates, len(nudged))),
+        ("detected", len(detected)),
         ("nudged", len(nudged)),
         ("answered", len(answered)),
         ("draft", len(drafts)),
@@ -126,6 +129,12 @@ def funnel(records: Records) -> tuple[FunnelStep, ...]:
         before = counts[i - 1][1] if i else None
         steps.append(FunnelStep(name, count, (count / before if before else None) if i else None))
     return tuple(steps)
+
+
+def compared(funnel: tuple[FunnelStep, ...], before: tuple[FunnelStep, ...]) -> tuple[FunnelStep, ...]:
+    """The funnel with each step's count in the period before, for its trend."""
+    earlier = {s.step: s.count for s in before}
+    return tuple(replace(s, previous_period=earlier.get(s.step)) for s in funnel)
 
 
 def waiting(records: Records, settings: ValueSettings, every: Pairs | None = None) -> tuple[Waiting, ...]:

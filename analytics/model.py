@@ -74,6 +74,14 @@ class Nudge:
 
 
 @dataclass(frozen=True)
+class Detection:
+    """An answer the detector found terse (a candidate for a nudge), at the answer's time."""
+
+    message_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Guide:
     id: str
     thread_id: str
@@ -136,7 +144,7 @@ class Records:
     people: tuple[Person, ...] = ()
     posts: tuple[Post, ...] = ()
     nudges: tuple[Nudge, ...] = ()
-    candidates: int = 0  # answers the detector found terse in the period
+    detections: tuple[Detection, ...] = ()  # answers the detector found terse
     guides: tuple[Guide, ...] = ()
     reads: tuple[Read, ...] = ()
     endorsements: tuple[Endorsement, ...] = ()
@@ -157,7 +165,7 @@ class Records:
             now=cut,
             posts=tuple(p for p in self.posts if p.at < cut),
             nudges=tuple(n for n in self.nudges if n.created_at < cut),
-            candidates=0,  # counted per period by the store; the earlier count is not kept
+            detections=tuple(d for d in self.detections if d.at < cut),
             guides=tuple(g for g in self.guides if g.created_at < cut),
             reads=tuple(r for r in self.reads if r.at < cut),
             endorsements=tuple(e for e in self.endorsements if e.at < cut),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import networkx as nx
@@ -11,7 +11,7 @@ from analytics.critical import Bottleneck, CriticalPerson, critical_people, pers
 from analytics.derive import exchanges
 from analytics.flow import Flow, flow_summary, knowledge_graph, undirected
 from analytics.growth import Growth, growth
-from analytics.health import Health, health, questions_and_answers
+from analytics.health import Health, compared, health, questions_and_answers
 from analytics.model import Exchange, Person, Records, ValueSettings
 from analytics.risk import TopicRisk, topic_risks
 from analytics.scorecard import Measure, proxy_values, scorecard
@@ -68,10 +68,11 @@ def analyse(records: Records, settings: ValueSettings, previous_start: datetime 
     every = [e for e in exchanges(records) if e.at < records.end]
     months: dict[str, dict[str, str]] = {}
     now = figures(records, settings, every, months)
-    before = None
+    before, checked = None, now.health
     if previous_start is not None:
         earlier = records.before(previous_start)
-        before = figures(earlier, settings, [e for e in every if e.at < earlier.end], months).proxies
+        then = figures(earlier, settings, [e for e in every if e.at < earlier.end], months)
+        before, checked = then.proxies, replace(now.health, funnel=compared(now.health.funnel, then.health.funnel))
     people = {p.id: p for p in records.people}
     return Report(
         community=records.community,
@@ -81,6 +82,6 @@ def analyse(records: Records, settings: ValueSettings, previous_start: datetime 
         bottlenecks=(*person_bottlenecks(now.graph, settings), *topic_bottlenecks(now.period, settings)),
         risks=tuple(now.risks),
         growth=now.growth,
-        health=now.health,
+        health=checked,
         scorecard=scorecard(now.proxies, before, settings.targets),
     )

@@ -15,7 +15,19 @@ from datetime import UTC, datetime, timedelta
 
 from analytics.derive import exchanges
 from analytics.flow import knowledge_graph
-from analytics.model import Guide, Nudge, Person, Post, Read, Records, Search, Tandem, TandemSession, ValueSettings
+from analytics.model import (
+    Detection,
+    Guide,
+    Nudge,
+    Person,
+    Post,
+    Read,
+    Records,
+    Search,
+    Tandem,
+    TandemSession,
+    ValueSettings,
+)
 from analytics.report import analyse
 
 END = datetime(2026, 12, 1, tzinfo=UTC)
@@ -89,12 +101,14 @@ def synthetic(messages: int, people: int, seed: int) -> Records:
         for i in range(100)
     )
     sessions = tuple(TandemSession(f"td{rng.randrange(100)}", END - rng.randrange(200) * DAY) for _ in range(1000))
+    # The detector flags the first answer of a quarter of the threads; nudges went to others too.
+    detections = tuple(Detection(f"{tid}-r0", at) for tid, _, at, _ in rng.sample(threads, len(threads) // 4))
     start = END - 90 * DAY
     common = dict(
         people=persons,
         posts=tuple(posts),
         nudges=nudges,
-        candidates=len(nudges) * 2,
+        detections=detections,
         guides=guides,
         reads=reads,
         tandems=tandems,
