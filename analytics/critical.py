@@ -76,11 +76,14 @@ def _pieces(adjacency: Any) -> int:
 
 
 def sampled_betweenness(graph: nx.Graph, order: list[str], sources: list[int]) -> dict[str, float]:
-    """Betweenness (distance = 1/weight) estimated from sampled sources, one shortest path per pair, in scipy.
-
-    Brandes' accumulation over each source's shortest-path tree; scaled like networkx's normalised estimate."""
-    n = len(order)
+    """Betweenness (distance = 1/weight) estimated from sampled sources, one shortest path per pair, in scipy."""
     distances = nx.to_scipy_sparse_array(graph, nodelist=order, weight="distance", format="csr")
+    return _sampled_betweenness(distances, order, sources)
+
+
+def _sampled_betweenness(distances: Any, order: list[str], sources: list[int]) -> dict[str, float]:
+    """Brandes' accumulation over each source's shortest-path tree; scaled like networkx's normalised estimate."""
+    n = len(order)
     reach, parents = dijkstra(distances, directed=False, indices=sources, return_predecessors=True)
     dependency = _dependencies(reach, parents)
     dependency[np.arange(len(sources)), sources] = 0.0
@@ -132,14 +135,17 @@ def critical_people(graph: nx.Graph, people: Mapping[str, Person]) -> list[Criti
     order = list(graph.nodes)
     exact = n <= EXACT_UP_TO
     starts = list(range(n)) if exact else sorted(rng.sample(range(n), SAMPLES))
+    # One conversion serves both: the distances for betweenness, their pattern (who is tied) for the rest.
+    distances = nx.to_scipy_sparse_array(graph, nodelist=order, weight="distance", format="csr")
+    adjacency = distances.copy()
+    adjacency.data[:] = 1.0
     if exact:  # all shortest paths, ties shared: what the hand-made tests check
         betweenness = nx.betweenness_centrality(graph, weight="distance", normalized=True)
     else:
-        betweenness = sampled_betweenness(graph, order, starts)
+        betweenness = _sampled_betweenness(distances, order, starts)
     cut_points = set(nx.articulation_points(graph))
     brokers = [p for p, b in betweenness.items() if b >= MIN_BETWEENNESS]
     candidates = sorted(set(brokers) | cut_points, key=lambda p: (-betweenness[p], p))[:MAX_EFFICIENCY_CHECKS]
-    adjacency = nx.to_scipy_sparse_array(graph, nodelist=order, weight=None, format="csr")
     index = {v: i for i, v in enumerate(order)}
     base, pieces = _efficiency(adjacency, starts), _pieces(adjacency)
     found = []

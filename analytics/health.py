@@ -8,7 +8,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from analytics.critical import nearest_rank
-from analytics.derive import visible_posts
 from analytics.model import Post, Records, ValueSettings
 
 
@@ -51,7 +50,7 @@ class Health:
 def questions_and_answers(records: Records) -> list[tuple[Post, Post | None]]:
     """Each question (a thread's opening post) with its first answer by someone else, bots and deleted excluded."""
     threads: dict[str, list[Post]] = defaultdict(list)
-    for post in visible_posts(records):
+    for post in records.visible_posts:
         threads[post.thread_id].append(post)
     pairs = []
     for posts in threads.values():

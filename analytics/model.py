@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 
 
 class Kind(StrEnum):
@@ -19,6 +20,7 @@ class Kind(StrEnum):
 
 
 TANGIBLE = frozenset({Kind.GUIDE, Kind.ACCEPTED_ANSWER, Kind.VALIDATED_ANSWER})
+NO_HOME = "(none)"  # the group of someone whose groups are not known
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class Person:
 
     @property
     def home(self) -> str:
-        return self.groups[0] if self.groups else "(none)"
+        return self.groups[0] if self.groups else NO_HOME
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,22 @@ class Records:
 
     def in_period(self, at: datetime) -> bool:
         return self.start <= at < self.end
+
+    # Views of the posts several figures walk; computed once per Records (a frozen dataclass keeps them).
+    @cached_property
+    def visible_posts(self) -> tuple[Post, ...]:
+        """Posts that count: not deleted, not held for a steward, not written by a bot."""
+        bots = {p.id for p in self.people if p.is_bot}
+        return tuple(p for p in self.posts if not p.deleted and not p.held and p.author not in bots)
+
+    @cached_property
+    def visible_by_id(self) -> dict[str, Post]:
+        return {p.id: p for p in self.visible_posts}
+
+    @cached_property
+    def openers(self) -> dict[str, Post]:
+        """Each thread's question: its visible post without a parent."""
+        return {p.thread_id: p for p in self.visible_posts if p.parent_id is None}
 
     def before(self, start: datetime) -> Records:
         """The period [start, self.start) as it stood at its end: what the trend compares with."""

@@ -48,13 +48,15 @@ def figures(
     settings: ValueSettings,
     every: list[Exchange] | None = None,
     months: dict[str, dict[str, str]] | None = None,
+    for_trend: bool = False,
 ) -> Figures:
-    """`every`: the exchanges before the records' end; `months`: k-core classes of whole months, shared."""
+    """`every`: the exchanges before the records' end; `months`: k-core classes of whole months, shared;
+    `for_trend`: only the proxies are wanted (the period before), so the list of ties is left out."""
     people = {p.id: p for p in records.people}
     every = exchanges(records) if every is None else every
     period = [e for e in every if records.in_period(e.at)]
     graph = knowledge_graph(period, settings)
-    flow = flow_summary(period, people, settings, graph)
+    flow = flow_summary(period, people, settings, graph, with_edges=not for_trend)
     risks = topic_risks(records, settings)
     grown = growth(records, every, settings, months)
     pairs = questions_and_answers(records)
@@ -71,7 +73,7 @@ def analyse(records: Records, settings: ValueSettings, previous_start: datetime 
     before, checked = None, now.health
     if previous_start is not None:
         earlier = records.before(previous_start)
-        then = figures(earlier, settings, [e for e in every if e.at < earlier.end], months)
+        then = figures(earlier, settings, [e for e in every if e.at < earlier.end], months, for_trend=True)
         before, checked = then.proxies, replace(now.health, funnel=compared(now.health.funnel, then.health.funnel))
     people = {p.id: p for p in records.people}
     return Report(
