@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import random
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from analytics.derive import exchanges
@@ -128,7 +129,8 @@ def main() -> None:
     settings = ValueSettings()
 
     started = time.perf_counter()
-    period = [e for e in exchanges(current) if current.in_period(e.at)]
+    anchor_records = replace(current)  # a copy: what it works out about the posts is not left for the figures
+    period = [e for e in exchanges(anchor_records) if current.in_period(e.at)]
     graph = knowledge_graph(period, settings)
     anchor = time.perf_counter() - started
 
