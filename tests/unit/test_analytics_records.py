@@ -230,3 +230,27 @@ def test_the_funnel_compares_every_step_with_the_period_before() -> None:
     assert steps["nudged"] == (2, 1) and steps["answered"] == (1, 1)
     alone = analyse(records(detections=detections, nudges=nudges), ValueSettings())  # no period to compare with
     assert {s.previous_period for s in alone.health.funnel} == {None}
+
+
+def test_topics_are_named_as_the_skills_vocabulary_names_them() -> None:
+    from analytics.topics import in_skill_terms
+    from tandem.skills import Skill
+
+    at = START + D
+    posts = [
+        *thread("t1", "ann", at, ("bob", H, True), topic="Postgres"),  # an abbreviation folded: postgresql
+        *thread("t2", "cat", at, ("bob", H, False), topic="pgsql"),  # a synonym merged into the skill
+        *thread("t3", "dan", at, ("eve", H, False), topic="kafka"),  # not in the vocabulary: kept
+    ]
+    guides = (Guide("g1", "t1", "published", at, at, at, "bob", ("bob",), ("postgres", "PostgreSQL")),)
+    skills = [Skill("postgresql", "PostgreSQL", ("pgsql",))]
+    named = in_skill_terms(records(posts=tuple(posts), guides=guides), skills)
+    assert {p.thread_id: p.topics for p in named.posts} == {
+        "t1": ("postgresql",),
+        "t2": ("postgresql",),
+        "t3": ("kafka",),
+    }
+    assert named.guides[0].topics == ("postgresql",)  # two tags naming one skill count once
+    risks = {r.topic: r for r in topic_risks(named, ValueSettings())}
+    # bob answered both postgresql threads (an accepted answer 2, an answer 1) and wrote the guide (1): he holds it.
+    assert (risks["postgresql"].contributions, risks["postgresql"].bus_factor) == (4, 1)
