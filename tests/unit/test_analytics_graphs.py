@@ -148,3 +148,11 @@ def test_a_cut_point_splits_only_its_own_part_of_the_network() -> None:
     exchanges = [ex("a", "b"), ex("b", "c"), ex("d", "e")]
     found = critical_people(undirected(knowledge_graph(exchanges, SETTINGS)), people(dict.fromkeys("abcde", "g")))
     assert [(c.person, c.articulation_point, c.splits_into) for c in found] == [("b", True, 2)]
+
+
+def test_the_scorecards_small_bars_share_one_scale() -> None:
+    from web.charts import pair
+
+    bars = pair(10.0, 5.0)
+    assert bars is not None and (bars.before, bars.now) == (80.0, 40.0)
+    assert pair(None, 5.0) is None and pair(0.0, 0.0) is None  # nothing to compare: no chart, the words remain
