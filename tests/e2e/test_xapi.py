@@ -188,9 +188,9 @@ def test_chatham_house_sends_no_names_and_erasure_voids(make_loop) -> None:
     )
 
 
-def test_chatham_house_sends_no_titles_and_no_endorsements(make_loop) -> None:
+def test_chatham_house_sends_no_titles_and_no_endorsements(database_url: str | None, make_loop) -> None:
     """Every builder's events in a Chatham House community: no title people wrote leaves, nor an endorsement."""
-    loop = make_loop()
+    loop = make_loop(database_url=database_url)
     guide_id = run_the_loop(loop)
     c = loop.client
     guide_title = c.get(f"/v1/guides/{guide_id}", headers=loop.as_("lena")).json()["title"]
