@@ -11,7 +11,7 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
-from scipy.sparse.csgraph import dijkstra, shortest_path
+from scipy.sparse.csgraph import connected_components, dijkstra, shortest_path
 
 from analytics.flow import home
 from analytics.model import TANGIBLE, Exchange, Person, ValueSettings
@@ -64,32 +64,49 @@ def _efficiency(adjacency: Any, starts: list[int]) -> float:
     return float(inverse.sum()) / (len(starts) * (n - 1))
 
 
-def _efficiency_without(adjacency: Any, starts: list[int], removed: int) -> float:
-    """Global efficiency once one person is taken out (their row and column dropped)."""
+def _without(adjacency: Any, starts: list[int], removed: int) -> tuple[Any, list[int]]:
+    """The network once one person is taken out (their row and column dropped), and the sources renumbered."""
     keep = np.array([i for i in range(adjacency.shape[0]) if i != removed])
     moved = {old: new for new, old in enumerate(keep.tolist())}
-    return _efficiency(adjacency[keep][:, keep], [moved[s] for s in starts if s != removed])
+    return adjacency[keep][:, keep], [moved[s] for s in starts if s != removed]
+
+
+def _pieces(adjacency: Any) -> int:
+    return int(connected_components(adjacency, directed=False, return_labels=False))
 
 
 def sampled_betweenness(graph: nx.Graph, order: list[str], sources: list[int]) -> dict[str, float]:
-    """Betweenness (distance = 1/weight) estimated from sampled sources, one shortest path per pair, in scipy.
-
-    Brandes' accumulation over each source's shortest-path tree; scaled like networkx's normalised estimate."""
-    n = len(order)
+    """Betweenness (distance = 1/weight) estimated from sampled sources, one shortest path per pair, in scipy."""
     distances = nx.to_scipy_sparse_array(graph, nodelist=order, weight="distance", format="csr")
+    return _sampled_betweenness(distances, order, sources)
+
+
+def _sampled_betweenness(distances: Any, order: list[str], sources: list[int]) -> dict[str, float]:
+    """Brandes' accumulation over each source's shortest-path tree; scaled like networkx's normalised estimate."""
+    n = len(order)
     reach, parents = dijkstra(distances, directed=False, indices=sources, return_predecessors=True)
+    dependency = _dependencies(reach, parents)
+    dependency[np.arange(len(sources)), sources] = 0.0
     total = np.zeros(n)
-    for row in range(len(sources)):
-        dependency = np.zeros(n)
-        reached = np.flatnonzero(np.isfinite(reach[row]))
-        for w in reached[np.argsort(-reach[row][reached], kind="stable")]:
-            parent = parents[row][w]
-            if parent >= 0:
-                dependency[parent] += 1.0 + dependency[w]
-        dependency[sources[row]] = 0.0
-        total += dependency
+    for row in dependency:  # row by row: the sum in the same order as one source at a time
+        total += row
     scale = n / len(sources) / ((n - 1) * (n - 2))
     return {order[i]: float(total[i] * scale) for i in range(n)}
+
+
+def _dependencies(reach: np.ndarray, parents: np.ndarray) -> np.ndarray:
+    """Each source's dependency on every node: walking its tree from the farthest node in, a node adds 1 plus its
+    own dependency to its parent's. All sources step together (one node of each per step), so numpy does the loop;
+    per source the additions come in the order one source at a time would make them."""
+    rows = np.arange(reach.shape[0])
+    farthest_first = np.argsort(-reach, axis=1, kind="stable")  # the unreachable (inf) first: they have no parent
+    dependency = np.zeros(reach.shape)
+    for step in range(reach.shape[1]):
+        node = farthest_first[:, step]
+        parent = parents[rows, node]
+        tied = parent >= 0
+        dependency[rows[tied], parent[tied]] += 1.0 + dependency[rows[tied], node[tied]]
+    return dependency
 
 
 def constraint(graph: nx.Graph, person: str) -> float:
@@ -118,16 +135,19 @@ def critical_people(graph: nx.Graph, people: Mapping[str, Person]) -> list[Criti
     order = list(graph.nodes)
     exact = n <= EXACT_UP_TO
     starts = list(range(n)) if exact else sorted(rng.sample(range(n), SAMPLES))
+    # One conversion serves both: the distances for betweenness, their pattern (who is tied) for the rest.
+    distances = nx.to_scipy_sparse_array(graph, nodelist=order, weight="distance", format="csr")
+    adjacency = distances.copy()
+    adjacency.data[:] = 1.0
     if exact:  # all shortest paths, ties shared: what the hand-made tests check
         betweenness = nx.betweenness_centrality(graph, weight="distance", normalized=True)
     else:
-        betweenness = sampled_betweenness(graph, order, starts)
+        betweenness = _sampled_betweenness(distances, order, starts)
     cut_points = set(nx.articulation_points(graph))
     brokers = [p for p, b in betweenness.items() if b >= MIN_BETWEENNESS]
     candidates = sorted(set(brokers) | cut_points, key=lambda p: (-betweenness[p], p))[:MAX_EFFICIENCY_CHECKS]
-    adjacency = nx.to_scipy_sparse_array(graph, nodelist=order, weight=None, format="csr")
     index = {v: i for i, v in enumerate(order)}
-    base = _efficiency(adjacency, starts)
+    base, pieces = _efficiency(adjacency, starts), _pieces(adjacency)
     found = []
     for person in candidates:
         held = constraint(graph, person)
@@ -135,18 +155,15 @@ def critical_people(graph: nx.Graph, people: Mapping[str, Person]) -> list[Criti
         broker = betweenness[person] >= MIN_BETWEENNESS and held <= MAX_CONSTRAINT and len(groups) >= 2
         if not broker and person not in cut_points:
             continue
-        loss = base - _efficiency_without(adjacency, starts, index[person])
-        parts = _parts_without(graph, person) if person in cut_points else 1
+        remaining, renumbered = _without(adjacency, starts, index[person])
+        loss = base - _efficiency(remaining, renumbered)
+        # The other components stay whole: whatever the network gains in pieces, the person's own part split into.
+        parts = _pieces(remaining) - pieces + 1 if person in cut_points else 1
         reasons = _reasons(betweenness[person], held, groups, parts, loss, base, broker)
         found.append(
             CriticalPerson(person, betweenness[person], held, groups, person in cut_points, parts, loss, reasons)
         )
     return sorted(found, key=lambda c: (people[c.person].name if c.person in people else c.person, c.person))
-
-
-def _parts_without(graph: nx.Graph, person: str) -> int:
-    component = nx.node_connected_component(graph, person) - {person}
-    return nx.number_connected_components(graph.subgraph(component))
 
 
 def _reasons(

@@ -7,12 +7,6 @@ from collections.abc import Iterable
 from analytics.model import Exchange, Kind, Post, Records
 
 
-def visible_posts(records: Records) -> list[Post]:
-    """Posts that count: not deleted, not held for a steward, not written by a bot."""
-    bots = {p.id for p in records.people if p.is_bot}
-    return [p for p in records.posts if not p.deleted and not p.held and p.author not in bots]
-
-
 def answer_kind(post: Post) -> Kind:
     if post.accepted:
         return Kind.ACCEPTED_ANSWER
@@ -29,12 +23,13 @@ def exchanges(records: Records) -> list[Exchange]:
 def _answers(records: Records) -> Iterable[Exchange]:
     """A reply carries its author's knowledge to the parent's author; the asker's own replies in their thread
     (thanks, follow-up questions) carry none."""
-    posts = visible_posts(records)
-    by_id = {p.id: p for p in posts}
-    askers = {p.thread_id: p.author for p in posts if p.parent_id is None}
-    for post in posts:
+    by_id, openers = records.visible_by_id, records.openers
+    for post in records.visible_posts:
         parent = by_id.get(post.parent_id) if post.parent_id else None
-        if parent is None or parent.author == post.author or askers.get(post.thread_id) == post.author:
+        if parent is None or parent.author == post.author:
+            continue
+        opener = openers.get(post.thread_id)
+        if opener is not None and opener.author == post.author:
             continue
         topic = (post.topics or parent.topics or (None,))[0]
         yield Exchange(post.author, parent.author, answer_kind(post), records.community, post.at, topic)

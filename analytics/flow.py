@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from analytics.model import TANGIBLE, Exchange, Person, ValueSettings
+from analytics.model import NO_HOME, TANGIBLE, Exchange, Person, ValueSettings
 
 
 @dataclass(frozen=True)
@@ -60,18 +60,20 @@ def knowledge_graph(exchanges: Iterable[Exchange], settings: ValueSettings) -> n
 
 
 def flow_summary(
-    exchanges: list[Exchange], people: Mapping[str, Person], settings: ValueSettings, graph: nx.DiGraph
+    exchanges: list[Exchange],
+    people: Mapping[str, Person],
+    settings: ValueSettings,
+    graph: nx.DiGraph,
+    with_edges: bool = True,
 ) -> Flow:
-    """Totals, group-to-group flow and the shares a steward reports."""
+    """Totals, group-to-group flow and the shares a steward reports; `with_edges`: the ties too, strongest first."""
     rate = settings.hourly_rate / 60.0
-    edges = tuple(
-        Edge(u, v, d["count"], d["tangible"], d["count"] - d["tangible"], d["weight"], d["weight"] * rate)
-        for u, v, d in sorted(graph.edges(data=True), key=lambda item: (-item[2]["weight"], item[0], item[1]))
-    )
+    edges = _edges(graph, rate) if with_edges else ()
+    homes = {p: person.home for p, person in people.items()}
     group_minutes: dict[tuple[str, str], float] = defaultdict(float)
     group_count: Counter[tuple[str, str]] = Counter()
     for e in exchanges:
-        key = (home(people, e.giver), home(people, e.receiver))
+        key = (homes.get(e.giver, NO_HOME), homes.get(e.receiver, NO_HOME))
         group_minutes[key] += settings.minutes_for(e)
         group_count[key] += 1
     total = sum(group_minutes.values())
@@ -91,6 +93,13 @@ def flow_summary(
     )
 
 
+def _edges(graph: nx.DiGraph, rate: float) -> tuple[Edge, ...]:
+    return tuple(
+        Edge(u, v, d["count"], d["tangible"], d["count"] - d["tangible"], d["weight"], d["weight"] * rate)
+        for u, v, d in sorted(graph.edges(data=True), key=lambda item: (-item[2]["weight"], item[0], item[1]))
+    )
+
+
 def reciprocity(graph: nx.DiGraph) -> float:
     """Share of directed ties u->v whose reverse v->u exists too (0 for an empty graph)."""
     ties = graph.number_of_edges()
@@ -101,20 +110,20 @@ def reciprocity(graph: nx.DiGraph) -> float:
 
 def home(people: Mapping[str, Person], person_id: str) -> str:
     person = people.get(person_id)
-    return person.home if person else "(none)"
+    return person.home if person else NO_HOME
 
 
 def undirected(graph: nx.DiGraph) -> nx.Graph:
     """Ties regardless of direction, weights summed both ways, with distance = 1/weight for path measures."""
-    simple = nx.Graph()
-    simple.add_nodes_from(graph.nodes)
-    for u, v, d in graph.edges(data=True):
+    ties: dict[tuple[str, str], float] = {}  # in the order ties are first seen, as networkx would add them
+    for u, v, weight in graph.edges(data="weight"):
         if u == v:
             continue
-        if simple.has_edge(u, v):
-            simple.edges[u, v]["weight"] += d["weight"]
-        else:
-            simple.add_edge(u, v, weight=d["weight"])
-    for _, _, d in simple.edges(data=True):
-        d["distance"] = 1.0 / d["weight"] if d["weight"] > 0 else float("inf")
+        tie = (v, u) if (v, u) in ties else (u, v)
+        ties[tie] = ties[tie] + weight if tie in ties else weight
+    simple = nx.Graph()
+    simple.add_nodes_from(graph.nodes)
+    simple.add_edges_from(
+        (u, v, {"weight": w, "distance": 1.0 / w if w > 0 else float("inf")}) for (u, v), w in ties.items()
+    )
     return simple

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 import networkx as nx
 
-from analytics.derive import visible_posts
 from analytics.model import Exchange, Records, ValueSettings
 
 CLASSES = ("absent", "periphery", "active", "core")
@@ -117,15 +116,22 @@ def _newcomers(records: Records, first_post: dict[str, datetime]) -> set[str]:
 
 
 def _firsts(records: Records) -> tuple[dict[str, datetime], dict[str, datetime]]:
+    """Each author's first post and first accepted answer before the end."""
     first_post: dict[str, datetime] = {}
     first_accepted: dict[str, datetime] = {}
-    for post in sorted(visible_posts(records), key=lambda p: p.at):
+    for post in records.visible_posts:
         if post.at >= records.end:
             continue
-        first_post.setdefault(post.author, post.at)
+        _keep_earliest(first_post, post.author, post.at)
         if post.accepted and post.parent_id is not None:
-            first_accepted.setdefault(post.author, post.at)
+            _keep_earliest(first_accepted, post.author, post.at)
     return first_post, first_accepted
+
+
+def _keep_earliest(firsts: dict[str, datetime], person: str, at: datetime) -> None:
+    known = firsts.get(person)
+    if known is None or at < known:
+        firsts[person] = at
 
 
 def _days(start: datetime, end: datetime) -> float:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from analytics.critical import nearest_rank
-from analytics.derive import visible_posts
 from analytics.model import Post, Records, ValueSettings
 
 
@@ -16,7 +15,8 @@ from analytics.model import Post, Records, ValueSettings
 class FunnelStep:
     step: str
     count: int
-    share_of_previous: float | None
+    share_of_previous: float | None  # of the step before
+    previous_period: int | None = None  # the same step's count in the period before, when compared
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class Health:
 def questions_and_answers(records: Records) -> list[tuple[Post, Post | None]]:
     """Each question (a thread's opening post) with its first answer by someone else, bots and deleted excluded."""
     threads: dict[str, list[Post]] = defaultdict(list)
-    for post in visible_posts(records):
+    for post in records.visible_posts:
         threads[post.thread_id].append(post)
     pairs = []
     for posts in threads.values():
@@ -107,6 +107,8 @@ def funnel(records: Records) -> tuple[FunnelStep, ...]:
     """Detected -> nudged -> answered -> draft -> approved -> read, for the answers of the period."""
     nudges = [n for n in records.nudges if records.in_period(n.created_at)]
     nudged = {n.message_id for n in nudges}
+    # A nudged answer was detected, even when its detection fell in an earlier period (or was not kept).
+    detected = {d.message_id for d in records.detections if records.in_period(d.at)} | nudged
     answered_threads = {n.thread_id for n in nudges if n.status == "answered"}
     answered = {n.message_id for n in nudges if n.status == "answered"}
     drafts = [g for g in records.guides if g.thread_id in answered_threads]
@@ -114,7 +116,7 @@ def funnel(records: Records) -> tuple[FunnelStep, ...]:
     read_ids = {r.guide_id for r in records.reads}
     read = [g for g in approved if g.id in read_ids]
     counts = [
-        ("detected", max(records.candidates, len(nudged))),
+        ("detected", len(detected)),
         ("nudged", len(nudged)),
         ("answered", len(answered)),
         ("draft", len(drafts)),
@@ -126,6 +128,12 @@ def funnel(records: Records) -> tuple[FunnelStep, ...]:
         before = counts[i - 1][1] if i else None
         steps.append(FunnelStep(name, count, (count / before if before else None) if i else None))
     return tuple(steps)
+
+
+def compared(funnel: tuple[FunnelStep, ...], before: tuple[FunnelStep, ...]) -> tuple[FunnelStep, ...]:
+    """The funnel with each step's count in the period before, for its trend."""
+    earlier = {s.step: s.count for s in before}
+    return tuple(replace(s, previous_period=earlier.get(s.step)) for s in funnel)
 
 
 def waiting(records: Records, settings: ValueSettings, every: Pairs | None = None) -> tuple[Waiting, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 
 
 class Kind(StrEnum):
@@ -19,6 +20,7 @@ class Kind(StrEnum):
 
 
 TANGIBLE = frozenset({Kind.GUIDE, Kind.ACCEPTED_ANSWER, Kind.VALIDATED_ANSWER})
+NO_HOME = "(none)"  # the group of someone whose groups are not known
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class Person:
 
     @property
     def home(self) -> str:
-        return self.groups[0] if self.groups else "(none)"
+        return self.groups[0] if self.groups else NO_HOME
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,14 @@ class Nudge:
     status: str  # open|snoozed|answered|declined
     created_at: datetime
     closed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Detection:
+    """An answer the detector found terse (a candidate for a nudge), at the answer's time."""
+
+    message_id: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -136,7 +146,7 @@ class Records:
     people: tuple[Person, ...] = ()
     posts: tuple[Post, ...] = ()
     nudges: tuple[Nudge, ...] = ()
-    candidates: int = 0  # answers the detector found terse in the period
+    detections: tuple[Detection, ...] = ()  # answers the detector found terse
     guides: tuple[Guide, ...] = ()
     reads: tuple[Read, ...] = ()
     endorsements: tuple[Endorsement, ...] = ()
@@ -146,6 +156,22 @@ class Records:
 
     def in_period(self, at: datetime) -> bool:
         return self.start <= at < self.end
+
+    # Views of the posts several figures walk; computed once per Records (a frozen dataclass keeps them).
+    @cached_property
+    def visible_posts(self) -> tuple[Post, ...]:
+        """Posts that count: not deleted, not held for a steward, not written by a bot."""
+        bots = {p.id for p in self.people if p.is_bot}
+        return tuple(p for p in self.posts if not p.deleted and not p.held and p.author not in bots)
+
+    @cached_property
+    def visible_by_id(self) -> dict[str, Post]:
+        return {p.id: p for p in self.visible_posts}
+
+    @cached_property
+    def openers(self) -> dict[str, Post]:
+        """Each thread's question: its visible post without a parent."""
+        return {p.thread_id: p for p in self.visible_posts if p.parent_id is None}
 
     def before(self, start: datetime) -> Records:
         """The period [start, self.start) as it stood at its end: what the trend compares with."""
@@ -157,7 +183,7 @@ class Records:
             now=cut,
             posts=tuple(p for p in self.posts if p.at < cut),
             nudges=tuple(n for n in self.nudges if n.created_at < cut),
-            candidates=0,  # counted per period by the store; the earlier count is not kept
+            detections=tuple(d for d in self.detections if d.at < cut),
             guides=tuple(g for g in self.guides if g.created_at < cut),
             reads=tuple(r for r in self.reads if r.at < cut),
             endorsements=tuple(e for e in self.endorsements if e.at < cut),

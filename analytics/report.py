@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import networkx as nx
@@ -11,7 +11,7 @@ from analytics.critical import Bottleneck, CriticalPerson, critical_people, pers
 from analytics.derive import exchanges
 from analytics.flow import Flow, flow_summary, knowledge_graph, undirected
 from analytics.growth import Growth, growth
-from analytics.health import Health, health, questions_and_answers
+from analytics.health import Health, compared, health, questions_and_answers
 from analytics.model import Exchange, Person, Records, ValueSettings
 from analytics.risk import TopicRisk, topic_risks
 from analytics.scorecard import Measure, proxy_values, scorecard
@@ -48,13 +48,15 @@ def figures(
     settings: ValueSettings,
     every: list[Exchange] | None = None,
     months: dict[str, dict[str, str]] | None = None,
+    for_trend: bool = False,
 ) -> Figures:
-    """`every`: the exchanges before the records' end; `months`: k-core classes of whole months, shared."""
+    """`every`: the exchanges before the records' end; `months`: k-core classes of whole months, shared;
+    `for_trend`: only the proxies are wanted (the period before), so the list of ties is left out."""
     people = {p.id: p for p in records.people}
     every = exchanges(records) if every is None else every
     period = [e for e in every if records.in_period(e.at)]
     graph = knowledge_graph(period, settings)
-    flow = flow_summary(period, people, settings, graph)
+    flow = flow_summary(period, people, settings, graph, with_edges=not for_trend)
     risks = topic_risks(records, settings)
     grown = growth(records, every, settings, months)
     pairs = questions_and_answers(records)
@@ -68,10 +70,11 @@ def analyse(records: Records, settings: ValueSettings, previous_start: datetime 
     every = [e for e in exchanges(records) if e.at < records.end]
     months: dict[str, dict[str, str]] = {}
     now = figures(records, settings, every, months)
-    before = None
+    before, checked = None, now.health
     if previous_start is not None:
         earlier = records.before(previous_start)
-        before = figures(earlier, settings, [e for e in every if e.at < earlier.end], months).proxies
+        then = figures(earlier, settings, [e for e in every if e.at < earlier.end], months, for_trend=True)
+        before, checked = then.proxies, replace(now.health, funnel=compared(now.health.funnel, then.health.funnel))
     people = {p.id: p for p in records.people}
     return Report(
         community=records.community,
@@ -81,6 +84,6 @@ def analyse(records: Records, settings: ValueSettings, previous_start: datetime 
         bottlenecks=(*person_bottlenecks(now.graph, settings), *topic_bottlenecks(now.period, settings)),
         risks=tuple(now.risks),
         growth=now.growth,
-        health=now.health,
+        health=checked,
         scorecard=scorecard(now.proxies, before, settings.targets),
     )

@@ -6,7 +6,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
-from analytics.derive import visible_posts
 from analytics.model import Records, ValueSettings
 
 
@@ -48,9 +47,7 @@ def bus_factor(contributions: Counter[str]) -> tuple[int, tuple[str, ...]]:
 
 def topic_risks(records: Records, settings: ValueSettings) -> list[TopicRisk]:
     """Every topic with contributions or demand, the risky ones first."""
-    posts = visible_posts(records)
-    by_id = {p.id: p for p in posts}
-    questions = {p.thread_id: p for p in posts if p.parent_id is None}
+    posts, by_id, questions = records.visible_posts, records.visible_by_id, records.openers
     contributions: dict[str, Counter[str]] = defaultdict(Counter)
     answered: dict[str, set[str]] = defaultdict(set)
     answers_by: dict[tuple[str, str], set[str]] = defaultdict(set)  # (topic, person) -> threads they answered

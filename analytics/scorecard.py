@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import statistics
+from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from analytics.flow import Flow
 from analytics.growth import Growth
@@ -85,14 +86,18 @@ def proxy_values(
 
 def deflected(records: Records, every: Pairs | None = None) -> int:
     """Searches of the period that found something, not followed by a question from the same person within a day."""
-    asked: dict[str, list] = {}
+    asked: dict[str, list[datetime]] = {}
     for question, _ in questions_and_answers(records) if every is None else every:
         asked.setdefault(question.author, []).append(question.at)
+    for times in asked.values():
+        times.sort()
     count = 0
     for s in records.searches:
         if not records.in_period(s.at) or s.results == 0:
             continue
-        if not any(s.at <= at <= s.at + DEFLECTION_WINDOW for at in asked.get(s.person, [])):
+        times = asked.get(s.person, [])
+        following = bisect_left(times, s.at)  # their first question at or after the search
+        if following == len(times) or times[following] > s.at + DEFLECTION_WINDOW:
             count += 1
     return count
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:tacit:xapi")  # never change: statement ids derive from it
@@ -28,17 +31,46 @@ VERBS = {  # event kind -> (verb IRI, display)
     "task_completed": (ADL + "completed", "completed"),
 }
 VOIDED = (ADL + "voided", "voided")
-PERSON_EXTENSIONS = frozenset({"endorsed_person"})
-ACTIVITY_TYPES = {
-    "question": "http://id.tincanapi.com/activitytype/forum-reply",
-    "thread": "http://id.tincanapi.com/activitytype/discussion",
-    "guide": "http://id.tincanapi.com/activitytype/resource",
-    "search": "http://id.tincanapi.com/activitytype/search-engine",
-    "skill": "http://id.tincanapi.com/activitytype/skill",
-    "tandem": "http://id.tincanapi.com/activitytype/meeting",
-    "task": "http://adlnet.gov/expapi/activities/task",
-    "community": "http://id.tincanapi.com/activitytype/community-site",
+
+
+@dataclass(frozen=True)
+class Activity:
+    type: str  # the activity type IRI
+    written: bool  # its name is text people wrote (a title), which may name or quote someone
+
+
+ACTIVITIES = {
+    "question": Activity("http://id.tincanapi.com/activitytype/forum-reply", written=True),
+    "thread": Activity("http://id.tincanapi.com/activitytype/discussion", written=True),
+    "guide": Activity("http://id.tincanapi.com/activitytype/resource", written=True),
+    "task": Activity("http://adlnet.gov/expapi/activities/task", written=True),
+    "search": Activity("http://id.tincanapi.com/activitytype/search-engine", written=False),
+    "skill": Activity("http://id.tincanapi.com/activitytype/skill", written=False),  # the skills vocabulary
+    "tandem": Activity("http://id.tincanapi.com/activitytype/meeting", written=False),
+    "community": Activity("http://id.tincanapi.com/activitytype/community-site", written=False),
 }
+
+
+class Carries(StrEnum):
+    """What an extension's value is, which decides whether it may leave a Chatham House community as it is."""
+
+    FACT = "fact"  # a flag, a count or a word of Tacit's own vocabulary (a gap, a tandem activity)
+    REF = "ref"  # the opaque Tacit id of a thing, never of a person
+    PERSON = "person"  # the Tacit id of another person
+
+
+EXTENSIONS = {
+    "message": Carries.REF,
+    "accepted": Carries.FACT,
+    "gap": Carries.FACT,
+    "results": Carries.FACT,
+    "tandem": Carries.REF,
+    "activity": Carries.FACT,
+    "endorsed_person": Carries.PERSON,
+}
+# One event seen from every community the people share: sent under a pseudonym it would be the twin (same time,
+# same object) of the named statement another community sends, and would tell who is behind the pseudonym.
+SHARED_KINDS = frozenset({"endorsed"})
 
 
 @dataclass(frozen=True)
@@ -51,18 +83,23 @@ class Event:
     person_name: str
     community_id: str
     at: datetime
-    object_type: str  # a key of ACTIVITY_TYPES
+    object_type: str  # a key of ACTIVITIES
     object_id: str  # Tacit's id of the object
     object_name: str = ""
-    extensions: dict[str, Any] = field(default_factory=dict)
+    extensions: dict[str, Any] = field(default_factory=dict)  # keys of EXTENSIONS
     success: bool | None = None  # rated: helpful or not
 
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Where IRIs point: Tacit's public URL."""
+    """How statements name things: IRIs under Tacit's public URL; people under pseudonyms keyed by a secret."""
 
     base: str  # e.g. https://tacit.example.org
+    pseudonym_key: bytes = field(repr=False)  # never sent: without it a pseudonym cannot be traced to a person
+
+    def __post_init__(self) -> None:
+        if len(self.pseudonym_key) < 16:
+            raise ValueError("the xAPI pseudonym key must hold at least 16 bytes: a short key can be guessed")
 
     def activity(self, kind: str, object_id: str) -> str:
         if kind == "guide":
@@ -76,14 +113,23 @@ class Vocabulary:
     def home_page(self) -> str:
         return self.base
 
+    def pseudonym(self, community_id: str, person_id: str) -> str:
+        """A stable id for a person within one Chatham House community (another community: another pseudonym).
+
+        Keyed (HMAC-SHA256): Tacit ids are sent by named communities to the same LRS, so an unkeyed hash of one
+        could be recomputed there and would name the person."""
+        digest = hmac.new(self.pseudonym_key, f"{community_id}\x1f{person_id}".encode(), hashlib.sha256).digest()
+        return str(uuid.UUID(bytes=digest[:16], version=4))
+
 
 def statement_id(kind: str, key: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{kind}:{key}"))
 
 
-def pseudonym(community_id: str, person_id: str) -> str:
-    """A stable id for a person within a Chatham House community; reveals neither name nor Tacit id."""
-    return str(uuid.uuid5(NAMESPACE, f"pseudonym:{community_id}:{person_id}"))
+# -- what a statement may carry: decided here, for every kind of event ---------------------------------------------
+def sendable(event: Event, named: bool) -> bool:
+    """Whether the event makes a statement at all: where people are not named, shared events stay home."""
+    return named or event.kind not in SHARED_KINDS
 
 
 def actor(event: Event, words: Vocabulary, named: bool) -> dict[str, Any]:
@@ -92,7 +138,7 @@ def actor(event: Event, words: Vocabulary, named: bool) -> dict[str, Any]:
             "objectType": "Agent",
             "account": {
                 "homePage": f"{words.home_page}/pseudonyms",
-                "name": pseudonym(event.community_id, event.person_id),
+                "name": words.pseudonym(event.community_id, event.person_id),
             },
         }
     agent: dict[str, Any] = {"objectType": "Agent", "account": {"homePage": words.home_page, "name": event.person_id}}
@@ -101,17 +147,35 @@ def actor(event: Event, words: Vocabulary, named: bool) -> dict[str, Any]:
     return agent
 
 
-def statement(event: Event, words: Vocabulary, named: bool) -> dict[str, Any]:
-    """One xAPI 1.0.3 statement; its id is the UUID v5 of the event, so a retry resends the very same statement."""
-    verb_iri, display = VERBS[event.kind]
-    definition: dict[str, Any] = {"type": ACTIVITY_TYPES[event.object_type]}
-    if event.object_name.strip():
-        definition["name"] = {"en-US": event.object_name.strip()[:300]}
-    extensions = {words.extension("community"): event.community_id}
+def definition(event: Event, named: bool) -> dict[str, Any]:
+    """The object's type, and its name unless people are not named and the name is their writing (a title)."""
+    activity = ACTIVITIES[event.object_type]
+    carried: dict[str, Any] = {"type": activity.type}
+    if event.object_name.strip() and (named or not activity.written):
+        carried["name"] = {"en-US": event.object_name.strip()[:300]}
+    return carried
+
+
+def extensions(event: Event, words: Vocabulary, named: bool) -> dict[str, Any]:
+    """The community and the event's declared extensions; another person is a pseudonym where people are not named.
+    An extension not declared in EXTENSIONS is refused: a new one must say what it carries."""
+    undeclared = sorted(set(event.extensions) - set(EXTENSIONS))
+    if undeclared:
+        raise ValueError(f"xAPI extensions not declared in EXTENSIONS: {undeclared}")
+    carried = {words.extension("community"): event.community_id}
     for name, value in event.extensions.items():
-        if name in PERSON_EXTENSIONS and not named:
-            value = pseudonym(event.community_id, str(value))  # another person: never named either
-        extensions[words.extension(name)] = value
+        if EXTENSIONS[name] is Carries.PERSON and not named:
+            value = words.pseudonym(event.community_id, str(value))
+        carried[words.extension(name)] = value
+    return carried
+
+
+def statement(event: Event, words: Vocabulary, named: bool) -> dict[str, Any]:
+    """One xAPI 1.0.3 statement; its id is the UUID v5 of the event, so a retry resends the very same statement.
+    `named`: False in a Chatham House community (pseudonymous actors, no titles, no shared events)."""
+    if not sendable(event, named):
+        raise ValueError(f"a {event.kind!r} event is not sent where people are not named")
+    verb_iri, display = VERBS[event.kind]
     body: dict[str, Any] = {
         "id": statement_id(event.kind, event.key),
         "actor": actor(event, words, named),
@@ -119,7 +183,7 @@ def statement(event: Event, words: Vocabulary, named: bool) -> dict[str, Any]:
         "object": {
             "objectType": "Activity",
             "id": words.activity(event.object_type, event.object_id),
-            "definition": definition,
+            "definition": definition(event, named),
         },
         "context": {
             "platform": "Tacit",
@@ -128,11 +192,11 @@ def statement(event: Event, words: Vocabulary, named: bool) -> dict[str, Any]:
                     {
                         "objectType": "Activity",
                         "id": words.activity("community", event.community_id),
-                        "definition": {"type": ACTIVITY_TYPES["community"]},
+                        "definition": {"type": ACTIVITIES["community"].type},
                     }
                 ]
             },
-            "extensions": extensions,
+            "extensions": extensions(event, words, named),
         },
         "timestamp": event.at.isoformat(),
         "version": "1.0.3",

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import secrets
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -157,7 +161,24 @@ def _xapi(settings: Settings) -> XapiOut | None:
     password = settings.xapi_password.get_secret_value() if settings.xapi_password else None
     http = httpx.Client(timeout=settings.connector_timeout_s)
     lrs = LrsClient(http, settings.xapi_endpoint, settings.xapi_username, password, settings.xapi_version)
-    return XapiOut(lrs, Vocabulary(settings.public_url.rstrip("/")), settings.xapi_batch_size)
+    words = Vocabulary(settings.public_url.rstrip("/"), _pseudonym_key(settings))
+    return XapiOut(lrs, words, settings.xapi_batch_size)
+
+
+def _pseudonym_key(settings: Settings) -> bytes:
+    """The setting, or a random key kept in the data folder: created once (mode 0600), the same for every worker."""
+    if settings.xapi_pseudonym_key is not None and settings.xapi_pseudonym_key.get_secret_value():
+        return settings.xapi_pseudonym_key.get_secret_value().encode()
+    path = Path(settings.data_dir) / "xapi-pseudonym-key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fresh = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        with os.fdopen(os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+            out.write(secrets.token_urlsafe(48))
+        with contextlib.suppress(FileExistsError):
+            os.link(fresh, path)  # atomic and never over an existing key: workers starting together keep one
+        fresh.unlink()
+    return path.read_bytes().strip()
 
 
 def _llm(settings: Settings, http_client: httpx.Client | None) -> LLM | None:

@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     xapi_version: str = "1.0.3"  # the X-Experience-API-Version header
     xapi_batch_size: int = Field(default=100, ge=1, le=1000)
     xapi_interval_s: float = Field(default=300.0, ge=10.0)
+    # keys the pseudonyms of Chatham House communities' people; default: a random key kept in data_dir
+    xapi_pseudonym_key: SecretStr | None = None  # at least 16 characters (checked when the LRS is set up)
     # LTI 1.3 (docs/analytics.md): Tacit as a tool; its RSA key signs deep-linking answers and service tokens
     lti_private_key_file: Path | None = None  # default: <data_dir>/lti_key.pem, created on first start
     lti_state_max_age_s: int = Field(default=600, ge=30)  # from login initiation to launch

@@ -11,11 +11,24 @@ from __future__ import annotations
 import argparse
 import random
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from analytics.derive import exchanges
 from analytics.flow import knowledge_graph
-from analytics.model import Guide, Nudge, Person, Post, Read, Records, Search, Tandem, TandemSession, ValueSettings
+from analytics.model import (
+    Detection,
+    Guide,
+    Nudge,
+    Person,
+    Post,
+    Read,
+    Records,
+    Search,
+    Tandem,
+    TandemSession,
+    ValueSettings,
+)
 from analytics.report import analyse
 
 END = datetime(2026, 12, 1, tzinfo=UTC)
@@ -89,12 +102,14 @@ def synthetic(messages: int, people: int, seed: int) -> Records:
         for i in range(100)
     )
     sessions = tuple(TandemSession(f"td{rng.randrange(100)}", END - rng.randrange(200) * DAY) for _ in range(1000))
+    # The detector flags the first answer of a quarter of the threads; nudges went to others too.
+    detections = tuple(Detection(f"{tid}-r0", at) for tid, _, at, _ in rng.sample(threads, len(threads) // 4))
     start = END - 90 * DAY
     common = dict(
         people=persons,
         posts=tuple(posts),
         nudges=nudges,
-        candidates=len(nudges) * 2,
+        detections=detections,
         guides=guides,
         reads=reads,
         tandems=tandems,
@@ -114,7 +129,8 @@ def main() -> None:
     settings = ValueSettings()
 
     started = time.perf_counter()
-    period = [e for e in exchanges(current) if current.in_period(e.at)]
+    anchor_records = replace(current)  # a copy: what it works out about the posts is not left for the figures
+    period = [e for e in exchanges(anchor_records) if current.in_period(e.at)]
     graph = knowledge_graph(period, settings)
     anchor = time.perf_counter() - started
 

@@ -87,3 +87,21 @@ def spark(values: list[float | None], width: int = 120, height: int = 28) -> str
     span = (high - low) or 1.0
     step = width / (len(values) - 1)
     return " ".join(f"{i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}" for i, v in known)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two bars, the period before and this one, on one scale: a proxy's trend at a glance."""
+
+    before: float
+    now: float
+
+
+def pair(before: float | None, now: float | None, width: int = 80) -> Pair | None:
+    """Bar lengths for a small before/now chart; None when either value is missing or both are 0."""
+    if before is None or now is None:
+        return None
+    top = max(abs(before), abs(now))
+    if top == 0:
+        return None
+    return Pair(round(width * abs(before) / top, 1), round(width * abs(now) / top, 1))

@@ -13,6 +13,7 @@ from analytics.model import DEFAULT_MINUTES, Kind, ValueSettings
 from analytics.present import present
 from analytics.report import analyse
 from analytics.scorecard import PROXIES
+from analytics.topics import in_skill_terms
 from workflow.access import can_read, require_community, require_steward, sees_identities, viewer_of
 from workflow.errors import InvalidInput, NotFound
 from workflow.guides import get_guide
@@ -160,6 +161,7 @@ def community_analytics(
         stored = uow.analytics.settings_values(community_id)
         bots = set(stored.get("bots") or ())
         current = uow.analytics.records(community_id, span.start, span.end, min(now, span.end), bots)
+        current = in_skill_terms(current, uow.tandems.vocabulary())
         name = community.name
     report = analyse(current, value_settings(stored), before.start)
     names = {p.id: p.name for p in current.people} if named else None

@@ -2,7 +2,8 @@
 
 At least once, exactly once in the LRS: a statement's id is the UUID v5 of its event, so a batch sent again after a
 crash (before it was logged as sent) holds the same ids and the LRS drops what it already has. Chatham House
-communities send pseudonymous accounts and no names; erasure sends a voiding statement for each of the person's.
+communities send keyed pseudonyms, no names and no titles (analytics/xapi.py decides what a statement carries);
+erasure sends a voiding statement for each of the person's.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from analytics.xapi import Vocabulary, statement, statement_id, voiding
+from analytics.xapi import Vocabulary, sendable, statement, statement_id, voiding
 from connectors.xapi.client import LrsConflict
 from workflow.services import Services, StatementSink
 
@@ -42,11 +43,12 @@ def send_statements(
         with services.uow() as uow:
             done, erased = uow.xapi.sent_ids(community), uow.xapi.erased_people()
             events = [e for e in uow.xapi.events(community) if e.person_id not in erased]
-        todo = [e for e in events if statement_id(e.kind, e.key) not in done]
+        named = not chatham_house
+        todo = [e for e in events if sendable(e, named) and statement_id(e.kind, e.key) not in done]
         todo.sort(key=lambda e: (e.at, e.kind, e.key))
         for start in range(0, len(todo), batch_size):
             batch = todo[start : start + batch_size]
-            statements = [statement(e, words, named=not chatham_house) for e in batch]
+            statements = [statement(e, words, named) for e in batch]
             _post(sink, statements)
             with services.uow() as uow:
                 rows = [(s["id"], e.person_id, s["verb"]["id"]) for s, e in zip(statements, batch, strict=True)]

@@ -6,10 +6,22 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from analytics.model import Endorsement, Guide, Nudge, Person, Post, Read, Records, Search, Tandem, TandemSession
+from analytics.model import (
+    Detection,
+    Endorsement,
+    Guide,
+    Nudge,
+    Person,
+    Post,
+    Read,
+    Records,
+    Search,
+    Tandem,
+    TandemSession,
+)
 from store.analytics_tables import AnalyticsSettingsRow, GuideReadRow, SearchEventRow
 from store.repository import aware, new_id
 from store.tables import (
@@ -49,7 +61,7 @@ class AnalyticsRepository:
             people=self._people(community_id, authors, bots),
             posts=posts,
             nudges=self._nudges(community_id, end),
-            candidates=self._candidates(community_id, start, end),
+            detections=self._detections(community_id, end),
             guides=self._guides(community_id, end),
             reads=self._reads(community_id, end),
             endorsements=self._endorsements(community_id, end),
@@ -133,19 +145,19 @@ class AnalyticsRepository:
             for n in rows
         )
 
-    def _candidates(self, community_id: str, start: datetime, end: datetime) -> int:
-        query = (
-            select(func.count())
-            .select_from(AssessmentRow)
-            .join(MessageRow, MessageRow.id == AssessmentRow.message_id)
+    def _detections(self, community_id: str, end: datetime) -> tuple[Detection, ...]:
+        """Answers the detector found terse before `end` (every period up to it: this one's and the one before)."""
+        rows = self.s.execute(
+            select(MessageRow.id, MessageRow.created_at)
+            .join(AssessmentRow, AssessmentRow.message_id == MessageRow.id)
             .where(
                 MessageRow.community_id == community_id,
                 AssessmentRow.is_candidate.is_(True),
-                MessageRow.created_at >= start,
                 MessageRow.created_at < end,
             )
-        )
-        return int(self.s.scalar(query) or 0)
+            .distinct()
+        ).all()
+        return tuple(Detection(r.id, aware(r.created_at)) for r in rows)
 
     def _guides(self, community_id: str, end: datetime) -> tuple[Guide, ...]:
         rows = self.s.execute(

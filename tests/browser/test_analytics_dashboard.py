@@ -40,6 +40,7 @@ def test_a_steward_reads_the_dashboard(page, demo_site) -> None:  # type: ignore
         expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
     assert page.locator("svg.chart").count() >= 2, "the group flow and the funnel are drawn"
     assert page.locator("table").count() >= 6, "every plot has its table"
+    assert page.locator("svg.trend").count() >= 1, "the scorecard's trends are drawn beside their values"
     assert_accessible(page)
 
 

@@ -25,8 +25,8 @@ def run_the_loop(loop) -> str:  # type: ignore[no-untyped-def]
     return guide["id"]
 
 
-def test_a_steward_sees_the_loop_as_figures(make_loop) -> None:
-    loop = make_loop()
+def test_a_steward_sees_the_loop_as_figures(database_url: str | None, make_loop) -> None:
+    loop = make_loop(database_url=database_url)
     run_the_loop(loop)
     r = loop.client.get(f"/v1/communities/{COMMUNITY}/analytics?period=30d", headers=loop.as_("priya"))
     assert r.status_code == 200, r.text

@@ -10,14 +10,24 @@ import pytest
 import respx
 from ralph.models.xapi.base.statements import BaseXapiStatement
 
-from analytics.xapi import VERBS, Event, Vocabulary, statement, statement_id, voiding
+from analytics.xapi import (
+    ACTIVITIES,
+    SHARED_KINDS,
+    VERBS,
+    Event,
+    Vocabulary,
+    sendable,
+    statement,
+    statement_id,
+    voiding,
+)
 from connectors.xapi.client import LrsClient
 from tests.e2e.conftest import COMMUNITY
 from tests.e2e.test_analytics_api import run_the_loop
 from workflow.xapi import send_statements
 
 LRS = "http://lrs.test/xAPI"
-WORDS = Vocabulary("https://tacit.example.org")
+WORDS = Vocabulary("https://tacit.example.org", b"the test LRS pseudonym key, not secret")
 AT = datetime(2026, 11, 20, 10, 30, tzinfo=UTC)
 
 
@@ -40,29 +50,79 @@ class FakeLrs:
         return httpx.Response(200, json=[s["id"] for s in json.loads(request.content)])
 
 
+# One event per builder in store/repositories/xapi.py: its object type, its object's name and its extensions.
+EXAMPLES = {
+    "asked": ("thread", "Slow listing for Marta's team", {"message": "m1", "accepted": False}),
+    "answered": ("thread", "Slow listing for Marta's team", {"message": "m2", "accepted": True}),
+    "replied": ("question", "Slow listing for Marta's team", {"message": "m3", "accepted": False}),
+    "elaborated": ("thread", "Slow listing for Marta's team", {"gap": "why"}),
+    "guide_approved": ("guide", "Ask @marta: a partial index", {}),
+    "guide_read": ("guide", "Ask @marta: a partial index", {}),
+    "rated": ("guide", "Ask @marta: a partial index", {}),
+    "searched": ("search", "Tacit search", {"results": 3}),
+    "endorsed": ("skill", "PostgreSQL", {"endorsed_person": "p2"}),
+    "tandem_session": ("tandem", "Tandem session", {"activity": "task_taken"}),
+    "task_completed": ("task", "Pair with Marta on the index", {"tandem": "td1"}),
+}
+WRITTEN = ("Marta", "marta")  # in every title people wrote above, never in a vocabulary word
+
+
+def example(kind: str) -> Event:
+    object_type, name, extensions = EXAMPLES[kind]
+    success = True if kind == "rated" else None
+    return Event(kind, "m1", "p1", "Lena <b>", "platform", AT, object_type, "o1", name, extensions, success=success)
+
+
+def test_every_kind_of_event_has_an_example() -> None:
+    assert set(EXAMPLES) == set(VERBS)
+
+
 @pytest.mark.parametrize("kind", sorted(VERBS))
-@pytest.mark.parametrize("named", [True, False])
-def test_every_statement_is_valid_xapi(kind: str, named: bool) -> None:
-    event = Event(
-        kind,
-        "m1",
-        "p1",
-        "Marta <b>",
-        "platform",
-        AT,
-        "thread",
-        "t1",
-        "Slow listing",
-        {"accepted": True},
-        success=True if kind == "rated" else None,
-    )
-    body = statement(event, WORDS, named)
+def test_every_named_statement_is_valid_xapi_and_stable(kind: str) -> None:
+    event = example(kind)
+    body = statement(event, WORDS, named=True)
     BaseXapiStatement.model_validate(body)
-    assert body["id"] == statement_id(kind, "m1") == statement(event, WORDS, named)["id"]  # stable
-    assert ("name" in body["actor"]) is named
-    assert body["actor"]["account"]["name"] == ("p1" if named else body["actor"]["account"]["name"])
-    if not named:
-        assert "p1" not in json.dumps(body) and "Marta" not in json.dumps(body)
+    assert body["id"] == statement_id(kind, "m1") == statement(event, WORDS, named=True)["id"]
+    assert body["actor"]["name"] == "Lena <b>" and body["actor"]["account"]["name"] == "p1"
+    assert body["object"]["definition"]["name"] == {"en-US": EXAMPLES[kind][1]}  # named: the title goes along
+
+
+@pytest.mark.parametrize("kind", sorted(set(VERBS) - SHARED_KINDS))
+def test_a_chatham_house_statement_carries_no_name_no_id_and_no_text_people_wrote(kind: str) -> None:
+    event = example(kind)
+    body = statement(event, WORDS, named=False)
+    BaseXapiStatement.model_validate(body)
+    sent = json.dumps(body)
+    for secret in ("p1", "p2", "Lena", *WRITTEN):
+        assert secret not in sent
+    assert "name" not in body["actor"] and body["actor"]["account"]["homePage"].endswith("/pseudonyms")
+    written = ACTIVITIES[EXAMPLES[kind][0]].written
+    assert ("name" in body["object"]["definition"]) is not written  # vocabulary words stay, titles do not
+    assert body["id"] == statement(event, WORDS, named=True)["id"]  # the same event, the same id
+
+
+def test_an_endorsement_is_never_sent_under_a_pseudonym() -> None:
+    # The endorsement is one event in every community the two share: its pseudonymous twin would name them.
+    endorsement = example("endorsed")
+    assert sendable(endorsement, named=True) and not sendable(endorsement, named=False)
+    with pytest.raises(ValueError, match="not sent"):
+        statement(endorsement, WORDS, named=False)
+
+
+def test_an_extension_must_say_what_it_carries() -> None:
+    event = Event("asked", "m1", "p1", "Lena", "platform", AT, "thread", "t1", extensions={"author_email": "x@y"})
+    with pytest.raises(ValueError, match="author_email"):
+        statement(event, WORDS, named=True)
+
+
+def test_pseudonyms_are_keyed_per_community() -> None:
+    other_key = Vocabulary(WORDS.base, b"another deployment's key, 32 bytes")
+    mine = WORDS.pseudonym("platform", "p1")
+    assert mine == WORDS.pseudonym("platform", "p1")  # stable: the LRS can follow one person
+    assert mine != WORDS.pseudonym("data", "p1")  # another community: unlinkable
+    assert mine != other_key.pseudonym("platform", "p1")  # without the key it cannot be recomputed
+    with pytest.raises(ValueError, match="16 bytes"):
+        Vocabulary(WORDS.base, b"short")
 
 
 def test_a_voiding_statement_is_valid_and_stable() -> None:
@@ -95,6 +155,7 @@ def test_the_loop_reaches_the_lrs_once_across_retries(make_loop) -> None:
     assert first.sent == len(lrs.stored) and again.sent == 0
     for s in lrs.stored.values():
         BaseXapiStatement.model_validate(s)
+    assert "Slow tenant listing" in json.dumps(list(lrs.stored.values()))  # named: the thread's title goes along
     assert all(
         h["x-experience-api-version"] == "1.0.3" and h["authorization"].startswith("Basic ") for h in lrs.headers
     )
@@ -125,6 +186,35 @@ def test_chatham_house_sends_no_names_and_erasure_voids(make_loop) -> None:
         for s in lrs.stored.values()
         if s["object"]["id"] in voided and s["verb"]["display"]["en-US"] == "voided"
     )
+
+
+def test_chatham_house_sends_no_titles_and_no_endorsements(database_url: str | None, make_loop) -> None:
+    """Every builder's events in a Chatham House community: no title people wrote leaves, nor an endorsement."""
+    loop = make_loop(database_url=database_url)
+    guide_id = run_the_loop(loop)
+    c = loop.client
+    guide_title = c.get(f"/v1/guides/{guide_id}", headers=loop.as_("lena")).json()["title"]
+    assert c.post("/v1/people/marta/endorsements", json={"skill": "postgresql"}, headers=loop.as_("lena")).is_success
+    tandem = {"community": COMMUNITY, "junior": "lena", "senior": "marta", "goals": ["postgres"]}
+    t = c.post("/v1/tandems", json=tandem, headers=loop.as_("priya")).json()
+    task = {"title": "Pair with Marta Quintero on the index", "skills": ["postgres"]}
+    assert c.post(f"/v1/communities/{COMMUNITY}/tasks", json=task, headers=loop.as_("priya")).is_success
+    suggestion = c.get(f"/v1/tandems/{t['id']}/suggestions", headers=loop.as_("lena")).json()[0]["suggestion_id"]
+    taken = c.post(f"/v1/tandems/{t['id']}/tasks", json={"suggestion_id": suggestion}, headers=loop.as_("lena"))
+    assert c.post(f"/v1/tandems/{t['id']}/tasks/{taken.json()['id']}/done", headers=loop.as_("marta")).is_success
+    c.patch(f"/v1/communities/{COMMUNITY}", json={"chatham_house": True}, headers=loop.as_("priya"))
+    lrs = FakeLrs()
+    with respx.mock(assert_all_called=False) as mock, httpx.Client() as http:
+        mock.post(f"{LRS}/statements").mock(side_effect=lrs)
+        send_statements(loop.tacit.services, sink=lrs_client(http), words=WORDS)
+    sent = json.dumps(list(lrs.stored.values()))
+    for secret in ("Slow tenant listing", guide_title, task["title"], "Marta", "marta", loop.ids["marta"]):
+        assert secret not in sent
+    verbs = {s["verb"]["display"]["en-US"] for s in lrs.stored.values()}
+    assert {"attended", "completed", "approved"} <= verbs  # the tandem and the guide are there, untitled
+    assert not any(s["object"]["definition"]["type"].endswith("/skill") for s in lrs.stored.values())
+    for s in lrs.stored.values():
+        BaseXapiStatement.model_validate(s)
 
 
 def test_the_typed_xapi_send_job_sends_through_the_configured_lrs(make_loop) -> None:

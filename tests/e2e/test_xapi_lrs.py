@@ -24,7 +24,7 @@ from tests.e2e.test_analytics_api import run_the_loop
 from workflow.xapi import send_statements
 
 ROOT = Path(__file__).resolve().parents[2]
-WORDS = Vocabulary("https://tacit.example.org")
+WORDS = Vocabulary("https://tacit.example.org", b"the test LRS pseudonym key, not secret")
 USER, PASSWORD = "tacit", "lrs-test-secret"
 
 

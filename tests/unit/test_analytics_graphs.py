@@ -141,3 +141,18 @@ def test_the_sampled_estimate_agrees_with_the_exact_one_where_paths_are_unique()
     estimate = sampled_betweenness(graph, order, list(range(len(order))))  # every source: no sampling error
     exact = nx.betweenness_centrality(graph, weight="distance", normalized=True)
     assert max(abs(estimate[p] - exact[p]) for p in order) < 1e-9
+
+
+def test_a_cut_point_splits_only_its_own_part_of_the_network() -> None:
+    # a - b - c, and apart from them d - e: without b, a and c fall apart; d - e stays one piece.
+    exchanges = [ex("a", "b"), ex("b", "c"), ex("d", "e")]
+    found = critical_people(undirected(knowledge_graph(exchanges, SETTINGS)), people(dict.fromkeys("abcde", "g")))
+    assert [(c.person, c.articulation_point, c.splits_into) for c in found] == [("b", True, 2)]
+
+
+def test_the_scorecards_small_bars_share_one_scale() -> None:
+    from web.charts import pair
+
+    bars = pair(10.0, 5.0)
+    assert bars is not None and (bars.before, bars.now) == (80.0, 40.0)
+    assert pair(None, 5.0) is None and pair(0.0, 0.0) is None  # nothing to compare: no chart, the words remain

@@ -9,7 +9,20 @@ import pytest
 from analytics.derive import exchanges
 from analytics.growth import core_classes, growth
 from analytics.health import health
-from analytics.model import Exchange, Guide, Kind, Nudge, Person, Post, Read, Records, Search, Tandem, ValueSettings
+from analytics.model import (
+    Detection,
+    Exchange,
+    Guide,
+    Kind,
+    Nudge,
+    Person,
+    Post,
+    Read,
+    Records,
+    Search,
+    Tandem,
+    ValueSettings,
+)
 from analytics.report import analyse
 from analytics.risk import bus_factor, topic_risks
 from analytics.scorecard import scorecard
@@ -70,8 +83,10 @@ def test_the_nudge_funnel_and_the_loop() -> None:
     )
     reads = (Read("g1", "ann", at + 3 * D, True), Read("g1", "cat", at + 3 * D, False), Read("g1", "dan", at + 3 * D))
     searches = (Search("ann", at, 0), Search("ann", at, 3), Search("cat", at, 1), Search("dan", at, 2))
+    # The detector flagged m1, m2 and m4; m3 was nudged too (its detection is in no period here): 4 detected.
+    detections = (Detection("m1", at), Detection("m2", at), Detection("m4", at), Detection("m0", START - D))
     result = health(
-        records(nudges=nudges, candidates=4, guides=guides, reads=reads, searches=searches), ValueSettings()
+        records(nudges=nudges, detections=detections, guides=guides, reads=reads, searches=searches), ValueSettings()
     )
     assert [(s.step, s.count) for s in result.funnel] == [
         ("detected", 4),
@@ -196,3 +211,46 @@ def test_the_report_puts_it_together() -> None:
     assert values["exchange_value"] == pytest.approx(40.0)
     assert values["first_answer_median_hours"] == pytest.approx(1.5)
     assert len(exchanges(records(posts=tuple(posts)))) == 2
+
+
+def test_the_funnel_compares_every_step_with_the_period_before() -> None:
+    # October: m0 and m1 detected, m1 nudged and answered. November: m2, m3 and m4 detected, m2 and m3 nudged.
+    october = START - 30 * D
+    detections = tuple(Detection(m, october) for m in ("m0", "m1")) + tuple(
+        Detection(m, START + D) for m in ("m2", "m3", "m4")
+    )
+    nudges = (
+        Nudge("n1", "bob", "t1", "m1", "answered", october + D),
+        Nudge("n2", "bob", "t2", "m2", "open", START + 2 * D),
+        Nudge("n3", "bob", "t3", "m3", "answered", START + 2 * D),
+    )
+    report = analyse(records(detections=detections, nudges=nudges), ValueSettings(), START - 30 * D)
+    steps = {s.step: (s.count, s.previous_period) for s in report.health.funnel}
+    assert steps["detected"] == (3, 2)  # the earlier period's detections are kept for it, not dropped
+    assert steps["nudged"] == (2, 1) and steps["answered"] == (1, 1)
+    alone = analyse(records(detections=detections, nudges=nudges), ValueSettings())  # no period to compare with
+    assert {s.previous_period for s in alone.health.funnel} == {None}
+
+
+def test_topics_are_named_as_the_skills_vocabulary_names_them() -> None:
+    from analytics.topics import in_skill_terms
+    from tandem.skills import Skill
+
+    at = START + D
+    posts = [
+        *thread("t1", "ann", at, ("bob", H, True), topic="Postgres"),  # an abbreviation folded: postgresql
+        *thread("t2", "cat", at, ("bob", H, False), topic="pgsql"),  # a synonym merged into the skill
+        *thread("t3", "dan", at, ("eve", H, False), topic="kafka"),  # not in the vocabulary: kept
+    ]
+    guides = (Guide("g1", "t1", "published", at, at, at, "bob", ("bob",), ("postgres", "PostgreSQL")),)
+    skills = [Skill("postgresql", "PostgreSQL", ("pgsql",))]
+    named = in_skill_terms(records(posts=tuple(posts), guides=guides), skills)
+    assert {p.thread_id: p.topics for p in named.posts} == {
+        "t1": ("postgresql",),
+        "t2": ("postgresql",),
+        "t3": ("kafka",),
+    }
+    assert named.guides[0].topics == ("postgresql",)  # two tags naming one skill count once
+    risks = {r.topic: r for r in topic_risks(named, ValueSettings())}
+    # bob answered both postgresql threads (an accepted answer 2, an answer 1) and wrote the guide (1): he holds it.
+    assert (risks["postgresql"].contributions, risks["postgresql"].bus_factor) == (4, 1)

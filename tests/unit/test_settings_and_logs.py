@@ -46,3 +46,16 @@ def test_log_lines_mask_tokens_and_keys() -> None:
     line = formatter.format(record)
     assert "qrstuvwxyz" not in line and "567890abcdef" not in line and "secret-value" not in line
     assert "tct_abcdefgh***" in line
+
+
+def test_the_xapi_pseudonym_key_is_the_setting_or_one_kept_in_the_data_folder(tmp_path: Path) -> None:
+    from api.bootstrap import _pseudonym_key
+
+    kept = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    first = _pseudonym_key(kept)
+    path = tmp_path / "xapi-pseudonym-key"
+    assert len(first) >= 48 and path.stat().st_mode & 0o777 == 0o600
+    assert _pseudonym_key(kept) == first  # a restart (or another worker) keeps the pseudonyms
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left behind
+    chosen = Settings(_env_file=None, data_dir=tmp_path, xapi_pseudonym_key="shared by every API process")  # type: ignore[call-arg]
+    assert _pseudonym_key(chosen) == b"shared by every API process"

@@ -48,6 +48,7 @@ def dashboard(
         "months": months,
         "core_counts": core_counts,
         "core_spark": charts.spark(list(core_counts)),
+        "trend_pairs": [charts.pair(m["previous"], m["value"]) for m in view["scorecard"]],
         "width": charts.WIDTH,
     }
     return render(request, "analytics.html", context, person=person)
