@@ -7,19 +7,24 @@ edits and deletions) and asserts on what the fake holds afterwards, the way the 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from elicitor.community_model import Calibration
 from elicitor.detect import TerseDetector
 from elicitor.followup import TemplateFollowUpWriter
+from elicitor.judge_llm import LLMJudgedDetector
 from elicitor.model import Role
+from prompts.budget import TokenBudget
+from prompts.fake import FakeLLM
 from retrieval.fakes import HashingEmbedder, InMemoryIndex
 from retrieval.search import GuideSearch
 from store.records import IncomingMessage
 from synthesizer.offline import ExtractiveGuideWriter
 from tests.fake_uow import FakeUnitOfWork, Tables
-from workflow import governance, guides, nudges
+from workflow import assess, governance, guides, nudges, outcomes
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
 from workflow.ingest import ingest_messages
 from workflow.job_types import defer_assessments
@@ -372,3 +377,35 @@ def test_a_held_or_deleted_message_in_a_batch_gets_no_verdict(world) -> None:
     runner.settle()
     assert set(_outcomes(tables)) == {"q0", "q1", "q2", "a2"}
     assert [n["message_id"] for n in tables.nudges.values()] == [by_ext["a2"]]
+
+
+def test_a_batch_reads_each_communitys_calibration_once_and_judges_nothing_cold_start_holds_back(
+    world, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services, tables, _ = world
+    create_community(services, community_id="data", name="Data Guild")
+    for handle, role in [("marta", Role.EXPERT), ("lena", Role.MEMBER)]:
+        add_person(services, handle=handle, community_id="data", role=role)
+    read: list[str] = []
+
+    def calibration_for(services: Services, uow: object, community_id: str, threshold: float) -> Calibration:
+        read.append(community_id)
+        real = outcomes.calibration_for(services, uow, community_id, threshold)  # type: ignore[arg-type]
+        return replace(real, gate=0.999) if community_id == "data" else real  # "data" is new: held back
+
+    monkeypatch.setattr(assess, "calibration_for", calibration_for)
+    verdict = {"terse": "yes", "gaps": ["rationale"], "confidence": "high", "reason": "No reason given."}
+    llm = FakeLLM(verdict, verdict, verdict, verdict)
+    services.detector = LLMJudgedDetector(llm, TerseDetector(0.55), TokenBudget(2000), screen=0.25)
+    ids = [
+        m
+        for community in ("platform", "data")
+        for m in ingest_messages(services, community_id=community, batch=_threads(services.clock(), 2)).new_message_ids
+    ]
+    verdicts = assess.assess_messages(services, message_ids=ids)
+    assert sorted(read) == ["data", "platform"]  # once per community, not once per message
+    assert len(llm.history) == 2  # platform's two answers; data's are held back before the judge
+    community_of = {m.id: m.community_id for m in tables.messages.values()}
+    held = [v for m, v in verdicts.items() if community_of[m] == "data" and v.features.get("cold_start_gate")]
+    assert len(held) == 2 and all(not v.is_candidate and "Not nudged yet" in v.explanation for v in held)
+    assert {n["community_id"] for n in tables.nudges.values()} == {"platform"} and len(tables.nudges) == 2
