@@ -12,7 +12,7 @@ from jwt.algorithms import RSAAlgorithm
 from playwright.sync_api import expect
 
 from tests.browser.axe import assert_accessible
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import screenshot, sign_in
 
 COMMUNITY = "platform-guild"
 ISSUER, CLIENT, DEPLOYMENT, AUTH = (
@@ -39,6 +39,13 @@ def test_a_steward_reads_the_dashboard(page, demo_site) -> None:  # type: ignore
     ):
         expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
     assert page.locator("svg.chart").count() >= 2, "the group flow and the funnel are drawn"
+    sankey = page.get_by_role("img", name="Knowledge flow between groups")
+    expect(sankey).to_be_visible()
+    assert sankey.locator("path.sankey-band").count() >= 1, "each group-to-group flow is a band"
+    assert sankey.locator("rect.sankey-node").count() >= 2, "a source block on the left, a target on the right"
+    expect(page.get_by_role("table", name="Flow between groups")).to_be_visible()  # the values, for screen readers
+    sankey.scroll_into_view_if_needed()
+    screenshot(page, "steward-analytics")
     assert page.locator("table").count() >= 6, "every plot has its table"
     assert page.locator("svg.trend").count() >= 1, "the scorecard's trends are drawn beside their values"
     assert_accessible(page)

@@ -116,3 +116,23 @@ def _person(loop, handle: str) -> str:  # type: ignore[no-untyped-def]
     from workflow.analytics import person_id_for_handle
 
     return person_id_for_handle(loop.tacit.services, handle=handle)
+
+
+def test_outside_chatham_house_the_dashboards_sankey_shows_groups_never_people(make_loop) -> None:
+    import re
+
+    loop = make_loop()
+    run_the_loop(loop)
+    c = loop.client
+    assert c.patch(f"/v1/communities/{COMMUNITY}", json={"chatham_house": True}, headers=loop.as_("priya")).is_success
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/signin").text)
+    assert csrf is not None
+    c.post("/signin", data={"token": loop.tokens["ada"], "csrf_token": csrf.group(1)})  # an admin, not a member
+    page = c.get(f"/analytics/{COMMUNITY}")
+    assert page.status_code == 200, page.text
+    sankey = re.search(r'<svg class="chart sankey".*?</svg>', page.text, re.S)
+    assert sankey is not None and 'role="img"' in sankey.group(0)
+    assert "sankey-band" in sankey.group(0) and "Knowledge flow between groups" in sankey.group(0)
+    assert "Flow between groups" in page.text  # the table stays beside it
+    for secret in ("marta", "lena", loop.ids["marta"], loop.ids["lena"]):
+        assert secret not in page.text

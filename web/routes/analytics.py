@@ -28,8 +28,7 @@ def dashboard(
     """Stewards (admins outside confidential communities); Chatham House outsiders see counts, not people."""
     view = community_analytics(services, person_id=person.id, community_id=community_id, period=period).as_dict()
     flow = view["flow"]
-    groups = [(f"{g['source']} → {g['target']}", g["minutes"]) for g in flow["groups"]]
-    group_bars, group_height = charts.bars(groups)
+    sankey = charts.sankey([(g["source"], g["target"], g["minutes"]) for g in flow["groups"]])
     funnel = [(s["step"], float(s["count"])) for s in view["health"]["funnel"]]
     funnel_bars, funnel_height = charts.bars(funnel, label_width=120)
     nodes, lines = charts.people_graph(flow.get("edges", []))
@@ -39,8 +38,7 @@ def dashboard(
         "view": view,
         "periods": PERIODS,
         "period": view["period"]["label"],
-        "group_bars": group_bars,
-        "group_height": group_height,
+        "sankey": sankey,
         "funnel_bars": funnel_bars,
         "funnel_height": funnel_height,
         "nodes": nodes,
