@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -101,8 +102,10 @@ class RandomEmbedder:
     def embed(self, texts: Sequence[str], kind: EmbedKind) -> list[list[float]]:
         import numpy as np
 
-        rng = np.random.default_rng(len(texts))
-        v = rng.standard_normal((len(texts), self.dimension)).astype("float32")
+        # Seeded by each text: distinct texts get distinct vectors (a seed per batch gave every batch the same
+        # 256 vectors, a degenerate index), the same text the same vector.
+        rows = [np.random.default_rng(zlib.crc32(t.encode())).standard_normal(self.dimension) for t in texts]
+        v = np.array(rows, dtype="float32").reshape(len(texts), self.dimension)
         return (v / np.linalg.norm(v, axis=1, keepdims=True)).tolist()
 
 
@@ -162,19 +165,13 @@ class Watcher:
 
 def old_build_path() -> Callable[[], None]:
     """Switch EdgeIndex to the previous behaviour (optimize after every batch, keep files until close); returns undo."""
-    every, flush = edge_index._OPTIMIZE_EVERY, EdgeIndex.flush
+    every, release = edge_index._OPTIMIZE_EVERY, EdgeIndex._release
     edge_index._OPTIMIZE_EVERY = 1
-
-    def optimize_only(self: EdgeIndex) -> None:
-        with self._lock:
-            if self._shard is not None:
-                self._shard.optimize()
-
-    EdgeIndex.flush = optimize_only  # type: ignore[method-assign]
+    EdgeIndex._release = lambda self: None  # type: ignore[method-assign]
 
     def undo() -> None:
         edge_index._OPTIMIZE_EVERY = every
-        EdgeIndex.flush = flush  # type: ignore[method-assign]
+        EdgeIndex._release = release  # type: ignore[method-assign]
 
     return undo
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import MofNCompleteColumn, Progress, ProgressColumn, Task, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from api import logs
 from api.bootstrap import Tacit, build
@@ -228,13 +229,32 @@ def ingest(
 
 
 @app.command()
-def reindex() -> None:
-    """Rebuild the vector index from the database (the record)."""
+def reindex(
+    fresh: bool = typer.Option(False, "--fresh", help="Start from an empty index even if a rebuild was interrupted."),
+) -> None:
+    """Rebuild the vector index from the database (the record); an interrupted rebuild continues where it stopped.
+
+    Example: tacit reindex
+    """
     # A rebuild has the cores to itself: the model may use them all (serving keeps TACIT_EMBEDDING_THREADS).
-    with running(start_jobs=False, embedding_threads=0) as tacit, Progress(console=console) as bar:
-        task = bar.add_task("Indexing guides", total=None)
-        chunks = guides.reindex(tacit.services, progress=lambda n: bar.update(task, completed=n))
-    console.print(f"Indexed {chunks} chunks.")
+    with running(start_jobs=False, embedding_threads=0) as tacit:
+        plan = guides.plan_reindex(tacit.services, fresh=fresh)
+        if plan.resume:
+            console.print(f"Resuming an interrupted rebuild: {plan.resumed_chunks:,} chunks already indexed.")
+        console.print(f"{plan.guides:,} published guides to index.")
+        columns = (*Progress.get_default_columns()[:1], MofNCompleteColumn(), TimeElapsedColumn(), _RateColumn())
+        with Progress(*columns, console=console) as bar:
+            task = bar.add_task("Indexing chunks", total=None, completed=plan.resumed_chunks)
+            chunks = guides.reindex(tacit.services, progress=lambda n: bar.update(task, completed=n), plan=plan)
+    console.print(f"Indexed {chunks:,} chunks.")
+
+
+class _RateColumn(ProgressColumn):
+    """Chunks per second since the bar started (rich's own speed column shows bytes)."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.speed
+        return Text(f"{speed:,.0f} chunks/s" if speed else "", style="progress.data.speed")
 
 
 @app.command()

@@ -26,8 +26,13 @@ _UPSERT_BATCH = 256
 # Bulk writes (a rebuild) optimize once per this many points, not per batch: each optimizer run rewrites segments,
 # so running it per small batch made a 300k rebuild quadratic in time and left GBs of replaced segment files.
 _OPTIMIZE_EVERY = 25_000
+# The engine keeps the files of segments the optimizer replaced until the shard is flushed (or closed): a server
+# replacing guides one by one grew its folder without bound (1,000 guides replaced in an 8,000-chunk index: 242 ->
+# 600 MB, `bench.scale_bench` "live writes"). A flush every this many written points keeps it flat, at little cost.
+_RELEASE_EVERY = 2_000
 _MARKER = "tacit-index.json"  # what Tacit stored here: checked on open, so a stale layout asks for a reindex
 _EDGE_CONFIG = "edge_config.json"
+_REBUILD_NOTE = "rebuild-progress.json"  # an interrupted rebuild's progress (retrieval.search.GuideSearch.reindex)
 
 
 class EdgeIndex:
@@ -39,6 +44,8 @@ class EdgeIndex:
         self._weights = (DENSE_WEIGHT, sparse_weight)
         self._shard: Any = None  # opened on first use: constructing the index touches nothing
         self._unoptimized = 0  # points written since the optimizer last ran
+        self._unreleased = 0  # points written or deleted since the engine last released replaced files
+        self._rebuilding = False  # set_rebuild_note(...) until set_rebuild_note(None): bulk writes
         # The shard is one mutable object; calls are short (ms), so one lock keeps it simple and safe.
         self._lock = threading.RLock()
 
@@ -61,11 +68,13 @@ class EdgeIndex:
                 shard.update(qe.UpdateOperation.upsert_points(points))
             # The engine has no background optimizer: build HNSW / merge segments when its planner asks for it
             # (a no-op taking microseconds otherwise). A live write (one guide) optimizes at once so it is searched
-            # through HNSW; a bulk write waits for `_OPTIMIZE_EVERY` points or `flush()`.
+            # through HNSW; during a rebuild (a rebuild note is set) writes wait for `_OPTIMIZE_EVERY` points or
+            # `flush()`.
             self._unoptimized += len(chunks)
-            if len(chunks) < _UPSERT_BATCH or self._unoptimized >= _OPTIMIZE_EVERY:
+            if not self._rebuilding or self._unoptimized >= _OPTIMIZE_EVERY:
                 shard.optimize()
                 self._unoptimized = 0
+            self._wrote(len(chunks))
 
     def delete_guide(self, guide_id: str) -> None:
         """Delete every chunk of a guide, all versions."""
@@ -73,6 +82,7 @@ class EdgeIndex:
             shard = self._opened()
             shard.update(qe.UpdateOperation.delete_points_by_filter(_match("guide_id", [guide_id])))
             shard.optimize()  # vacuums segments once enough points are deleted
+            self._wrote(1)  # the points deleted are not counted: a guide has a handful
 
     def search(
         self, dense: Sequence[float], sparse: SparseVector | None, community_ids: Sequence[str], limit: int
@@ -120,16 +130,35 @@ class EdgeIndex:
                 with contextlib.suppress(IndexConfigError):
                     self._opened()  # takes the folder's lock, or raises IndexBusy
             self.close()
+            self._rebuilding = False
             if self._path.exists():
                 shutil.rmtree(self._path)
 
     def flush(self) -> None:
-        """Optimize, then close the shard: the engine frees replaced segments' files only on close."""
+        """Optimize, then persist: the engine frees replaced segments' files on flush (the shard stays open)."""
         with self._lock:
             if self._shard is not None:
                 self._shard.optimize()
                 self._unoptimized = 0
-            self.close()
+                self._release()
+
+    def rebuild_note(self) -> str | None:
+        """The progress an interrupted rebuild left (None: no rebuild under way)."""
+        note = self._path / _REBUILD_NOTE
+        return note.read_text() if note.exists() else None
+
+    def set_rebuild_note(self, note: str | None) -> None:
+        """Persist every write so far, then record `note` (None: the rebuild is done)."""
+        with self._lock:
+            self._release()  # a note never runs ahead of the points it vouches for, kill -9 included
+            target = self._path / _REBUILD_NOTE
+            self._rebuilding = note is not None
+            if note is None:
+                target.unlink(missing_ok=True)
+                return
+            written = target.with_suffix(".tmp")
+            written.write_text(note)
+            written.replace(target)  # atomic: a kill leaves the old note or the new, never half of one
 
     def close(self) -> None:
         """Flush and release the shard (reopened on next use)."""
@@ -137,6 +166,15 @@ class EdgeIndex:
             if self._shard is not None:
                 self._shard.close()
                 self._shard = None
+
+    def _wrote(self, points: int) -> None:
+        self._unreleased += points
+        if self._unreleased >= _RELEASE_EVERY:
+            self._release()
+
+    def _release(self) -> None:
+        self._opened().flush()
+        self._unreleased = 0
 
     def _opened(self) -> Any:
         if self._shard is None:

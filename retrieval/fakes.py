@@ -102,6 +102,7 @@ class InMemoryIndex:
         self.points: dict[str, tuple[Chunk, list[float], SparseVector]] = {}
         self._weights = (DENSE_WEIGHT, sparse_weight)
         self.flushes = 0  # flush() calls, for tests
+        self.note: str | None = None  # an unfinished rebuild's progress
 
     def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]) -> None:
         if not len(chunks) == len(dense) == len(sparse):
@@ -141,9 +142,16 @@ class InMemoryIndex:
 
     def reset(self) -> None:
         self.points.clear()
+        self.note = None
 
     def flush(self) -> None:
         self.flushes += 1
+
+    def rebuild_note(self) -> str | None:
+        return self.note
+
+    def set_rebuild_note(self, note: str | None) -> None:
+        self.note = note
 
 
 def _unit(vector: Sequence[float]) -> list[float]:
