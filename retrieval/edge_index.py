@@ -29,7 +29,7 @@ _OPTIMIZE_EVERY = 25_000
 # The engine keeps the files of segments the optimizer replaced until the shard is flushed (or closed): a server
 # replacing guides one by one grew its folder without bound (1,000 guides replaced in an 8,000-chunk index: 242 ->
 # 600 MB, `bench.scale_bench` "live writes"). A flush every this many written points keeps it flat, at little cost.
-_RELEASE_EVERY = 2_000
+_RELEASE_EVERY = 500
 _MARKER = "tacit-index.json"  # what Tacit stored here: checked on open, so a stale layout asks for a reindex
 _EDGE_CONFIG = "edge_config.json"
 _REBUILD_NOTE = "rebuild-progress.json"  # an interrupted rebuild's progress (retrieval.search.GuideSearch.reindex)
@@ -150,6 +150,7 @@ class EdgeIndex:
     def set_rebuild_note(self, note: str | None) -> None:
         """Persist every write so far, then record `note` (None: the rebuild is done)."""
         with self._lock:
+            self._opened()  # the shard and its folder exist before anything is noted in it
             self._release()  # a note never runs ahead of the points it vouches for, kill -9 included
             target = self._path / _REBUILD_NOTE
             self._rebuilding = note is not None
