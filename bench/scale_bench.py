@@ -259,13 +259,12 @@ def build_index(args: argparse.Namespace, chunks: int, folder: Path, cache: Path
 
 def anchor_build(chunks: int, seed: int, folder: Path) -> dict[str, float]:
     """The previous build path on the same guides (random vectors): optimizer per batch, files kept until close."""
-    guides = list(stream_guides(chunks, seed))
     undo = old_build_path()
     try:
         index = EdgeIndex(folder, RandomEmbedder.dimension)
         started = time.perf_counter()
         with Watcher(folder) as watch:
-            GuideSearch(RandomEmbedder(), index).reindex(guides)
+            GuideSearch(RandomEmbedder(), index).reindex(stream_guides(chunks, seed))  # generated as read, as "now"
         seconds = time.perf_counter() - started
         index.close()
     finally:

@@ -89,9 +89,9 @@ def serve(
         console.print(f"Serving on {where} with {workers} worker processes (docs at /docs)")
         uvicorn.run("api.app:app_from_settings", factory=True, workers=workers, host=host, port=port, log_config=None)
         return
+    tacit.warm_up()  # the model loads while the app's modules import: the first search waits less
     from api.app import create_app
 
-    tacit.warm_up()
     console.print(f"Tacit built in {time.perf_counter() - started:.2f}s; serving on {where} (docs at /docs)")
     uvicorn.run(create_app(tacit), host=host, port=port, log_config=None)
 
