@@ -186,6 +186,10 @@ class EdgeIndex:
         return qe.EdgeConfig(
             vectors={DENSE: qe.EdgeVectorParams(size=self._dimension, distance=qe.Distance.Cosine)},
             sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+            # One engine thread per search: concurrency comes from the request threads, and a pool per search
+            # fought them for 2 cores (30k chunks, same index and run: 16 clients 180/s p95 116 ms against
+            # 169/s p95 128 ms with the CPU-derived pool; one client unchanged).
+            max_search_threads=1,
         )
 
     def _create(self) -> Any:
