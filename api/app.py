@@ -1,4 +1,5 @@
-"""The FastAPI app. `create_app(tacit)` takes an already built Tacit; `tacit serve` builds one from Settings."""
+"""The FastAPI app. `create_app(tacit)` takes an already built Tacit; `app_from_settings()` is the app factory that
+`tacit serve` (and `uvicorn --factory api.app:app_from_settings`) runs in each worker process."""
 
 from __future__ import annotations
 
@@ -19,6 +20,22 @@ from workflow.people import stored_counts
 DESCRIPTION = """Tacit watches community threads, asks experts one good follow-up question about their terse answers,
 and turns their replies into cited guides that learners find by meaning. Authenticate with
 `Authorization: Bearer <token>` (`tacit token create HANDLE`)."""
+
+
+def app_from_settings() -> FastAPI:
+    """A Tacit built from the environment, as one uvicorn worker process serves it (uvicorn's `factory=True`).
+
+    With the embedded vector index the folder is opened here, so a second process fails at start, saying that the
+    index has one writer, instead of on its first search.
+    """
+    from api.bootstrap import build
+
+    settings = Settings()
+    tacit = build(settings)
+    if not settings.qdrant_url:
+        tacit.index.count()  # takes the folder's lock now (IndexBusy: another process serves it)
+    tacit.warm_up()
+    return create_app(tacit)
 
 
 def create_app(tacit: Tacit, *, manage_runner: bool = True) -> FastAPI:

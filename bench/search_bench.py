@@ -316,6 +316,12 @@ class TimedIndex:
     def flush(self) -> None:
         self.inner.flush()
 
+    def rebuild_note(self) -> str | None:
+        return self.inner.rebuild_note()
+
+    def set_rebuild_note(self, note: str | None) -> None:
+        self.inner.set_rebuild_note(note)
+
 
 def percentiles(values: Sequence[float]) -> tuple[float, float, float]:
     cuts = statistics.quantiles(values, n=100, method="inclusive")

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import MofNCompleteColumn, Progress, ProgressColumn, Task, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from api import logs
 from api.bootstrap import Tacit, build
@@ -63,27 +64,43 @@ def serve(
     host: str = typer.Option(None, help="Default: TACIT_HOST (127.0.0.1)."),
     port: int = typer.Option(None, help="Default: TACIT_PORT (8000)."),
     demo: bool = typer.Option(False, "--demo", help="Load the demo community first if it is not loaded."),
+    workers: int = typer.Option(1, min=1, help="Server processes (more than one needs QDRANT_URL)."),
 ) -> None:
     """Serve the pages (search at /) and the HTTP API (OpenAPI docs at /docs).
 
     Example: tacit serve --demo
+    Example: QDRANT_URL=http://qdrant:6333 DATABASE_URL=postgresql+psycopg://tacit@db/tacit tacit serve --workers 2
     """
     import uvicorn
 
-    from api.app import create_app
-
     settings = Settings()
     logs.configure(settings.log_level)
+    if workers > 1 and not settings.qdrant_url:
+        console.print(f"[red]error:[/red] {EMBEDDED_INDEX_SERVES_ONE_PROCESS}")
+        raise typer.Exit(2)
     started = time.perf_counter()
-    tacit = build(settings)
+    tacit = build(settings)  # migrates the database once, before any worker starts
     if demo:
         _load_demo_if_missing(tacit)
-    tacit.warm_up()
-    console.print(
-        f"Tacit built in {time.perf_counter() - started:.2f}s; serving on http://{host or settings.host}:"
-        f"{port or settings.port} (docs at /docs)"
-    )
-    uvicorn.run(create_app(tacit), host=host or settings.host, port=port or settings.port, log_config=None)
+    host, port = host or settings.host, port or settings.port
+    where = f"http://{host}:{port}"
+    if workers > 1:
+        tacit.stop()  # each worker process builds its own (api.app.app_from_settings)
+        console.print(f"Serving on {where} with {workers} worker processes (docs at /docs)")
+        uvicorn.run("api.app:app_from_settings", factory=True, workers=workers, host=host, port=port, log_config=None)
+        return
+    tacit.warm_up()  # the model loads while the app's modules import: the first search waits less
+    from api.app import create_app
+
+    console.print(f"Tacit built in {time.perf_counter() - started:.2f}s; serving on {where} (docs at /docs)")
+    uvicorn.run(create_app(tacit), host=host, port=port, log_config=None)
+
+
+EMBEDDED_INDEX_SERVES_ONE_PROCESS = (
+    "--workers needs QDRANT_URL: the embedded vector index (no QDRANT_URL) is one process per folder (its files "
+    "are locked by the process that opened them), so a second server process could neither search nor index. "
+    "Serve with one worker (its requests already run on a thread pool), or set QDRANT_URL to a Qdrant server."
+)
 
 
 def _load_demo_if_missing(tacit: Tacit) -> None:
@@ -228,13 +245,32 @@ def ingest(
 
 
 @app.command()
-def reindex() -> None:
-    """Rebuild the vector index from the database (the record)."""
+def reindex(
+    fresh: bool = typer.Option(False, "--fresh", help="Start from an empty index even if a rebuild was interrupted."),
+) -> None:
+    """Rebuild the vector index from the database (the record); an interrupted rebuild continues where it stopped.
+
+    Example: tacit reindex
+    """
     # A rebuild has the cores to itself: the model may use them all (serving keeps TACIT_EMBEDDING_THREADS).
-    with running(start_jobs=False, embedding_threads=0) as tacit, Progress(console=console) as bar:
-        task = bar.add_task("Indexing guides", total=None)
-        chunks = guides.reindex(tacit.services, progress=lambda n: bar.update(task, completed=n))
-    console.print(f"Indexed {chunks} chunks.")
+    with running(start_jobs=False, embedding_threads=0) as tacit:
+        plan = guides.plan_reindex(tacit.services, fresh=fresh)
+        if plan.resume:
+            console.print(f"Resuming an interrupted rebuild: {plan.resumed_chunks:,} chunks already indexed.")
+        console.print(f"{plan.guides:,} published guides to index.")
+        columns = (*Progress.get_default_columns()[:1], MofNCompleteColumn(), TimeElapsedColumn(), _RateColumn())
+        with Progress(*columns, console=console) as bar:
+            task = bar.add_task("Indexing chunks", total=None, completed=plan.resumed_chunks)
+            chunks = guides.reindex(tacit.services, progress=lambda n: bar.update(task, completed=n), plan=plan)
+    console.print(f"Indexed {chunks:,} chunks.")
+
+
+class _RateColumn(ProgressColumn):
+    """Chunks per second since the bar started (rich's own speed column shows bytes)."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.speed
+        return Text(f"{speed:,.0f} chunks/s" if speed else "", style="progress.data.speed")
 
 
 @app.command()

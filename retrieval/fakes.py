@@ -103,6 +103,7 @@ class InMemoryIndex:
         self._weights = (DENSE_WEIGHT, sparse_weight)
         self.flushes = 0  # flush() calls, for tests
         self.compactions_due = 0  # forget_guide calls since the last compact(), for tests
+        self.note: str | None = None  # an unfinished rebuild's progress (kept by compact(), as EdgeIndex keeps it)
 
     def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]) -> None:
         if not len(chunks) == len(dense) == len(sparse):
@@ -156,9 +157,16 @@ class InMemoryIndex:
 
     def reset(self) -> None:
         self.points.clear()
+        self.note = None
 
     def flush(self) -> None:
         self.flushes += 1
+
+    def rebuild_note(self) -> str | None:
+        return self.note
+
+    def set_rebuild_note(self, note: str | None) -> None:
+        self.note = note
 
 
 def _unit(vector: Sequence[float]) -> list[float]:

@@ -80,3 +80,11 @@ class VectorIndex(Protocol):
     def flush(self) -> None:
         """After bulk writes: build the search structures and release the files they replaced."""
         ...
+
+    def rebuild_note(self) -> str | None:
+        """What an interrupted rebuild recorded of its progress (None: no rebuild under way, or none kept)."""
+        ...
+
+    def set_rebuild_note(self, note: str | None) -> None:
+        """Make every write so far durable, then record `note` (None: the rebuild finished)."""
+        ...

@@ -147,6 +147,13 @@ class QdrantIndex:
     def flush(self) -> None:
         """The server optimizes in the background: nothing to do."""
 
+    def rebuild_note(self) -> str | None:
+        """No note is kept on a server: an interrupted rebuild there starts again."""
+        return None
+
+    def set_rebuild_note(self, note: str | None) -> None:
+        """Nothing is kept (see rebuild_note)."""
+
     def _ensure(self) -> None:
         if self._ready:
             return

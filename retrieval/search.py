@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -21,9 +22,22 @@ _REINDEX_BATCH = 256
 _LEAD = 0.5
 # A rebuild flushes the index this often: the engine releases replaced files only then (bounded disk and memory).
 _FLUSH_EVERY = 50_000
+# ... and records its progress this often (about 30 s of embedding on 2 cores): what a kill -9 costs at most.
+_CHECKPOINT_EVERY = 5_000
 
 GuideRecord = tuple[str, str, int, GuideDraft]  # guide_id, community_id, version, draft
 _Leads = dict[tuple[str, str], list[float]]  # (guide id, section): the section's first window's vector
+
+
+@dataclass(frozen=True)
+class ReindexProgress:
+    """How far a rebuild got: every guide up to `after` (in id order) is indexed, `chunks` chunks in all."""
+
+    after: str | None
+    chunks: int
+
+    def note(self) -> str:
+        return json.dumps({"after": self.after, "chunks": self.chunks})
 
 
 @dataclass(frozen=True)
@@ -98,14 +112,37 @@ class GuideSearch:
                 return best[:limit]
             fetch = min(fetch * _REFETCH, _MAX_FETCH)
 
-    def reindex(self, guides: Iterable[GuideRecord], progress: Callable[[int], None] | None = None) -> int:
-        """Empty the index and rebuild it from `guides` (one version per guide), in batches.
+    def interrupted_reindex(self) -> ReindexProgress | None:
+        """Where an interrupted rebuild stopped (None: none was interrupted, or the index keeps no note)."""
+        note = self._index.rebuild_note()
+        if note is None:
+            return None
+        try:
+            fields = json.loads(note)
+            return ReindexProgress(after=fields["after"], chunks=int(fields["chunks"]))
+        except (ValueError, KeyError, TypeError):
+            return None  # an unreadable note: rebuild from the start rather than trust it
 
-        `progress` receives the number of chunks indexed so far after each batch. Returns the total. Memory is bounded
-        by one batch: `guides` may be a generator reading the database page by page.
+    def reindex(
+        self,
+        guides: Iterable[GuideRecord],
+        progress: Callable[[int], None] | None = None,
+        *,
+        resume: ReindexProgress | None = None,
+    ) -> int:
+        """Rebuild the index from `guides` (one version per guide, in guide id order), in batches.
+
+        Without `resume` the index is emptied first. With it (from `interrupted_reindex()`), the chunks already
+        stored stay and `guides` must be those after `resume.after`. Every `_CHECKPOINT_EVERY` chunks the index
+        records how far it got (after making the writes durable), so a killed rebuild continues from there.
+        `progress` receives the number of chunks indexed so far after each batch. Returns the total. Memory is
+        bounded by one batch: `guides` may be a generator reading the database page by page.
         """
-        self._index.reset()
-        total = flushed = 0
+        if resume is None:
+            self._index.reset()
+            resume = ReindexProgress(after=None, chunks=0)
+        self._index.set_rebuild_note(resume.note())
+        total = noted = flushed = resume.chunks
         pending: list[Chunk] = []
         leads: _Leads = {}  # first windows of the sections a batch may have cut (see `_with_lead`)
         for guide_id, community_id, version, draft in guides:
@@ -113,15 +150,24 @@ class GuideSearch:
             while len(pending) >= _REINDEX_BATCH:
                 batch, pending = pending[:_REINDEX_BATCH], pending[_REINDEX_BATCH:]
                 total += self._store(batch, progress, total, leads)
+            if total - noted >= _CHECKPOINT_EVERY:
+                # The rest of this guide's chunks first: the note vouches for every guide up to this one. A note is
+                # only ever taken at a guide boundary, so a resumed rebuild needs no section lead from before it.
+                total += self._store(pending, progress, total, leads)
+                pending = []
                 if total - flushed >= _FLUSH_EVERY:
                     self._index.flush()
                     flushed = total
-        if pending:
-            total += self._store(pending, progress, total, leads)
+                self._index.set_rebuild_note(ReindexProgress(after=guide_id, chunks=total).note())
+                noted = total
+        total += self._store(pending, progress, total, leads)
         self._index.flush()
+        self._index.set_rebuild_note(None)
         return total
 
     def _store(self, chunks: list[Chunk], progress: Callable[[int], None] | None, done: int, leads: _Leads) -> int:
+        if not chunks:
+            return 0
         self._index.upsert(chunks, self._embed(chunks, leads), self._terms(chunks))
         if progress is not None:
             progress(done + len(chunks))

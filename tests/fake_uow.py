@@ -542,6 +542,9 @@ class FakeGuides:
         )
         return [self._record(g) for g in ids[:limit]]
 
+    def published_count(self, after_id: str | None = None) -> int:
+        return len(self.published_page(after_id, len(self.t.guides)))
+
     def save_version(
         self,
         *,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
-from retrieval.search import GuideHit
+from retrieval.search import GuideHit, ReindexProgress
 from store.records import CommunityRecord, GuideRecord
 from store.uow import UnitOfWork
 from synthesizer.errors import InvalidGuide, SynthesisError
@@ -270,14 +270,40 @@ def compact_index(services: Services) -> int:
     return kept
 
 
-def reindex(services: Services, progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild the whole vector index from the database, which stays the record; streamed in pages."""
-    return services.search.reindex(_published_pages(services), progress)
+@dataclass(frozen=True)
+class ReindexPlan:
+    """What `reindex` is about to do: resume after `resumed_chunks` chunks (0: from the start), `guides` to read."""
+
+    resume: ReindexProgress | None
+    guides: int
+
+    @property
+    def resumed_chunks(self) -> int:
+        return self.resume.chunks if self.resume else 0
 
 
-def _published_pages(services: Services, page: int = 500) -> Iterator[tuple[str, str, int, GuideDraft]]:
-    """Every published guide, read `page` at a time in short units of work (memory bounded by the page)."""
-    after: str | None = None
+def plan_reindex(services: Services, *, fresh: bool = False) -> ReindexPlan:
+    """Continue an interrupted rebuild where its last note says it stopped, unless `fresh` (or there is none)."""
+    resume = None if fresh else services.search.interrupted_reindex()
+    with services.uow() as uow:
+        guides = uow.guides.published_count(resume.after if resume else None)
+    return ReindexPlan(resume, guides)
+
+
+def reindex(
+    services: Services, progress: Callable[[int], None] | None = None, *, plan: ReindexPlan | None = None
+) -> int:
+    """Rebuild the whole vector index from the database, which stays the record; streamed in pages, resumable."""
+    plan = plan or plan_reindex(services)
+    after = plan.resume.after if plan.resume else None
+    return services.search.reindex(_published_pages(services, after=after), progress, resume=plan.resume)
+
+
+def _published_pages(
+    services: Services, page: int = 500, after: str | None = None
+) -> Iterator[tuple[str, str, int, GuideDraft]]:
+    """Published guides (after `after`, in id order), read `page` at a time in short units of work (memory bounded
+    by the page)."""
     while True:
         with services.uow() as uow:
             batch = uow.guides.published_page(after, page)

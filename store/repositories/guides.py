@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, and_, select, update
+from sqlalchemy import Select, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from store.records import GuideRecord
@@ -57,6 +57,13 @@ class GuideRepository:
         if after_id is not None:
             query = query.where(GuideRow.id > after_id)
         return [_guide_record(guide, version) for guide, version in self.s.execute(query).tuples()]
+
+    def published_count(self, after_id: str | None = None) -> int:
+        """How many published guides there are (with an id after `after_id`): a rebuild's progress total."""
+        query = select(func.count()).select_from(GuideRow).where(GuideRow.status == "published")
+        if after_id is not None:
+            query = query.where(GuideRow.id > after_id)
+        return int(self.s.execute(query).scalar_one())
 
     def save_version(
         self,

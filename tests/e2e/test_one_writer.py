@@ -41,6 +41,54 @@ def test_a_worker_without_qdrant_url_refuses_and_says_why(tmp_path: Path):
     assert "Traceback" not in result.output
 
 
+def test_serve_with_several_workers_needs_qdrant_url_and_says_why(tmp_path: Path):
+    from cli.main import app
+
+    env = {"TACIT_DATA_DIR": str(tmp_path / "data"), "QDRANT_URL": ""}
+    result = CliRunner().invoke(app, ["serve", "--workers", "2"], env=env)
+
+    assert result.exit_code == 2
+    output = " ".join(result.output.split())
+    assert "--workers needs QDRANT_URL" in output and "one process per folder" in output
+    assert not (tmp_path / "data").exists()  # refused before building anything
+
+
+def test_a_second_worker_process_on_the_same_folder_fails_at_start(tmp_path: Path, monkeypatch):
+    from api.app import app_from_settings
+    from retrieval.errors import IndexBusy
+
+    data = tmp_path / "data"
+    EdgeIndex(data / "vectors", 384).count()
+    holder = _hold(data / "vectors")
+    monkeypatch.setenv("TACIT_DATA_DIR", str(data))
+    monkeypatch.setenv("TACIT_PII_SCAN", "false")
+    monkeypatch.delenv("QDRANT_URL", raising=False)
+    try:
+        with pytest.raises(IndexBusy, match="one writer"):
+            app_from_settings()  # what uvicorn runs in each worker (factory=True)
+    finally:
+        holder.communicate("")
+
+
+def _hold(folder: Path) -> subprocess.Popen[str]:
+    """Another process holding the embedded index's folder, until its stdin closes."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from retrieval.edge_index import EdgeIndex; "
+            f"held = EdgeIndex(Path({str(folder)!r}), 384); held.count(); print('held', flush=True); "
+            "sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    return holder
+
+
 def test_reindex_while_a_server_holds_the_index_says_busy_and_deletes_nothing(tmp_path: Path):
     from cli.main import app
 

@@ -198,11 +198,34 @@ def test_a_folder_held_by_another_process_is_busy_not_stale(tmp_path: Path):
     reopened.close()
 
 
-def test_bulk_writes_optimize_once_and_flush_releases_files(tmp_path: Path):
+def test_flush_persists_and_keeps_the_shard_open(tmp_path: Path):
     index = EdgeIndex(tmp_path / "vectors", EMBEDDER.dimension)
     _fill(index)
     index.flush()
 
-    assert index._shard is None  # closed: replaced segments' files are freed
-    assert index.count() == len(CHUNKS)  # and it reopens on next use
+    assert index._shard is not None  # a server's flush does not pay for reopening the shard
+    assert index.count() == len(CHUNKS)
     index.close()
+    assert EdgeIndex(tmp_path / "vectors", EMBEDDER.dimension).count() == len(CHUNKS)
+
+
+def _segments(folder: Path) -> int:
+    return sum(1 for _ in (folder / "segments").iterdir())
+
+
+def test_replacing_guides_one_by_one_does_not_pile_up_segment_files(tmp_path: Path):
+    """A long-running server re-indexes guides one at a time: replaced segments' files must not accumulate."""
+    from retrieval.search import GuideSearch
+    from tests.e2e.reindex_child import draft
+
+    folder = tmp_path / "vectors"
+    search = GuideSearch(EMBEDDER, EdgeIndex(folder, EMBEDDER.dimension))
+    guides = [(f"g{n}", "A", 1, draft(n)) for n in range(500)]  # 1,500 chunks: big enough to be vacuumed
+    search.reindex(guides)
+    built = _segments(folder)
+    for round_ in (2, 3):  # every guide replaced twice over: deletes reach the vacuum threshold many times
+        for guide_id, community, _, guide in guides:
+            search.index_guide(guide_id, community, round_, guide)
+
+    assert search.search("rebalance storm", ["A"], 5)
+    assert _segments(folder) <= built + 1  # without the periodic release: one more folder per vacuum, kept

@@ -180,6 +180,7 @@ def test_published_guides_come_in_keyset_pages_and_communities_by_id(database: D
     assert [len(p) for p in pages] == [2, 2, 0] and streamed == sorted(streamed) and len(set(streamed)) == 4
     with SqlUnitOfWork(database) as uow:
         assert {g.id for g in uow.guides.find(status="published")} == set(streamed)
+        assert uow.guides.published_count() == 4 and uow.guides.published_count(streamed[1]) == 2
         places = uow.communities.by_ids(["c1", "c1", "nope"])
     assert list(places) == ["c1"] and places["c1"].name == "Community one"
 

@@ -1,3 +1,4 @@
+import json
 import math
 
 import pytest
@@ -133,6 +134,43 @@ def test_reindex_rebuilds_from_scratch_in_batches(index: InMemoryIndex):
     assert seen[-1] == 300 and seen == sorted(seen) and len(seen) > 1
     assert all(n <= 256 for kind, n in embedder.calls if kind == "document")
     assert index.flushes == 1  # the index is optimized and its files released once at the end, not per batch
+
+
+def test_reindex_leaves_progress_notes_and_clears_them_when_done(index: InMemoryIndex, monkeypatch):
+    monkeypatch.setattr("retrieval.search._CHECKPOINT_EVERY", 100)
+    notes: list[str | None] = []
+    monkeypatch.setattr(index, "set_rebuild_note", lambda note: notes.append(note))
+    s = GuideSearch(HashingEmbedder(), index)
+
+    s.reindex([(f"g{i:03}", "eng", 1, POSTGRES) for i in range(100)])  # 300 chunks, 3 per guide
+
+    progress = [json.loads(n) for n in notes[:-1] if n is not None]
+    assert progress[0] == {"after": None, "chunks": 0} and notes[-1] is None
+    # each note at a guide boundary: all of that guide's chunks, and those before it, are stored
+    assert all(p["chunks"] == 3 * (int(p["after"][1:]) + 1) for p in progress[1:]) and len(progress) > 1
+
+
+def test_reindex_resumes_after_the_last_note(index: InMemoryIndex):
+    embedder = HashingEmbedder()
+    s = GuideSearch(embedder, index)
+    guides = [(f"g{i:03}", "eng", 1, POSTGRES) for i in range(10)]
+    s.reindex(guides[:4])
+    index.set_rebuild_note(json.dumps({"after": "g003", "chunks": 12}))  # as if killed after the fourth guide
+    resume = s.interrupted_reindex()
+    assert resume is not None and resume.after == "g003"
+    embedder.calls.clear()
+
+    total = s.reindex(guides[4:], resume=resume)
+
+    assert total == 30 == index.count() and s.interrupted_reindex() is None
+    assert sum(n for kind, n in embedder.calls if kind == "document") == 18  # only the six guides after the note
+
+
+@pytest.mark.parametrize("note", ["{", '{"after": "g1"}', '["g1", 3]'])
+def test_an_unreadable_note_means_a_rebuild_from_the_start(index: InMemoryIndex, note: str):
+    index.set_rebuild_note(note)
+
+    assert GuideSearch(HashingEmbedder(), index).interrupted_reindex() is None
 
 
 def test_reindex_reads_guides_lazily_one_batch_at_a_time(index: InMemoryIndex):
