@@ -31,8 +31,8 @@ import json
 import os
 import random
 import resource
-import statistics
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile

@@ -210,7 +210,9 @@ def test_flush_persists_and_keeps_the_shard_open(tmp_path: Path):
 
 
 def _segments(folder: Path) -> int:
-    return sum(1 for _ in (folder / "segments").iterdir())
+    """Segment folders of the index's shard (its own folder inside the index folder, `shard-...`)."""
+    [segments] = folder.glob("shard-*/segments")
+    return sum(1 for _ in segments.iterdir())
 
 
 def test_replacing_guides_one_by_one_does_not_pile_up_segment_files(tmp_path: Path):
