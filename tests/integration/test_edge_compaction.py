@@ -176,3 +176,18 @@ def test_reset_leaves_nothing_due(tmp_path: Path):
     assert traces(tmp_path / "vectors") == []
     assert index.count() == 0
     index.close()
+
+
+def test_compaction_keeps_a_rebuild_note_and_every_point_it_vouches_for(tmp_path: Path):
+    folder = tmp_path / "vectors"
+    index = filled(folder)
+    index.set_rebuild_note('{"after": "c", "chunks": 3}')  # as an interrupted rebuild leaves it
+    index.forget_guide("s1")
+
+    index.compact()
+    index.close()
+
+    reopened = EdgeIndex(folder, EMBEDDER.dimension)
+    assert reopened.rebuild_note() == '{"after": "c", "chunks": 3}'  # beside the marker compaction rewrote
+    assert reopened.count() == len(CHUNKS) and not reopened.compaction_due()
+    reopened.close()

@@ -353,3 +353,32 @@ def test_reindex_blends_windows_alike_when_a_batch_cuts_a_section():
     assert rebuilt.points.keys() == one_by_one.points.keys()
     for key, (_, vector, _) in rebuilt.points.items():
         assert vector == pytest.approx(one_by_one.points[key][1])
+
+
+class _Killed(Exception):
+    pass
+
+
+def test_a_resumed_rebuild_blends_windows_as_an_uninterrupted_one(monkeypatch):
+    """Checkpoints fall at guide boundaries, so a resume needs no section lead from before the kill."""
+    monkeypatch.setattr("retrieval.search._CHECKPOINT_EVERY", 100)
+    windows = Windowing(size=16, overlap=2, count=lambda words: [1] * len(words))
+    guides = [(f"g{i:02}", "eng", 1, _long_section_guide(f"guide {i}", 150)) for i in range(30)]  # ~13 windows each
+    whole, killed = InMemoryIndex(), InMemoryIndex()
+    GuideSearch(HashingEmbedder(), whole, windowing=windows).reindex(guides)
+
+    def stream_then_die():
+        yield from guides[:20]
+        raise _Killed  # after several checkpoints, in the middle of a batch
+
+    interrupted = GuideSearch(HashingEmbedder(), killed, windowing=windows)
+    with pytest.raises(_Killed):
+        interrupted.reindex(stream_then_die())
+    resume = interrupted.interrupted_reindex()
+    assert resume is not None and resume.after is not None and resume.after <= "g19"
+    left = [g for g in guides if g[0] > resume.after]
+    GuideSearch(HashingEmbedder(), killed, windowing=windows).reindex(left, resume=resume)
+
+    assert killed.points.keys() == whole.points.keys() and killed.note is None
+    for key, (_, vector, _) in whole.points.items():
+        assert killed.points[key][1] == pytest.approx(vector)
