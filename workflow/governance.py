@@ -27,6 +27,7 @@ from workflow.access import (
     viewer_of,
 )
 from workflow.errors import InvalidInput, NotFound
+from workflow.guides import forget_guide
 from workflow.job_types import CompactIndex, defer
 from workflow.services import Services
 
@@ -213,7 +214,7 @@ def _erase(services: Services, uow: UnitOfWork, person: PersonRecord) -> Erasure
     titles = _opened_titles(uow, person.id)
     erased = sources.erase_contributions(services, uow, person.id)
     for guide in uow.guides.reviewed_by(person.id):  # guides they reviewed in threads they never posted in
-        services.search.remove_guide(guide.id, forget=True)
+        forget_guide(services, uow, guide.id)
         uow.guides.delete(guide.id)
     uow.erasure.scrub_derived(person.id, titles)  # questions, tasks, events quoting them; their skills
     _forget(uow, person.id)

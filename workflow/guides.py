@@ -27,7 +27,7 @@ from workflow.access import (
     viewer_of,
 )
 from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
-from workflow.job_types import AnnounceGuide, IndexGuide, NotifyReview, RecalibrateDetector, defer
+from workflow.job_types import AnnounceGuide, CompactIndex, IndexGuide, NotifyReview, RecalibrateDetector, defer
 from workflow.privacy import screen_guide
 from workflow.services import Services
 
@@ -247,7 +247,29 @@ def index_guide(services: Services, *, guide_id: str) -> int:
         services.search.remove_guide(guide_id)
         return 0
     draft = GuideDraft.model_validate(record.content)
-    return services.search.index_guide(record.id, record.community_id, record.version, draft)
+    indexed = services.search.index_guide(record.id, record.community_id, record.version, draft)
+    with services.uow() as uow:
+        now = uow.guides.get(guide_id)
+    if now != record:
+        # Changed while it was indexed (an erasure purged or withdrew it, an edit): the chunks just written may quote
+        # words that must be gone. Forget them (their bytes too) and index what is there now.
+        forget_guide_words(services, guide_id)
+        defer(services.runner, IndexGuide(guide_id))
+        return 0
+    return indexed
+
+
+def forget_guide_words(services: Services, guide_id: str) -> None:
+    """Take a guide out of search and queue the compaction that removes its words from the index's files."""
+    services.search.remove_guide(guide_id, forget=True)
+    defer(services.runner, CompactIndex())
+
+
+def forget_guide(services: Services, uow: UnitOfWork, guide_id: str) -> None:
+    """Erasure: the guide leaves search at once, and again once the erasure is committed, so an index job that read
+    the guide before the commit and wrote it back meanwhile is undone (`index_guide` re-checks after writing)."""
+    services.search.remove_guide(guide_id, forget=True)
+    uow.after_commit(lambda: forget_guide_words(services, guide_id))
 
 
 def compact_index(services: Services) -> int:

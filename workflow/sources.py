@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from store.records import MessageRecord, ThreadRecord
 from store.repositories.messages import UNTITLED, title_from
 from store.uow import UnitOfWork
+from workflow.guides import forget_guide
 from workflow.job_types import AssessMessage, SynthesizeGuide, defer
 from workflow.privacy import screen_thread
 from workflow.services import Services
@@ -89,7 +90,10 @@ def invalidate_thread_guide(services: Services, uow: UnitOfWork, thread_id: str,
     guide = uow.guides.for_thread(thread_id)
     if guide is None:
         return False
-    services.search.remove_guide(guide.id, forget=gone is not None)  # erasure: its words leave the index's files
+    if gone is None:
+        services.search.remove_guide(guide.id)
+    else:
+        forget_guide(services, uow, guide.id)  # erasure: its words leave the index's files too
     if guide.reviewer_id == gone:
         uow.guides.delete(guide.id)
         return False

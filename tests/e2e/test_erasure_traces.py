@@ -142,3 +142,37 @@ def test_a_compaction_a_crash_prevented_runs_at_the_next_start(make_loop) -> Non
         assert not any(b"Xylophonequark" in p.read_bytes() for p in vectors.rglob("*") if p.is_file())
     finally:
         restarted.stop()
+
+
+def test_an_index_job_that_read_the_guide_before_the_erasure_leaves_no_word_behind(make_loop) -> None:
+    """An index job reads the published guide, its reviewer's erasure commits (withdrawing the guide and forgetting
+    it), then the job writes the chunks it read: nothing would replace them, so the job must notice the guide
+    changed and forget them, words and bytes."""
+    from workflow.governance import erase_person
+    from workflow.guides import index_guide
+
+    loop = make_loop(edge_index=True)
+    c = loop.client
+    c.post(f"/v1/communities/{COMMUNITY}/messages", json={"messages": lenas_thread()}, headers=loop.as_("priya"))
+    loop.settle()
+    guide = reply_and_publish(loop)  # marta's reply: "... it stays small and hot in cache ..."
+    services = loop.tacit.services
+    write = services.search.index_guide
+
+    def erasure_lands_first(*args, **kwargs):  # type: ignore[no-untyped-def]
+        services.search.index_guide = write  # only the first write races
+        erase_person(services, actor_id=loop.ids["marta"], person_id=loop.ids["marta"], mode="erase")
+        return write(*args, **kwargs)
+
+    services.search.index_guide = erasure_lands_first
+    index_guide(services, guide_id=guide["id"])
+    loop.settle()
+
+    found = c.get("/v1/search", params={"q": "Xylophonequark partial index"}, headers=loop.as_("priya")).json()
+    assert found["results"] == []
+    for path in files_of(loop, "vectors"):
+        content = path.read_bytes()
+        for words in ("hot in cache", "Xylophonequark"):
+            for form in encodings(words):
+                assert form not in content, f"{words} ({form!r}) is still in {path}"
+    assert not services.search.compaction_due()
