@@ -201,20 +201,27 @@ def parse_stored(text: str, shipped: TerseModel) -> tuple[TerseModel | None, str
         return None, f"{len(text)} characters, more than a model has"
     try:
         model = TerseModel.from_json(text)
-    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError, OverflowError) as exc:
         return None, f"not a model ({type(exc).__name__}: {str(exc)[:80]})"
     if model.names != shipped.names:
         return None, "it reads other features than the shipped model (built before the model changed)"
     numbers = [*model.mean, *model.scale, *model.coef, model.intercept, model.offset]
     if any(len(part) != len(model.names) for part in (model.mean, model.scale, model.coef)):
         return None, "its parts have different lengths"
-    if not all(type(v) in (int, float) and math.isfinite(v) and abs(v) <= MAX_ABS_VALUE for v in numbers):
+    if not all(type(v) in (int, float) and _sensible(v) for v in numbers):
         return None, "a value is not a finite number of sensible size"
     if any(s <= 0 for s in model.scale):
         return None, "a feature scale is not positive"
     if model.cold_start_cut is not None and not 0 < model.cold_start_cut < 1:
         return None, "its cold-start cut is outside 0..1"
     return model, ""
+
+
+def _sensible(value: float) -> bool:
+    """Finite and of sensible size; a huge JSON integer is refused before `isfinite` (which would overflow on it)."""
+    if isinstance(value, int) and not -MAX_ABS_VALUE <= value <= MAX_ABS_VALUE:
+        return False
+    return math.isfinite(value) and abs(value) <= MAX_ABS_VALUE
 
 
 def label_key(labels: Sequence[tuple[str, bool]]) -> str:

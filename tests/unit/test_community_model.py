@@ -139,6 +139,8 @@ def _stored(**changes: object) -> str:
         ({"coef": [1e300, 0.0]}, "finite number"),
         ({"coef": ["1", 0.0]}, "finite number"),
         ({"intercept": float("nan")}, "finite number"),
+        ({"intercept": 10**400}, "not a model"),  # float() of a huge JSON integer overflows
+        ({"mean": [10**400, 0.0]}, "finite number"),  # kept an int by the reader: isfinite would overflow
         ({"scale": [0.0, 1.0]}, "not positive"),
         ({"cold_start_cut": 1.5}, "outside 0..1"),
     ],
