@@ -198,12 +198,18 @@ def statement(event: Event, words: Vocabulary, named: bool) -> dict[str, Any]:
             },
             "extensions": extensions(event, words, named),
         },
-        "timestamp": event.at.isoformat(),
+        "timestamp": timestamp(event.at, named),
         "version": "1.0.3",
     }
     if event.success is not None:
         body["result"] = {"success": event.success}
     return body
+
+
+def timestamp(at: datetime, named: bool) -> str:
+    """When it happened; only the day where people are not named: the exact second of a post, matched against the
+    platform's own record, would tell who is behind a pseudonym."""
+    return (at if named else at.replace(hour=0, minute=0, second=0, microsecond=0)).isoformat()
 
 
 def voiding(target_id: str, words: Vocabulary, at: datetime) -> dict[str, Any]:

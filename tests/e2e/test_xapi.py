@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import httpx
@@ -99,6 +100,13 @@ def test_a_chatham_house_statement_carries_no_name_no_id_and_no_text_people_wrot
     written = ACTIVITIES[EXAMPLES[kind][0]].written
     assert ("name" in body["object"]["definition"]) is not written  # vocabulary words stay, titles do not
     assert body["id"] == statement(event, WORDS, named=True)["id"]  # the same event, the same id
+
+
+def test_a_chatham_house_statement_gives_only_the_day_it_happened() -> None:
+    """The exact second of a post, matched against the platform's record, would tell who is behind a pseudonym."""
+    event = replace(example("answered"), at=datetime(2026, 3, 4, 15, 16, 17, 181920, tzinfo=UTC))
+    assert statement(event, WORDS, named=True)["timestamp"] == "2026-03-04T15:16:17.181920+00:00"
+    assert statement(event, WORDS, named=False)["timestamp"] == "2026-03-04T00:00:00+00:00"
 
 
 def test_an_endorsement_is_never_sent_under_a_pseudonym() -> None:
