@@ -64,6 +64,7 @@ class InProcessJobRunner:
         self._workers = workers
         self._attempts = attempts
         self._threads: list[threading.Thread] = []
+        self._every: list[tuple[float, str]] = []  # (seconds, job): a thread each while running
         self._periodic: list[threading.Thread] = []
         self._stopping = threading.Event()
         self.stats = JobStats()
@@ -77,21 +78,27 @@ class InProcessJobRunner:
             thread = threading.Thread(target=self._work, name=f"tacit-worker-{n}", daemon=True)
             thread.start()
             self._threads.append(thread)
-        for thread in self._periodic:
-            if not thread.is_alive():
-                thread.start()
+        # A stopped runner can start again (the demo loads with jobs running, then serving starts them anew):
+        # threads cannot be restarted, so each start makes its own periodic ones.
+        if not self._periodic:
+            for seconds, job in self._every:
+                self._start_periodic(seconds, job)
 
     def every(self, seconds: float, job: str) -> None:
         """Queue `job` every `seconds` while running (e.g. delivering nudges whose quiet hours ended)."""
 
+        self._every.append((seconds, job))
+        if self._threads:
+            self._start_periodic(seconds, job)
+
+    def _start_periodic(self, seconds: float, job: str) -> None:
         def tick() -> None:
             while not self._stopping.wait(seconds):
                 self.enqueue(job, "periodic", {})
 
         thread = threading.Thread(target=tick, name=f"tacit-every-{job}", daemon=True)
         self._periodic.append(thread)
-        if self._threads:
-            thread.start()
+        thread.start()
 
     def stop(self) -> None:
         self._stopping.set()
@@ -100,6 +107,7 @@ class InProcessJobRunner:
         for thread in self._threads:
             thread.join(timeout=10)
         self._threads.clear()
+        self._periodic.clear()  # they end on `_stopping`; the next start makes new ones
 
     def enqueue(self, job: str, key: str, payload: dict[str, str]) -> None:
         if job not in self._handlers:

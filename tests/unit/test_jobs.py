@@ -68,3 +68,19 @@ def test_a_job_queued_while_it_runs_runs_once_more_afterwards() -> None:
     assert runner.wait_idle(5)
     runner.stop()
     assert runs == ["first", "third"]
+
+
+def test_a_stopped_runner_starts_again_with_its_periodic_jobs() -> None:
+    """`tacit serve --demo` loads the demo with jobs running, stops, then serving starts the runner again."""
+    ticks: list[str] = []
+    runner = InProcessJobRunner({"tick": lambda p: ticks.append("t")}, workers=1)
+    runner.every(0.05, "tick")
+    runner.start()
+    runner.stop()
+    ticks.clear()
+    runner.start()  # threads cannot be restarted: this used to raise RuntimeError
+    deadline = time.monotonic() + 5
+    while not ticks and time.monotonic() < deadline:
+        time.sleep(0.02)
+    runner.stop()
+    assert ticks, "the periodic job runs after the restart"
