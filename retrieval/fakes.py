@@ -9,49 +9,9 @@ from collections.abc import Sequence
 
 from retrieval.fusion import DENSE_WEIGHT, SPARSE_WEIGHT, fuse_legs, sparse_scores
 from retrieval.ports import Chunk, ChunkHit, EmbedKind, Progress, SparseVector
+from retrieval.sparse import STOPWORDS
 
 _WORD = re.compile(r"[a-z0-9]+")
-# Words so common that sharing them says nothing about the topic.
-_STOPWORDS = frozenset(
-    {
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "can",
-        "do",
-        "does",
-        "for",
-        "from",
-        "how",
-        "i",
-        "if",
-        "in",
-        "is",
-        "it",
-        "its",
-        "of",
-        "on",
-        "or",
-        "so",
-        "that",
-        "the",
-        "this",
-        "to",
-        "was",
-        "what",
-        "when",
-        "which",
-        "why",
-        "with",
-        "you",
-        "your",
-    }
-)
 _WORD_WEIGHT = 1.0
 _TRIGRAM_WEIGHT = 0.3
 
@@ -71,7 +31,7 @@ class HashingEmbedder:
     def _vector(self, text: str) -> list[float]:
         vector = [0.0] * self.dimension
         for word in _WORD.findall(text.lower()):
-            if word in _STOPWORDS:
+            if word in STOPWORDS:
                 continue
             self._add(vector, "w:" + word, _WORD_WEIGHT)
             padded = f"#{word}#"

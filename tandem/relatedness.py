@@ -7,59 +7,11 @@ import re
 from collections.abc import Sequence
 
 from retrieval.ports import Embedder, EmbedKind
+from retrieval.sparse import STOPWORDS
 
 _WORD = re.compile(r"[a-z0-9+#]+")
-STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "can",
-        "do",
-        "does",
-        "for",
-        "from",
-        "how",
-        "i",
-        "if",
-        "in",
-        "is",
-        "it",
-        "its",
-        "of",
-        "on",
-        "or",
-        "so",
-        "that",
-        "the",
-        "this",
-        "to",
-        "was",
-        "what",
-        "when",
-        "which",
-        "why",
-        "with",
-        "you",
-        "your",
-        "we",
-        "our",
-        "my",
-        "me",
-        "about",
-        "into",
-        "not",
-        "no",
-        "use",
-        "using",
-        "get",
-    ]
-)
+# Search's function words, and "use": every task and skill text says it, so sharing it relates nothing.
+_IGNORED = STOPWORDS | {"use", "using"}
 _CACHE_LIMIT = 50_000
 
 
@@ -67,7 +19,7 @@ def words(text: str) -> set[str]:
     """Content words of a text, lower-cased, with a light plural stem."""
     out = set()
     for word in _WORD.findall(text.lower().replace("-", " ").replace("_", " ")):
-        if word in STOPWORDS:
+        if word in _IGNORED:
             continue
         out.add(word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word)
     return out
