@@ -29,7 +29,7 @@ import qdrant_edge as qe
 
 from retrieval.chunking import CHUNKING_VERSION
 from retrieval.errors import IndexBusy, IndexConfigError
-from retrieval.fusion import DENSE_WEIGHT, SPARSE_WEIGHT, fuse_legs
+from retrieval.fusion import DENSE_WEIGHT, SPARSE_WEIGHT, dbsf
 from retrieval.points import DENSE, KEYWORD_FIELDS, SPARSE, chunk_from_payload, chunk_payload, floats, point_id
 from retrieval.ports import Chunk, ChunkHit, Progress, SparseVector
 from retrieval.sparse import SPARSE_VERSION
@@ -42,6 +42,8 @@ _OPTIMIZE_EVERY = 25_000
 # replacing guides one by one grew its folder without bound (1,000 guides replaced in an 8,000-chunk index: 242 ->
 # 600 MB, `bench.scale_bench` "live writes"). A flush every this many written points keeps it flat, at little cost.
 _RELEASE_EVERY = 500
+# A leg of a search carries only the chunk id (what fusion keys on); payloads are read once for the hits returned.
+_ID_ONLY = qe.PayloadSelector.Include(["id"])
 _MARKER = "tacit-index.json"  # what Tacit stored here: checked on open, so a stale layout asks for a reindex
 _EDGE_CONFIG = "edge_config.json"
 _LOCK = ".lock"
@@ -162,29 +164,43 @@ class EdgeIndex:
         """The best chunks among those of the given communities; hybrid (weighted DBSF) when `sparse` is given.
 
         Hybrid: both legs run filtered in one batch (IDF over the readable communities only), and are fused by
-        `retrieval.fusion.fuse_legs`, the same code every adapter uses.
+        `retrieval.fusion.dbsf` on chunk ids with the weights `fuse_legs` uses, so every adapter ranks alike.
         """
         if not community_ids or limit <= 0:
             return []
         allowed = _match("community_id", community_ids)  # inside the search, never after it
         nearest = qe.QueryRequest(
-            limit=limit, query=qe.Query.Nearest(floats(dense), using=DENSE), filter=allowed, with_payload=True
+            limit=limit, query=qe.Query.Nearest(floats(dense), using=DENSE), filter=allowed, with_payload=_ID_ONLY
         )
         if sparse is None or not sparse.indices:
             with self._lock:
                 points = self._opened().query(nearest)
-            return _hits(points)
+            return self._shown([(p.payload["id"], p.score) for p in points])
         lexical = qe.QueryRequest(
             limit=limit,
             query=qe.Query.Nearest(qe.SparseVector(list(sparse.indices), list(sparse.values)), using=SPARSE),
             filter=allowed,
             # IDF over the readable communities: BM25 as if they were the whole collection.
             params=qe.SearchParams(idf=qe.IdfParams(corpus=allowed)),
-            with_payload=True,
+            with_payload=_ID_ONLY,
         )
         with self._lock:
             by_meaning, by_words = self._opened().query_batch(qe.QueryBatchRequest([nearest, lexical]))
-        return fuse_legs(_hits(by_meaning), _hits(by_words), limit, self._weights)
+        fused = dbsf([_scored(by_meaning), _scored(by_words)], self._weights)
+        return self._shown(fused[:limit])
+
+    def _shown(self, ranked: Sequence[tuple[str, float]]) -> list[ChunkHit]:
+        """Hits for ranked chunk ids, their payloads read in one call (only for what is returned: reading every
+        leg's payloads inside the queries took about half of a search at 100k chunks)."""
+        if not ranked:
+            return []
+        with self._lock:
+            records = self._opened().retrieve(
+                [point_id(key) for key, _ in ranked], with_payload=True, with_vector=False
+            )
+        chunks = {record.payload["id"]: chunk_from_payload(record.payload) for record in records}
+        # A chunk deleted between the query and the read is left out rather than shown half-known.
+        return [ChunkHit(chunk=chunks[key], score=score) for key, score in ranked if key in chunks]
 
     def count(self) -> int:
         """Number of chunks in the index."""
@@ -459,8 +475,8 @@ def _remove(entry: Path) -> None:
         entry.unlink(missing_ok=True)
 
 
-def _hits(points: Sequence[Any]) -> list[ChunkHit]:
-    return [ChunkHit(chunk=chunk_from_payload(p.payload or {}), score=p.score) for p in points]
+def _scored(points: Sequence[Any]) -> list[tuple[str, float]]:
+    return [(p.payload["id"], p.score) for p in points]
 
 
 def _match(field: str, values: Sequence[str]) -> qe.Filter:
