@@ -1,7 +1,8 @@
 """VectorIndex over qdrant-edge: Qdrant's engine in process (HNSW, payload indexes), persisted in one folder.
 
 The embedded default: no server, one process per folder. Dense and sparse vectors per chunk; the community filter
-runs inside the engine on both legs of a hybrid search, and IDF is computed over the communities searched only.
+runs inside the engine on both legs of a hybrid search, and the sparse leg's IDF is that of the communities
+searched only, from document frequencies kept per community as chunks are written (`retrieval.term_stats`).
 
 Layout of the folder (it belongs to the index):
 - `tacit-index.json`: what Tacit stored (sparse encoding, dimension) and which `shard-*` folder is the index;
@@ -10,6 +11,8 @@ Layout of the folder (it belongs to the index):
   shard in the folder itself until its first compaction.
 - `.lock`: held (flock) by the one process that has the index open.
 - `compact-due`: an erasure deleted points whose bytes are still in the files (see `compact`).
+- `term-stats.json`: the kept document frequencies, written when the index is flushed or closed and removed
+  before the next write; missing (a kill, a crash), they are counted again from the shard on open.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import os
 import shutil
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +36,7 @@ from retrieval.fusion import DENSE_WEIGHT, SPARSE_WEIGHT, dbsf
 from retrieval.points import DENSE, KEYWORD_FIELDS, SPARSE, chunk_from_payload, chunk_payload, floats, point_id
 from retrieval.ports import Chunk, ChunkHit, Progress, SparseVector
 from retrieval.sparse import SPARSE_VERSION
+from retrieval.term_stats import TermStats
 
 _UPSERT_BATCH = 256
 # Bulk writes (a rebuild) optimize once per this many points, not per batch: each optimizer run rewrites segments,
@@ -48,6 +52,12 @@ _MARKER = "tacit-index.json"  # what Tacit stored here: checked on open, so a st
 _EDGE_CONFIG = "edge_config.json"
 _LOCK = ".lock"
 _COMPACT_DUE = "compact-due"
+_TERM_STATS = "term-stats.json"
+# The marker of a shard whose sparse vectors carry no IDF modifier: the query brings the kept IDF. Shards from
+# before (the engine's modifier, IDF counted per query) are searched that way until compacted or rebuilt.
+_KEPT_IDF = "kept"
+_SPARSE_TERMS = [SPARSE]  # with_vector: only the sparse vector, to count its terms
+_COMMUNITY_ONLY = qe.PayloadSelector.Include(["community_id"])
 _SHARD_PREFIX = "shard-"
 _IN_PLACE = (_EDGE_CONFIG, "segments", "wal")  # a shard written in the folder itself (before compaction existed)
 # An interrupted rebuild's progress (retrieval.search.GuideSearch.reindex). A file of its own, not a field of the
@@ -74,6 +84,9 @@ class EdgeIndex:
         self._compacting = threading.Lock()  # one compaction at a time
         self._journal: list[Any] | None = None  # writes made while a compaction copies, replayed on the new shard
         self._forgotten = 0  # forget_guide calls so far: one during a compaction means it must run again
+        self._stats = TermStats()  # of the open shard's live points
+        self._stats_saved = False  # `_TERM_STATS` on disk is exactly `_stats`
+        self._kept_idf = True  # the open shard is searched with `_stats` (else with the engine's IDF modifier)
 
     def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]) -> None:
         """Insert or replace chunks by id (the same chunk twice is one point)."""
@@ -81,17 +94,26 @@ class EdgeIndex:
             raise ValueError(f"{len(chunks)} chunks but {len(dense)} dense and {len(sparse)} sparse vectors")
         with self._lock:
             shard = self._opened()
+            self._unsave_stats()
             for start in range(0, len(chunks), _UPSERT_BATCH):
                 end = start + _UPSERT_BATCH
+                written = {  # by point: the same chunk twice in a batch is one point, the last one
+                    point_id(chunk.id): (chunk, d, s)
+                    for chunk, d, s in zip(chunks[start:end], dense[start:end], sparse[start:end], strict=True)
+                }
+                replaced = shard.retrieve(list(written), with_payload=_COMMUNITY_ONLY, with_vector=_SPARSE_TERMS)
                 points = [
                     qe.Point(
-                        id=point_id(chunk.id),
+                        id=key,
                         vector={DENSE: floats(d), SPARSE: qe.SparseVector(list(s.indices), list(s.values))},
                         payload=chunk_payload(chunk),
                     )
-                    for chunk, d, s in zip(chunks[start:end], dense[start:end], sparse[start:end], strict=True)
+                    for key, (chunk, d, s) in written.items()
                 ]
                 self._apply(qe.UpdateOperation.upsert_points(points))
+                self._uncount(replaced)
+                for chunk, _, s in written.values():
+                    self._stats.add(chunk.community_id, s.indices)
             # The engine has no background optimizer: build HNSW / merge segments when its planner asks for it
             # (a no-op taking microseconds otherwise). A live write (one guide) optimizes at once so it is searched
             # through HNSW; during a rebuild (a rebuild note is set) writes wait for `_OPTIMIZE_EVERY` points or
@@ -106,7 +128,10 @@ class EdgeIndex:
         """Delete every chunk of a guide, all versions (their bytes stay in the files until `compact`)."""
         with self._lock:
             shard = self._opened()
+            self._unsave_stats()
+            deleted = list(self._scrolled(shard, _match("guide_id", [guide_id])))
             self._apply(qe.UpdateOperation.delete_points_by_filter(_match("guide_id", [guide_id])))
+            self._uncount(deleted)
             shard.optimize()  # vacuums segments once enough points are deleted
             self._wrote(1)  # the points deleted are not counted: a guide has a handful
 
@@ -175,19 +200,36 @@ class EdgeIndex:
         if sparse is None or not sparse.indices:
             with self._lock:
                 points = self._opened().query(nearest)
-            return self._shown([(p.payload["id"], p.score) for p in points])
-        lexical = qe.QueryRequest(
-            limit=limit,
-            query=qe.Query.Nearest(qe.SparseVector(list(sparse.indices), list(sparse.values)), using=SPARSE),
-            filter=allowed,
-            # IDF over the readable communities: BM25 as if they were the whole collection.
-            params=qe.SearchParams(idf=qe.IdfParams(corpus=allowed)),
-            with_payload=_ID_ONLY,
-        )
+            return self._shown(_scored(points))
         with self._lock:
-            by_meaning, by_words = self._opened().query_batch(qe.QueryBatchRequest([nearest, lexical]))
+            shard = self._opened()
+            lexical = self._lexical(sparse, community_ids, allowed, limit)
+            if lexical is None:  # no chunk the reader may see holds a query term: the sparse leg is empty
+                by_meaning, by_words = shard.query(nearest), []
+            else:
+                by_meaning, by_words = shard.query_batch(qe.QueryBatchRequest([nearest, lexical]))
         fused = dbsf([_scored(by_meaning), _scored(by_words)], self._weights)
         return self._shown(fused[:limit])
+
+    def _lexical(
+        self, sparse: SparseVector, community_ids: Sequence[str], allowed: qe.Filter, limit: int
+    ) -> qe.QueryRequest | None:
+        """The sparse leg: BM25 with the IDF of the readable communities, as if they were the whole collection."""
+        if self._kept_idf:
+            sparse = self._stats.weighted(sparse, community_ids)
+            params = None
+        else:  # a shard from before kept statistics: the engine counts the IDF under the filter
+            params = qe.SearchParams(idf=qe.IdfParams(corpus=allowed))
+        if not sparse.indices:
+            return None
+        vector = qe.SparseVector(list(sparse.indices), list(sparse.values))
+        return qe.QueryRequest(
+            limit=limit,
+            query=qe.Query.Nearest(vector, using=SPARSE),
+            filter=allowed,
+            params=params,
+            with_payload=_ID_ONLY,
+        )
 
     def _shown(self, ranked: Sequence[tuple[str, float]]) -> list[ChunkHit]:
         """Hits for ranked chunk ids, their payloads read in one call (only for what is returned: reading every
@@ -223,6 +265,7 @@ class EdgeIndex:
                 for entry in self._path.iterdir():  # the rebuild note too: an emptied index has no progress
                     if entry.name != _LOCK:
                         _remove(entry)
+                self._stats, self._stats_saved = TermStats(), False
             finally:
                 self._release_folder()
 
@@ -233,6 +276,7 @@ class EdgeIndex:
                 self._shard.optimize()
                 self._unoptimized = 0
                 self._release()
+                self._save_stats()
 
     def rebuild_note(self) -> str | None:
         """The progress an interrupted rebuild left (None: no rebuild under way)."""
@@ -254,7 +298,10 @@ class EdgeIndex:
     def close(self) -> None:
         """Flush and release the shard and the folder (reopened on next use)."""
         with self._lock:
-            self._close_shard()
+            was_open = self._shard is not None
+            self._close_shard()  # the engine flushes as it closes ...
+            if was_open:
+                self._save_stats()  # ... so the statistics written now match its files
             self._release_folder()
 
     # -- opening -------------------------------------------------------------------------------------------------
@@ -268,7 +315,9 @@ class EdgeIndex:
                     self._create()
                 else:
                     self._location = self._shard_folder(stored)
+                    self._kept_idf = stored.get("idf") == _KEPT_IDF
                     self._shard = self._load(self._location)
+                    self._stats, self._stats_saved = self._read_stats()
                 self._sweep()
             except BaseException:
                 self._close_shard()
@@ -302,11 +351,12 @@ class EdgeIndex:
         return folder
 
     def _config(self) -> qe.EdgeConfig:
+        modifier = None if self._kept_idf else qe.Modifier.Idf  # None: plain dot product of the stored weights
         return qe.EdgeConfig(
             # Dot, not cosine: embeddings are unit length, and a long section's later windows are stored as means
             # with its first window (`retrieval.search._with_lead`), whose length must not be normalized away.
             vectors={DENSE: qe.EdgeVectorParams(size=self._dimension, distance=qe.Distance.Dot)},
-            sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+            sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=modifier)},
             # One engine thread per search: concurrency comes from the request threads, and a pool per search
             # fought them for 2 cores (30k chunks, same index and run: 16 clients 180/s p95 116 ms against
             # 169/s p95 128 ms with the CPU-derived pool; one client unchanged).
@@ -315,11 +365,17 @@ class EdgeIndex:
 
     def _create(self) -> None:
         name = f"{_SHARD_PREFIX}{uuid.uuid4().hex[:12]}"
+        self._kept_idf, self._stats, self._stats_saved = True, TermStats(), False
         self._shard, self._location = self._new_shard(self._path / name), self._path / name
         self._point_to(name)
 
     def _new_shard(self, folder: Path) -> Any:
-        shard = qe.EdgeShard.create(str(folder), self._config())
+        """A new, empty shard; every new shard is searched with kept IDF (its sparse vectors have no modifier)."""
+        kept, self._kept_idf = self._kept_idf, True
+        try:
+            shard = qe.EdgeShard.create(str(folder), self._config())
+        finally:
+            self._kept_idf = kept
         for field in KEYWORD_FIELDS:
             shard.update(qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword))
         return shard
@@ -340,7 +396,13 @@ class EdgeIndex:
 
     def _point_to(self, name: str) -> None:
         """Name the shard that is the index: the one atomic step of creating or compacting it."""
-        marker = {"sparse": SPARSE_VERSION, "chunking": CHUNKING_VERSION, "dimension": self._dimension, "shard": name}
+        marker = {
+            "sparse": SPARSE_VERSION,
+            "chunking": CHUNKING_VERSION,
+            "dimension": self._dimension,
+            "shard": name,
+            "idf": _KEPT_IDF,
+        }
         _write_durably(self._path / _MARKER, json.dumps(marker).encode())
 
     def _sweep(self) -> None:
@@ -348,7 +410,7 @@ class EdgeIndex:
         assert self._location is not None
         leftovers = () if self._location == self._path else _IN_PLACE  # a replaced in-place shard's files
         for entry in self._path.iterdir():
-            if entry == self._location or entry.name in (_MARKER, _LOCK, _COMPACT_DUE):
+            if entry == self._location or entry.name in (_MARKER, _LOCK, _COMPACT_DUE, _TERM_STATS):
                 continue
             if entry.name.startswith(_SHARD_PREFIX) or entry.name.endswith(".tmp") or entry.name in leftovers:
                 _remove(entry)
@@ -371,6 +433,46 @@ class EdgeIndex:
             self._location = None
 
     # -- writing and compacting ----------------------------------------------------------------------------------
+
+    def _read_stats(self) -> tuple[TermStats, bool]:
+        """The kept statistics and whether they are on disk: read back, or counted again from the shard's points
+        when the index was not closed (or flushed) after its last write."""
+        with contextlib.suppress(OSError, ValueError):
+            return TermStats.loads((self._path / _TERM_STATS).read_bytes()), True
+        stats = TermStats()
+        for record in self._scrolled(self._shard, None):
+            stats.add(record.payload["community_id"], record.vector[SPARSE].indices)
+        return stats, False
+
+    def _save_stats(self) -> None:
+        """Write the statistics once the shard is flushed: the file then matches its points exactly."""
+        if not self._stats_saved:
+            _write_durably(self._path / _TERM_STATS, self._stats.dumps())
+            self._stats_saved = True
+
+    def _unsave_stats(self) -> None:
+        """Before a write: the file would no longer match, so it goes (a kill from here on counts them again)."""
+        if self._stats_saved:
+            (self._path / _TERM_STATS).unlink(missing_ok=True)
+            _sync_folder(self._path)
+            self._stats_saved = False
+
+    def _uncount(self, records: Sequence[Any]) -> None:
+        for record in records:
+            self._stats.remove(record.payload["community_id"], record.vector[SPARSE].indices)
+
+    @staticmethod
+    def _scrolled(shard: Any, where: qe.Filter | None) -> Iterator[Any]:
+        """Every point matching `where` (None: all), with its community and sparse terms, a page at a time."""
+        offset = None
+        while True:
+            request = qe.ScrollRequest(
+                offset=offset, limit=1024, filter=where, with_payload=_COMMUNITY_ONLY, with_vector=_SPARSE_TERMS
+            )
+            page, offset = shard.scroll(request)
+            yield from page
+            if offset is None:
+                return
 
     def _wrote(self, points: int) -> None:
         self._unreleased += points
@@ -415,6 +517,7 @@ class EdgeIndex:
         replaced = self._location
         self._shard.close()
         self._shard, self._location, self._unoptimized, self._unreleased = fresh, self._path / name, 0, 0
+        self._kept_idf = True  # the same points, so the same statistics: only how the sparse leg is searched changes
         if replaced == self._path:  # the shard was in the folder itself
             for entry in _IN_PLACE:
                 _remove(self._path / entry)
@@ -461,9 +564,13 @@ def _write_durably(path: Path, content: bytes) -> None:
         file.flush()
         os.fsync(file.fileno())
     os.replace(temporary, path)
-    folder = os.open(path.parent, os.O_RDONLY)
+    _sync_folder(path.parent)  # the rename itself survives a power loss
+
+
+def _sync_folder(path: Path) -> None:
+    folder = os.open(path, os.O_RDONLY)
     try:
-        os.fsync(folder)  # the rename itself survives a power loss
+        os.fsync(folder)
     finally:
         os.close(folder)
 

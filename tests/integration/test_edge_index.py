@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from retrieval.chunking import CHUNKING_VERSION
 from retrieval.edge_index import EdgeIndex
 from retrieval.errors import IndexBusy, IndexConfigError
 from retrieval.fakes import InMemoryIndex
 from retrieval.ports import VectorIndex
-from retrieval.sparse import SparseEncoder
+from retrieval.sparse import SPARSE_VERSION, SparseEncoder
+from retrieval.term_stats import TermStats
 from tests.integration.test_qdrant_index import CHUNKS, EMBEDDER, _chunk, _fill, _query
 
 ROOT = Path(__file__).parents[2]
@@ -231,3 +233,115 @@ def test_replacing_guides_one_by_one_does_not_pile_up_segment_files(tmp_path: Pa
 
     assert search.search("rebalance storm", ["A"], 5)
     assert _segments(folder) <= built + 1  # without the periodic release: one more folder per vacuum, kept
+
+
+# -- the sparse leg's kept IDF (retrieval.term_stats) --------------------------------------------------------------
+
+_SEARCHES = [("kafka consumer offsets", ["A", "C"]), ("rebalance storms", ["A", "B", "C"]), ("jvm heap", ["A", "B"])]
+
+
+def _ranked(index: VectorIndex) -> list[list[tuple[str, float]]]:
+    return [[(h.chunk.id, round(h.score, 5)) for h in index.search(*_query(q), c, 10)] for q, c in _SEARCHES]
+
+
+def _churn(index: VectorIndex) -> None:
+    """Replacements (other words, another community), a chunk twice in one write, a deleted guide."""
+    _fill(index)
+    moved = _chunk("a1:1:summary", "a1", "B", "grafana dashboards for consumer lag")
+    twice = _chunk("d1:1:summary", "d1", "C", "jvm heap dumps")
+    _fill(index, [moved, twice, _chunk("d1:1:summary", "d1", "C", "kafka rebalance storms and heap")])
+    index.delete_guide("b1")
+
+
+def _counted(index: InMemoryIndex) -> TermStats:
+    """The statistics of the chunks `index` holds now, counted from scratch."""
+    stats = TermStats()
+    for chunk, _, terms in index.points.values():
+        stats.add(chunk.community_id, terms.indices)
+    return stats
+
+
+def test_kept_idf_follows_replacements_and_deletes(tmp_path: Path):
+    edge, fake = (
+        EdgeIndex(tmp_path / "vectors", EMBEDDER.dimension, sparse_weight=1.0),
+        InMemoryIndex(sparse_weight=1.0),
+    )
+    _churn(edge)
+    _churn(fake)
+
+    assert edge._stats == _counted(fake)  # the ranks below barely show IDF: DBSF rescales each leg
+    assert _ranked(edge) == _ranked(fake)
+    edge.close()
+    assert (tmp_path / "vectors" / "term-stats.json").exists()  # written on close ...
+    reopened = EdgeIndex(tmp_path / "vectors", EMBEDDER.dimension, sparse_weight=1.0)
+    assert _ranked(reopened) == _ranked(fake)  # ... and read back
+    _fill(reopened, CHUNKS[:1])
+    assert not (tmp_path / "vectors" / "term-stats.json").exists()  # a write makes the file stale: it goes first
+    reopened.close()
+
+
+def test_after_a_kill_the_statistics_are_counted_again_from_the_points(tmp_path: Path):
+    folder = tmp_path / "vectors"
+    script = (
+        "import os\n"
+        "from pathlib import Path\n"
+        "from retrieval.edge_index import EdgeIndex\n"
+        "from tests.integration.test_edge_index import EMBEDDER, _churn\n"
+        f"index = EdgeIndex(Path({str(folder)!r}), EMBEDDER.dimension, sparse_weight=1.0)\n"
+        "_churn(index)\n"
+        "index.flush()\n"  # statistics on disk ...
+        "index.delete_guide('a2')\n"  # ... then a write the file does not know, and no close
+        "os._exit(9)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 9, done.stderr
+    fake = InMemoryIndex(sparse_weight=1.0)
+    _churn(fake)
+    fake.delete_guide("a2")
+
+    assert not (folder / "term-stats.json").exists()
+    reopened = EdgeIndex(folder, EMBEDDER.dimension, sparse_weight=1.0)
+    assert _ranked(reopened) == _ranked(fake)
+    assert reopened._stats == _counted(fake)
+    reopened.close()
+
+
+def test_a_damaged_statistics_file_is_counted_again_not_trusted(tmp_path: Path):
+    folder = tmp_path / "vectors"
+    edge = EdgeIndex(folder, EMBEDDER.dimension, sparse_weight=1.0)
+    _churn(edge)
+    edge.close()
+    (folder / "term-stats.json").write_text('{"chunks": {"A": 1}')
+    fake = InMemoryIndex(sparse_weight=1.0)
+    _churn(fake)
+
+    reopened = EdgeIndex(folder, EMBEDDER.dimension, sparse_weight=1.0)
+    assert _ranked(reopened) == _ranked(fake)
+    assert reopened._stats == _counted(fake)
+    reopened.close()
+
+
+def test_an_index_from_before_kept_idf_is_searched_alike_and_upgraded_by_compaction(tmp_path: Path):
+    import qdrant_edge as qe
+
+    folder = tmp_path / "vectors"
+    older = EdgeIndex(folder, EMBEDDER.dimension)
+    older._kept_idf = False  # the shard as earlier versions created it: the engine's IDF modifier
+    shard = qe.EdgeShard.create(str(folder / "shard-older"), older._config())
+    for field in ("community_id", "guide_id"):
+        shard.update(qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword))
+    shard.close()
+    marker = {"sparse": SPARSE_VERSION, "chunking": CHUNKING_VERSION, "dimension": EMBEDDER.dimension}
+    (folder / "tacit-index.json").write_text(json.dumps({**marker, "shard": "shard-older"}))  # no "idf" then
+    edge, fake = EdgeIndex(folder, EMBEDDER.dimension, sparse_weight=1.0), InMemoryIndex(sparse_weight=1.0)
+    _churn(edge)
+    _churn(fake)
+
+    assert _ranked(edge) == _ranked(fake)
+    edge.compact()
+    assert json.loads((folder / "tacit-index.json").read_text())["idf"] == "kept"
+    assert _ranked(edge) == _ranked(fake)
+    edge.close()
+    reopened = EdgeIndex(folder, EMBEDDER.dimension, sparse_weight=1.0)
+    assert _ranked(reopened) == _ranked(fake)
+    reopened.close()
