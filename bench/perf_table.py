@@ -61,6 +61,18 @@ def search_rows(size: str, figures: dict[str, Any]) -> Iterator[str]:
     yield f"| concurrent clients at {size_label(size)} (threads) | {shown} | 1 client (16/1 = {ratio:.2f}x) | {target} |"
 
 
+def sparse_rows(size: str, figures: dict[str, Any]) -> Iterator[str]:
+    idf = figures.get("sparse_idf", {})
+    if "kept_p50_ms" not in idf:  # a run from before kept statistics
+        return
+    yield (
+        f"| sparse leg alone at {size_label(size)} chunks, IDF from kept per-community statistics, p50 / p95 | "
+        f"{idf['kept_p50_ms']:.2f} / {idf['kept_p95_ms']:.2f} ms; same top 10 in {idf['identical_top10']:.0%} of "
+        f"queries | IDF counted per query by the engine: {idf['per_query_p50_ms']:.2f} / "
+        f"{idf['per_query_p95_ms']:.2f} ms | — |"
+    )
+
+
 def build_rows(size: str, figures: dict[str, Any]) -> Iterator[str]:
     build = figures["build"]
     minutes = build["s"] / 60
@@ -122,7 +134,8 @@ def table(results: dict[str, Any]) -> str:
         *backend_rows(results["backends"]),
     ]
     for size, figures in results["sizes"].items():
-        lines += [*search_rows(size, figures), *build_rows(size, figures), *serve_rows(size, figures)]
+        lines += [*search_rows(size, figures), *sparse_rows(size, figures), *build_rows(size, figures)]
+        lines += [*serve_rows(size, figures)]
     lines += [*rebuild_estimate(results), *live_rows(results["live"])]
     return "\n".join(lines)
 

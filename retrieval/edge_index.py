@@ -86,6 +86,7 @@ class EdgeIndex:
         self._forgotten = 0  # forget_guide calls so far: one during a compaction means it must run again
         self._stats = TermStats()  # of the open shard's live points
         self._stats_saved = False  # `_TERM_STATS` on disk is exactly `_stats`
+        self._stats_exact = True  # False from a write until it is counted: an interrupted write leaves it False
         self._kept_idf = True  # the open shard is searched with `_stats` (else with the engine's IDF modifier)
 
     def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]) -> None:
@@ -94,7 +95,7 @@ class EdgeIndex:
             raise ValueError(f"{len(chunks)} chunks but {len(dense)} dense and {len(sparse)} sparse vectors")
         with self._lock:
             shard = self._opened()
-            self._unsave_stats()
+            self._writing()
             for start in range(0, len(chunks), _UPSERT_BATCH):
                 end = start + _UPSERT_BATCH
                 written = {  # by point: the same chunk twice in a batch is one point, the last one
@@ -114,6 +115,7 @@ class EdgeIndex:
                 self._uncount(replaced)
                 for chunk, _, s in written.values():
                     self._stats.add(chunk.community_id, s.indices)
+            self._stats_exact = True
             # The engine has no background optimizer: build HNSW / merge segments when its planner asks for it
             # (a no-op taking microseconds otherwise). A live write (one guide) optimizes at once so it is searched
             # through HNSW; during a rebuild (a rebuild note is set) writes wait for `_OPTIMIZE_EVERY` points or
@@ -128,10 +130,11 @@ class EdgeIndex:
         """Delete every chunk of a guide, all versions (their bytes stay in the files until `compact`)."""
         with self._lock:
             shard = self._opened()
-            self._unsave_stats()
+            self._writing()
             deleted = list(self._scrolled(shard, _match("guide_id", [guide_id])))
             self._apply(qe.UpdateOperation.delete_points_by_filter(_match("guide_id", [guide_id])))
             self._uncount(deleted)
+            self._stats_exact = True
             shard.optimize()  # vacuums segments once enough points are deleted
             self._wrote(1)  # the points deleted are not counted: a guide has a handful
 
@@ -167,6 +170,8 @@ class EdgeIndex:
                 copied = self._copy(old, fresh, total, progress)
                 fresh.optimize()  # outside the lock: building HNSW over a big index takes a while
                 with self._lock:
+                    if self._shard is not old:  # closed or reset while the copy was optimized
+                        raise IndexBusy(f"the index in {self._path} was closed or rebuilt during its compaction")
                     for operation in self._journal or ():
                         fresh.update(operation)
                     self._journal = None
@@ -216,6 +221,8 @@ class EdgeIndex:
     ) -> qe.QueryRequest | None:
         """The sparse leg: BM25 with the IDF of the readable communities, as if they were the whole collection."""
         if self._kept_idf:
+            if not self._stats_exact:  # a write was interrupted between the engine and the counts
+                self._stats, self._stats_exact = self._counted(), True
             sparse = self._stats.weighted(sparse, community_ids)
             params = None
         else:  # a shard from before kept statistics: the engine counts the IDF under the filter
@@ -257,6 +264,7 @@ class EdgeIndex:
         """
         with self._lock:
             self._rebuilding = False
+            self._journal = None  # a compaction under way must not replay writes made before the reset
             if not self._path.exists():
                 return
             self._hold_folder()
@@ -265,7 +273,7 @@ class EdgeIndex:
                 for entry in self._path.iterdir():  # the rebuild note too: an emptied index has no progress
                     if entry.name != _LOCK:
                         _remove(entry)
-                self._stats, self._stats_saved = TermStats(), False
+                self._stats, self._stats_saved, self._stats_exact = TermStats(), False, True
             finally:
                 self._release_folder()
 
@@ -276,7 +284,8 @@ class EdgeIndex:
                 self._shard.optimize()
                 self._unoptimized = 0
                 self._release()
-                self._save_stats()
+                assert self._location is not None
+                self._save_stats(self._location)
 
     def rebuild_note(self) -> str | None:
         """The progress an interrupted rebuild left (None: no rebuild under way)."""
@@ -298,11 +307,13 @@ class EdgeIndex:
     def close(self) -> None:
         """Flush and release the shard and the folder (reopened on next use)."""
         with self._lock:
-            was_open = self._shard is not None
-            self._close_shard()  # the engine flushes as it closes ...
-            if was_open:
-                self._save_stats()  # ... so the statistics written now match its files
-            self._release_folder()
+            shard_folder = self._location
+            try:
+                self._close_shard()  # the engine flushes as it closes ...
+                if shard_folder is not None:
+                    self._save_stats(shard_folder)  # ... so the statistics written now match its files
+            finally:
+                self._release_folder()
 
     # -- opening -------------------------------------------------------------------------------------------------
 
@@ -365,7 +376,7 @@ class EdgeIndex:
 
     def _create(self) -> None:
         name = f"{_SHARD_PREFIX}{uuid.uuid4().hex[:12]}"
-        self._kept_idf, self._stats, self._stats_saved = True, TermStats(), False
+        self._kept_idf, self._stats, self._stats_saved, self._stats_exact = True, TermStats(), False, True
         self._shard, self._location = self._new_shard(self._path / name), self._path / name
         self._point_to(name)
 
@@ -435,27 +446,39 @@ class EdgeIndex:
     # -- writing and compacting ----------------------------------------------------------------------------------
 
     def _read_stats(self) -> tuple[TermStats, bool]:
-        """The kept statistics and whether they are on disk: read back, or counted again from the shard's points
-        when the index was not closed (or flushed) after its last write."""
-        with contextlib.suppress(OSError, ValueError):
-            return TermStats.loads((self._path / _TERM_STATS).read_bytes()), True
+        """The kept statistics and whether they are on disk: read back when the file names this shard and its
+        number of points, else (a kill, a crash, a file from another version or copy) counted again."""
+        assert self._location is not None
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            saved = json.loads((self._path / _TERM_STATS).read_bytes())
+            stats = TermStats.from_fields(saved["stats"])
+            points = int(self._shard.count(qe.CountRequest(exact=True)))
+            if saved["shard"] == self._location.name and saved["points"] == points == stats.chunks():
+                return stats, True
+        return self._counted(), False
+
+    def _counted(self) -> TermStats:
+        """The statistics of the open shard's points, counted from scratch (about 1 s per 100k chunks)."""
         stats = TermStats()
         for record in self._scrolled(self._shard, None):
             stats.add(record.payload["community_id"], record.vector[SPARSE].indices)
-        return stats, False
+        return stats
 
-    def _save_stats(self) -> None:
+    def _save_stats(self, shard_folder: Path) -> None:
         """Write the statistics once the shard is flushed: the file then matches its points exactly."""
-        if not self._stats_saved:
-            _write_durably(self._path / _TERM_STATS, self._stats.dumps())
+        if not self._stats_saved and self._stats_exact:
+            saved = {"shard": shard_folder.name, "points": self._stats.chunks(), "stats": self._stats.fields()}
+            _write_durably(self._path / _TERM_STATS, json.dumps(saved).encode())
             self._stats_saved = True
 
-    def _unsave_stats(self) -> None:
-        """Before a write: the file would no longer match, so it goes (a kill from here on counts them again)."""
+    def _writing(self) -> None:
+        """Before a write: the file would no longer match, so it goes first (a kill from here on counts again);
+        the counts are inexact until the write has been counted."""
         if self._stats_saved:
             (self._path / _TERM_STATS).unlink(missing_ok=True)
             _sync_folder(self._path)
             self._stats_saved = False
+        self._stats_exact = False
 
     def _uncount(self, records: Sequence[Any]) -> None:
         for record in records:
@@ -518,6 +541,9 @@ class EdgeIndex:
         self._shard.close()
         self._shard, self._location, self._unoptimized, self._unreleased = fresh, self._path / name, 0, 0
         self._kept_idf = True  # the same points, so the same statistics: only how the sparse leg is searched changes
+        if self._stats_saved:  # the file names the shard it counted; close() writes it again for this one
+            (self._path / _TERM_STATS).unlink(missing_ok=True)
+            self._stats_saved = False
         if replaced == self._path:  # the shard was in the folder itself
             for entry in _IN_PLACE:
                 _remove(self._path / entry)

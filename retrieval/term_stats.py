@@ -9,9 +9,9 @@ two thirds of the sparse leg, and it grows with the index).
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from retrieval.fusion import bm25_idf
 from retrieval.ports import SparseVector
@@ -44,6 +44,7 @@ class TermStats:
     def weighted(self, query: SparseVector, community_ids: Sequence[str]) -> SparseVector:
         """The query with each term's weight times its IDF over `community_ids`; terms no chunk there holds are
         dropped (they can match nothing)."""
+        community_ids = list(dict.fromkeys(community_ids))  # a community named twice is still searched once
         documents = sum(self._chunks[c] for c in community_ids)
         counts = [self._frequency[c] for c in community_ids if c in self._frequency]
         indices, values = [], []
@@ -62,16 +63,14 @@ class TermStats:
     def chunks(self) -> int:
         return sum(self._chunks.values())
 
-    def dumps(self) -> bytes:
-        return json.dumps(
-            {"chunks": dict(self._chunks), "frequency": {c: list(f.items()) for c, f in self._frequency.items()}}
-        ).encode()
+    def fields(self) -> dict[str, Any]:
+        """The statistics as JSON-ready fields (`from_fields` reads them back)."""
+        return {"chunks": dict(self._chunks), "frequency": {c: list(f.items()) for c, f in self._frequency.items()}}
 
     @classmethod
-    def loads(cls, data: bytes) -> TermStats:
-        """Read what `dumps` wrote; ValueError for anything else (a damaged file is counted again, never trusted)."""
+    def from_fields(cls, fields: Any) -> TermStats:
+        """Read what `fields` gave; ValueError for anything else (a damaged file is counted again, never trusted)."""
         try:
-            fields = json.loads(data)
             stats = cls()
             stats._chunks = Counter({str(c): int(n) for c, n in fields["chunks"].items()})
             stats._frequency = {str(c): Counter({int(t): int(n) for t, n in f}) for c, f in fields["frequency"].items()}

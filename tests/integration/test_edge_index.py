@@ -14,7 +14,7 @@ from retrieval.fakes import InMemoryIndex
 from retrieval.ports import VectorIndex
 from retrieval.sparse import SPARSE_VERSION, SparseEncoder
 from retrieval.term_stats import TermStats
-from tests.integration.test_qdrant_index import CHUNKS, EMBEDDER, _chunk, _fill, _query
+from tests.integration.test_qdrant_index import CHUNKS, EMBEDDER, _chunk, _fill, _query, _vectors
 
 ROOT = Path(__file__).parents[2]
 
@@ -253,6 +253,12 @@ def _churn(index: VectorIndex) -> None:
     index.delete_guide("b1")
 
 
+def _stats_of(index: EdgeIndex) -> TermStats:
+    """The statistics an index keeps (opened first: an index opens on first use)."""
+    index.count()
+    return index._stats
+
+
 def _counted(index: InMemoryIndex) -> TermStats:
     """The statistics of the chunks `index` holds now, counted from scratch."""
     stats = TermStats()
@@ -269,7 +275,7 @@ def test_kept_idf_follows_replacements_and_deletes(tmp_path: Path):
     _churn(edge)
     _churn(fake)
 
-    assert edge._stats == _counted(fake)  # the ranks below barely show IDF: DBSF rescales each leg
+    assert _stats_of(edge) == _counted(fake)  # the ranks below barely show IDF: DBSF rescales each leg
     assert _ranked(edge) == _ranked(fake)
     edge.close()
     assert (tmp_path / "vectors" / "term-stats.json").exists()  # written on close ...
@@ -302,22 +308,89 @@ def test_after_a_kill_the_statistics_are_counted_again_from_the_points(tmp_path:
     assert not (folder / "term-stats.json").exists()
     reopened = EdgeIndex(folder, EMBEDDER.dimension, sparse_weight=1.0)
     assert _ranked(reopened) == _ranked(fake)
-    assert reopened._stats == _counted(fake)
+    assert _stats_of(reopened) == _counted(fake)
     reopened.close()
 
 
-def test_a_damaged_statistics_file_is_counted_again_not_trusted(tmp_path: Path):
+def _spoiled(saved: dict) -> dict:
+    saved["stats"]["chunks"]["A"] += 1  # counts of another moment, same number of points
+    saved["stats"]["chunks"]["B"] -= 1
+    return saved
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda saved: '{"shard": ',  # torn
+        lambda saved: json.dumps({**saved, "shard": "shard-other"}),  # another shard's (a restored copy)
+        lambda saved: json.dumps({**saved, "points": saved["points"] - 1}),  # fewer points than the shard holds
+        lambda saved: json.dumps({**saved, "stats": {"chunks": {}}}),  # not statistics
+    ],
+    ids=["torn", "other-shard", "other-points", "not-statistics"],
+)
+def test_a_statistics_file_that_does_not_match_is_counted_again_not_trusted(tmp_path: Path, spoil):
     folder = tmp_path / "vectors"
     edge = EdgeIndex(folder, EMBEDDER.dimension, sparse_weight=1.0)
     _churn(edge)
     edge.close()
-    (folder / "term-stats.json").write_text('{"chunks": {"A": 1}')
+    saved = json.loads((folder / "term-stats.json").read_text())
+    (folder / "term-stats.json").write_text(spoil(_spoiled(saved)))
     fake = InMemoryIndex(sparse_weight=1.0)
     _churn(fake)
 
     reopened = EdgeIndex(folder, EMBEDDER.dimension, sparse_weight=1.0)
     assert _ranked(reopened) == _ranked(fake)
-    assert reopened._stats == _counted(fake)
+    assert _stats_of(reopened) == _counted(fake)
+    reopened.close()
+
+
+def test_a_write_interrupted_between_the_engine_and_the_counts_is_counted_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    folder = tmp_path / "vectors"
+    edge, fake = EdgeIndex(folder, EMBEDDER.dimension, sparse_weight=1.0), InMemoryIndex(sparse_weight=1.0)
+    _churn(edge)
+    _churn(fake)
+
+    def interrupted(*_args: object) -> None:
+        raise KeyboardInterrupt  # Ctrl-C lands right after the engine wrote the points
+
+    with monkeypatch.context() as patch:
+        patch.setattr(TermStats, "add", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            _fill(edge, CHUNKS[2:])
+    _fill(fake, CHUNKS[2:])
+
+    edge.close()  # the inexact counts are not written ...
+    assert not (folder / "term-stats.json").exists()
+    reopened = EdgeIndex(folder, EMBEDDER.dimension, sparse_weight=1.0)
+    assert _stats_of(reopened) == _counted(fake)  # ... and counted again from the points
+    with monkeypatch.context() as patch:
+        patch.setattr(TermStats, "add", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            _fill(reopened, CHUNKS[:1])
+    _fill(fake, CHUNKS[:1])
+    assert _ranked(reopened) == _ranked(fake)  # a search in the same process counts again first
+    assert _stats_of(reopened) == _counted(fake)
+    reopened.close()
+
+
+def test_chunks_without_terms_are_counted(tmp_path: Path):
+    from retrieval.ports import SparseVector
+
+    folder = tmp_path / "vectors"
+    edge, fake = EdgeIndex(folder, EMBEDDER.dimension), InMemoryIndex()
+    wordless = _chunk("w:1:summary", "w", "A", "a")
+    for index in (edge, fake):
+        _fill(index)
+        index.upsert([wordless], _vectors([wordless]), [SparseVector(indices=(), values=())])
+
+    assert _stats_of(edge) == _counted(fake)
+    assert _ranked(edge) == _ranked(fake)
+    edge.close()
+    (folder / "term-stats.json").unlink()
+    reopened = EdgeIndex(folder, EMBEDDER.dimension)
+    assert _stats_of(reopened) == _counted(fake)
     reopened.close()
 
 
@@ -341,6 +414,7 @@ def test_an_index_from_before_kept_idf_is_searched_alike_and_upgraded_by_compact
     edge.compact()
     assert json.loads((folder / "tacit-index.json").read_text())["idf"] == "kept"
     assert _ranked(edge) == _ranked(fake)
+    assert _stats_of(edge) == _counted(fake)
     edge.close()
     reopened = EdgeIndex(folder, EMBEDDER.dimension, sparse_weight=1.0)
     assert _ranked(reopened) == _ranked(fake)
