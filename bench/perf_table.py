@@ -67,7 +67,7 @@ def sparse_rows(size: str, figures: dict[str, Any]) -> Iterator[str]:
         return
     yield (
         f"| sparse leg alone at {size_label(size)} chunks, IDF from kept per-community statistics, p50 / p95 | "
-        f"{idf['kept_p50_ms']:.2f} / {idf['kept_p95_ms']:.2f} ms; same top 10 in {idf['identical_top10']:.0%} of "
+        f"{idf['kept_p50_ms']:.2f} / {idf['kept_p95_ms']:.2f} ms; the same top-10 scores in {idf['identical_top10']:.0%} of "
         f"queries | IDF counted per query by the engine: {idf['per_query_p50_ms']:.2f} / "
         f"{idf['per_query_p95_ms']:.2f} ms | — |"
     )

@@ -20,7 +20,7 @@ It prints:
   folder size with the periodic release against the engine keeping files until close;
 - the sparse leg alone, inside the engine: IDF from the statistics kept per community (what ships) against the
   engine counting it under the filter per query (the previous path, on a sparse-only copy of the same points),
-  and in how many queries the two give the same top 10.
+  and in how many queries the two give the same top-10 scores.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import random
 import resource
@@ -258,24 +259,29 @@ def sparse_idf_cost(index: EdgeIndex, queries: list[str], filters: list[list[str
         allowed = _match("community_id", communities)
         start = time.perf_counter()
         request = index._lexical(terms, communities, allowed, 10)  # weighting the query is part of the cost
-        now = [p.id for p in shard.query(request)] if request is not None else []
+        now = [p.score for p in shard.query(request)] if request is not None else []
         took = time.perf_counter() - start
         vector = qe.SparseVector(list(terms.indices), list(terms.values))
         params = qe.SearchParams(idf=qe.IdfParams(corpus=allowed))
         request = qe.QueryRequest(limit=10, query=qe.Query.Nearest(vector, using=SPARSE), filter=allowed, params=params)
         start = time.perf_counter()
-        before = [p.id for p in anchor.query(request)] if terms.indices else []
+        before = [p.score for p in anchor.query(request)] if terms.indices else []
         if rounds >= 10:  # the first queries warm the caches
             kept.append(took * 1000)
             per_query.append((time.perf_counter() - start) * 1000)
-        identical.append(now == before)
+        # Scores rank by rank, not ids: the bench's generated guides repeat sentences, and chunks of equal score
+        # come back in either order (checked: where ids differed, the scores were the same).
+        same = len(now) == len(before) and all(
+            math.isclose(a, b, rel_tol=1e-5) for a, b in zip(now, before, strict=False)
+        )
+        identical.append(same)
     anchor.close()
     a50, a95, _ = percentiles(kept)
     b50, b95, _ = percentiles(per_query)
     print(
         f"sparse leg alone ({len(kept)} queries): kept IDF statistics (now) p50 {a50:.2f} ms p95 {a95:.2f} ms; "
-        f"IDF counted per query (anchor) p50 {b50:.2f} ms p95 {b95:.2f} ms ({b50 / a50:.1f}x); same top 10 in "
-        f"{statistics.fmean(identical):.0%} of queries"
+        f"IDF counted per query (anchor) p50 {b50:.2f} ms p95 {b95:.2f} ms ({b50 / a50:.1f}x); the same top-10 "
+        f"scores in {statistics.fmean(identical):.0%} of queries"
     )
     return {
         "kept_p50_ms": a50,
