@@ -361,8 +361,8 @@ class EdgeIndex:
             )
         return folder
 
-    def _config(self) -> qe.EdgeConfig:
-        modifier = None if self._kept_idf else qe.Modifier.Idf  # None: plain dot product of the stored weights
+    def _config(self, kept_idf: bool) -> qe.EdgeConfig:
+        modifier = None if kept_idf else qe.Modifier.Idf  # None: plain dot product of the stored weights
         return qe.EdgeConfig(
             # Dot, not cosine: embeddings are unit length, and a long section's later windows are stored as means
             # with its first window (`retrieval.search._with_lead`), whose length must not be normalized away.
@@ -382,18 +382,14 @@ class EdgeIndex:
 
     def _new_shard(self, folder: Path) -> Any:
         """A new, empty shard; every new shard is searched with kept IDF (its sparse vectors have no modifier)."""
-        kept, self._kept_idf = self._kept_idf, True
-        try:
-            shard = qe.EdgeShard.create(str(folder), self._config())
-        finally:
-            self._kept_idf = kept
+        shard = qe.EdgeShard.create(str(folder), self._config(kept_idf=True))
         for field in KEYWORD_FIELDS:
             shard.update(qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword))
         return shard
 
     def _load(self, folder: Path) -> Any:
         try:
-            return qe.EdgeShard.load(str(folder), self._config())
+            return qe.EdgeShard.load(str(folder), self._config(self._kept_idf))
         except Exception as error:  # the engine raises plain Exception; a held lock, else incompatibility
             if "WouldBlock" in str(error):
                 raise IndexBusy(busy_message(self._path)) from error

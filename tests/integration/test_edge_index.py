@@ -399,8 +399,8 @@ def test_an_index_from_before_kept_idf_is_searched_alike_and_upgraded_by_compact
 
     folder = tmp_path / "vectors"
     older = EdgeIndex(folder, EMBEDDER.dimension)
-    older._kept_idf = False  # the shard as earlier versions created it: the engine's IDF modifier
-    shard = qe.EdgeShard.create(str(folder / "shard-older"), older._config())
+    # the shard as earlier versions created it: the engine's IDF modifier
+    shard = qe.EdgeShard.create(str(folder / "shard-older"), older._config(kept_idf=False))
     for field in ("community_id", "guide_id"):
         shard.update(qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword))
     shard.close()
