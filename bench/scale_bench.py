@@ -79,7 +79,6 @@ _COLD = (
 import json, sys, time
 started = time.perf_counter()
 from pathlib import Path
-from typing import Any
 backend, cache = sys.argv[1], Path(sys.argv[2])
 from retrieval.embedder import SentenceTransformerEmbedder, bundled_model_path
 from retrieval.onnx_embedder import OnnxEmbedder
@@ -97,7 +96,6 @@ _BUILD = (
     + """
 import json, sys, time
 from pathlib import Path
-from typing import Any
 from bench.scale_bench import RandomEmbedder, stream_guides
 from retrieval.edge_index import EdgeIndex
 from retrieval.embedder import bundled_model_path

@@ -419,3 +419,23 @@ def test_an_index_from_before_kept_idf_is_searched_alike_and_upgraded_by_compact
     reopened = EdgeIndex(folder, EMBEDDER.dimension, sparse_weight=1.0)
     assert _ranked(reopened) == _ranked(fake)
     reopened.close()
+
+
+def test_a_compaction_that_finds_the_index_closed_gives_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    folder = tmp_path / "vectors"
+    edge = EdgeIndex(folder, EMBEDDER.dimension)
+    _fill(edge)
+    copy = EdgeIndex._copy
+
+    def copied_then_closed(self: EdgeIndex, *args: object) -> int:
+        copied = copy(self, *args)
+        self.close()  # the server stops while the new shard is being optimized
+        return copied
+
+    monkeypatch.setattr(EdgeIndex, "_copy", copied_then_closed)
+    with pytest.raises(IndexBusy, match="closed or rebuilt during its compaction"):
+        edge.compact()
+
+    reopened = EdgeIndex(folder, EMBEDDER.dimension)
+    assert reopened.count() == len(CHUNKS)  # the old shard is still the index
+    reopened.close()
